@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+/**
+ * Entry point of the root npm scripts. Runs on whatever Node the host has
+ * (Node 20 included): installs the workspace with pnpm from the npm registry
+ * when node_modules is missing or stale, then runs the requested command with
+ * node_modules/.bin first on PATH, so every tool runs on the workspace's own
+ * Node 24 (the `node` devDependency), never on the host's.
+ *
+ *   node scripts/workspace.mjs start        build and start the main sample gateway
+ *   node scripts/workspace.mjs test         run the whole vitest suite
+ *   node scripts/workspace.mjs run <cmd...> run any command in that environment
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const pnpmSpec = rootPkg.packageManager; // e.g. pnpm@10.34.9
+const binDir = join(root, 'node_modules', '.bin');
+
+/** The sample gateway that `npm start` runs. */
+const MAIN_APP = 'load-balancer';
+
+const env = {
+  ...process.env,
+  PATH: `${binDir}${delimiter}${process.env.PATH ?? ''}`,
+  // Turbo's own telemetry and update checks would reach past the npm registry.
+  TURBO_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
+  TURBO_NO_UPDATE_NOTIFIER: '1',
+};
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env, ...opts });
+  if (r.error) {
+    console.error(`workspace: cannot run ${cmd}: ${r.error.message}`);
+    process.exit(1);
+  }
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+function installIsFresh() {
+  const marker = join(root, 'node_modules', '.pnpm', 'lock.yaml');
+  const lock = join(root, 'pnpm-lock.yaml');
+  if (!existsSync(marker) || !existsSync(join(binDir, 'node'))) return false;
+  if (!existsSync(lock)) return false;
+  const newest = Math.max(
+    statSync(lock).mtimeMs,
+    statSync(join(root, 'package.json')).mtimeMs,
+    statSync(join(root, 'pnpm-workspace.yaml')).mtimeMs,
+  );
+  return statSync(marker).mtimeMs >= newest;
+}
+
+function ensureInstalled() {
+  if (installIsFresh()) return;
+  const frozen = existsSync(join(root, 'pnpm-lock.yaml'));
+  const args = ['--yes', pnpmSpec, 'install', ...(frozen ? ['--frozen-lockfile'] : [])];
+  console.error(`workspace: installing with ${pnpmSpec} (npm registry only)`);
+  run('npx', args);
+}
+
+const [command, ...rest] = process.argv.slice(2);
+ensureInstalled();
+
+switch (command) {
+  case 'start': {
+    const app = rest[0] && !rest[0].startsWith('-') ? rest.shift() : MAIN_APP;
+    run('turbo', [
+      'run',
+      'build',
+      `--filter=@pingora-ts/app-${app}...`,
+      '--output-logs=errors-only',
+    ]);
+    const appDir = join(root, 'apps', app);
+    const conf =
+      rest.includes('-c') || rest.includes('--conf') ? [] : ['-c', join(appDir, 'conf.yaml')];
+    run('node', [join(appDir, 'dist', 'main.js'), ...conf, ...rest]);
+    break;
+  }
+  case 'test':
+    run('vitest', ['run', ...rest]);
+    break;
+  case 'run':
+    if (rest.length === 0) {
+      console.error('workspace: run needs a command');
+      process.exit(2);
+    }
+    run(rest[0], rest.slice(1));
+    break;
+  default:
+    console.error('usage: node scripts/workspace.mjs start [app] | test [...] | run <cmd...>');
+    process.exit(2);
+}
