@@ -16,6 +16,7 @@ export function packageTests(name: string, test: UserWorkspaceConfig['test'] = {
       include: ['test/**/*.test.ts'],
       testTimeout: 20_000,
       hookTimeout: 20_000,
+      passWithNoTests: true,
       ...test,
     },
   });

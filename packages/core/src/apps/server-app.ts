@@ -1,0 +1,17 @@
+/**
+ * ServerApp: what a listening service runs for every accepted connection
+ * (Pingora's ServerApp). The service owns accepting and shutdown; the app owns
+ * the bytes of one connection until the returned promise settles.
+ */
+import type { Stream } from '../l4/stream.ts';
+
+export interface ServerApp {
+  /**
+   * Serves one connection. Resolve when done with it (the service then
+   * destroys the socket if still open). `shutdown` aborts when the server
+   * starts a graceful shutdown: finish the request in flight, then close.
+   */
+  processNewConnection(stream: Stream, shutdown: AbortSignal): Promise<void> | void;
+  /** Called once when the service stops, after its connections are done. */
+  cleanup?(): Promise<void> | void;
+}

@@ -1,0 +1,40 @@
+/**
+ * Stream: one established L4 connection (TCP or Unix; TLS later) with its
+ * digest: who is on each end and since when. Listeners hand Streams to a
+ * ServerApp; connectors hand them to client sessions.
+ */
+import type { Socket } from 'node:net';
+import { type SocketAddr, socketAddrOf } from './socket-addr.ts';
+
+/** What is known about a connection, kept for logging and filters. */
+export interface StreamDigest {
+  /** The remote end; undefined for a Unix socket peer. */
+  readonly peerAddr: SocketAddr | undefined;
+  /** Our end: the listening or bound address. */
+  readonly localAddr: SocketAddr | undefined;
+  /** When the connection was established (ms since the epoch). */
+  readonly establishedAt: number;
+}
+
+export class Stream {
+  readonly socket: Socket;
+  readonly digest: StreamDigest;
+
+  constructor(socket: Socket, localUnixPath?: string) {
+    this.socket = socket;
+    const local =
+      localUnixPath !== undefined
+        ? ({ kind: 'unix', path: localUnixPath } as const)
+        : socketAddrOf(socket.localAddress, socket.localPort, socket.localFamily);
+    this.digest = {
+      peerAddr: socketAddrOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily),
+      localAddr: local,
+      establishedAt: Date.now(),
+    };
+  }
+
+  /** Closes the connection at once, discarding anything unsent. */
+  destroy(error?: Error): void {
+    this.socket.destroy(error);
+  }
+}

@@ -1,0 +1,4 @@
+/**
+ * @pingora-ts/ketama: A Ketama consistent-hash continuum compatible with nginx (mirrors pingora-ketama).
+ */
+export {};

@@ -1,0 +1,4 @@
+/**
+ * @pingora-ts/load-balancing: Backends, discovery, selection algorithms and health checks (mirrors pingora-load-balancing).
+ */
+export {};
