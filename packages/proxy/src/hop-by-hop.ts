@@ -1,0 +1,56 @@
+/**
+ * Hop-by-hop header handling (RFC 9110 7.6.1): a proxy must not forward the
+ * fields that describe one connection: Connection and every field it names,
+ * Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding and Upgrade
+ * (kept, with `Connection: upgrade`, when an upgrade is being proxied).
+ */
+import type { HeaderList } from '@pingora-ts/http';
+
+/** Always hop-by-hop, whatever Connection says. */
+const FIXED = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+];
+
+/** End-to-end fields a hostile `Connection` list must not make us drop. */
+const PROTECTED = new Set(['host', 'content-length', 'content-type']);
+
+/** The field names listed in every Connection line, lower-cased (`close`, `upgrade`, ...). */
+export function connectionTokens(headers: HeaderList): string[] {
+  const out: string[] = [];
+  const lines = headers.getAll('connection');
+  for (const line of lines) {
+    for (const part of line.split(',')) {
+      const token = part.trim().toLowerCase();
+      if (token !== '' && out.length < 64) out.push(token);
+    }
+  }
+  return out;
+}
+
+/**
+ * Removes the hop-by-hop fields from `headers` in place. With `upgrade`
+ * (an upgrade request or its 101 answer being forwarded) the Upgrade field
+ * survives and `Connection: upgrade` is set again for the next hop.
+ */
+export function removeHopByHopHeaders(headers: HeaderList, upgrade = false): void {
+  if (headers.hasHeader('connection')) {
+    for (const token of connectionTokens(headers)) {
+      if (PROTECTED.has(token)) continue;
+      if (upgrade && token === 'upgrade') continue;
+      headers.removeHeader(token);
+    }
+  }
+  for (const name of FIXED) {
+    if (headers.hasHeader(name)) headers.removeHeader(name);
+  }
+  if (upgrade) {
+    if (headers.hasHeader('upgrade')) headers.insertHeader('Connection', 'upgrade');
+  } else if (headers.hasHeader('upgrade')) {
+    headers.removeHeader('upgrade');
+  }
+}
