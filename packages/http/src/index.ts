@@ -1,4 +1,25 @@
 /**
- * @pingora-ts/http: HTTP request and response headers that keep case and order and validate every byte (mirrors pingora-http).
+ * @pingora-ts/http: HTTP request and response headers that keep case and
+ * order and validate every byte (mirrors pingora-http).
  */
-export {};
+export { HeaderList, lowerHeaderName } from './header-list.ts';
+export {
+  checkHttpVersion,
+  type HttpVersion,
+  h1VersionText,
+  isHttpVersion,
+} from './http-version.ts';
+export { RequestHeader } from './request-header.ts';
+export { ResponseHeader } from './response-header.ts';
+export { statusReason } from './status-reason.ts';
+export {
+  isToken,
+  isValidHeaderValue,
+  isValidReason,
+  isValidTarget,
+  validateHeaderName,
+  validateHeaderValue,
+  validateMethod,
+  validateReason,
+  validateTarget,
+} from './validate.ts';

@@ -1,0 +1,209 @@
+/**
+ * HeaderList: the ordered, case-preserving header fields shared by
+ * RequestHeader and ResponseHeader (Pingora keeps a case map beside http's
+ * HeaderMap for the same purpose). Three parallel arrays hold the names as
+ * given, their lower-case forms and the values; lookups are linear scans,
+ * which beat a Map for the < 30 fields of a typical head (see
+ * bench/src/header-map.bench.ts).
+ */
+import { writeLatin1 } from './latin1.ts';
+import { validateHeaderName, validateHeaderValue } from './validate.ts';
+
+/** The lower-case form of a header name, without allocating when it already is lower case. */
+export function lowerHeaderName(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return name.toLowerCase();
+  }
+  return name;
+}
+
+export class HeaderList {
+  #names: string[] = [];
+  #lower: string[] = [];
+  #values: string[] = [];
+
+  /** How many field lines the head holds (a repeated header counts once per line). */
+  get headerCount(): number {
+    return this.#names.length;
+  }
+
+  /**
+   * Sets `name` to the single value `value`: the first existing field of that
+   * name (case-insensitive) keeps its position and takes the new name's case,
+   * later ones are removed; with none, the field is appended. Throws
+   * InvalidHTTPHeader on an invalid name or value (see validateHeaderValue:
+   * edge whitespace is trimmed).
+   */
+  insertHeader(name: string, value: string | number): this {
+    validateHeaderName(name);
+    const v = validateHeaderValue(name, value);
+    const lower = lowerHeaderName(name);
+    const lowers = this.#lower;
+    const first = lowers.indexOf(lower);
+    if (first === -1) {
+      this.#names.push(name);
+      lowers.push(lower);
+      this.#values.push(v);
+      return this;
+    }
+    this.#names[first] = name;
+    this.#values[first] = v;
+    this.#removeFrom(lower, first + 1);
+    return this;
+  }
+
+  /** Adds a field line after all others, keeping any existing values of the same name. Validates like insertHeader. */
+  appendHeader(name: string, value: string | number): this {
+    validateHeaderName(name);
+    const v = validateHeaderValue(name, value);
+    this.#names.push(name);
+    this.#lower.push(lowerHeaderName(name));
+    this.#values.push(v);
+    return this;
+  }
+
+  /**
+   * Appends a field line WITHOUT any validation: the fast path for protocol
+   * parsers that have already checked every byte of `name` and `value` (token
+   * name; value trimmed, with no CTL but HTAB and no char above 0xFF). Passing
+   * unchecked user input here can put CR/LF on the wire; never do that.
+   * `lower` may carry the lower-case name if the caller already has it.
+   */
+  appendUnchecked(name: string, value: string, lower?: string): void {
+    this.#names.push(name);
+    this.#lower.push(lower ?? lowerHeaderName(name));
+    this.#values.push(value);
+  }
+
+  /** Removes every field of `name` (case-insensitive); returns their values in order, or undefined if there were none. */
+  removeHeader(name: string): string[] | undefined {
+    const lower = lowerHeaderName(name);
+    const first = this.#lower.indexOf(lower);
+    if (first === -1) return undefined;
+    const removed: string[] = [];
+    this.#removeFrom(lower, first, removed);
+    return removed;
+  }
+
+  /** The first value of `name` (case-insensitive), or undefined. */
+  getHeader(name: string): string | undefined {
+    const i = this.#lower.indexOf(lowerHeaderName(name));
+    return i === -1 ? undefined : this.#values[i];
+  }
+
+  /** Every value of `name` (case-insensitive) in order; empty when absent. */
+  getAll(name: string): string[] {
+    const lower = lowerHeaderName(name);
+    const lowers = this.#lower;
+    const out: string[] = [];
+    for (let i = lowers.indexOf(lower); i !== -1 && i < lowers.length; i++) {
+      if (lowers[i] === lower) out.push(this.#values[i]!);
+    }
+    return out;
+  }
+
+  /** True when at least one field of `name` (case-insensitive) is present. */
+  hasHeader(name: string): boolean {
+    return this.#lower.indexOf(lowerHeaderName(name)) !== -1;
+  }
+
+  /** Calls `cb` with each field line's name (original case) and value, in order. */
+  forEachHeader(cb: (name: string, value: string) => void): void {
+    const names = this.#names;
+    const values = this.#values;
+    for (let i = 0; i < names.length; i++) cb(names[i]!, values[i]!);
+  }
+
+  /** The name (original case) of each field line in order; a repeated header appears once per line. */
+  headerNames(): string[] {
+    return this.#names.slice();
+  }
+
+  /** The name of field line `index` (0 <= index < headerCount), for index loops without allocation. */
+  nameAt(index: number): string | undefined {
+    return this.#names[index];
+  }
+
+  /** The value of field line `index`. */
+  valueAt(index: number): string | undefined {
+    return this.#values[index];
+  }
+
+  /** `[name, value]` pairs in order, names in their original case. */
+  *entries(): IterableIterator<[string, string]> {
+    const names = this.#names;
+    const values = this.#values;
+    for (let i = 0; i < names.length; i++) yield [names[i]!, values[i]!];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  /** Removes every field. */
+  clearHeaders(): void {
+    this.#names.length = 0;
+    this.#lower.length = 0;
+    this.#values.length = 0;
+  }
+
+  /** Bytes the field lines take on the HTTP/1 wire (`Name: value\r\n` each), without the final CRLF. */
+  headersWireLength(): number {
+    const names = this.#names;
+    const values = this.#values;
+    let n = names.length * 4;
+    for (let i = 0; i < names.length; i++) n += names[i]!.length + values[i]!.length;
+    return n;
+  }
+
+  /**
+   * Writes the field lines (`Name: value\r\n` each, original case and order)
+   * into `buf` at `offset` and returns the offset after them. `buf` must hold
+   * headersWireLength() bytes from `offset`.
+   */
+  writeHeaders(buf: Buffer, offset: number): number {
+    const names = this.#names;
+    const values = this.#values;
+    let o = offset;
+    for (let i = 0; i < names.length; i++) {
+      o = writeLatin1(buf, o, names[i]!);
+      buf[o++] = 0x3a; // ':'
+      buf[o++] = 0x20;
+      o = writeLatin1(buf, o, values[i]!);
+      buf[o++] = 0x0d;
+      buf[o++] = 0x0a;
+    }
+    return o;
+  }
+
+  /** Copies `other`'s fields over this list's (used by clone()). */
+  protected copyHeadersFrom(other: HeaderList): void {
+    this.#names = other.#names.slice();
+    this.#lower = other.#lower.slice();
+    this.#values = other.#values.slice();
+  }
+
+  /** Removes the fields named `lower` at or after `from`, in one compacting pass. */
+  #removeFrom(lower: string, from: number, removed?: string[]): void {
+    const names = this.#names;
+    const lowers = this.#lower;
+    const values = this.#values;
+    let w = from;
+    for (let r = from; r < lowers.length; r++) {
+      if (lowers[r] === lower) {
+        removed?.push(values[r]!);
+        continue;
+      }
+      if (w !== r) {
+        names[w] = names[r]!;
+        lowers[w] = lowers[r]!;
+        values[w] = values[r]!;
+      }
+      w++;
+    }
+    names.length = w;
+    lowers.length = w;
+    values.length = w;
+  }
+}

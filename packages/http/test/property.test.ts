@@ -1,0 +1,136 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { RequestHeader, ResponseHeader } from '../src/index.ts';
+import { expectInvalid } from './utils/expect-invalid.ts';
+
+const TCHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const tokenChar = fc.constantFrom(...TCHARS);
+const name = fc.string({ unit: tokenChar, minLength: 1, maxLength: 12 });
+/** A small set of names in varied case, so repeats and case-insensitive matches are common. */
+const smallName = fc
+  .tuple(
+    fc.constantFrom('host', 'x-a', 'set-cookie', 'via'),
+    fc.array(fc.boolean(), { maxLength: 10 }),
+  )
+  .map(([n, up]) => [...n].map((c, i) => (up[i] ? c.toUpperCase() : c)).join(''));
+const vchar = fc
+  .integer({ min: 0x21, max: 0xff })
+  .filter((c) => c !== 0x7f)
+  .map((c) => String.fromCharCode(c));
+const inner = fc.oneof(vchar, fc.constantFrom(' ', '\t'));
+/** A valid field value: field-vchar at both ends, SP/HTAB allowed inside. */
+const value = fc.oneof(
+  fc.constant(''),
+  fc.tuple(vchar, fc.string({ unit: inner, maxLength: 20 }), vchar).map(([a, m, b]) => a + m + b),
+  vchar,
+);
+const forbiddenInValue = fc
+  .oneof(
+    fc.integer({ min: 0, max: 0x1f }).filter((c) => c !== 9),
+    fc.constant(0x7f),
+    fc.integer({ min: 0x100, max: 0xffff }),
+  )
+  .map((c) => String.fromCharCode(c));
+
+function wireOf(fields: Array<[string, string]>): string {
+  return fields.map(([n, v]) => `${n}: ${v}\r\n`).join('');
+}
+
+describe('properties', () => {
+  it('any valid list of fields round-trips in order, case and bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.oneof(name, smallName), value), { maxLength: 40 }),
+        (fields) => {
+          const r = RequestHeader.build('GET', '/');
+          const s = ResponseHeader.build(200);
+          for (const [n, v] of fields) {
+            r.appendHeader(n, v);
+            s.appendHeader(n, v);
+          }
+          expect([...r]).toEqual(fields);
+          expect(r.headerCount).toBe(fields.length);
+          expect(
+            r.toWire().equals(Buffer.from(`GET / HTTP/1.1\r\n${wireOf(fields)}\r\n`, 'latin1')),
+          ).toBe(true);
+          expect(
+            s.toWire().equals(Buffer.from(`HTTP/1.1 200 OK\r\n${wireOf(fields)}\r\n`, 'latin1')),
+          ).toBe(true);
+          for (const [n] of fields) {
+            const want = fields
+              .filter(([m]) => m.toLowerCase() === n.toLowerCase())
+              .map(([, v]) => v);
+            expect(r.getAll(n.toUpperCase())).toEqual(want);
+            expect(r.getHeader(n.toLowerCase())).toBe(want[0]);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('any value holding a forbidden char is rejected and nothing is stored', () => {
+    fc.assert(
+      fc.property(value, forbiddenInValue, fc.nat(), (v, bad, at) => {
+        const pos = at % (v.length + 1);
+        const tainted = v.slice(0, pos) + bad + v.slice(pos);
+        const r = RequestHeader.build('GET', '/');
+        expectInvalid(() => r.appendHeader('X-Prop', tainted), 'X-Prop');
+        expectInvalid(() => r.insertHeader('X-Prop', tainted), 'X-Prop');
+        expect(r.headerCount).toBe(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('any name holding a non-tchar is rejected', () => {
+    const nonTchar = fc
+      .integer({ min: 0, max: 0x2ff })
+      .map((c) => String.fromCharCode(c))
+      .filter((c) => !TCHARS.includes(c));
+    fc.assert(
+      fc.property(name, nonTchar, fc.nat(), (n, bad, at) => {
+        const pos = at % (n.length + 1);
+        const tainted = n.slice(0, pos) + bad + n.slice(pos);
+        expectInvalid(() => RequestHeader.build('GET', '/').appendHeader(tainted, 'v'));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('insert/append/remove behave like a simple ordered model', () => {
+    type Op = ['insert' | 'append' | 'remove', string, string];
+    const op: fc.Arbitrary<Op> = fc.tuple(
+      fc.constantFrom('insert' as const, 'append' as const, 'remove' as const),
+      smallName,
+      value,
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const h = RequestHeader.build('GET', '/');
+        let model: Array<[string, string]> = [];
+        for (const [kind, n, v] of ops) {
+          const key = n.toLowerCase();
+          if (kind === 'append') {
+            h.appendHeader(n, v);
+            model.push([n, v]);
+          } else if (kind === 'remove') {
+            const want = model.filter(([m]) => m.toLowerCase() === key).map(([, x]) => x);
+            expect(h.removeHeader(n)).toEqual(want.length === 0 ? undefined : want);
+            model = model.filter(([m]) => m.toLowerCase() !== key);
+          } else {
+            h.insertHeader(n, v);
+            const first = model.findIndex(([m]) => m.toLowerCase() === key);
+            if (first === -1) model.push([n, v]);
+            else {
+              model[first] = [n, v];
+              model = model.filter(([m], i) => i <= first || m.toLowerCase() !== key);
+            }
+          }
+          expect([...h]).toEqual(model);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
