@@ -1,6 +1,7 @@
 /**
  * Runs every micro-benchmark in bench/src/*.bench.ts (or those whose names
- * contain the first argument) and prints mitata's tables.
+ * contain the first argument), prints mitata's tables, then one line per
+ * benchmark with its throughput in operations per second.
  */
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,4 +14,25 @@ const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts') && (filter === undefined || f.includes(filter)))
   .sort();
 for (const file of files) await import(join(here, file));
-await run();
+const { benchmarks } = await run();
+
+/** `1234567` as `1.23M`, so throughputs of very different sizes read at a glance. */
+function humanRate(perSecond: number): string {
+  if (perSecond >= 1e9) return `${(perSecond / 1e9).toFixed(2)}G`;
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)}M`;
+  if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(2)}k`;
+  return perSecond.toFixed(1);
+}
+
+const rows: Array<[string, string]> = [];
+for (const trial of benchmarks) {
+  for (const r of trial.runs) {
+    if (r.stats === undefined) continue;
+    rows.push([r.name, `${humanRate(1e9 / r.stats.avg)} ops/s`]);
+  }
+}
+if (rows.length > 0) {
+  const width = Math.max(...rows.map(([n]) => n.length));
+  console.log('\nthroughput (1 / mean time per iteration):');
+  for (const [name, rate] of rows) console.log(`  ${name.padEnd(width)}  ${rate.padStart(14)}`);
+}
