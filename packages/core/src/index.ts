@@ -21,3 +21,22 @@ export { Stream, type StreamDigest } from './l4/stream.ts';
 // --- Peers and connectors
 
 // --- Modules
+export {
+  chooseEncoding,
+  parseAcceptEncoding,
+} from './modules/http/compression/accept-encoding.ts';
+export { Algorithm as CompressionAlgorithm } from './modules/http/compression/algorithm.ts';
+export { isCompressibleType } from './modules/http/compression/compressible.ts';
+export {
+  ResponseCompression,
+  ResponseCompressionBuilder,
+  type ResponseCompressionOptions,
+} from './modules/http/compression/response-compression.ts';
+export { StreamCodec, type StreamCodecStats } from './modules/http/compression/stream-codec.ts';
+export {
+  type BodyFilterResult,
+  type HttpModule,
+  type HttpModuleBuilder,
+  HttpModuleCtx,
+  HttpModules,
+} from './modules/http/http-module.ts';

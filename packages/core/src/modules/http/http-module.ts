@@ -1,0 +1,151 @@
+/**
+ * HTTP modules (Pingora's HttpModule): reusable filters that an HttpProxy
+ * runs for every request around the user's own phases, such as response
+ * compression. A builder makes one module instance per request; HttpModules
+ * holds the builders (ordered), HttpModuleCtx the instances of one request.
+ */
+import { ErrorType, PingoraError } from '@pingora-ts/error';
+import type { RequestHeader, ResponseHeader } from '@pingora-ts/http';
+
+/**
+ * What a body filter returns: a replacement body (`null`: nothing to send
+ * for this piece), or undefined to keep the body as it was.
+ */
+export type BodyFilterResult = Buffer | null | undefined;
+
+/** One module instance, serving one request. Every filter is optional. */
+export interface HttpModule {
+  /** Sees (and may change) the downstream request header before the proxy phases use it. */
+  requestHeaderFilter?(req: RequestHeader): void | Promise<void>;
+  /** Sees each piece of the request body on its way upstream. */
+  requestBodyFilter?(
+    body: Buffer | null,
+    endOfStream: boolean,
+  ): BodyFilterResult | Promise<BodyFilterResult>;
+  /** Sees the response header just before it goes downstream; `endOfStream`: no body follows. */
+  responseHeaderFilter?(resp: ResponseHeader, endOfStream: boolean): void | Promise<void>;
+  /**
+   * Sees each piece of the response body on its way downstream. A promise is
+   * awaited before the next piece, so only return one when work is pending.
+   */
+  responseBodyFilter?(
+    body: Buffer | null,
+    endOfStream: boolean,
+  ): BodyFilterResult | Promise<BodyFilterResult>;
+  /** The response is over (sent, or abandoned after an error): release resources. */
+  responseDone?(): void;
+}
+
+/** Makes the module instance of each request. */
+export interface HttpModuleBuilder {
+  /** Higher runs first (Pingora's order); default 0. */
+  readonly order?: number;
+  init(): HttpModule;
+}
+
+type Ctor<T> = abstract new (...args: never[]) => T;
+
+/** The module builders of one proxy service, fixed once the first request is served. */
+export class HttpModules {
+  #builders: HttpModuleBuilder[] = [];
+  #sealed = false;
+
+  /** Adds a builder; builders run by descending `order`, then in insertion order. */
+  addModule(builder: HttpModuleBuilder): void {
+    if (this.#sealed) {
+      throw PingoraError.explain(
+        ErrorType.InternalError,
+        'HttpModules: cannot add a module after requests were served',
+      );
+    }
+    this.#builders.push(builder);
+    // A stable sort keeps insertion order among equal orders.
+    this.#builders.sort((a, b) => (b.order ?? 0) - (a.order ?? 0));
+  }
+
+  get size(): number {
+    return this.#builders.length;
+  }
+
+  /** One fresh instance of every module, for one request. */
+  buildCtx(): HttpModuleCtx {
+    this.#sealed = true;
+    const builders = this.#builders;
+    const modules: HttpModule[] = new Array(builders.length);
+    for (let i = 0; i < builders.length; i++) modules[i] = builders[i]!.init();
+    return new HttpModuleCtx(modules);
+  }
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/** The module instances of one request, run in order by the proxy. */
+export class HttpModuleCtx {
+  readonly modules: readonly HttpModule[];
+
+  constructor(modules: readonly HttpModule[] = []) {
+    this.modules = modules;
+  }
+
+  /** The module instance of class `type` (to adjust it from a filter), if present. */
+  get<T extends HttpModule>(type: Ctor<T>): T | undefined {
+    for (const m of this.modules) if (m instanceof type) return m;
+    return undefined;
+  }
+
+  async requestHeaderFilter(req: RequestHeader): Promise<void> {
+    for (const m of this.modules) if (m.requestHeaderFilter) await m.requestHeaderFilter(req);
+  }
+
+  async responseHeaderFilter(resp: ResponseHeader, endOfStream: boolean): Promise<void> {
+    for (const m of this.modules) {
+      if (m.responseHeaderFilter) await m.responseHeaderFilter(resp, endOfStream);
+    }
+  }
+
+  /** Runs every request body filter; synchronous unless a module returns a promise. */
+  requestBodyFilter(
+    body: Buffer | null,
+    endOfStream: boolean,
+  ): Buffer | null | Promise<Buffer | null> {
+    return this.#runBody(0, body, endOfStream, false);
+  }
+
+  /** Runs every response body filter; synchronous unless a module returns a promise. */
+  responseBodyFilter(
+    body: Buffer | null,
+    endOfStream: boolean,
+  ): Buffer | null | Promise<Buffer | null> {
+    return this.#runBody(0, body, endOfStream, true);
+  }
+
+  /** Tells every module the response is over. */
+  responseDone(): void {
+    for (const m of this.modules) m.responseDone?.();
+  }
+
+  #runBody(
+    from: number,
+    body: Buffer | null,
+    eos: boolean,
+    response: boolean,
+  ): Buffer | null | Promise<Buffer | null> {
+    const modules = this.modules;
+    let current = body;
+    for (let i = from; i < modules.length; i++) {
+      const m = modules[i]!;
+      const filter = response ? m.responseBodyFilter : m.requestBodyFilter;
+      if (filter === undefined) continue;
+      const result = filter.call(m, current, eos);
+      if (isPromise(result)) {
+        return result.then((r) =>
+          this.#runBody(i + 1, r === undefined ? current : r, eos, response),
+        );
+      }
+      if (result !== undefined) current = result;
+    }
+    return current;
+  }
+}
