@@ -1,4 +1,12 @@
 /**
- * @pingora-ts/ketama: A Ketama consistent-hash continuum compatible with nginx (mirrors pingora-ketama).
+ * @pingora-ts/ketama: a Ketama consistent-hash continuum that picks the same
+ * server as nginx's `hash $key consistent` (mirrors pingora-ketama).
  */
-export {};
+export {
+  type Bucket,
+  MAX_NODES,
+  MAX_POINTS,
+  POINTS_PER_WEIGHT,
+  splitHostPort,
+} from './bucket.ts';
+export { Continuum, type HashKey } from './continuum.ts';
