@@ -13,8 +13,63 @@ export {
   socketAddrOf,
 } from './l4/socket-addr.ts';
 export { Stream, type StreamDigest } from './l4/stream.ts';
+export { acceptAllFilter, type ConnectionFilter } from './listeners/connection-filter.ts';
+export {
+  type ConnectionClosedEvent,
+  type ConnectionEvent,
+  connectionAcceptedChannel,
+  connectionClosedChannel,
+  connectionDeniedChannel,
+} from './listeners/diagnostics.ts';
+export {
+  DEFAULT_BACKLOG,
+  type Endpoint,
+  endpointName,
+  type TcpSocketOptions,
+  tcpEndpoint,
+  type UdsSocketOptions,
+  udsEndpoint,
+} from './listeners/endpoint.ts';
+export { type StreamHandler, TransportStack } from './listeners/transport-stack.ts';
 
 // --- Server and services
+export { CLI_USAGE, parseServerArgs, type ServerOptions } from './server/cli-options.ts';
+export {
+  type ConfigField,
+  ConfigSchema,
+  type ConfigSchemaOptions,
+  type ConfigValue,
+  configField,
+  defineConfigSchema,
+  type FieldAt,
+} from './server/config-schema.ts';
+export { ConfigSource, MAX_CONFIG_BYTES } from './server/config-source.ts';
+export { ExecutionPhase, type PhaseEvent, phaseChannel } from './server/execution-phase.ts';
+export { createServerLogger, type Logger, type LoggerOptions } from './server/logger.ts';
+export { describeFatal } from './server/run-forever.ts';
+export { type PhaseListener, Server, type ServerInit } from './server/server.ts';
+export {
+  DEFAULT_SERVER_CONF,
+  loadServerConf,
+  parseServerConf,
+  readServerConf,
+  type ServerConf,
+  SUPPORTED_CONF_VERSIONS,
+  serverConfSchema,
+  serverConfWith,
+} from './server/server-conf.ts';
+export type { RunningServer, ShutdownOptions } from './server/server-run.ts';
+export { type BackgroundService, backgroundService } from './services/background-service.ts';
+export {
+  ListeningService,
+  type ListeningServiceOptions,
+} from './services/listening-service.ts';
+export type {
+  AddServiceOptions,
+  Service,
+  ServiceContext,
+  ServiceHandle,
+} from './services/service.ts';
 
 // --- HTTP protocols (HTTP/1 codec, sessions)
 

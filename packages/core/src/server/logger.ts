@@ -1,0 +1,29 @@
+/**
+ * The server's pino logger: JSON lines to error_log (appended) when it is
+ * set, else to stderr. Every line carries the name of the service that wrote
+ * it (`service: "server"` for the server itself). Writes are synchronous so
+ * that nothing is lost when the process exits right after a line.
+ */
+import { type Logger, pino } from 'pino';
+import type { ServerConf } from './server-conf.ts';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  /** pino level (default: PINGORA_LOG_LEVEL from the environment, else `info`). */
+  level?: string;
+}
+
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** The root logger for a server with this configuration. */
+export function createServerLogger(conf: ServerConf, options: LoggerOptions = {}): Logger {
+  const envLevel = process.env.PINGORA_LOG_LEVEL;
+  const level =
+    options.level ?? (envLevel !== undefined && LEVELS.has(envLevel) ? envLevel : 'info');
+  const dest =
+    conf.errorLog !== undefined
+      ? pino.destination({ dest: conf.errorLog, append: true, mkdir: true, sync: true })
+      : pino.destination({ dest: 2, sync: true });
+  return pino({ level, base: { pid: process.pid } }, dest);
+}

@@ -1,0 +1,115 @@
+/**
+ * The CLI path of a Server (Pingora's run_forever): `-t` checks and exits,
+ * daemon mode detaches, then the services run until a signal: SIGINT fast
+ * shutdown, SIGTERM graceful shutdown, SIGQUIT graceful upgrade. This file and
+ * the CLI entry are the only places that call process.exit.
+ */
+import { ErrorType, PingoraError } from '@pingora-ts/error';
+import { CLI_USAGE } from './cli-options.ts';
+import {
+  daemonize,
+  dropPrivileges,
+  enterDaemon,
+  isDaemonChild,
+  notifyDaemonParent,
+  removePidFile,
+} from './daemon.ts';
+import type { Server } from './server.ts';
+
+/** The one-line message a user sees for an error that stops the process. */
+export function describeFatal(err: unknown): string {
+  if (PingoraError.is(err)) {
+    if (err.type === ErrorType.ConfigError && err.context !== undefined) {
+      return `configuration error: ${err.context}`;
+    }
+    return err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Prints the error on stderr and exits with `code`. */
+export function exitWithError(err: unknown, code = 1): never {
+  process.stderr.write(`${describeFatal(err)}\n`);
+  process.exit(code);
+}
+
+/** `--help`: usage on stdout, exit 0. */
+export function exitWithUsage(): never {
+  process.stdout.write(CLI_USAGE);
+  process.exit(0);
+}
+
+/** Runs `server` until a signal ends it, then exits the process. */
+export async function runForever(server: Server): Promise<never> {
+  const conf = server.configuration;
+  const log = server.logger.child({ service: 'server' });
+  if (server.options.test === true) {
+    try {
+      server.testConfiguration();
+    } catch (err) {
+      exitWithError(err);
+    }
+    process.stdout.write(
+      `configuration ${server.source?.name ?? '(defaults)'} test is successful\n`,
+    );
+    process.exit(0);
+  }
+  if (conf.daemon && !isDaemonChild()) {
+    log.info('daemonizing');
+    process.exit(await daemonize(conf, log));
+  }
+  let pidFile: string | undefined;
+  if (conf.daemon) {
+    try {
+      pidFile = enterDaemon(conf, log);
+    } catch (err) {
+      log.error({ err }, 'daemon setup failed');
+      exitWithError(err);
+    }
+  }
+  if (server.options.upgrade === true) {
+    log.warn('--upgrade: taking over sockets is not available yet; binding the endpoints directly');
+  }
+
+  let exitCode = 0;
+  let run: ReturnType<Server['run']>;
+  try {
+    run = server.run();
+  } catch (err) {
+    if (pidFile !== undefined) removePidFile(pidFile);
+    exitWithError(err);
+  }
+  // Signal handlers do not keep the event loop alive; a server with only background work must stay up.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  const onSignal = (signal: NodeJS.Signals) => {
+    log.info({ signal }, `${signal} received`);
+    if (signal === 'SIGINT') void run.shutdown({ graceful: false });
+    else void run.shutdown({ graceful: true, upgrade: signal === 'SIGQUIT' });
+  };
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const) process.on(s, onSignal);
+
+  run.ready.then(
+    () => {
+      if (!conf.daemon) return;
+      try {
+        dropPrivileges(conf, log);
+      } catch (err) {
+        log.error({ err }, 'cannot drop privileges; stopping');
+        exitCode = 1;
+        void run.shutdown({ graceful: false });
+        return;
+      }
+      notifyDaemonParent(log);
+    },
+    (err: unknown) => {
+      log.error({ err }, 'startup failed');
+      process.stderr.write(`${describeFatal(err)}\n`);
+      exitCode = 1;
+    },
+  );
+  await run.done;
+  clearInterval(keepAlive);
+  if (pidFile !== undefined) removePidFile(pidFile);
+  log.info({ exitCode }, 'exiting');
+  process.exit(exitCode);
+}

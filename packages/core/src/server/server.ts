@@ -1,0 +1,247 @@
+/**
+ * Server: owns the process (Pingora's Server). Built from CLI options or in
+ * code, it holds the ServerConf and the configuration file (for apps' own
+ * settings), the services and their dependencies, and the execution phase.
+ * `run()` starts it in-process; `runForever()` is the CLI path (run-forever.ts).
+ */
+import { ErrorType, PingoraError } from '@pingora-ts/error';
+import type { Logger } from 'pino';
+import { DependencyGraph } from '../services/dependency-graph.ts';
+import type { AddServiceOptions, Service, ServiceHandle } from '../services/service.ts';
+import { parseServerArgs, type ServerOptions } from './cli-options.ts';
+import type { ConfigSchema } from './config-schema.ts';
+import { ConfigSource } from './config-source.ts';
+import { ExecutionPhase, type PhaseEvent, phaseChannel } from './execution-phase.ts';
+import { createServerLogger } from './logger.ts';
+import { exitWithError, exitWithUsage, runForever } from './run-forever.ts';
+import { DEFAULT_SERVER_CONF, readServerConf, type ServerConf } from './server-conf.ts';
+import { type RunningServer, ServerRun } from './server-run.ts';
+
+export interface ServerInit {
+  /** Parsed command line; `conf` names the YAML file to load. */
+  options?: ServerOptions;
+  /** The configuration from code (used instead of `options.conf`). Missing fields take defaults. */
+  conf?: Partial<ServerConf>;
+  /** YAML text to read the configuration from (instead of a file), e.g. in tests. */
+  confText?: string;
+  /** Logger to use instead of the one built from the configuration. */
+  logger?: Logger;
+}
+
+interface ServiceEntry {
+  readonly service: Service;
+  readonly dependsOn: string[];
+}
+
+export type PhaseListener = (phase: ExecutionPhase) => void;
+
+export class Server {
+  /** The server's settings, as Pingora's `server.configuration`. */
+  readonly configuration: ServerConf;
+  readonly options: ServerOptions;
+  readonly logger: Logger;
+  /** The parsed configuration file, when there is one. */
+  readonly source: ConfigSource | undefined;
+  readonly #log: Logger;
+  readonly #services: ServiceEntry[] = [];
+  readonly #graph = new DependencyGraph();
+  readonly #listeners = new Set<PhaseListener>();
+  /** Built by fromArgs(): configuration errors print and exit 1 instead of throwing. */
+  #cli = false;
+  #phase: ExecutionPhase = ExecutionPhase.Setup;
+  #bootstrapped = false;
+  #run: ServerRun | undefined;
+
+  /** Throws a ConfigError (naming the key and line) for a bad configuration. */
+  constructor(init: ServerInit = {}) {
+    const options = init.options ?? {};
+    this.options = options;
+    let conf: ServerConf;
+    if (init.conf !== undefined) {
+      this.source = init.confText !== undefined ? ConfigSource.parse(init.confText) : undefined;
+      conf = { ...DEFAULT_SERVER_CONF, ...init.conf };
+    } else if (init.confText !== undefined) {
+      this.source = ConfigSource.parse(init.confText);
+      conf = readServerConf(this.source);
+    } else if (options.conf !== undefined) {
+      this.source = ConfigSource.load(options.conf);
+      conf = readServerConf(this.source);
+    } else {
+      this.source = undefined;
+      conf = DEFAULT_SERVER_CONF;
+    }
+    // The CLI flag only ever turns daemon mode on (Pingora's merge_with_opt).
+    if (options.daemon === true) conf = { ...conf, daemon: true };
+    this.configuration = Object.freeze(conf);
+    this.logger = init.logger ?? createServerLogger(this.configuration);
+    this.#log = this.logger.child({ service: 'server' });
+    if (init.conf !== undefined && options.conf !== undefined) {
+      this.#log.warn({ ignored: options.conf }, 'configuration given in code; ignoring --conf');
+    }
+  }
+
+  /**
+   * The CLI way (Pingora's `Server::new(Opt::parse_args())`): parses
+   * `argv` (default: this process's arguments) and loads `-c FILE`. `--help`
+   * prints the usage and exits 0; a bad argument or configuration prints one
+   * message naming the key and line and exits 1.
+   */
+  static fromArgs(
+    argv: readonly string[] = process.argv.slice(2),
+    init: Omit<ServerInit, 'options'> = {},
+  ): Server {
+    let server: Server;
+    try {
+      const options = parseServerArgs(argv);
+      if (options.help === true) exitWithUsage();
+      server = new Server({ ...init, options });
+    } catch (err) {
+      exitWithError(err);
+    }
+    server.#cli = true;
+    return server;
+  }
+
+  /** The current execution phase. */
+  get phase(): ExecutionPhase {
+    return this.#phase;
+  }
+
+  /** Calls `listener` on every phase change; returns the unsubscribe function. */
+  onPhase(listener: PhaseListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Reads the app's own settings from the configuration file: the mapping
+   * under `section` (or the file root), validated by `schema`. Without a file
+   * every field takes its default. Throws a ConfigError naming key and line.
+   */
+  appConfig<T>(schema: ConfigSchema<T>, section?: string): T {
+    try {
+      const source = this.source ?? ConfigSource.parse('', '<defaults>');
+      return schema.read(source, section);
+    } catch (err) {
+      return this.#fail(err);
+    }
+  }
+
+  /** Adds a service; dependencies can be given now or through the returned handle. */
+  addService(service: Service, options: AddServiceOptions = {}): ServiceHandle {
+    if (this.#run !== undefined) {
+      throw PingoraError.explain(
+        ErrorType.InternalError,
+        `cannot add service "${service.name}": the server is running`,
+      );
+    }
+    try {
+      this.#graph.add(service.name);
+    } catch (err) {
+      return this.#fail(err);
+    }
+    const entry: ServiceEntry = { service, dependsOn: [] };
+    this.#services.push(entry);
+    const graph = this.#graph;
+    const handle: ServiceHandle = {
+      name: service.name,
+      addDependency(...others) {
+        for (const other of others) {
+          const name = typeof other === 'string' ? other : other.name;
+          graph.addDependency(service.name, name);
+          if (!entry.dependsOn.includes(name)) entry.dependsOn.push(name);
+        }
+        return this;
+      },
+    };
+    if (options.dependsOn !== undefined) handle.addDependency(...options.dependsOn);
+    return handle;
+  }
+
+  addServices(services: readonly Service[]): ServiceHandle[] {
+    return services.map((s) => this.addService(s));
+  }
+
+  /**
+   * Prepares the start: checks the service graph (a cycle or a missing
+   * dependency is a ConfigError naming the services). Called by run() when
+   * the app did not call it; calling it again re-checks the graph.
+   */
+  bootstrap(): void {
+    if (this.#run !== undefined) return;
+    if (!this.#bootstrapped) this.#setPhase(ExecutionPhase.Bootstrap);
+    let order: string[];
+    try {
+      order = this.#graph.startOrder();
+    } catch (err) {
+      this.#log.error({ err }, 'bootstrap failed');
+      this.#fail(err);
+    }
+    if (!this.#bootstrapped) {
+      this.#bootstrapped = true;
+      this.#log.info({ services: order }, 'bootstrap complete');
+      this.#setPhase(ExecutionPhase.BootstrapComplete);
+    }
+  }
+
+  /**
+   * Validates everything the app registered (server conf, app settings read so
+   * far, service graph) without starting anything: what `-t` runs.
+   */
+  testConfiguration(): void {
+    this.#graph.startOrder();
+  }
+
+  /** Starts every service, dependencies first, in this process. */
+  run(): RunningServer {
+    if (this.#run !== undefined) return this.#run;
+    this.bootstrap();
+    const order = this.#graph.startOrder();
+    const byName = new Map(this.#services.map((s) => [s.service.name, s]));
+    const services = order.map((name) => byName.get(name) as ServiceEntry);
+    this.#log.info({ order }, 'starting services in dependency order');
+    this.#run = new ServerRun({
+      services,
+      conf: this.configuration,
+      logger: this.logger,
+      setPhase: (p) => this.#setPhase(p),
+    });
+    return this.#run;
+  }
+
+  /**
+   * The CLI path: with `-t` validates and exits 0 or 1; in daemon mode
+   * detaches first; then runs until SIGINT (fast), SIGTERM (graceful) or
+   * SIGQUIT (graceful upgrade) and exits the process.
+   */
+  runForever(): Promise<never> {
+    return runForever(this);
+  }
+
+  /** The run started by run(), if any. */
+  get running(): RunningServer | undefined {
+    return this.#run;
+  }
+
+  /** In CLI mode a configuration error ends the process with its message; in code it throws. */
+  #fail(err: unknown): never {
+    if (this.#cli) exitWithError(err);
+    throw err;
+  }
+
+  #setPhase(phase: ExecutionPhase): void {
+    this.#phase = phase;
+    this.#log.info({ phase }, `phase ${phase}`);
+    if (phaseChannel.hasSubscribers) {
+      const event: PhaseEvent = { phase, at: Date.now() };
+      phaseChannel.publish(event);
+    }
+    for (const listener of this.#listeners) {
+      try {
+        listener(phase);
+      } catch (err) {
+        this.#log.error({ err }, 'phase listener threw');
+      }
+    }
+  }
+}
