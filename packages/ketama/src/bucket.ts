@@ -10,7 +10,7 @@
  * builds rings from user configuration (load-balancing) validates it first and
  * reports a PingoraError ConfigError.
  */
-import { crc32 } from 'node:zlib';
+import { crc32Utf8 } from './crc32.ts';
 
 export interface Bucket {
   /** The server address, `ip:port` (as nginx's `server` directive names it). */
@@ -56,5 +56,5 @@ export function splitHostPort(node: string): [string, string] {
 /** crc32(host "\0" port): the running CRC every point of `node` continues from. */
 export function baseHash(node: string): number {
   const [host, port] = splitHostPort(node);
-  return crc32(Buffer.from(`${host}\0${port}`, 'utf8'));
+  return crc32Utf8(`${host}\0${port}`);
 }

@@ -7,7 +7,6 @@
  * wrapping to the first point. Points and node indexes live in typed arrays;
  * a lookup is one crc32 and a binary search.
  */
-import { crc32 } from 'node:zlib';
 import {
   type Bucket,
   baseHash,
@@ -16,6 +15,7 @@ import {
   MAX_POINTS,
   POINTS_PER_WEIGHT,
 } from './bucket.ts';
+import { crc32Bytes, crc32U32LE, crc32Utf8 } from './crc32.ts';
 
 /** A key: raw bytes, or a string hashed as its UTF-8 bytes (pass latin1 head bytes as a Buffer). */
 export type HashKey = Buffer | Uint8Array | string;
@@ -76,16 +76,14 @@ export class Continuum {
     // Float64Array orders points by hash and, for equal hashes, by node: the
     // first-built node wins a tie, as with nginx's stable sort.
     const keyed = new Float64Array(total);
-    const prev = Buffer.alloc(4);
     let n = 0;
     for (const b of buckets) {
       const node = nodeIds.get(b.node)!;
       const base = baseHash(b.node);
-      prev.writeUInt32LE(0, 0);
+      let prev = 0;
       for (let k = b.weight * POINTS_PER_WEIGHT; k > 0; k--) {
-        const hash = crc32(prev, base);
-        keyed[n++] = hash * 0x10000 + node;
-        prev.writeUInt32LE(hash, 0);
+        prev = crc32U32LE(prev, base);
+        keyed[n++] = prev * 0x10000 + node;
       }
     }
     keyed.sort();
@@ -120,14 +118,14 @@ export class Continuum {
 
   /** The crc32 nginx hashes a key with. */
   static hashKey(key: HashKey): number {
-    return crc32(key);
+    return typeof key === 'string' ? crc32Utf8(key) : crc32Bytes(key);
   }
 
   /** The ring position (point index) serving `key`, or -1 for an empty ring. */
   pointIndex(key: HashKey): number {
     const points = this.#points;
     if (points.length === 0) return -1;
-    const hash = crc32(key);
+    const hash = typeof key === 'string' ? crc32Utf8(key) : crc32Bytes(key);
     // first point >= hash; past the last point the ring wraps to 0
     let lo = 0;
     let hi = points.length;
