@@ -1,0 +1,116 @@
+/**
+ * One measurement: start a peer on a free port, check that it proxies the
+ * workload correctly, warm up, read the origin's accept counter, measure with
+ * wrk, read the counter and the peer's peak RSS, and stop the peer whatever
+ * happened. A fresh process per measurement keeps peak RSS and upstream
+ * connection counts per (peer, workload, round).
+ */
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorType, PingoraError } from '@pingora-ts/error';
+import { freePort, HOST, httpGet, waitForPort } from './net.ts';
+import { cpuProfileArgs } from './node-peer.ts';
+import type { Options } from './options.ts';
+import { type Origin, WORKLOADS, type WorkloadName } from './origin.ts';
+import type { Peer, PeerContext } from './peer.ts';
+import type { Sample } from './results.ts';
+import { peakRssMiB } from './rss.ts';
+import { runWrk } from './wrk.ts';
+
+export interface MeasureEnv {
+  origin: Origin;
+  options: Options;
+  wrkScript: string;
+  tmp: string;
+  /** Root dir for CPU profiles when profiling, else undefined. */
+  profileRoot: string | undefined;
+}
+
+export interface Measurement {
+  sample: Sample;
+  /** The CPU profile the peer wrote, when it was profiled. */
+  profile: string | undefined;
+}
+
+export async function measure(
+  peer: Peer,
+  workload: WorkloadName,
+  round: number,
+  env: MeasureEnv,
+): Promise<Measurement> {
+  const { options: o, origin } = env;
+  const w = WORKLOADS[workload];
+  const id = `${peer.name}-${workload}-r${round}`;
+  const dir = join(env.tmp, id);
+  mkdirSync(dir, { recursive: true });
+  const profileDir =
+    env.profileRoot !== undefined && peer.node ? join(env.profileRoot, id) : undefined;
+  if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
+  const ctx: PeerContext = {
+    originHost: origin.host,
+    originPort: origin.port,
+    port: await freePort(),
+    dir,
+    cpu: o.proxyCpu,
+    nodeArgs: profileDir === undefined ? [] : cpuProfileArgs(profileDir),
+    connections: o.connections,
+  };
+  const child = peer.start(ctx);
+  let sample: Sample;
+  try {
+    await waitForPort(ctx.port, child, 20_000);
+    const check = await httpGet(ctx.port, w.path);
+    if (check.status !== 200 || check.body.length !== w.bodyBytes) {
+      throw PingoraError.explain(
+        ErrorType.InternalError,
+        `${peer.name} answered GET ${w.path} with ${check.status} and ${check.body.length} bytes, want 200 and ${w.bodyBytes}`,
+      );
+    }
+    const url = `http://${HOST}:${ctx.port}${w.path}`;
+    const wrk = { connections: o.connections, threads: o.threads, cpu: o.loadCpu };
+    if (o.warmupSec > 0) {
+      await runWrk(
+        url,
+        { ...wrk, durationSec: o.warmupSec },
+        env.wrkScript,
+        join(dir, 'wrk-warmup.log'),
+      );
+    }
+    // Counted over the measured run only: when the warm-up's wrk exits, a
+    // proxy rightly closes the upstream connections of the requests it
+    // abandons, and replaces them during the run; a pooling proxy stays at or
+    // under the client's connection count, a non-pooling one far above it.
+    const before = await origin.accepts();
+    const r = await runWrk(
+      url,
+      { ...wrk, durationSec: o.durationSec },
+      env.wrkScript,
+      join(dir, 'wrk.log'),
+    );
+    const after = await origin.accepts();
+    if (child.exitCode() !== undefined) {
+      throw PingoraError.explain(
+        ErrorType.InternalError,
+        `${peer.name} exited during the run (code ${child.exitCode()}):\n${child.logTail()}`,
+      );
+    }
+    sample = {
+      rps: r.rps,
+      p50Ms: r.p50Us / 1000,
+      p99Ms: r.p99Us / 1000,
+      rssMiB: peakRssMiB(child.pid),
+      // The later stub_status read is itself one accepted connection.
+      upstreamConns: after - before - 1,
+      errors: r.errors,
+    };
+  } finally {
+    await peer.stop(child, ctx);
+  }
+  const profile =
+    profileDir === undefined
+      ? undefined
+      : readdirSync(profileDir)
+          .filter((f) => f.endsWith('.cpuprofile'))
+          .map((f) => join(profileDir, f))[0];
+  return { sample, profile };
+}

@@ -1,0 +1,209 @@
+/**
+ * Turns the results into the report: one Markdown table per workload
+ * (median with min–max over the rounds, and our ratio to each peer), then the
+ * issue's targets with the measured ratios and a verdict. Markdown so the
+ * same text reads in a terminal and pastes into the README.
+ */
+import type { Machine } from './machine.ts';
+import type { Options } from './options.ts';
+import { WORKLOADS, type WorkloadName } from './origin.ts';
+import { type Peer, PeerKind } from './peer.ts';
+import type { Results } from './results.ts';
+import type { Summary } from './stats.ts';
+
+const OURS = 'pingora-ts';
+
+function num(n: number, digits: number): string {
+  return n.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+function range(s: Summary | undefined, digits: number): string {
+  if (s === undefined) return '–';
+  if (s.n === 1) return num(s.median, digits);
+  return `${num(s.median, digits)} (${num(s.min, digits)}–${num(s.max, digits)})`;
+}
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined || b === 0 ? '–' : `${(a / b).toFixed(2)}x`;
+}
+
+/** A Markdown table padded so that it also reads as plain text. */
+export function table(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: readonly boolean[],
+): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => (right[i] === true ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+  const sep = `|${widths.map((w, i) => (right[i] === true ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [line(head), sep, ...rows.map(line)].join('\n');
+}
+
+function workloadTable(peers: readonly Peer[], results: Results, w: WorkloadName): string {
+  const ours = results.summary(OURS, w, 'rps')?.median;
+  const oursP99 = results.summary(OURS, w, 'p99Ms')?.median;
+  const rows = peers.map((p) => {
+    const rps = results.summary(p.name, w, 'rps');
+    const p99 = results.summary(p.name, w, 'p99Ms');
+    const cell = results.cell(p.name, w);
+    const errors = cell.samples.reduce((a, s) => a + s.errors, 0);
+    const failed = cell.failures.length > 0 ? ` (${cell.failures.length} failed)` : '';
+    return [
+      `${p.name}${failed}`,
+      range(rps, 0),
+      range(results.summary(p.name, w, 'p50Ms'), 2),
+      range(p99, 2),
+      range(results.summary(p.name, w, 'rssMiB'), 1),
+      range(results.summary(p.name, w, 'upstreamConns'), 0),
+      String(errors),
+      p.name === OURS ? '–' : ratio(ours, rps?.median),
+      p.name === OURS ? '–' : ratio(oursP99, p99?.median),
+    ];
+  });
+  return table(
+    [
+      'peer',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'peak RSS MiB',
+      'upstream conns',
+      'errors',
+      'ours ÷ peer req/s',
+      'ours ÷ peer p99',
+    ],
+    rows,
+    [false, true, true, true, true, true, true, true, true],
+  );
+}
+
+interface Target {
+  what: string;
+  measured: string;
+  ok: boolean | undefined;
+}
+
+function targets(peers: readonly Peer[], results: Results, o: Options): Target[] {
+  const med = (peer: string, w: WorkloadName, m: 'rps' | 'p99Ms') =>
+    results.summary(peer, w, m)?.median;
+  const out: Target[] = [];
+  const atLeast = (
+    what: string,
+    ours: number | undefined,
+    peer: number | undefined,
+    factor: number,
+  ) => {
+    const r = ours !== undefined && peer !== undefined && peer > 0 ? ours / peer : undefined;
+    out.push({
+      what,
+      measured: r === undefined ? 'not measured' : `${r.toFixed(2)}x`,
+      ok: r === undefined ? undefined : r >= factor,
+    });
+  };
+  if (o.workloads.includes('small')) {
+    atLeast(
+      'small: req/s >= 0.6x nginx',
+      med(OURS, 'small', 'rps'),
+      med('nginx', 'small', 'rps'),
+      0.6,
+    );
+    const nodePeers = peers.filter((p) => p.kind === PeerKind.NodeProxy);
+    let best: { name: string; rps: number } | undefined;
+    for (const p of nodePeers) {
+      const r = med(p.name, 'small', 'rps');
+      if (r !== undefined && (best === undefined || r > best.rps)) best = { name: p.name, rps: r };
+    }
+    atLeast(
+      `small: req/s >= 2x the best Node proxy (${best?.name ?? 'none run'})`,
+      med(OURS, 'small', 'rps'),
+      best?.rps,
+      2,
+    );
+  }
+  if (o.workloads.includes('64k')) {
+    atLeast('64k: req/s >= 1.0x nginx', med(OURS, '64k', 'rps'), med('nginx', '64k', 'rps'), 1);
+  }
+  for (const w of o.workloads) {
+    const ours = med(OURS, w, 'p99Ms');
+    const ngx = med('nginx', w, 'p99Ms');
+    const r = ours !== undefined && ngx !== undefined && ngx > 0 ? ours / ngx : undefined;
+    out.push({
+      what: `${w}: p99 <= 2x nginx's`,
+      measured: r === undefined ? 'not measured' : `${r.toFixed(2)}x`,
+      ok: r === undefined ? undefined : r <= 2,
+    });
+  }
+  const all = o.workloads.flatMap((w) => results.cell(OURS, w).samples);
+  const maxRss = all.length > 0 ? Math.max(...all.map((s) => s.rssMiB)) : undefined;
+  out.push({
+    what: 'peak RSS < 80 MiB (worst run)',
+    measured: maxRss === undefined ? 'not measured' : `${maxRss.toFixed(1)} MiB`,
+    ok: maxRss === undefined ? undefined : maxRss < 80,
+  });
+  const maxConns = all.length > 0 ? Math.max(...all.map((s) => s.upstreamConns)) : undefined;
+  out.push({
+    what: `upstream conns <= ${o.connections} client connections (worst run)`,
+    measured: maxConns === undefined ? 'not measured' : String(maxConns),
+    ok: maxConns === undefined ? undefined : maxConns <= o.connections,
+  });
+  return out;
+}
+
+export interface ReportInput {
+  options: Options;
+  machine: Machine;
+  peers: readonly Peer[];
+  results: Results;
+  notes: readonly string[];
+  elapsedSec: number;
+}
+
+export function formatReport({
+  options: o,
+  machine,
+  peers,
+  results,
+  notes,
+  elapsedSec,
+}: ReportInput): string {
+  const out: string[] = [];
+  out.push(`## Proxy benchmark, ${machine.date}`, '');
+  for (const l of machine.lines) out.push(`- ${l}`);
+  out.push(
+    `- command: \`${o.command}\` (${elapsedSec.toFixed(0)} s)`,
+    `- wrk -t${o.threads} -c${o.connections}, keep-alive, ${o.warmupSec} s warm-up + ${o.durationSec} s measured, ${o.rounds} round(s), peers interleaved; ` +
+      (o.proxyCpu === undefined
+        ? 'no CPU pinning'
+        : `proxy on CPU ${o.proxyCpu}, origin (nginx, 1 worker) and wrk on CPU ${o.loadCpu}`),
+    "- cells: median (min–max) over the rounds; upstream conns: connections the origin accepted from the proxy during the measured run (wrk opens its connections afresh after the warm-up); peak RSS: VmHWM summed over the proxy's processes",
+    '',
+  );
+  for (const w of o.workloads) {
+    out.push(`### ${w} response (${WORKLOADS[w].bodyBytes} B body, GET ${WORKLOADS[w].path})`, '');
+    out.push(workloadTable(peers, results, w), '');
+  }
+  if (peers.some((p) => p.name === OURS)) {
+    const rows = targets(peers, results, o).map((t) => [
+      t.what,
+      t.measured,
+      t.ok === undefined ? '–' : t.ok ? 'met' : 'MISSED',
+    ]);
+    out.push(
+      '### Targets for pingora-ts',
+      '',
+      table(['target', 'measured', 'verdict'], rows, [false, true, false]),
+      '',
+    );
+  }
+  out.push('### Peers', '');
+  for (const p of peers) out.push(`- ${p.name} (${p.kind}): ${p.setup}`);
+  if (notes.length > 0) {
+    out.push('', '### Notes', '');
+    for (const n of notes) out.push(`- ${n}`);
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,42 @@
+/**
+ * What one measurement yields and how the runner keeps them: per peer, per
+ * workload, the samples of every round plus the failures, if any.
+ */
+import type { WorkloadName } from './origin.ts';
+import { type Summary, summarize } from './stats.ts';
+
+export interface Sample {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Peak RSS of the proxy's process group (MiB). */
+  rssMiB: number;
+  /** Connections the origin accepted from the proxy during the measured run. */
+  upstreamConns: number;
+  /** wrk socket errors and non-2xx/3xx answers in the measured run. */
+  errors: number;
+}
+
+export interface Cell {
+  samples: Sample[];
+  failures: string[];
+}
+
+export class Results {
+  readonly #cells = new Map<string, Cell>();
+
+  cell(peer: string, workload: WorkloadName): Cell {
+    const key = `${peer}\0${workload}`;
+    let c = this.#cells.get(key);
+    if (c === undefined) {
+      c = { samples: [], failures: [] };
+      this.#cells.set(key, c);
+    }
+    return c;
+  }
+
+  /** The median/min/max of one metric, or undefined without samples. */
+  summary(peer: string, workload: WorkloadName, metric: keyof Sample): Summary | undefined {
+    return summarize(this.cell(peer, workload).samples.map((s) => s[metric]));
+  }
+}

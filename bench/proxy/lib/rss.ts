@@ -1,0 +1,38 @@
+/**
+ * Peak memory of a peer: the sum of VmHWM (the kernel's high-water mark of
+ * resident memory) over every process of its process group, so nginx's
+ * master + worker count together and a single Node process counts alone.
+ * Read just before the peer is stopped.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Pids whose process group is `pgid` (Linux /proc). */
+export function groupPids(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readOrEmpty(`/proc/${entry}/stat`);
+    // Fields after the parenthesised command name: state ppid pgrp ...
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(rest[2]) === pgid) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** Peak resident set in MiB, summed over the group led by `pgid`; 0 when unreadable. */
+export function peakRssMiB(pgid: number): number {
+  let kib = 0;
+  for (const pid of groupPids(pgid)) {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readOrEmpty(`/proc/${pid}/status`));
+    if (m !== null) kib += Number(m[1]);
+  }
+  return kib / 1024;
+}

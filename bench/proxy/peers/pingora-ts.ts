@@ -1,0 +1,68 @@
+/**
+ * Peer: our gateway, the `load-balancer` sample app, one process
+ * (`threads: 1`), built with turbo and run from its dist/ as users run it,
+ * with a generated config pointing at the origin and an upstream keep-alive
+ * pool sized to the client's connections.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorType, PingoraError } from '@pingora-ts/error';
+import { spawnChild } from '../lib/children.ts';
+import { HOST } from '../lib/net.ts';
+import { stopNodeServer } from '../lib/node-peer.ts';
+import { type Peer, PeerKind } from '../lib/peer.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const APP = join(ROOT, 'apps', 'load-balancer');
+const MAIN = join(APP, 'dist', 'main.js');
+
+export const pingoraTs: Peer = {
+  name: 'pingora-ts',
+  kind: PeerKind.Ours,
+  setup: 'apps/load-balancer (dist), threads 1, upstream_keepalive_pool_size = 2x connections',
+  tools: [],
+  node: true,
+  unavailable: () =>
+    existsSync(join(APP, 'package.json')) ? undefined : 'apps/load-balancer does not exist yet',
+  prepare() {
+    process.stderr.write('bench: building @pingora-ts/app-load-balancer with turbo\n');
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, 'scripts', 'workspace.mjs'),
+        'run',
+        'turbo',
+        'run',
+        'build',
+        '--filter=@pingora-ts/app-load-balancer...',
+        '--output-logs=errors-only',
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 },
+    );
+    if (r.status !== 0 || !existsSync(MAIN)) {
+      throw PingoraError.explain(
+        ErrorType.InternalError,
+        `building apps/load-balancer failed (status ${r.status}); ${MAIN} ${existsSync(MAIN) ? 'is stale' : 'is missing'}`,
+      );
+    }
+  },
+  start(ctx) {
+    // JSON is YAML: the app reads it with its YAML loader.
+    const conf = {
+      version: 1,
+      threads: 1,
+      upstream_keepalive_pool_size: ctx.connections * 2,
+      listen: [`${HOST}:${ctx.port}`],
+      upstreams: [`${ctx.originHost}:${ctx.originPort}`],
+    };
+    const path = join(ctx.dir, 'conf.yaml');
+    writeFileSync(path, `${JSON.stringify(conf, null, 2)}\n`);
+    return spawnChild('pingora-ts', process.execPath, [...ctx.nodeArgs, MAIN, '-c', path], {
+      cpu: ctx.cpu,
+      cwd: APP,
+      logPath: join(ctx.dir, 'pingora-ts.log'),
+    });
+  },
+  stop: stopNodeServer,
+};
