@@ -1,0 +1,72 @@
+/**
+ * The LoadBalancer as a background service (Pingora's background.rs): run
+ * discovery and health checks once at start, then each at its own frequency,
+ * until the shutdown signal fires. It has core's BackgroundService shape
+ * (`name`, `start(shutdown)`), so a Server can run it as is.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { toPingoraError } from '@pingora-ts/error';
+import type { LoadBalancer } from './load-balancer.ts';
+import { type LbLogger, silentLogger } from './logger.ts';
+
+export class LoadBalancerService {
+  readonly name: string;
+  readonly lb: LoadBalancer;
+  private readonly logger: LbLogger;
+  private readonly readyPromise: Promise<void>;
+  private markReady!: () => void;
+
+  constructor(name: string, lb: LoadBalancer, logger: LbLogger = silentLogger) {
+    this.name = name;
+    this.lb = lb;
+    this.logger = logger;
+    this.readyPromise = new Promise((resolve) => {
+      this.markReady = resolve;
+    });
+  }
+
+  /** Resolves after the first discovery attempt, when selections are set up. */
+  ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  async start(shutdown: AbortSignal): Promise<void> {
+    const lb = this.lb;
+    let now = performance.now();
+    let nextUpdate = now;
+    let nextCheck = now;
+    let updateFailing = false;
+    while (!shutdown.aborted) {
+      const updateEvery = lb.effectiveUpdateFrequencyMs();
+      const checkEvery = lb.healthCheckFrequencyMs;
+      if (nextUpdate <= now) {
+        try {
+          await lb.update();
+          if (updateFailing) this.logger.info({ service: this.name }, 'discovery recovered');
+          updateFailing = false;
+        } catch (err) {
+          // Logged once per streak of failures; the last good set stays in use.
+          if (!updateFailing) {
+            const error = toPingoraError(err);
+            this.logger.warn({ service: this.name, err: error.message }, 'discovery failed');
+          }
+          updateFailing = true;
+        }
+        nextUpdate = updateEvery === undefined ? Number.POSITIVE_INFINITY : now + updateEvery;
+      }
+      this.markReady();
+      if (nextCheck <= now && !shutdown.aborted) {
+        await lb.runHealthCheck();
+        nextCheck = checkEvery === undefined ? Number.POSITIVE_INFINITY : now + checkEvery;
+      }
+      const wake = Math.min(nextUpdate, nextCheck);
+      if (wake === Number.POSITIVE_INFINITY) return;
+      try {
+        await sleep(Math.max(0, wake - performance.now()), undefined, { signal: shutdown });
+      } catch {
+        return; // aborted
+      }
+      now = performance.now();
+    }
+  }
+}
