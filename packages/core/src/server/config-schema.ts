@@ -38,6 +38,11 @@ interface Presence<T> {
 type Present<T, O> = O extends { default: T } | { required: true } ? T : T | undefined;
 type NoOptions = Record<never, never>;
 
+interface ListOptions extends Presence<string[]> {
+  maxItems?: number;
+  item?: (value: string) => string | undefined;
+}
+
 export interface ConfigSchemaOptions {
   /** Refuse keys the schema does not name (typos). Default true; the file root is never strict. */
   strict?: boolean;
@@ -186,14 +191,18 @@ function numberField<O extends NumberOptions<number>>(
 
 /** Field builders. Each takes `{ key?, default?, required?, check? }`. */
 export const configField = {
-  string<O extends Presence<string> = NoOptions>(options?: O): ConfigField<Present<string, O>> {
+  string<O extends Presence<string> = NoOptions>(
+    options?: O & Presence<string>,
+  ): ConfigField<Present<string, O>> {
     return scalarField<string, O>(options, (node) =>
       isScalar(node) && typeof node.value === 'string'
         ? { ok: true, value: node.value }
         : { ok: false, expected: 'a string' },
     );
   },
-  boolean<O extends Presence<boolean> = NoOptions>(options?: O): ConfigField<Present<boolean, O>> {
+  boolean<O extends Presence<boolean> = NoOptions>(
+    options?: O & Presence<boolean>,
+  ): ConfigField<Present<boolean, O>> {
     return scalarField<boolean, O>(options, (node) =>
       isScalar(node) && typeof node.value === 'boolean'
         ? { ok: true, value: node.value }
@@ -201,22 +210,22 @@ export const configField = {
     );
   },
   integer<O extends NumberOptions<number> = NoOptions>(
-    options?: O,
+    options?: O & NumberOptions<number>,
   ): ConfigField<Present<number, O>> {
     return numberField(options, true);
   },
   number<O extends NumberOptions<number> = NoOptions>(
-    options?: O,
+    options?: O & NumberOptions<number>,
   ): ConfigField<Present<number, O>> {
     return numberField(options, false);
   },
-  /** A list of strings; `check` applies to each item; at most `maxItems` (default 1024). */
-  stringList<
-    O extends Presence<string[]> & {
-      maxItems?: number;
-      item?: (s: string) => string | undefined;
-    } = NoOptions,
-  >(options?: O): ConfigField<Present<string[], O>> {
+  /**
+   * A list of strings: `item` checks each one, `check` the whole list; at
+   * most `maxItems` (default 1024).
+   */
+  stringList<O extends ListOptions = NoOptions>(
+    options?: O & ListOptions,
+  ): ConfigField<Present<string[], O>> {
     const maxItems = options?.maxItems ?? 1024;
     return {
       key: options?.key,

@@ -85,7 +85,7 @@ export const serverConfSchema = defineConfigSchema(
   {
     version: configField.integer({
       default: D.version,
-      check: (v: number) =>
+      check: (v) =>
         SUPPORTED_CONF_VERSIONS.includes(v)
           ? undefined
           : `unknown version ${v} (this build reads version ${SUPPORTED_CONF_VERSIONS.join(', ')})`,
@@ -125,12 +125,12 @@ export const serverConfSchema = defineConfigSchema(
     clientBindToIpv4: configField.stringList({
       key: 'client_bind_to_ipv4',
       default: [],
-      item: (s: string) => (isIP(s) === 4 ? undefined : `"${s}" is not an IPv4 address`),
+      item: (s) => (isIP(s) === 4 ? undefined : `"${s}" is not an IPv4 address`),
     }),
     clientBindToIpv6: configField.stringList({
       key: 'client_bind_to_ipv6',
       default: [],
-      item: (s: string) => (isIP(s) === 6 ? undefined : `"${s}" is not an IPv6 address`),
+      item: (s) => (isIP(s) === 6 ? undefined : `"${s}" is not an IPv6 address`),
     }),
     maxRetries: configField.integer({
       key: 'max_retries',

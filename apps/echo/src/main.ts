@@ -1,0 +1,18 @@
+/**
+ * Echo sample gateway: `node dist/main.js -c conf.yaml`. Shows the Server
+ * API end to end: CLI and YAML for free, the app's own typed settings from the
+ * same file, one ListeningService, signals and daemon mode from runForever().
+ */
+import { ListeningService, Server } from '@pingora-ts/core';
+import { EchoApp, echoConfigSchema } from './echo-app.ts';
+
+const server = Server.fromArgs();
+const config = server.appConfig(echoConfigSchema, 'echo');
+
+const echo = new ListeningService('echo', new EchoApp(config));
+for (const addr of config.listen) echo.addTcp(addr);
+if (config.uds !== undefined) echo.addUds(config.uds, { mode: config.udsMode });
+
+server.addService(echo);
+server.bootstrap();
+await server.runForever();
