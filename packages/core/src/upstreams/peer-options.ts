@@ -1,0 +1,118 @@
+/**
+ * PeerOptions: how to connect to an upstream (Pingora's PeerOptions): bind
+ * address, connect/read/write/idle timeouts, TLS verification settings, ALPN,
+ * CA and TCP keepalive. Durations are milliseconds; undefined means "no limit".
+ * `resolvePeerOptions` fills defaults and rejects bad values with ConfigError.
+ */
+import { isIP } from 'node:net';
+import { ErrorType, PingoraError } from '@pingora-ts/error';
+
+/** Which HTTP versions to offer in TLS ALPN. */
+export const ALPN = {
+  H1: 'h1',
+  H2: 'h2',
+  H2H1: 'h2h1',
+} as const;
+export type ALPN = (typeof ALPN)[keyof typeof ALPN];
+
+/**
+ * TCP keepalive probes on the upstream socket. Node sets only the idle time
+ * before the first probe; the probe interval and count stay the OS defaults.
+ */
+export interface TcpKeepalive {
+  readonly idleMs: number;
+}
+
+/** A PEM string or buffer, or several. */
+export type PemInput = string | Buffer | readonly (string | Buffer)[];
+
+export interface PeerOptions {
+  /** Local IP address to connect from (overrides the server's client_bind_to_*). */
+  bindTo: string | undefined;
+  /** Limit on establishing the TCP (or Unix) connection. */
+  connectionTimeout: number | undefined;
+  /** Limit on connect + CONNECT-proxy handshake + (later) TLS handshake. */
+  totalConnectionTimeout: number | undefined;
+  /** Limit on each read from the upstream (reset by every read). */
+  readTimeout: number | undefined;
+  /** Limit on each write to the upstream. */
+  writeTimeout: number | undefined;
+  /** How long an idle connection waits in the pool; 0 disables pooling for this peer. */
+  idleTimeout: number | undefined;
+  /** Check that the upstream's certificate chains to a trusted CA. Hashed for reuse. */
+  verifyCert: boolean;
+  /** Check that the certificate names the SNI (or `alternativeCn`). Hashed for reuse. */
+  verifyHostname: boolean;
+  /** Also accept a certificate for this name. Hashed for reuse. */
+  alternativeCn: string | undefined;
+  alpn: ALPN;
+  /** Root CAs to verify the upstream with instead of the defaults. */
+  ca: PemInput | undefined;
+  tcpKeepalive: TcpKeepalive | undefined;
+  /**
+   * TCP Fast Open on connect. Carried for configuration parity with Pingora;
+   * Node has no client-side TFO API, so connecting does not use it.
+   */
+  tcpFastOpen: boolean;
+}
+
+export type PeerOptionsInit = { [K in keyof PeerOptions]?: PeerOptions[K] | undefined };
+
+const DURATIONS = [
+  'connectionTimeout',
+  'totalConnectionTimeout',
+  'readTimeout',
+  'writeTimeout',
+  'idleTimeout',
+] as const;
+const ALPNS = new Set<string>(Object.values(ALPN));
+
+/** Options with Pingora's defaults (verify cert and hostname, ALPN h1) under `init`. */
+export function resolvePeerOptions(init: PeerOptionsInit = {}): PeerOptions {
+  const options: PeerOptions = {
+    bindTo: init.bindTo,
+    connectionTimeout: init.connectionTimeout,
+    totalConnectionTimeout: init.totalConnectionTimeout,
+    readTimeout: init.readTimeout,
+    writeTimeout: init.writeTimeout,
+    idleTimeout: init.idleTimeout,
+    verifyCert: init.verifyCert ?? true,
+    verifyHostname: init.verifyHostname ?? true,
+    alternativeCn: init.alternativeCn,
+    alpn: init.alpn ?? ALPN.H1,
+    ca: init.ca,
+    tcpKeepalive: init.tcpKeepalive,
+    tcpFastOpen: init.tcpFastOpen ?? false,
+  };
+  for (const name of DURATIONS) {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= 2 ** 31 - 1)) {
+      throw badOption(name, value, 'a number of milliseconds from 0 to 2147483647');
+    }
+  }
+  if (options.bindTo !== undefined && isIP(options.bindTo) === 0) {
+    throw badOption('bindTo', options.bindTo, 'an IPv4 or IPv6 address');
+  }
+  if (!ALPNS.has(options.alpn)) throw badOption('alpn', options.alpn, 'h1, h2 or h2h1');
+  if (typeof options.verifyCert !== 'boolean') {
+    throw badOption('verifyCert', options.verifyCert, 'a boolean');
+  }
+  if (typeof options.verifyHostname !== 'boolean') {
+    throw badOption('verifyHostname', options.verifyHostname, 'a boolean');
+  }
+  if (options.alternativeCn !== undefined && typeof options.alternativeCn !== 'string') {
+    throw badOption('alternativeCn', options.alternativeCn, 'a string');
+  }
+  const ka = options.tcpKeepalive;
+  if (ka !== undefined && !(Number.isSafeInteger(ka.idleMs) && ka.idleMs >= 0)) {
+    throw badOption('tcpKeepalive.idleMs', ka.idleMs, 'a whole number of milliseconds >= 0');
+  }
+  return options;
+}
+
+function badOption(name: string, value: unknown, expected: string): PingoraError {
+  return PingoraError.explain(
+    ErrorType.ConfigError,
+    `peer option ${name} must be ${expected}, got ${JSON.stringify(value) ?? String(value)}`,
+  );
+}
