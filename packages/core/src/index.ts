@@ -74,6 +74,34 @@ export type {
 // --- HTTP protocols (HTTP/1 codec, sessions)
 
 // --- Peers and connectors
+export { type BindToLists, pickBindTo, resolveBindToLists } from './connectors/bind-to.ts';
+export {
+  type ConnectResponse,
+  MAX_CONNECT_RESPONSE_HEAD,
+  parseConnectResponse,
+} from './connectors/connect-response.ts';
+export { IdleStream, StreamIdleWatch } from './connectors/idle-stream.ts';
+export { connectL4 } from './connectors/l4-connect.ts';
+export { connectRequestHead, proxyHandshake } from './connectors/proxy-connect.ts';
+export { BasicPeer, type BasicPeerInit } from './upstreams/basic-peer.ts';
+export { ClientCertKey, type ClientCertKeyInit } from './upstreams/client-cert.ts';
+export {
+  type ConnectProxy,
+  type ConnectProxyInit,
+  connectAuthority,
+  resolveConnectProxy,
+} from './upstreams/connect-proxy.ts';
+export { HttpPeer, type HttpPeerInit, Scheme } from './upstreams/http-peer.ts';
+export type { Peer } from './upstreams/peer.ts';
+export {
+  ALPN,
+  type PeerOptions,
+  type PeerOptionsInit,
+  type PemInput,
+  resolvePeerOptions,
+  type TcpKeepalive,
+} from './upstreams/peer-options.ts';
+// (end of peers and connectors)
 
 // --- Modules
 export {
