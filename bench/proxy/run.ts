@@ -80,6 +80,9 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'pingora-ts-bench-proxy-'));
   // nginx workers run as `nobody` when started as root: they must reach the files.
   chmodSync(tmp, 0o755);
+  // Also on SIGINT, which ends the process from its handler.
+  const removeTmp = () => rmSync(tmp, { recursive: true, force: true });
+  if (!options.keepTmp) process.on('exit', removeTmp);
   const profileRoot = options.cpuProf
     ? (options.cpuProfDir ?? mkdtempSync(join(tmpdir(), 'pingora-ts-cpu-prof-')))
     : undefined;
@@ -113,7 +116,7 @@ async function main(): Promise<void> {
             results.cell(peer.name, workload).samples.push(s);
             if (profile !== undefined) profiles.push(profile);
             log(
-              `${tag}: ${s.rps.toFixed(0)} req/s, p50 ${s.p50Ms.toFixed(2)} ms, p99 ${s.p99Ms.toFixed(2)} ms, ` +
+              `${tag}: ${s.rps.toFixed(0)} req/s, p50 ${s.p50Ms.toFixed(2)} ms, p99 ${s.p99Ms.toFixed(2)} ms, CPU ${s.cpuPct.toFixed(0)}%, ` +
                 `RSS ${s.rssMiB.toFixed(1)} MiB, upstream conns ${s.upstreamConns}, errors ${s.errors}`,
             );
           } catch (err) {
@@ -134,8 +137,10 @@ async function main(): Promise<void> {
     log(`run aborted: ${message(err)}`);
   } finally {
     await stopAll();
-    if (options.keepTmp || failedRun) log(`configs and logs kept in ${tmp}`);
-    else rmSync(tmp, { recursive: true, force: true });
+    if (options.keepTmp || failedRun) {
+      process.off('exit', removeTmp);
+      log(`configs and logs kept in ${tmp}`);
+    }
   }
 
   const elapsedSec = (Date.now() - started) / 1000;

@@ -14,7 +14,7 @@ import type { Options } from './options.ts';
 import { type Origin, WORKLOADS, type WorkloadName } from './origin.ts';
 import type { Peer, PeerContext } from './peer.ts';
 import type { Sample } from './results.ts';
-import { peakRssMiB } from './rss.ts';
+import { cpuSeconds, peakRssMiB } from './rss.ts';
 import { runWrk } from './wrk.ts';
 
 export interface MeasureEnv {
@@ -81,12 +81,14 @@ export async function measure(
     // abandons, and replaces them during the run; a pooling proxy stays at or
     // under the client's connection count, a non-pooling one far above it.
     const before = await origin.accepts();
+    const cpuBefore = cpuSeconds(child.pid);
     const r = await runWrk(
       url,
       { ...wrk, durationSec: o.durationSec },
       env.wrkScript,
       join(dir, 'wrk.log'),
     );
+    const cpu = cpuSeconds(child.pid) - cpuBefore;
     const after = await origin.accepts();
     if (child.exitCode() !== undefined) {
       throw PingoraError.explain(
@@ -98,6 +100,7 @@ export async function measure(
       rps: r.rps,
       p50Ms: r.p50Us / 1000,
       p99Ms: r.p99Us / 1000,
+      cpuPct: (100 * cpu * 1e6) / r.durationUs,
       rssMiB: peakRssMiB(child.pid),
       // The later stub_status read is itself one accepted connection.
       upstreamConns: after - before - 1,

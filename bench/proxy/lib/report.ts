@@ -57,6 +57,7 @@ function workloadTable(peers: readonly Peer[], results: Results, w: WorkloadName
       range(rps, 0),
       range(results.summary(p.name, w, 'p50Ms'), 2),
       range(p99, 2),
+      range(results.summary(p.name, w, 'cpuPct'), 0),
       range(results.summary(p.name, w, 'rssMiB'), 1),
       range(results.summary(p.name, w, 'upstreamConns'), 0),
       String(errors),
@@ -70,6 +71,7 @@ function workloadTable(peers: readonly Peer[], results: Results, w: WorkloadName
       'req/s',
       'p50 ms',
       'p99 ms',
+      'proxy CPU %',
       'peak RSS MiB',
       'upstream conns',
       'errors',
@@ -77,7 +79,7 @@ function workloadTable(peers: readonly Peer[], results: Results, w: WorkloadName
       'ours ÷ peer p99',
     ],
     rows,
-    [false, true, true, true, true, true, true, true, true],
+    [false, true, true, true, true, true, true, true, true, true],
   );
 }
 
@@ -179,7 +181,7 @@ export function formatReport({
       (o.proxyCpu === undefined
         ? 'no CPU pinning'
         : `proxy on CPU ${o.proxyCpu}, origin (nginx, 1 worker) and wrk on CPU ${o.loadCpu}`),
-    "- cells: median (min–max) over the rounds; upstream conns: connections the origin accepted from the proxy during the measured run (wrk opens its connections afresh after the warm-up); peak RSS: VmHWM summed over the proxy's processes",
+    "- cells: median (min–max) over the rounds; upstream conns: connections the origin accepted from the proxy during the measured run (wrk opens its connections afresh after the warm-up); proxy CPU: its CPU time over the measured run, in % of one core (near 100: the proxy was the bottleneck; well under: the load side was); peak RSS: VmHWM summed over the proxy's processes",
     '',
   );
   for (const w of o.workloads) {

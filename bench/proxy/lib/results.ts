@@ -9,6 +9,8 @@ export interface Sample {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU the proxy used during the measured run, in % of one core. */
+  cpuPct: number;
   /** Peak RSS of the proxy's process group (MiB). */
   rssMiB: number;
   /** Connections the origin accepted from the proxy during the measured run. */

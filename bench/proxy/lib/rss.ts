@@ -1,8 +1,9 @@
 /**
- * Peak memory of a peer: the sum of VmHWM (the kernel's high-water mark of
- * resident memory) over every process of its process group, so nginx's
- * master + worker count together and a single Node process counts alone.
- * Read just before the peer is stopped.
+ * Resources of a peer from /proc: peak memory as the sum of VmHWM (the
+ * kernel's high-water mark of resident memory) over every process of its
+ * process group, so nginx's master + worker count together and a single Node
+ * process counts alone; and CPU time, to tell whether the proxy's CPU was the
+ * bottleneck of a run (near 100%) or the load generator's.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -35,4 +36,17 @@ export function peakRssMiB(pgid: number): number {
     if (m !== null) kib += Number(m[1]);
   }
   return kib / 1024;
+}
+
+/** CPU time (user + system, in seconds) used so far by the group led by `pgid`. */
+export function cpuSeconds(pgid: number): number {
+  let ticks = 0;
+  for (const pid of groupPids(pgid)) {
+    const stat = readOrEmpty(`/proc/${pid}/stat`);
+    // After the command name: state(0) ... utime(11) stime(12).
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(rest[11] ?? 0) + Number(rest[12] ?? 0);
+  }
+  // Linux reports in USER_HZ, which is 100 on every architecture Node runs on.
+  return ticks / 100;
 }
