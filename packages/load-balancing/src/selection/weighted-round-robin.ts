@@ -66,9 +66,10 @@ function gcd(a: number, b: number): number {
 }
 
 /**
- * Entry k of backend i is due at virtual time (k + 0.5) / w_i; the cycle lists
- * entries by due time (ties by position), merged with a binary heap in
- * O(total * log n).
+ * Entry k of backend i is due at virtual time (k + phase_i) / w_i; the cycle
+ * lists entries by due time (ties by position), merged with a binary heap in
+ * O(total * log n). Phases differ per backend (golden-ratio steps in (0, 1])
+ * so light backends do not all land at the same spot between heavy ones.
  */
 function smoothCycle(backends: readonly Backend[]): Uint32Array {
   const n = backends.length;
@@ -88,7 +89,9 @@ function smoothCycle(backends: readonly Backend[]): Uint32Array {
     );
   }
   const taken = new Float64Array(n);
-  const due = (i: number) => (taken[i]! + 0.5) / weights[i]!;
+  const phase = new Float64Array(n);
+  for (let i = 0; i < n; i++) phase[i] = 1 - ((i * 0.6180339887498949) % 1);
+  const due = (i: number) => (taken[i]! + phase[i]!) / weights[i]!;
   const before = (a: number, b: number) => {
     const da = due(a);
     const db = due(b);
@@ -96,7 +99,6 @@ function smoothCycle(backends: readonly Backend[]): Uint32Array {
   };
   const heap = new Uint32Array(n);
   for (let i = 0; i < n; i++) heap[i] = i;
-  // Initial heap: due times 0.5 / w_i.
   for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(heap, i, n, before);
   const cycle = new Uint32Array(total);
   for (let k = 0; k < total; k++) {
