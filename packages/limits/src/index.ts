@@ -1,4 +1,8 @@
 /**
- * @pingora-ts/limits: Rate estimation: count-min sketch, sliding rate, inflight guards (mirrors pingora-limits).
+ * @pingora-ts/limits: rate estimation with count-min sketches: Estimator,
+ * Rate over sliding intervals, Inflight guards (mirrors pingora-limits).
  */
-export {};
+export { Estimator, type EstimatorOptions, MAX_COUNTERS } from './estimator.ts';
+export { Inflight, InflightGuard, type InflightOptions } from './inflight.ts';
+export type { Key } from './key-hash.ts';
+export { proportionalRate, Rate, type RateComponents, type RateOptions } from './rate.ts';
