@@ -72,6 +72,18 @@ export type {
 } from './services/service.ts';
 
 // --- HTTP protocols (HTTP/1 codec, sessions)
+export type { BodySink, TunnelHandoff } from './protocols/http/body-sink.ts';
+export type { HttpClientSession } from './protocols/http/client-session.ts';
+export { httpDate } from './protocols/http/date-cache.ts';
+export type { HttpServerSession } from './protocols/http/server-session.ts';
+export { type H1ClientOptions, H1ClientSession } from './protocols/http/v1/client-session.ts';
+export { DEFAULT_HEAD_LIMITS, type HeadLimits } from './protocols/http/v1/head-parser.ts';
+export {
+  type H1ServerOptions,
+  type ResolvedH1ServerOptions,
+  resolveH1ServerOptions,
+} from './protocols/http/v1/server-options.ts';
+export { errorResponse, H1ServerSession } from './protocols/http/v1/server-session.ts';
 
 // --- Peers and connectors
 export { type BindToLists, pickBindTo, resolveBindToLists } from './connectors/bind-to.ts';
@@ -80,9 +92,23 @@ export {
   MAX_CONNECT_RESPONSE_HEAD,
   parseConnectResponse,
 } from './connectors/connect-response.ts';
+export {
+  type ConnectorConnectEvent,
+  type ConnectorDropEvent,
+  type ConnectorStats,
+  connectorChannels,
+} from './connectors/connector-events.ts';
 export { IdleStream, StreamIdleWatch } from './connectors/idle-stream.ts';
 export { connectL4 } from './connectors/l4-connect.ts';
 export { connectRequestHead, proxyHandshake } from './connectors/proxy-connect.ts';
+export { decideRetryByReuse, type ReuseFacts } from './connectors/reuse-retry.ts';
+export {
+  type ConnectorOptions,
+  type ConnectorServerConf,
+  connectorOptionsFromServerConf,
+  DEFAULT_KEEPALIVE_POOL_SIZE,
+  TransportConnector,
+} from './connectors/transport-connector.ts';
 export { BasicPeer, type BasicPeerInit } from './upstreams/basic-peer.ts';
 export { ClientCertKey, type ClientCertKeyInit } from './upstreams/client-cert.ts';
 export {

@@ -1,0 +1,30 @@
+/**
+ * BodySink: how a session hands body bytes to its reader without a promise
+ * or closure per chunk (the undici handler style). Used for request bodies on
+ * server sessions and response bodies on client sessions, HTTP/1 and later
+ * HTTP/2 alike.
+ */
+import type { Socket } from 'node:net';
+import type { PingoraError } from '@pingora-ts/error';
+import type { HeaderList } from '@pingora-ts/http';
+
+export interface BodySink {
+  /**
+   * One chunk of body bytes. The Buffer may be a view of the session's read
+   * buffer: it stays valid (the session never writes over it) but copy it if
+   * you keep many. Return false to pause delivery until `resumeBody()`.
+   */
+  onData(chunk: Buffer): boolean;
+  /** The body is complete; `trailers` are the chunked trailer fields, if any were sent. */
+  onEnd(trailers: HeaderList | undefined): void;
+  /** The body failed (timeout, malformed framing, connection lost); nothing follows. */
+  onError(error: PingoraError): void;
+}
+
+/** What a connection becomes after a 101 (or a CONNECT 2xx): raw bytes both ways. */
+export interface TunnelHandoff {
+  /** The socket, paused and detached from the session: attach handlers, then resume() or pipe(). */
+  readonly socket: Socket;
+  /** Bytes the peer sent after the message head that the session had already read. */
+  readonly head: Buffer;
+}

@@ -1,0 +1,390 @@
+/**
+ * What the HTTP/1 server and client sessions share: one socket and its read
+ * buffer, body delivery to a BodySink with backpressure, read flow control
+ * that bounds buffered input, read and write deadlines on the shared ticker,
+ * and the rule that the first fatal error ends every pending operation.
+ */
+import type { Socket } from 'node:net';
+import { type ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
+import { HeaderList } from '@pingora-ts/http';
+import type { BodySink } from '../body-sink.ts';
+import { armDeadline, type DeadlineOwner, disarmDeadline } from '../deadline-ticker.ts';
+import { BODY_ERROR, BodyDecoder } from './body-decoder.ts';
+import { lastChunkLength, writeLastChunk } from './head-writer.ts';
+import { InputBuffer } from './input-buffer.ts';
+import { putLatin1 } from './latin1.ts';
+import { BodyKind } from './message-framing.ts';
+
+/** Read buffering stops (the socket is paused) once this much input waits unconsumed. */
+export const MIN_INPUT_HIGH_WATER = 64 * 1024;
+
+/** Bodies up to this size are copied next to their head or chunk framing to make one write. */
+const COALESCE_LIMIT = 16 * 1024;
+
+function putSizeLine(buf: Buffer, o: number, hex: string): number {
+  o = putLatin1(buf, o, hex);
+  return putCrlf(buf, o);
+}
+
+function putCrlf(buf: Buffer, o: number): number {
+  buf[o] = 0x0d;
+  buf[o + 1] = 0x0a;
+  return o + 2;
+}
+
+const NO_SINK: BodySink = {
+  onData: () => true,
+  onEnd: () => {},
+  onError: () => {},
+};
+
+export abstract class H1Connection implements DeadlineOwner {
+  /** The underlying socket. Do not read from it while the session owns it. */
+  readonly socket: Socket;
+  /** Read deadline (epoch ms, 0 = none); see DeadlineOwner. */
+  deadline = 0;
+  /** Milliseconds a body read may wait for the next bytes. */
+  bodyTimeoutMs: number;
+  /** Milliseconds a write may stay blocked (backpressured) before the connection is dropped. */
+  writeTimeoutMs: number;
+
+  protected readonly input = new InputBuffer();
+  protected readonly decoder = new BodyDecoder();
+  protected sink: BodySink = NO_SINK;
+  protected hasSink = false;
+  protected sinkPaused = false;
+  protected eof = false;
+  protected failure: PingoraError | undefined;
+  protected detached = false;
+  protected readonly errorSource: ErrorSource;
+  protected inputHighWater = MIN_INPUT_HIGH_WATER;
+  /** Trailers of the last body read to its end. */
+  protected bodyTrailers: HeaderList | undefined;
+
+  /** Bytes of a head that waits to go out with the first body bytes (0 = none). */
+  protected pendingHeadLength = 0;
+
+  private delivering = false;
+  private readPaused = false;
+  private drainCb: (() => void) | null = null;
+  private readonly writeWatch: DeadlineOwner;
+  private readonly listeners: {
+    data: (chunk: Buffer) => void;
+    end: () => void;
+    error: (err: Error) => void;
+    close: () => void;
+    drain: () => void;
+  };
+
+  constructor(socket: Socket, source: ErrorSource, bodyTimeoutMs: number, writeTimeoutMs: number) {
+    this.socket = socket;
+    this.errorSource = source;
+    this.bodyTimeoutMs = bodyTimeoutMs;
+    this.writeTimeoutMs = writeTimeoutMs;
+    this.writeWatch = {
+      deadline: 0,
+      onDeadline: () =>
+        this.fail(
+          this.error(ErrorType.WriteTimedout, `write blocked for over ${this.writeTimeoutMs} ms`),
+        ),
+    };
+    this.listeners = {
+      data: (chunk) => {
+        this.input.append(chunk);
+        this.onInput();
+        this.updateFlow();
+      },
+      end: () => {
+        this.eof = true;
+        this.onEof();
+      },
+      error: (err) => this.fail(toPingoraError(err, { phase: 'read', source: source })),
+      close: () => this.fail(this.error(ErrorType.ConnectionClosed, 'connection closed')),
+      drain: () => {
+        disarmDeadline(this.writeWatch);
+        const cb = this.drainCb;
+        this.drainCb = null;
+        cb?.();
+      },
+    };
+    socket.on('data', this.listeners.data);
+    socket.on('end', this.listeners.end);
+    socket.on('error', this.listeners.error);
+    socket.on('close', this.listeners.close);
+    socket.on('drain', this.listeners.drain);
+    socket.setNoDelay(true);
+  }
+
+  /** Bytes have been appended to `input`. */
+  protected abstract onInput(): void;
+  /** The peer half-closed (no more input). */
+  protected abstract onEof(): void;
+  /** The connection failed; reject whatever waits (the sink is told by the base). */
+  protected abstract onFailure(error: PingoraError): void;
+  /** The read deadline passed. */
+  abstract onDeadline(): void;
+  /** A body has been fully read (before the sink hears `onEnd`). */
+  protected abstract onBodyDone(): void;
+
+  /** True when the connection has failed or been closed. */
+  get closed(): boolean {
+    return this.failure !== undefined || this.socket.destroyed;
+  }
+
+  /** Call `cb` once the socket has flushed what blocked the last write (or the connection failed). */
+  onDrain(cb: () => void): void {
+    if (this.failure !== undefined || !this.socket.writableNeedDrain) {
+      queueMicrotask(cb);
+      return;
+    }
+    this.drainCb = cb;
+  }
+
+  /** Resumes delivery to the sink after its `onData` returned false. */
+  resumeBody(): void {
+    if (!this.hasSink || !this.sinkPaused) return;
+    this.sinkPaused = false;
+    this.pumpBody();
+  }
+
+  /** Closes the connection at once (pending operations fail with ConnectionClosed). */
+  destroy(error?: PingoraError): void {
+    this.fail(error ?? this.error(ErrorType.ConnectionClosed, 'session destroyed'));
+  }
+
+  protected error(type: ErrorType, context: string): PingoraError {
+    return PingoraError.create(type, this.errorSource, context);
+  }
+
+  /** Starts delivering the current body to `sink`. */
+  protected attachSink(sink: BodySink): void {
+    if (this.hasSink) {
+      throw PingoraError.explain(ErrorType.InternalError, 'a body reader is already attached');
+    }
+    if (this.failure !== undefined) {
+      const failure = this.failure;
+      queueMicrotask(() => sink.onError(failure));
+      return;
+    }
+    this.sink = sink;
+    this.hasSink = true;
+    this.sinkPaused = false;
+    this.pumpBody();
+  }
+
+  /** Moves decoded body bytes from `input` to the sink until it pauses, input runs out, or the body ends. */
+  protected pumpBody(): void {
+    if (this.delivering) return;
+    this.delivering = true;
+    const d = this.decoder;
+    const input = this.input;
+    try {
+      while (this.hasSink && !this.sinkPaused && this.failure === undefined) {
+        if (d.done) {
+          this.endBody();
+          break;
+        }
+        if (input.start >= input.end) {
+          if (this.eof) this.endOfBodyInput();
+          else armDeadline(this, this.bodyTimeoutMs);
+          if (!d.done) break;
+          continue;
+        }
+        const buf = input.buf;
+        const from = input.start;
+        const r = d.step(buf, from, input.end);
+        if (r === BODY_ERROR) {
+          this.failBody(this.error(ErrorType.InvalidHTTPHeader, `malformed body: ${d.error}`));
+          break;
+        }
+        const ds = d.dataStart;
+        const de = d.dataEnd;
+        if (r === from && !d.done) {
+          // An unfinished trailer section: wait for the rest of it.
+          if (this.eof) this.endOfBodyInput();
+          else armDeadline(this, this.bodyTimeoutMs);
+          break;
+        }
+        input.consumeTo(r);
+        disarmDeadline(this);
+        if (de > ds) {
+          if (!this.checkBodyBytes(d.received)) break;
+          if (!this.sink.onData(buf.subarray(ds, de))) this.sinkPaused = true;
+        }
+      }
+    } finally {
+      this.delivering = false;
+    }
+  }
+
+  /** Whether `received` body bytes are still acceptable (server sessions cap request bodies). */
+  protected checkBodyBytes(_received: number): boolean {
+    return true;
+  }
+
+  /** Ends the current body with an error: the connection cannot be reused after it. */
+  protected failBody(error: PingoraError): void {
+    this.fail(error);
+  }
+
+  /** Pauses or resumes reading so unconsumed input stays under the high-water mark. */
+  protected updateFlow(): void {
+    if (this.detached) return;
+    const want = this.input.length < this.inputHighWater && this.failure === undefined;
+    if (want === !this.readPaused) return;
+    this.readPaused = !want;
+    if (want) this.socket.resume();
+    else this.socket.pause();
+  }
+
+  /** Writes bytes; false means the socket buffer is over its high-water mark (see onDrain). */
+  protected send(buf: Buffer): boolean {
+    if (this.failure !== undefined) throw this.failure;
+    const ok = this.socket.write(buf);
+    if (!ok) armDeadline(this.writeWatch, this.writeTimeoutMs);
+    return ok;
+  }
+
+  /**
+   * Writes, in order: the pending head (if any), `chunk` (framed as one chunk
+   * when `chunked`), and the last chunk with `trailers` when `last`. Small
+   * results go out as one Buffer; large bodies are corked, not copied.
+   * Returns false when the socket buffer is full (see onDrain).
+   */
+  protected writeOut(
+    chunk: Buffer | null,
+    chunked: boolean,
+    last: boolean,
+    trailers?: HeaderList,
+  ): boolean {
+    if (this.failure !== undefined) throw this.failure;
+    const headLen = this.pendingHeadLength;
+    const n = chunk === null ? 0 : chunk.length;
+    const sizeLine = chunked && n > 0 ? n.toString(16) : '';
+    const frame = sizeLine === '' ? 0 : sizeLine.length + 4;
+    const tail = chunked && last ? lastChunkLength(trailers) : 0;
+    const total = headLen + n + frame + tail;
+    if (total === 0) return !this.socket.writableNeedDrain;
+    if (n <= COALESCE_LIMIT) {
+      const out = Buffer.allocUnsafe(total);
+      let o = headLen > 0 ? this.writePendingHead(out, 0) : 0;
+      this.pendingHeadLength = 0;
+      if (frame > 0) o = putSizeLine(out, o, sizeLine);
+      if (chunk !== null && n > 0) o += chunk.copy(out, o);
+      if (frame > 0) o = putCrlf(out, o);
+      if (tail > 0) writeLastChunk(trailers, out, o);
+      return this.send(out);
+    }
+    const s = this.socket;
+    s.cork();
+    if (headLen > 0 || frame > 0) {
+      const pre = Buffer.allocUnsafe(headLen + (frame > 0 ? frame - 2 : 0));
+      const o = headLen > 0 ? this.writePendingHead(pre, 0) : 0;
+      this.pendingHeadLength = 0;
+      if (frame > 0) putSizeLine(pre, o, sizeLine);
+      s.write(pre);
+    }
+    s.write(chunk as Buffer);
+    if (frame > 0 || tail > 0) {
+      const post = Buffer.allocUnsafe((frame > 0 ? 2 : 0) + tail);
+      const o = frame > 0 ? putCrlf(post, 0) : 0;
+      if (tail > 0) writeLastChunk(trailers, post, o);
+      s.write(post);
+    }
+    s.uncork();
+    const ok = !s.writableNeedDrain;
+    if (!ok) armDeadline(this.writeWatch, this.writeTimeoutMs);
+    return ok;
+  }
+
+  /**
+   * Queues a head of `length` bytes to go out with the first body bytes
+   * written in this tick; it is flushed alone on the next tick otherwise, so
+   * a head is never held back while its body is slow to come.
+   */
+  protected queueHead(length: number): void {
+    this.pendingHeadLength = length;
+    process.nextTick(this.flushHead);
+  }
+
+  private readonly flushHead = (): void => {
+    if (this.pendingHeadLength > 0 && this.failure === undefined && !this.detached) {
+      this.writeOut(null, false, false);
+    }
+  };
+
+  /** Writes the head waiting in `pendingHeadLength` bytes at `o`; returns the offset after it. */
+  protected writePendingHead(_buf: Buffer, o: number): number {
+    return o;
+  }
+
+  /** Resolves once the socket's write buffer is under its high-water mark. */
+  protected flushed(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (!this.socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.onDrain(() => (this.failure === undefined ? resolve() : reject(this.failure)));
+    });
+  }
+
+  /** Fails the connection once: destroys the socket and ends every pending operation. */
+  protected fail(error: PingoraError): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    disarmDeadline(this);
+    disarmDeadline(this.writeWatch);
+    if (!this.detached) this.socket.destroy();
+    const cb = this.drainCb;
+    this.drainCb = null;
+    if (this.hasSink) {
+      const sink = this.sink;
+      this.hasSink = false;
+      this.sink = NO_SINK;
+      sink.onError(error);
+    }
+    this.onFailure(error);
+    cb?.();
+  }
+
+  /** Removes the session from the socket (upgrade, or a socket handed elsewhere). */
+  protected detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    disarmDeadline(this);
+    disarmDeadline(this.writeWatch);
+    const s = this.socket;
+    s.pause();
+    s.off('data', this.listeners.data);
+    s.off('end', this.listeners.end);
+    s.off('error', this.listeners.error);
+    s.off('close', this.listeners.close);
+    s.off('drain', this.listeners.drain);
+  }
+
+  private endOfBodyInput(): void {
+    if (this.decoder.kind === BodyKind.Close) {
+      this.decoder.endOfInput();
+      return;
+    }
+    this.failBody(
+      this.error(ErrorType.ConnectionClosed, 'connection closed before the body was complete'),
+    );
+  }
+
+  private endBody(): void {
+    disarmDeadline(this);
+    const sink = this.sink;
+    this.hasSink = false;
+    this.sink = NO_SINK;
+    const fields = this.decoder.trailers;
+    let trailers: HeaderList | undefined;
+    if (fields !== undefined) {
+      trailers = new HeaderList();
+      for (let i = 0; i < fields.length; i += 2)
+        trailers.appendUnchecked(fields[i]!, fields[i + 1]!);
+    }
+    this.bodyTrailers = trailers;
+    this.onBodyDone();
+    sink.onEnd(trailers);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The unconsumed bytes read from a connection. It adopts socket chunks
+ * without copying and only copies when a message spans chunks, into a buffer
+ * that doubles, so a trickled head costs amortized O(1) per byte. Bytes
+ * handed out as body views are never overwritten: data is only ever written
+ * after `end`, and a grown buffer is a new allocation.
+ */
+
+export class InputBuffer {
+  buf: Buffer = Buffer.alloc(0);
+  start = 0;
+  end = 0;
+  /** Whether `buf` is ours (spare room after `end` may be written). */
+  private owned = false;
+
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  append(chunk: Buffer): void {
+    const n = chunk.length;
+    if (this.start === this.end) {
+      this.buf = chunk;
+      this.start = 0;
+      this.end = n;
+      this.owned = false;
+      return;
+    }
+    if (this.owned && this.buf.length - this.end >= n) {
+      chunk.copy(this.buf, this.end);
+      this.end += n;
+      return;
+    }
+    const have = this.end - this.start;
+    const grown = Buffer.allocUnsafe(Math.max(have * 2, have + n, 1024));
+    this.buf.copy(grown, 0, this.start, this.end);
+    chunk.copy(grown, have);
+    this.buf = grown;
+    this.start = 0;
+    this.end = have + n;
+    this.owned = true;
+  }
+
+  /** Marks everything before `pos` consumed; drops the buffer once empty. */
+  consumeTo(pos: number): void {
+    this.start = pos;
+    if (pos >= this.end) this.clear();
+  }
+
+  clear(): void {
+    this.buf = EMPTY;
+    this.start = 0;
+    this.end = 0;
+    this.owned = false;
+  }
+
+  /** A copy of the unconsumed bytes (handed over on upgrade), then empty. */
+  take(): Buffer {
+    const out = Buffer.from(this.buf.subarray(this.start, this.end));
+    this.clear();
+    return out;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

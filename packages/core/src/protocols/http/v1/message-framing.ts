@@ -1,0 +1,219 @@
+/**
+ * What the header fields of a parsed head mean for the connection: body
+ * framing (Content-Length, Transfer-Encoding), persistence (Connection),
+ * Expect and Upgrade. One pass over the fields; the request and response
+ * rules of RFC 9112 section 6 and its smuggling guidance are applied here.
+ */
+
+/** How a message body is delimited on the wire. */
+export const BodyKind = { None: 0, Length: 1, Chunked: 2, Close: 3 } as const;
+export type BodyKind = (typeof BodyKind)[keyof typeof BodyKind];
+
+/** The facts one scan of a head's fields gathers. */
+export class HeadFacts {
+  /** Content-Length value, -1 when absent. */
+  contentLength = -1;
+  /** Transfer-Encoding present (any value). */
+  transferEncoding = false;
+  /** Transfer-Encoding whose final coding is chunked. */
+  chunked = false;
+  connectionClose = false;
+  connectionKeepAlive = false;
+  connectionUpgrade = false;
+  /** An Upgrade header field is present. */
+  upgrade = false;
+  expectContinue = false;
+  /** Expect with an expectation other than 100-continue (417). */
+  expectOther = false;
+  hostCount = 0;
+  /** Why the fields are not acceptable, or '' when they are. */
+  error = '';
+
+  reset(): void {
+    this.contentLength = -1;
+    this.transferEncoding = false;
+    this.chunked = false;
+    this.connectionClose = false;
+    this.connectionKeepAlive = false;
+    this.connectionUpgrade = false;
+    this.upgrade = false;
+    this.expectContinue = false;
+    this.expectOther = false;
+    this.hostCount = 0;
+    this.error = '';
+  }
+
+  /**
+   * Scans flat name/value fields. Sets `error` for a duplicate or invalid
+   * Content-Length, Content-Length with Transfer-Encoding, or a malformed
+   * or repeated chunked coding; the caller decides what else is fatal.
+   */
+  scan(fields: readonly string[]): void {
+    this.reset();
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = fields[i]!;
+      switch (name.length) {
+        case 4:
+          if (name.toLowerCase() === 'host') this.hostCount++;
+          break;
+        case 6:
+          if (name.toLowerCase() === 'expect') this.expect(fields[i + 1]!);
+          break;
+        case 7:
+          if (name.toLowerCase() === 'upgrade') this.upgrade = true;
+          break;
+        case 10:
+          if (name.toLowerCase() === 'connection') this.connection(fields[i + 1]!);
+          break;
+        case 14:
+          if (name.toLowerCase() === 'content-length') this.length(fields[i + 1]!);
+          break;
+        case 17:
+          if (name.toLowerCase() === 'transfer-encoding') this.codings(fields[i + 1]!);
+          break;
+      }
+    }
+    if (this.error === '' && this.transferEncoding && this.contentLength >= 0) {
+      this.error = 'both Content-Length and Transfer-Encoding';
+    }
+  }
+
+  /**
+   * Checks a request head against RFC 9112 (after scan()): returns the status
+   * to refuse it with (400, 413, 417), with `error` saying why, or 0.
+   */
+  checkRequest(method: string, target: string, minor: number, maxBodyBytes: number): number {
+    if (this.error !== '') return 400;
+    if (minor === 1 ? this.hostCount !== 1 : this.hostCount > 1) {
+      this.error = this.hostCount === 0 ? 'missing Host' : 'duplicate Host';
+      return 400;
+    }
+    const form = checkTargetForm(method, target);
+    if (form !== '') {
+      this.error = form;
+      return 400;
+    }
+    if (this.transferEncoding) {
+      if (minor === 0) {
+        this.error = 'Transfer-Encoding in an HTTP/1.0 request';
+        return 400;
+      }
+      if (!this.chunked) {
+        this.error = 'final transfer coding is not chunked';
+        return 400;
+      }
+    }
+    if (this.expectOther) {
+      this.error = 'unsupported expectation';
+      return 417;
+    }
+    if (this.contentLength > maxBodyBytes) {
+      this.error = 'request body too large';
+      return 413;
+    }
+    return 0;
+  }
+
+  private length(value: string): void {
+    if (this.contentLength >= 0) {
+      this.error ||= 'duplicate Content-Length';
+      return;
+    }
+    const n = value.length;
+    if (n === 0 || n > 15) {
+      this.error ||= 'invalid Content-Length';
+      return;
+    }
+    let v = 0;
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i) - 0x30;
+      if (c < 0 || c > 9) {
+        this.error ||= 'invalid Content-Length';
+        return;
+      }
+      v = v * 10 + c;
+    }
+    this.contentLength = v;
+  }
+
+  private codings(value: string): void {
+    this.transferEncoding = true;
+    const parts = value.toLowerCase().split(',');
+    for (let i = 0; i < parts.length; i++) {
+      const coding = parts[i]!.trim();
+      if (coding === '' || !isToken(coding)) {
+        this.error ||= 'invalid Transfer-Encoding';
+        return;
+      }
+      if (this.chunked) {
+        // A coding after chunked, or chunked twice: the body length is unknowable.
+        this.error ||= 'chunked is not the final transfer coding';
+        this.chunked = false;
+        return;
+      }
+      if (coding === 'chunked') this.chunked = true;
+    }
+  }
+
+  private connection(value: string): void {
+    const parts = value.toLowerCase().split(',');
+    for (let i = 0; i < parts.length; i++) {
+      const opt = parts[i]!.trim();
+      if (opt === 'close') this.connectionClose = true;
+      else if (opt === 'keep-alive') this.connectionKeepAlive = true;
+      else if (opt === 'upgrade') this.connectionUpgrade = true;
+    }
+  }
+
+  private expect(value: string): void {
+    if (value.toLowerCase() === '100-continue') this.expectContinue = true;
+    else this.expectOther = true;
+  }
+}
+
+function isToken(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ok =
+      (c >= 0x61 && c <= 0x7a) ||
+      (c >= 0x30 && c <= 0x39) ||
+      c === 0x2d ||
+      c === 0x2e ||
+      c === 0x5f ||
+      c === 0x7e ||
+      c === 0x21 ||
+      (c >= 0x23 && c <= 0x27) ||
+      c === 0x2a ||
+      c === 0x2b ||
+      c === 0x5e ||
+      c === 0x60 ||
+      c === 0x7c;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/**
+ * The request-target form the method allows (RFC 9112 3.2): origin-form
+ * (`/path`), absolute-form (`http://host/path`), authority-form for CONNECT
+ * (`host:port`) and asterisk-form for OPTIONS (`*`). Returns '' or why not.
+ */
+export function checkTargetForm(method: string, target: string): string {
+  const first = target.charCodeAt(0);
+  if (method === 'CONNECT') {
+    return first !== 0x2f && target.includes(':') && !target.includes('/')
+      ? ''
+      : 'CONNECT needs an authority-form target';
+  }
+  if (first === 0x2f) return '';
+  if (target === '*') return method === 'OPTIONS' ? '' : 'asterisk-form target is only for OPTIONS';
+  // absolute-form: scheme ":" hier-part; scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+  for (let i = 0; i < target.length; i++) {
+    const c = target.charCodeAt(i) | 0x20;
+    if (c === 0x3a /* ':' (0x3a | 0x20 is itself) */) return i > 0 ? '' : 'invalid request target';
+    const alpha = c >= 0x61 && c <= 0x7a;
+    const other = i > 0 && ((c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e);
+    if (!alpha && !other) return 'invalid request target';
+  }
+  return 'invalid request target';
+}

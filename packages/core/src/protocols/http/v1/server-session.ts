@@ -1,0 +1,553 @@
+/**
+ * H1ServerSession: the HTTP/1.x server side of one downstream connection
+ * (Pingora's protocols::http::v1::server::HttpSession), reused across
+ * keep-alive and pipelined requests. Reads strict request heads and bodies,
+ * writes responses with the framing and persistence headers they need, and
+ * turns into a raw tunnel after a 101. Implements HttpServerSession.
+ */
+import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
+import { type HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import type { Stream, StreamDigest } from '../../../l4/stream.ts';
+import type { BodySink, TunnelHandoff } from '../body-sink.ts';
+import { httpDate } from '../date-cache.ts';
+import { armDeadline } from '../deadline-ticker.ts';
+import type { HttpServerSession } from '../server-session.ts';
+import { BodyReader, type BodySource } from './body-reader.ts';
+import { H1Connection } from './h1-connection.ts';
+import { HeadMode, HeadParser, NEED_MORE, PARSE_ERROR } from './head-parser.ts';
+import { responseHeadLength, writeResponseHead } from './head-writer.ts';
+import { BodyKind, HeadFacts } from './message-framing.ts';
+import { type FramedWriter, OutgoingBody } from './outgoing-body.ts';
+import {
+  type H1ServerOptions,
+  type ResolvedH1ServerOptions,
+  resolveH1ServerOptions,
+} from './server-options.ts';
+
+const P_IDLE = 0; // between requests
+const P_HEAD = 1; // readRequest pending
+const P_SERVING = 2; // a request head was returned
+const P_TUNNEL = 3;
+const P_DONE = 4; // closing or closed: nothing more is served
+
+/** How long a connection we ended waits for the client to close before it is destroyed. */
+const LINGER_MS = 5_000;
+
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+
+export class H1ServerSession
+  extends H1Connection
+  implements HttpServerSession, BodySource, FramedWriter
+{
+  readonly protocol = 'HTTP/1.1' as const;
+  readonly digest: StreamDigest;
+  readonly options: ResolvedH1ServerOptions;
+  requestCount = 0;
+  requestHeader: RequestHeader | undefined;
+  isUpgradeRequest = false;
+  responseWritten: ResponseHeader | undefined;
+
+  private phase = P_IDLE;
+  private readonly parser: HeadParser;
+  private readonly facts = new HeadFacts();
+  private headResolve: ((req: RequestHeader | null) => void) | null = null;
+  private headReject: ((err: PingoraError) => void) | null = null;
+  private waitingIdle = false;
+  private clientKeepalive = false;
+  private serverKeepalive = true;
+  private idleTimeoutMs: number;
+  private expectContinue = false;
+  private continueSent = false;
+  private bodyBroken = false;
+  private readonly body: BodyReader;
+  private readonly out = new OutgoingBody();
+
+  constructor(stream: Stream, options?: H1ServerOptions | ResolvedH1ServerOptions) {
+    const opts = isResolved(options) ? options : resolveH1ServerOptions(options);
+    super(stream.socket, ErrorSource.Downstream, opts.bodyTimeoutMs, opts.writeTimeoutMs);
+    this.digest = stream.digest;
+    this.options = opts;
+    this.idleTimeoutMs = opts.keepaliveTimeoutMs;
+    this.parser = new HeadParser(HeadMode.Request, opts.headLimits);
+    this.inputHighWater = Math.max(this.inputHighWater, opts.headLimits.maxHeadBytes + 1024);
+    this.body = new BodyReader(this);
+  }
+
+  // ---- request head ----
+
+  readRequest(): Promise<RequestHeader | null> {
+    if (this.phase === P_SERVING) {
+      if (!this.out.done) {
+        return Promise.reject(
+          PingoraError.explain(
+            ErrorType.InternalError,
+            'readRequest before the response was finished',
+          ),
+        );
+      }
+      this.phase = P_IDLE;
+    }
+    if (this.phase !== P_IDLE || this.failure !== undefined) return Promise.resolve(null);
+    if (!this.decoder.done) {
+      // The last request body was not read: discard a little to keep the connection.
+      return this.body
+        .discard(this.options.maxDrainBytes)
+        .then((ok) => (ok ? this.readRequest() : this.closeQuietly()));
+    }
+    if (this.socket.writableNeedDrain) {
+      // Pipelined requests while the client does not read responses: wait before reading more.
+      return this.flushed().then(
+        () => this.readRequest(),
+        () => null,
+      );
+    }
+    this.resetRequest();
+    this.phase = P_HEAD;
+    return new Promise((resolve, reject) => {
+      this.headResolve = resolve;
+      this.headReject = reject;
+      this.parseHead();
+      if (this.phase === P_HEAD) {
+        this.waitingIdle = this.requestCount > 0 && this.input.length === 0;
+        armDeadline(this, this.waitingIdle ? this.idleTimeoutMs : this.options.headerTimeoutMs);
+        if (this.eof) this.onEof();
+      }
+    });
+  }
+
+  // ---- request body ----
+
+  get requestBodyDone(): boolean {
+    return this.decoder.done;
+  }
+
+  get requestBodyBytes(): number {
+    return this.decoder.received;
+  }
+
+  readBodyInto(sink: BodySink): void {
+    this.checkServing('readBodyInto');
+    if (this.expectContinue && !this.decoder.done) this.writeContinue();
+    this.attachSink(sink);
+  }
+
+  readBodyChunk(): Promise<Buffer | null> {
+    this.checkServing('readBodyChunk');
+    if (this.expectContinue && !this.decoder.done) this.writeContinue();
+    return this.body.nextChunk();
+  }
+
+  drainRequestBody(): Promise<void> {
+    this.checkServing('drainRequestBody');
+    return this.body.discard(Number.POSITIVE_INFINITY).then(() => undefined);
+  }
+
+  writeContinue(): void {
+    if (this.continueSent || this.responseWritten !== undefined || this.phase !== P_SERVING) return;
+    this.continueSent = true;
+    this.send(CONTINUE);
+  }
+
+  // ---- response ----
+
+  writeResponseHeader(resp: ResponseHeader): void {
+    this.checkServing('writeResponseHeader');
+    const req = this.requestHeader as RequestHeader;
+    const status = resp.status;
+    if (status < 200 && status !== 101) {
+      // Informational: HTTP/1.0 clients cannot receive it (RFC 9110 15.2).
+      if (req.version === 'HTTP/1.1') {
+        if (status === 100) this.continueSent = true;
+        this.sendHead(resp);
+      }
+      return;
+    }
+    if (this.responseWritten !== undefined) {
+      throw PingoraError.explain(ErrorType.InternalError, 'response header already written');
+    }
+    this.responseWritten = resp;
+    const connection = resp.getHeader('connection');
+    if (connection !== undefined && hasCloseToken(connection)) this.serverKeepalive = false;
+    const tunnel = status === 101 || (req.method === 'CONNECT' && status < 300);
+    let kind: BodyKind;
+    if (tunnel || req.method === 'HEAD' || status === 204 || status === 304) {
+      kind = BodyKind.None;
+    } else if (resp.hasHeader('transfer-encoding')) {
+      resp.removeHeader('content-length');
+      kind = isChunkedFinal(resp.getAll('transfer-encoding')) ? BodyKind.Chunked : BodyKind.Close;
+    } else if (resp.hasHeader('content-length')) {
+      kind = BodyKind.Length;
+    } else if (req.version === 'HTTP/1.1') {
+      resp.appendUnchecked('Transfer-Encoding', 'chunked', 'transfer-encoding');
+      kind = BodyKind.Chunked;
+    } else {
+      kind = BodyKind.Close;
+    }
+    if (kind === BodyKind.Close) this.serverKeepalive = false;
+    if (!this.out.start(kind, resp)) {
+      this.serverKeepalive = false;
+      throw PingoraError.explain(ErrorType.InvalidHTTPHeader, 'invalid Content-Length in response');
+    }
+    if (this.options.addDateHeader && !resp.hasHeader('date')) {
+      resp.appendUnchecked('Date', httpDate(), 'date');
+    }
+    if (!tunnel) {
+      if (!this.keepalive) {
+        if (connection === undefined || !hasCloseToken(connection))
+          resp.insertHeader('Connection', 'close');
+      } else if (req.version === 'HTTP/1.0') {
+        resp.insertHeader('Connection', 'keep-alive');
+      }
+    }
+    this.pendingResp = resp;
+    this.queueHead(responseHeadLength(resp));
+    if (kind === BodyKind.None) this.writeOut(null, false, false);
+  }
+
+  writeBody(chunk: Buffer): boolean {
+    if (this.responseWritten === undefined || this.out.done) {
+      throw PingoraError.explain(ErrorType.InternalError, 'writeBody outside of a response body');
+    }
+    return this.out.write(this, chunk);
+  }
+
+  finishResponse(trailers?: HeaderList): Promise<void> {
+    if (this.responseWritten === undefined) {
+      return Promise.reject(
+        PingoraError.explain(ErrorType.InternalError, 'finishResponse before writeResponseHeader'),
+      );
+    }
+    if (this.out.done) return Promise.resolve();
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const complete = this.out.finish(this, trailers);
+    const status = this.responseWritten.status;
+    if (status === 101 || (this.requestHeader?.method === 'CONNECT' && status < 300)) {
+      return this.flushed(); // upgradeToTunnel() takes the connection from here
+    }
+    if (!complete || !this.keepalive) {
+      this.closeQuietly();
+      return Promise.resolve();
+    }
+    return this.flushed();
+  }
+
+  respondError(status: number): Promise<void> {
+    if (this.responseWritten !== undefined || this.phase !== P_SERVING) {
+      this.fail(this.error(ErrorType.HTTPStatus, `error ${status} after the response started`));
+      return Promise.resolve();
+    }
+    const resp = errorResponse(status);
+    this.writeResponseHeader(resp);
+    return this.finishResponse();
+  }
+
+  // ---- connection ----
+
+  get keepalive(): boolean {
+    return (
+      this.clientKeepalive && this.serverKeepalive && !this.bodyBroken && this.failure === undefined
+    );
+  }
+
+  setKeepalive(idleTimeoutMs: number | null): void {
+    if (idleTimeoutMs === null) {
+      this.serverKeepalive = false;
+      return;
+    }
+    this.serverKeepalive = true;
+    this.idleTimeoutMs = idleTimeoutMs > 0 ? idleTimeoutMs : this.options.keepaliveTimeoutMs;
+  }
+
+  upgradeToTunnel(): TunnelHandoff {
+    const resp = this.responseWritten;
+    const connect = this.requestHeader?.method === 'CONNECT';
+    if (
+      resp === undefined ||
+      !(resp.status === 101 || (connect && resp.status >= 200 && resp.status < 300))
+    ) {
+      throw PingoraError.explain(
+        ErrorType.InternalError,
+        'upgradeToTunnel without a 101 (or CONNECT 2xx) response',
+      );
+    }
+    if (this.failure !== undefined) throw this.failure;
+    this.phase = P_TUNNEL;
+    this.detach();
+    return { socket: this.socket, head: this.input.take() };
+  }
+
+  requestSummary(): string {
+    const req = this.requestHeader;
+    if (req === undefined) return '(no request)';
+    return `${req.method} ${req.target}, Host: ${req.getHeader('host') ?? ''}`;
+  }
+
+  override destroy(): void {
+    this.phase = P_DONE;
+    super.destroy();
+  }
+
+  // ---- internals ----
+
+  /** @internal the response head waiting to be written with the first body bytes. */
+  pendingResp: ResponseHeader | undefined;
+
+  protected override writePendingHead(buf: Buffer, o: number): number {
+    const resp = this.pendingResp as ResponseHeader;
+    this.pendingResp = undefined;
+    return writeResponseHead(resp, buf, o);
+  }
+
+  /** @internal lets ResponseBody write through the connection. */
+  write(chunk: Buffer | null, chunked: boolean, last: boolean, trailers?: HeaderList): boolean {
+    return this.writeOut(chunk, chunked, last, trailers);
+  }
+
+  /** @internal lets BodyReader attach its sinks. */
+  attach(sink: BodySink): void {
+    this.attachSink(sink);
+  }
+
+  /** @internal the sink currently attached, if any. */
+  currentSink(): BodySink | undefined {
+    return this.hasSink ? this.sink : undefined;
+  }
+
+  /** @internal replaces the attached sink (readBodyChunk's by a discarding one). */
+  replaceSink(sink: BodySink): void {
+    this.sink = sink;
+    this.sinkPaused = false;
+    this.pumpBody();
+  }
+
+  protected onInput(): void {
+    const phase = this.phase;
+    if (phase === P_HEAD) {
+      if (this.waitingIdle) {
+        this.waitingIdle = false;
+        armDeadline(this, this.options.headerTimeoutMs);
+      }
+      this.parseHead();
+    } else if (phase === P_SERVING || phase === P_IDLE) {
+      if (this.hasSink) this.pumpBody();
+    } else if (phase === P_DONE) {
+      this.input.clear(); // read and drop, so the client is not reset while it reads our answer
+    }
+  }
+
+  protected onEof(): void {
+    if (this.phase === P_HEAD) {
+      if (this.parser.started || this.input.length > 0) {
+        this.rejectHead(
+          this.error(ErrorType.ConnectionClosed, 'client closed in the middle of a request head'),
+        );
+        this.destroy();
+      } else {
+        this.closeQuietly();
+      }
+    } else if (this.hasSink) {
+      this.pumpBody();
+    }
+  }
+
+  protected onFailure(error: PingoraError): void {
+    if (this.phase === P_HEAD) this.rejectHead(error);
+    this.phase = P_DONE;
+  }
+
+  onDeadline(): void {
+    const phase = this.phase;
+    if (phase === P_HEAD) {
+      if (this.waitingIdle) this.closeQuietly();
+      else this.refuse(408, 'request head not received in time', ErrorType.ReadTimedout);
+    } else if (phase === P_DONE) {
+      this.socket.destroy();
+    } else if (this.hasSink) {
+      this.failBody(
+        this.error(ErrorType.ReadTimedout, `no request body bytes for ${this.bodyTimeoutMs} ms`),
+      );
+    }
+  }
+
+  protected onBodyDone(): void {}
+
+  /** Trailer fields of the request body, once it was read to its end. */
+  get requestTrailers(): HeaderList | undefined {
+    return this.bodyTrailers;
+  }
+
+  /** @internal BodySource: whether the request body has been fully read. */
+  bodyDone(): boolean {
+    return this.decoder.done;
+  }
+
+  protected override checkBodyBytes(received: number): boolean {
+    if (received <= this.options.maxRequestBodyBytes) return true;
+    this.failBody(PingoraError.httpStatus(413, 'request body too large', ErrorSource.Downstream));
+    return false;
+  }
+
+  /** A bad body leaves the connection usable for one answer (400, 408, 413), then it closes. */
+  protected override failBody(error: PingoraError): void {
+    if (error.type === ErrorType.ConnectionClosed) {
+      super.failBody(error);
+      return;
+    }
+    this.bodyBroken = true;
+    this.decoder.done = true;
+    this.phase = this.phase === P_IDLE ? P_DONE : this.phase;
+    this.endSinkWithError(error);
+  }
+
+  private parseHead(): void {
+    const input = this.input;
+    if (input.length === 0) return;
+    const parser = this.parser;
+    const r = parser.feed(input.buf, input.start, input.end);
+    if (r === NEED_MORE) return;
+    if (r === PARSE_ERROR) {
+      this.refuse(parser.errorStatus, parser.errorText);
+      return;
+    }
+    input.consumeTo(r);
+    const facts = this.facts;
+    facts.scan(parser.fields);
+    const status = facts.checkRequest(
+      parser.method,
+      parser.target,
+      parser.minor,
+      this.options.maxRequestBodyBytes,
+    );
+    if (status !== 0) {
+      this.refuse(status, facts.error);
+      return;
+    }
+    const minor = parser.minor;
+    const req = RequestHeader.unchecked(
+      parser.method,
+      parser.target,
+      minor === 1 ? 'HTTP/1.1' : 'HTTP/1.0',
+    );
+    const fields = parser.fields;
+    for (let i = 0; i < fields.length; i += 2) req.appendUnchecked(fields[i]!, fields[i + 1]!);
+    this.requestHeader = req;
+    this.requestCount++;
+    this.clientKeepalive =
+      minor === 1 ? !facts.connectionClose : facts.connectionKeepAlive && !facts.connectionClose;
+    this.isUpgradeRequest = minor === 1 && facts.upgrade && facts.connectionUpgrade;
+    this.expectContinue = minor === 1 && facts.expectContinue;
+    if (facts.chunked) this.decoder.start(BodyKind.Chunked);
+    else if (facts.contentLength > 0) this.decoder.start(BodyKind.Length, facts.contentLength);
+    else this.decoder.start(BodyKind.None);
+    this.phase = P_SERVING;
+    this.deadline = 0;
+    const resolve = this.headResolve;
+    this.headResolve = this.headReject = null;
+    resolve?.(req);
+  }
+
+  private resetRequest(): void {
+    this.parser.reset();
+    this.requestHeader = undefined;
+    this.responseWritten = undefined;
+    this.bodyTrailers = undefined;
+    this.pendingResp = undefined;
+    this.isUpgradeRequest = false;
+    this.expectContinue = false;
+    this.continueSent = false;
+    this.out.reset();
+  }
+
+  /** Answers a bad request head with `status`, closes, and rejects readRequest. */
+  private refuse(status: number, why: string, type: ErrorType = ErrorType.HTTPStatus): void {
+    const resp = errorResponse(status);
+    resp.appendUnchecked('Connection', 'close', 'connection');
+    if (this.options.addDateHeader) resp.appendUnchecked('Date', httpDate(), 'date');
+    this.sendHead(resp);
+    const context = `${status} ${resp.reason}: ${why}`;
+    const error =
+      type === ErrorType.HTTPStatus
+        ? PingoraError.httpStatus(status, context, ErrorSource.Downstream)
+        : this.error(type, context);
+    this.rejectHead(error);
+    this.closeQuietly();
+  }
+
+  private sendHead(resp: ResponseHeader): void {
+    const buf = Buffer.allocUnsafe(responseHeadLength(resp));
+    writeResponseHead(resp, buf, 0);
+    if (this.failure === undefined) this.send(buf);
+  }
+
+  private rejectHead(error: PingoraError): void {
+    const reject = this.headReject;
+    this.headResolve = this.headReject = null;
+    reject?.(error);
+  }
+
+  /** Ends the connection after what was written, waits LINGER_MS for the client to close, resolves readRequest with null. */
+  private closeQuietly(): null {
+    const resolve = this.headResolve;
+    this.headResolve = this.headReject = null;
+    if (this.phase !== P_DONE && this.failure === undefined) {
+      this.phase = P_DONE;
+      this.input.clear();
+      this.socket.end();
+      armDeadline(this, LINGER_MS);
+    }
+    this.phase = P_DONE;
+    resolve?.(null);
+    return null;
+  }
+
+  private endSinkWithError(error: PingoraError): void {
+    if (!this.hasSink) return;
+    const sink = this.currentSink() as BodySink;
+    this.hasSink = false;
+    sink.onError(error);
+  }
+
+  private checkServing(what: string): void {
+    if (this.phase !== P_SERVING) {
+      throw PingoraError.explain(
+        ErrorType.InternalError,
+        `${what} while no request is being served`,
+      );
+    }
+  }
+}
+
+function isResolved(
+  o: H1ServerOptions | ResolvedH1ServerOptions | undefined,
+): o is ResolvedH1ServerOptions {
+  return (
+    o !== undefined &&
+    Object.isFrozen(o) &&
+    typeof o.headerTimeoutMs === 'number' &&
+    o.headLimits !== undefined
+  );
+}
+
+/** An empty error response (Pingora's generate_error): no body, not cacheable. */
+export function errorResponse(status: number): ResponseHeader {
+  const resp = ResponseHeader.build(status);
+  resp.appendUnchecked('Content-Length', '0', 'content-length');
+  resp.appendUnchecked('Cache-Control', 'private, no-store', 'cache-control');
+  return resp;
+}
+
+function hasCloseToken(value: string): boolean {
+  const v = value.toLowerCase();
+  return v === 'close' || v.split(',').some((t) => t.trim() === 'close');
+}
+
+function isChunkedFinal(values: string[]): boolean {
+  const last = values[values.length - 1] ?? '';
+  const comma = last.lastIndexOf(',');
+  return (
+    last
+      .slice(comma + 1)
+      .trim()
+      .toLowerCase() === 'chunked'
+  );
+}
