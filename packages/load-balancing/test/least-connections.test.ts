@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type Backend,
+  InFlightTracker,
+  LeastConnections,
+  LoadBalancer,
+  PowerOfTwoChoices,
+  StaticDiscovery,
+} from '../src/index.ts';
+import { seededRandom } from './utils/rng.ts';
+import { backendSet, selectionConformance } from './utils/selection-conformance.ts';
+import { countFirstPicks, expectWeightedShares } from './utils/shares.ts';
+
+selectionConformance('LeastConnections', LeastConnections, { deterministicPerKey: false });
+selectionConformance('PowerOfTwoChoices', PowerOfTwoChoices, { deterministicPerKey: false });
+selectionConformance('PowerOfTwoChoices (seeded)', PowerOfTwoChoices.withSource(seededRandom(3)), {
+  deterministicPerKey: false,
+});
+
+describe('InFlightGuard', () => {
+  it('decrements exactly once, however often it is released', () => {
+    const [b] = backendSet(1);
+    const tracker = new InFlightTracker();
+    const g1 = tracker.acquire(b!);
+    const g2 = tracker.acquire(b!);
+    expect(tracker.count(b!.addr)).toBe(2);
+    expect(g1.release()).toBe(true);
+    expect(g1.release()).toBe(false);
+    g1[Symbol.dispose]();
+    expect(tracker.count(b!.addr)).toBe(1);
+    {
+      using _g3 = tracker.acquire(b!);
+      expect(tracker.count(b!.addr)).toBe(2);
+    }
+    expect(tracker.count(b!.addr)).toBe(1);
+    g2.release();
+    expect(tracker.count(b!.addr)).toBe(0);
+  });
+});
+
+describe('LeastConnections', () => {
+  it('picks the backend with the fewest requests in flight', () => {
+    const addrs = backendSet(4).map((b) => b.addr);
+    const lb = LoadBalancer.fromAddrs(addrs, LeastConnections);
+    const held = [];
+    // Taking and holding each pick fills the backends evenly.
+    for (let i = 0; i < 40; i++) held.push(lb.acquire(lb.select('')!));
+    for (const a of addrs) expect(lb.inFlight(a)).toBe(10);
+    // Free three slots on one backend: the next three picks go there.
+    const target = held.filter((g) => g.backend.addr === addrs[2]).slice(0, 3);
+    for (const g of target) g.release();
+    for (let i = 0; i < 3; i++) held.push(lb.acquire(lb.select('')!));
+    for (const a of addrs) expect(lb.inFlight(a)).toBe(10);
+    for (const g of held) g.release();
+    for (const a of addrs) expect(lb.inFlight(a)).toBe(0);
+  });
+
+  it('weighs load by weight: a weight-3 backend carries 3x the requests', () => {
+    const lb = LoadBalancer.fromAddrs(
+      [
+        { addr: '10.0.0.1:80', weight: 3 },
+        { addr: '10.0.0.2:80', weight: 1 },
+      ],
+      LeastConnections,
+    );
+    for (let i = 0; i < 400; i++) lb.acquire(lb.select('')!);
+    expect(lb.inFlight('10.0.0.1:80')).toBe(300);
+    expect(lb.inFlight('10.0.0.2:80')).toBe(100);
+  });
+
+  it('shares an idle set in turn', () => {
+    const set = backendSet(5);
+    const counts = countFirstPicks(LeastConnections.build(set), 500);
+    for (const b of set) expect(counts.get(b.addr)).toBe(100);
+  });
+
+  it('offers the next least loaded when the first is not ready', () => {
+    const addrs = backendSet(3).map((b) => b.addr);
+    const lb = LoadBalancer.fromAddrs(addrs, LeastConnections);
+    const busy = [lb.acquire(lb.select('')!), lb.acquire(lb.select('')!)]; // two of three have 1
+    const idle = addrs.find((a) => lb.inFlight(a) === 0)!;
+    lb.backends().setEnable(idle, false);
+    const picked = lb.select('')!;
+    expect(picked.addr).not.toBe(idle);
+    expect(lb.inFlight(picked.addr)).toBe(1);
+    for (const g of busy) g.release();
+  });
+
+  it('keeps counts of in-flight picks across a rebuild, and releases after removal are harmless', async () => {
+    const discovery = new StaticDiscovery(['10.0.0.1:80', '10.0.0.2:80']);
+    const lb = new LoadBalancer(LeastConnections, discovery);
+    await lb.update();
+    const g1 = lb.acquire(lb.select('')!);
+    const g2 = lb.acquire(lb.select('')!);
+    const g3 = lb.acquire(lb.select('')!);
+    const onFirst = lb.inFlight('10.0.0.1:80');
+    discovery.set(['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80']);
+    await lb.update();
+    expect(lb.inFlight('10.0.0.1:80')).toBe(onFirst);
+    // The new, idle backend takes the next picks until it catches up.
+    const picked: Backend[] = [];
+    const more = [];
+    for (let i = 0; i < 2; i++) {
+      const b = lb.select('')!;
+      picked.push(b);
+      more.push(lb.acquire(b));
+    }
+    expect(picked.filter((b) => b.addr === '10.0.0.3:80').length).toBeGreaterThanOrEqual(1);
+    discovery.set(['10.0.0.3:80']);
+    await lb.update();
+    for (const g of [g1, g2, g3, ...more]) g.release();
+    expect(lb.inFlight('10.0.0.1:80')).toBe(0);
+    expect(lb.inFlight('10.0.0.2:80')).toBe(0);
+  });
+});
+
+describe('PowerOfTwoChoices', () => {
+  it('prefers the less loaded of its two draws', () => {
+    const addrs = backendSet(2).map((b) => b.addr);
+    const lb = LoadBalancer.fromAddrs(addrs, PowerOfTwoChoices.withSource(seededRandom(11)));
+    const hold = [];
+    for (let i = 0; i < 5; i++) hold.push(lb.acquire(lb.backends().get()[0]!));
+    // With two backends both are always drawn, so the idle one always wins.
+    for (let i = 0; i < 20; i++) expect(lb.select('')!.addr).toBe(lb.backends().get()[1]!.addr);
+    for (const g of hold) g.release();
+  });
+
+  it('balances held requests almost evenly', () => {
+    const addrs = backendSet(10).map((b) => b.addr);
+    const lb = LoadBalancer.fromAddrs(addrs, PowerOfTwoChoices.withSource(seededRandom(5)));
+    for (let i = 0; i < 1000; i++) lb.acquire(lb.select('')!);
+    const loads = addrs.map((a) => lb.inFlight(a));
+    // Random would spread 1000 over 10 with a max around 130; two choices stay near 100.
+    expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(6);
+  });
+
+  it('draws by weight when idle: within 2 points over 100k picks', () => {
+    const set = backendSet(5, (i) => [1, 2, 3, 5, 9][i]!);
+    const picks = 100_000;
+    // Idle, the first draw wins ties, so first picks follow the weights.
+    expectWeightedShares(
+      set,
+      countFirstPicks(PowerOfTwoChoices.withSource(seededRandom(9)).build(set), picks),
+      picks,
+    );
+  });
+});
