@@ -7,9 +7,12 @@ import type { Stream } from '../l4/stream.ts';
 
 export interface ServerApp {
   /**
-   * Serves one connection. Resolve when done with it (the service then
-   * destroys the socket if still open). `shutdown` aborts when the server
-   * starts a graceful shutdown: finish the request in flight, then close.
+   * Serves one connection. Resolve when done with it: the service then ends
+   * the socket if still open (what was written is flushed) and destroys it if
+   * the peer has not closed within the linger time; a rejection destroys it
+   * at once and is logged. `shutdown` aborts when the server starts a
+   * graceful shutdown: finish the request in flight, then close. Connections
+   * still open when the grace time is over are destroyed.
    */
   processNewConnection(stream: Stream, shutdown: AbortSignal): Promise<void> | void;
   /** Called once when the service stops, after its connections are done. */
