@@ -5,6 +5,15 @@
 
 // --- Apps: what services run
 export type { ServerApp } from './apps/server-app.ts';
+export { HttpServer, type HttpServerApp, type HttpServerOptions } from './apps/http-app.ts';
+export {
+  type HttpResponse,
+  responseHead,
+  type ServeHttp,
+  ServeHttpApp,
+  serveHttp,
+  writeWholeResponse,
+} from './apps/serve-http.ts';
 // --- L4: streams, addresses, listeners
 export {
   formatSocketAddr,

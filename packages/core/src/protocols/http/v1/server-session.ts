@@ -282,6 +282,17 @@ export class H1ServerSession
     return `${req.method} ${req.target}, Host: ${req.getHeader('host') ?? ''}`;
   }
 
+  /**
+   * Graceful shutdown: closes the connection now if it is waiting for a
+   * request that has not started to arrive (readRequest resolves null);
+   * otherwise the request in flight is served and not kept alive.
+   */
+  closeIfIdle(): void {
+    this.serverKeepalive = false;
+    if (this.phase === P_HEAD && this.waitingIdle) this.closeQuietly();
+    else if (this.phase === P_IDLE) this.closeQuietly();
+  }
+
   override destroy(): void {
     this.phase = P_DONE;
     super.destroy();

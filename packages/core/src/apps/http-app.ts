@@ -1,0 +1,117 @@
+/**
+ * HttpServerApp (Pingora's apps::HttpServerApp) and HttpServer, the adapter
+ * that makes one a ServerApp: per connection it runs an HTTP/1 session and
+ * loops read request -> app -> finish -> next request while the connection is
+ * kept alive and the server is not shutting down.
+ */
+import { ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
+import type { Logger } from 'pino';
+import type { Stream } from '../l4/stream.ts';
+import type { HttpServerSession } from '../protocols/http/server-session.ts';
+import {
+  type H1ServerOptions,
+  type ResolvedH1ServerOptions,
+  resolveH1ServerOptions,
+} from '../protocols/http/v1/server-options.ts';
+import { H1ServerSession } from '../protocols/http/v1/server-session.ts';
+import type { ServerApp } from './server-app.ts';
+
+export interface HttpServerApp {
+  /**
+   * Serves the request whose head `session.requestHeader` holds: read its
+   * body if needed, write a response and finish it. A response left
+   * unfinished is finished for you; none at all becomes a 500, as does a
+   * rejection before a response head was written (after one, the connection
+   * is closed). `shutdown` aborts when the server starts a graceful
+   * shutdown; the connection is then not kept alive.
+   */
+  processNewHttp(session: HttpServerSession, shutdown: AbortSignal): Promise<void> | void;
+  /** Called once when the service stops. */
+  cleanup?(): Promise<void> | void;
+}
+
+export interface HttpServerOptions {
+  /** HTTP/1 limits and timeouts of every connection. */
+  readonly h1?: H1ServerOptions;
+  /** Where failures of the app and refused requests are logged (debug for client faults). */
+  readonly logger?: Logger;
+}
+
+export class HttpServer implements ServerApp {
+  readonly app: HttpServerApp;
+  readonly h1Options: ResolvedH1ServerOptions;
+  readonly #logger: Logger | undefined;
+
+  constructor(app: HttpServerApp, options: HttpServerOptions = {}) {
+    this.app = app;
+    this.h1Options = resolveH1ServerOptions(options.h1);
+    this.#logger = options.logger;
+  }
+
+  async processNewConnection(stream: Stream, shutdown: AbortSignal): Promise<void> {
+    const session = new H1ServerSession(stream, this.h1Options);
+    const onShutdown = (): void => session.closeIfIdle();
+    shutdown.addEventListener('abort', onShutdown, { once: true });
+    try {
+      for (;;) {
+        let req: unknown;
+        try {
+          req = await session.readRequest();
+        } catch (err) {
+          // Already answered (400, 408, 431, ...) and closed by the session.
+          this.#logger?.debug({ err: String(err) }, 'refused request');
+          return;
+        }
+        if (req === null) return;
+        if (shutdown.aborted) session.setKeepalive(null);
+        if (!(await this.#serve(session, shutdown))) return;
+        if (!session.keepalive || session.closed || shutdown.aborted) return;
+      }
+    } finally {
+      shutdown.removeEventListener('abort', onShutdown);
+    }
+  }
+
+  cleanup(): Promise<void> | void {
+    return this.app.cleanup?.();
+  }
+
+  /** Runs the app for one request; false when the connection must not serve another. */
+  async #serve(session: H1ServerSession, shutdown: AbortSignal): Promise<boolean> {
+    try {
+      await this.app.processNewHttp(session, shutdown);
+    } catch (err) {
+      const error = toPingoraError(err);
+      this.#logger?.error(
+        { err: error.message, request: session.requestSummary() },
+        'HTTP app failed',
+      );
+      if (session.closed) return false;
+      if (session.responseWritten === undefined) {
+        session.setKeepalive(null);
+        await session.respondError(500).catch(() => {});
+      } else {
+        session.destroy();
+      }
+      return false;
+    }
+    if (session.closed) return false;
+    try {
+      if (session.responseWritten === undefined) {
+        throw PingoraError.explain(ErrorType.InternalError, 'the HTTP app wrote no response');
+      }
+      await session.finishResponse();
+      return true;
+    } catch (err) {
+      this.#logger?.error(
+        { err: String(err), request: session.requestSummary() },
+        'HTTP response failed',
+      );
+      if (!session.closed && session.responseWritten === undefined) {
+        session.setKeepalive(null);
+        await session.respondError(500).catch(() => {});
+      }
+      return false;
+    }
+  }
+}
