@@ -4,7 +4,7 @@
  * loops read request -> app -> finish -> next request while the connection is
  * kept alive and the server is not shutting down.
  */
-import { ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
+import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { Logger } from 'pino';
 import type { Stream } from '../l4/stream.ts';
 import type { HttpServerSession } from '../protocols/http/server-session.ts';
@@ -89,7 +89,7 @@ export class HttpServer implements ServerApp {
       if (session.closed) return false;
       if (session.responseWritten === undefined) {
         session.setKeepalive(null);
-        await session.respondError(500).catch(() => {});
+        await session.respondError(statusForError(error)).catch(() => {});
       } else {
         session.destroy();
       }
@@ -114,4 +114,18 @@ export class HttpServer implements ServerApp {
       return false;
     }
   }
+}
+
+/**
+ * The status to answer a failed request with: the one an HTTPStatus error
+ * carries, 400 for a malformed request body, 408 for a client too slow to
+ * send it, 500 for anything else.
+ */
+export function statusForError(error: PingoraError): number {
+  if (error.type === ErrorType.HTTPStatus && error.status !== undefined) return error.status;
+  if (error.source === ErrorSource.Downstream) {
+    if (error.type === ErrorType.InvalidHTTPHeader || error.type === ErrorType.H1Error) return 400;
+    if (error.type === ErrorType.ReadTimedout) return 408;
+  }
+  return 500;
 }
