@@ -1,4 +1,18 @@
 /**
- * @pingora-ts/proxy: HttpProxy and the ProxyHttp phases: a programmable reverse proxy (mirrors pingora-proxy).
+ * @pingora-ts/proxy: HttpProxy and the ProxyHttp phases: a programmable
+ * reverse proxy (mirrors pingora-proxy).
  */
-export {};
+export { errorStatus } from './error-status.ts';
+export { ExchangeOutcome, upstreamRequestFrom } from './exchange.ts';
+export { addForwardedHeaders, clientIp, type ForwardedOptions } from './forwarded.ts';
+export { connectionTokens, removeHopByHopHeaders } from './hop-by-hop.ts';
+export {
+  DEFAULT_MAX_RETRIES,
+  defaultErrorWhileProxy,
+  defaultFailToProxy,
+  HttpProxy,
+  type HttpProxyOptions,
+} from './http-proxy.ts';
+export type { BodyFilterReturn, FailToProxy, MaybePromise, ProxyHttp } from './proxy-http.ts';
+export { RETRY_BUFFER_LIMIT, Session, type UpstreamTiming } from './session.ts';
+export type { UpstreamConnector, UpstreamSessionLease } from './upstream-connector.ts';

@@ -1,0 +1,362 @@
+/**
+ * Exchange: one attempt at proxying a request to one upstream connection,
+ * in duplex (Pingora's proxy_h1): the request header goes out, the body
+ * streams up while the response header and body stream down, each with
+ * backpressure. It settles once both directions are done, or with the
+ * first error, after which the proxy decides about a retry.
+ */
+import type { BodySink, HttpClientSession, HttpPeer, TunnelHandoff } from '@pingora-ts/core';
+import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
+import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import { removeHopByHopHeaders } from './hop-by-hop.ts';
+import type { BodyFilterReturn, MaybePromise, ProxyHttp } from './proxy-http.ts';
+import type { RequestPump, RequestPumpOwner } from './request-pump.ts';
+import type { Session } from './session.ts';
+import { startTunnel } from './tunnel.ts';
+
+function isPromise<T>(v: MaybePromise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
+
+/** What the attempt ended with. */
+export const ExchangeOutcome = {
+  /** Response fully sent downstream; the upstream connection may be reused. */
+  Reusable: 0,
+  /** Response fully sent, but the upstream connection must close. */
+  Done: 1,
+  /** The connections became a tunnel (101) that has now closed. */
+  Tunnel: 2,
+} as const;
+export type ExchangeOutcome = (typeof ExchangeOutcome)[keyof typeof ExchangeOutcome];
+
+/** Builds the request for the upstream from the downstream one: hop-by-hop gone, framing and Host set. */
+export function upstreamRequestFrom(session: Session, peer: HttpPeer): RequestHeader {
+  const down = session.reqHeader;
+  const req = down.clone();
+  const chunked = down.hasHeader('transfer-encoding');
+  const upgrade = session.isUpgradeRequest;
+  removeHopByHopHeaders(req, upgrade);
+  // This hop answers Expect itself (the server session sends 100 Continue).
+  if (req.hasHeader('expect')) req.removeHeader('expect');
+  if (chunked && !req.hasHeader('content-length')) req.appendHeader('Transfer-Encoding', 'chunked');
+  if (req.version !== 'HTTP/1.1') {
+    req.version = 'HTTP/1.1';
+    // HTTP/1.0 clients may leave Host out; HTTP/1.1 requires it.
+    if (!req.hasHeader('host')) {
+      const a = peer.address;
+      req.insertHeader(
+        'Host',
+        a.kind === 'unix'
+          ? 'localhost'
+          : a.family === 6
+            ? `[${a.address}]:${a.port}`
+            : `${a.address}:${a.port}`,
+      );
+    }
+  }
+  return req;
+}
+
+export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
+  readonly #s: Session;
+  readonly #inner: ProxyHttp<Ctx>;
+  readonly #ctx: Ctx;
+  readonly #up: HttpClientSession;
+  readonly #pump: RequestPump<Ctx>;
+  readonly #tunnelIdleMs: number;
+  #requestDone = false;
+  #responseDone = false;
+  #settled = false;
+  #upstreamPaused = false;
+  #resolve: (outcome: ExchangeOutcome) => void = () => {};
+  #reject: (error: PingoraError) => void = () => {};
+  readonly #resumeUpstream: () => void;
+  readonly #onModules: (out: Buffer | null) => void;
+  readonly #onAsyncError: (err: unknown) => void;
+  #asyncEos = false;
+  #trailers: HeaderList | undefined;
+
+  constructor(
+    session: Session,
+    inner: ProxyHttp<Ctx>,
+    ctx: Ctx,
+    up: HttpClientSession,
+    pump: RequestPump<Ctx>,
+    tunnelIdleMs: number,
+  ) {
+    this.#tunnelIdleMs = tunnelIdleMs;
+    this.#s = session;
+    this.#inner = inner;
+    this.#ctx = ctx;
+    this.#up = up;
+    this.#pump = pump;
+    this.#resumeUpstream = () => {
+      if (this.#settled) return;
+      this.#upstreamPaused = false;
+      this.#up.resumeBody();
+    };
+    this.#onModules = (out) => {
+      if (this.#settled) return;
+      if (this.#write(out, this.#asyncEos)) this.#afterWrite(this.#asyncEos);
+    };
+    this.#onAsyncError = (err) => this.#fail(toPingoraError(err));
+  }
+
+  /** Sends `req` upstream and proxies until the response is complete downstream. */
+  run(req: RequestHeader): Promise<ExchangeOutcome> {
+    return new Promise<ExchangeOutcome>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      try {
+        this.#up.writeRequestHeader(req);
+      } catch (err) {
+        this.#fail(toPingoraError(err, { phase: 'write', source: ErrorSource.Upstream }));
+        return;
+      }
+      this.#up.onInformational = (resp) => this.#informational(resp);
+      this.#pump.start(this.#up, this);
+      this.#up.readResponseHeader().then(
+        (resp) => this.#onResponseHeader(resp),
+        (err: unknown) =>
+          this.#fail(toPingoraError(err, { phase: 'read', source: ErrorSource.Upstream })),
+      );
+    });
+  }
+
+  // ---- request direction (RequestPumpOwner) ----
+
+  requestSent(): void {
+    this.#requestDone = true;
+    this.#maybeDone();
+  }
+
+  requestFailed(error: PingoraError): void {
+    this.#fail(error);
+  }
+
+  // ---- response direction ----
+
+  #informational(resp: ResponseHeader): void {
+    // 103 Early Hints and the like: forward as they are (hop-by-hop removed).
+    if (this.#settled) return;
+    removeHopByHopHeaders(resp);
+    try {
+      this.#s.downstream.writeResponseHeader(resp);
+    } catch (err) {
+      this.#fail(toPingoraError(err, { phase: 'write', source: ErrorSource.Downstream }));
+    }
+  }
+
+  async #onResponseHeader(resp: ResponseHeader): Promise<void> {
+    if (this.#settled) return;
+    const s = this.#s;
+    const inner = this.#inner;
+    const ctx = this.#ctx;
+    s.upstreamResponse = resp;
+    s.upstreamTiming.responseHeader = performance.now() - s.startedAt;
+    const upgraded = resp.status === 101 && s.isUpgradeRequest;
+    try {
+      removeHopByHopHeaders(resp, upgraded);
+      const endOfStream = this.#up.responseBodyDone || upgraded;
+      if (s.upstreamCompression.isEnabled()) {
+        s.upstreamCompression.responseHeaderFilter(resp, endOfStream);
+      }
+      if (inner.upstreamResponseFilter !== undefined) {
+        await inner.upstreamResponseFilter(s, resp, ctx);
+      }
+      if (inner.responseFilter !== undefined) await inner.responseFilter(s, resp, ctx);
+      if (s.downstreamModules.modules.length > 0) {
+        await s.downstreamModules.responseHeaderFilter(resp, endOfStream);
+      }
+      if (this.#settled) return;
+      s.downstream.writeResponseHeader(resp);
+    } catch (err) {
+      this.#fail(toPingoraError(err));
+      return;
+    }
+    if (upgraded) {
+      this.#tunnel();
+      return;
+    }
+    if (resp.status === 101) {
+      // A 101 nobody asked for cannot be followed: the upstream is broken.
+      this.#fail(PingoraError.create(ErrorType.H1Error, ErrorSource.Upstream, 'unsolicited 101'));
+      return;
+    }
+    this.#up.readBodyInto(this);
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.#settled) return false;
+    const ok = this.#process(chunk, false);
+    if (!ok) this.#upstreamPaused = true;
+    return ok;
+  }
+
+  onEnd(trailers: HeaderList | undefined): void {
+    if (this.#settled) return;
+    this.#trailers = trailers;
+    this.#s.upstreamTiming.responseDone = performance.now() - this.#s.startedAt;
+    if (this.#process(null, true)) this.#afterWrite(true);
+  }
+
+  onError(error: PingoraError): void {
+    this.#fail(error);
+  }
+
+  /** Runs one piece of response body through decompression, the filters and the modules. */
+  #process(chunk: Buffer | null, eos: boolean): boolean {
+    const s = this.#s;
+    if (s.upstreamCompression.isEnabled()) {
+      const decoded = s.upstreamCompression.responseBodyFilter(chunk, eos);
+      if (decoded !== undefined) {
+        this.#asyncEos = eos;
+        decoded.then((out) => {
+          if (this.#settled) return;
+          if (this.#filters(out, eos)) this.#afterWrite(eos);
+        }, this.#onAsyncError);
+        return false;
+      }
+    }
+    return this.#filters(chunk, eos);
+  }
+
+  #filters(chunk: Buffer | null, eos: boolean): boolean {
+    const s = this.#s;
+    const inner = this.#inner;
+    let body = chunk;
+    let out: BodyFilterReturn | Buffer | null | Promise<Buffer | null>;
+    try {
+      if (inner.upstreamResponseBodyFilter !== undefined) {
+        out = inner.upstreamResponseBodyFilter(s, body, eos, this.#ctx);
+        if (out !== undefined) body = out;
+      }
+      if (inner.responseBodyFilter !== undefined) {
+        out = inner.responseBodyFilter(s, body, eos, this.#ctx);
+        if (out !== undefined) body = out;
+      }
+      if (s.downstreamModules.modules.length > 0) {
+        out = s.downstreamModules.responseBodyFilter(body, eos);
+        if (isPromise(out)) {
+          this.#asyncEos = eos;
+          out.then(this.#onModules, this.#onAsyncError);
+          return false;
+        }
+        body = out;
+      }
+    } catch (err) {
+      this.#fail(toPingoraError(err));
+      return false;
+    }
+    return this.#write(body, eos);
+  }
+
+  /** Writes downstream; false when its send buffer is full (or the attempt failed). */
+  #write(body: Buffer | null, eos: boolean): boolean {
+    if (body === null || body.length === 0) return true;
+    const s = this.#s;
+    s.responseBodyBytes += body.length;
+    try {
+      if (s.downstream.writeBody(body)) return true;
+    } catch (err) {
+      this.#fail(toPingoraError(err, { phase: 'write', source: ErrorSource.Downstream }));
+      return false;
+    }
+    if (eos) {
+      // Finish once the data is out; the finish itself waits for the drain.
+      s.downstream.onDrain(() => this.#afterWrite(true));
+    } else {
+      s.downstream.onDrain(this.#resumeUpstream);
+    }
+    return false;
+  }
+
+  /** Continues after a piece was written (possibly after an async step). */
+  #afterWrite(eos: boolean): void {
+    if (this.#settled) return;
+    if (!eos) {
+      if (this.#upstreamPaused) this.#resumeUpstream();
+      return;
+    }
+    if (this.#s.downstream.closed) {
+      this.#fail(
+        PingoraError.create(ErrorType.WriteError, ErrorSource.Downstream, 'client went away'),
+      );
+      return;
+    }
+    this.#finishResponse();
+  }
+
+  async #finishResponse(): Promise<void> {
+    const s = this.#s;
+    const inner = this.#inner;
+    let trailers = this.#trailers;
+    try {
+      if (trailers !== undefined) {
+        if (inner.upstreamResponseTrailerFilter !== undefined) {
+          await inner.upstreamResponseTrailerFilter(s, trailers, this.#ctx);
+        }
+        if (inner.responseTrailerFilter !== undefined) {
+          await inner.responseTrailerFilter(s, trailers, this.#ctx);
+        }
+        // Trailers only survive a chunked response; compression changes the body they describe.
+        if (
+          s.downstream.responseWritten?.getHeader('content-encoding') !==
+          s.upstreamResponse?.getHeader('content-encoding')
+        ) {
+          trailers = undefined;
+        }
+      }
+      if (s.downstreamModules.modules.length > 0) s.downstreamModules.responseDone();
+      await s.downstream.finishResponse(trailers);
+    } catch (err) {
+      this.#fail(toPingoraError(err, { phase: 'write', source: ErrorSource.Downstream }));
+      return;
+    }
+    this.#responseDone = true;
+    if (!this.#requestDone) {
+      // The upstream answered before taking the whole body (e.g. 413): stop
+      // sending; the connection cannot be reused with a half-sent request.
+      this.#pump.detach();
+    }
+    this.#maybeDone();
+  }
+
+  #maybeDone(): void {
+    if (this.#settled || !this.#responseDone) return;
+    this.#settled = true;
+    this.#up.onInformational = undefined;
+    this.#resolve(
+      this.#requestDone && this.#up.reusable() ? ExchangeOutcome.Reusable : ExchangeOutcome.Done,
+    );
+  }
+
+  #tunnel(): void {
+    const s = this.#s;
+    this.#pump.detach();
+    this.#settled = true;
+    let down: TunnelHandoff;
+    let up: TunnelHandoff;
+    try {
+      down = s.downstream.upgradeToTunnel();
+      up = this.#up.upgradeToTunnel();
+    } catch (err) {
+      this.#settled = false;
+      this.#fail(toPingoraError(err));
+      return;
+    }
+    startTunnel(down, up, this.#tunnelIdleMs).then(
+      () => this.#resolve(ExchangeOutcome.Tunnel),
+      (err: unknown) => this.#reject(toPingoraError(err)),
+    );
+  }
+
+  #fail(error: PingoraError): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#pump.detach();
+    this.#up.onInformational = undefined;
+    this.#up.destroy();
+    this.#reject(error);
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * HttpProxy: the HttpServerApp that runs a ProxyHttp implementation for
+ * every request (Pingora's HttpProxy): request phases, upstream selection
+ * with retries and failover, the duplex exchange, failure answers, and
+ * logging. Wrap it in core's HttpServer to get a ServerApp for a service.
+ */
+import {
+  HttpModules,
+  type HttpPeer,
+  type HttpServerApp,
+  type HttpServerSession,
+  type Logger,
+  ResponseCompressionBuilder,
+} from '@pingora-ts/core';
+import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
+import { errorStatus } from './error-status.ts';
+import { Exchange, ExchangeOutcome, upstreamRequestFrom } from './exchange.ts';
+import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
+import { RequestPump } from './request-pump.ts';
+import { Session } from './session.ts';
+import type { UpstreamConnector } from './upstream-connector.ts';
+
+export interface HttpProxyOptions {
+  /** Where upstream HTTP sessions come from (pooled). */
+  connector: UpstreamConnector;
+  /** Retries after the first attempt (the server's max_retries). Default 16. */
+  maxRetries?: number;
+  /** The error log; failures are logged once per request. */
+  logger?: Pick<Logger, 'error' | 'warn'>;
+  /** Idle limit of an upgraded (WebSocket) tunnel in ms; 0 disables. Default 10 minutes. */
+  tunnelIdleTimeoutMs?: number;
+}
+
+/** Pingora's default of the `max_retries` server setting. */
+export const DEFAULT_MAX_RETRIES = 16;
+
+export class HttpProxy<Ctx> implements HttpServerApp {
+  readonly inner: ProxyHttp<Ctx>;
+  readonly modules = new HttpModules();
+  readonly connector: UpstreamConnector;
+  readonly maxRetries: number;
+  readonly #logger: Pick<Logger, 'error' | 'warn'> | undefined;
+  readonly #tunnelIdleMs: number;
+
+  constructor(inner: ProxyHttp<Ctx>, options: HttpProxyOptions) {
+    this.inner = inner;
+    this.connector = options.connector;
+    this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+    this.#logger = options.logger;
+    this.#tunnelIdleMs = options.tunnelIdleTimeoutMs ?? 600_000;
+    if (inner.initDownstreamModules !== undefined) inner.initDownstreamModules(this.modules);
+    else this.modules.addModule(ResponseCompressionBuilder.enable(0));
+  }
+
+  async processNewHttp(downstream: HttpServerSession, _shutdown: AbortSignal): Promise<void> {
+    const inner = this.inner;
+    const session = new Session(downstream, this.modules.buildCtx());
+    const ctx = inner.newCtx();
+    let error: PingoraError | undefined;
+    try {
+      if (!(await this.#requestPhases(session, ctx))) await this.#proxyToUpstream(session, ctx);
+    } catch (err) {
+      error = toPingoraError(err);
+      await this.#fail(session, ctx, error);
+    }
+    if (session.downstreamModules.modules.length > 0) session.downstreamModules.responseDone();
+    if (inner.logging !== undefined) {
+      try {
+        await inner.logging(session, error, ctx);
+      } catch (err) {
+        this.#logger?.warn({ err: String(err) }, 'logging phase failed');
+      }
+    }
+  }
+
+  /** The phases before going upstream; true when the request was answered by them. */
+  async #requestPhases(s: Session, ctx: Ctx): Promise<boolean> {
+    const inner = this.inner;
+    if (inner.earlyRequestFilter !== undefined) await inner.earlyRequestFilter(s, ctx);
+    if (s.downstreamModules.modules.length > 0) {
+      await s.downstreamModules.requestHeaderFilter(s.reqHeader);
+    }
+    if (inner.requestFilter !== undefined && (await inner.requestFilter(s, ctx))) return true;
+    // Seam for @pingora-ts/cache: requestCacheFilter, cache lookup and serving a hit go here.
+    if (inner.proxyUpstreamFilter !== undefined && !(await inner.proxyUpstreamFilter(s, ctx))) {
+      if (!s.responseStarted) {
+        s.disableKeepalive();
+        await s.respondError(502);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** upstreamPeer -> connect -> exchange, looping on retryable failures. */
+  async #proxyToUpstream(s: Session, ctx: Ctx): Promise<void> {
+    const inner = this.inner;
+    const pump = new RequestPump(s, inner, ctx);
+    for (;;) {
+      const peer = await inner.upstreamPeer(s, ctx);
+      s.upstreamPeer = peer;
+      let lease: Awaited<ReturnType<UpstreamConnector['getHttpSession']>>;
+      try {
+        lease = await this.connector.getHttpSession(peer);
+      } catch (err) {
+        let e = toPingoraError(err, { phase: 'connect', source: ErrorSource.Upstream });
+        if (inner.failToConnect !== undefined) e = inner.failToConnect(s, peer, ctx, e);
+        e.moreContext(`peer: ${peer.toString()}`);
+        if (e.retryable(false) && this.#mayRetry(s)) continue;
+        throw e;
+      }
+      const up = lease.session;
+      s.upstreamReused = lease.reused;
+      s.upstreamTiming.connected = performance.now() - s.startedAt;
+      const o = peer.options;
+      if (o.readTimeout !== undefined) up.readTimeoutMs = o.readTimeout;
+      if (o.writeTimeout !== undefined) up.writeTimeoutMs = o.writeTimeout;
+      try {
+        if (inner.connectedToUpstream !== undefined) {
+          await inner.connectedToUpstream(s, lease.reused, peer, ctx);
+        }
+        const req = upstreamRequestFrom(s, peer);
+        if (inner.upstreamRequestFilter !== undefined) {
+          await inner.upstreamRequestFilter(s, req, ctx);
+        }
+        const exchange = new Exchange(s, inner, ctx, up, pump, this.#tunnelIdleMs);
+        const outcome = await exchange.run(req);
+        if (outcome === ExchangeOutcome.Reusable) this.connector.releaseHttpSession(up, peer);
+        else if (outcome === ExchangeOutcome.Done) up.destroy();
+        return;
+      } catch (err) {
+        pump.detach();
+        up.destroy();
+        let e = toPingoraError(err);
+        // Once the response started downstream, or the client failed, nothing can be retried.
+        if (s.responseStarted || e.source === ErrorSource.Downstream) throw e;
+        if (e.retry === false && !up.receivedResponseBytes && lease.reused && isStale(e)) {
+          e.withRetry('reused-only');
+        }
+        e =
+          inner.errorWhileProxy !== undefined
+            ? inner.errorWhileProxy(peer, s, e, ctx, lease.reused)
+            : defaultErrorWhileProxy(peer, s, e, lease.reused);
+        if (e.retryable(lease.reused) && !s.retryBufferTruncated && this.#mayRetry(s)) continue;
+        throw e;
+      }
+    }
+  }
+
+  #mayRetry(s: Session): boolean {
+    if (s.retries >= this.maxRetries) return false;
+    s.retries++;
+    return true;
+  }
+
+  /** Logs the failure once (unless suppressed) and answers it (failToProxy). */
+  async #fail(s: Session, ctx: Ctx, error: PingoraError): Promise<void> {
+    const inner = this.inner;
+    const suppressed = inner.suppressErrorLog?.(s, ctx, error) ?? false;
+    if (!suppressed && this.#logger !== undefined) {
+      const summary =
+        inner.requestSummary !== undefined ? inner.requestSummary(s, ctx) : s.requestSummary();
+      this.#logger.error({ err: error.message, request: summary }, 'fail to proxy');
+    }
+    const startedBefore = s.responseStarted;
+    let result: FailToProxy;
+    try {
+      result =
+        inner.failToProxy !== undefined
+          ? await inner.failToProxy(s, error, ctx)
+          : await defaultFailToProxy(s, error);
+    } catch (err) {
+      this.#logger?.warn({ err: String(err) }, 'failToProxy failed');
+      result = { errorCode: 0, canReuseDownstream: false };
+    }
+    if (startedBefore && !s.downstream.closed) {
+      // A response already on the wire must never look complete.
+      s.downstream.destroy();
+    }
+    if (!result.canReuseDownstream || s.upstreamPeer !== undefined) s.disableKeepalive();
+  }
+}
+
+function isStale(e: PingoraError): boolean {
+  return e.type === 'ConnectionClosed' || e.type === 'ReadError' || e.type === 'WriteError';
+}
+
+/**
+ * Pingora's default errorWhileProxy: name the peer, and retry an error marked
+ * "reused only" when the connection came from the pool and the request body
+ * can still be replayed.
+ */
+export function defaultErrorWhileProxy(
+  peer: HttpPeer,
+  s: Session,
+  e: PingoraError,
+  clientReused: boolean,
+): PingoraError {
+  e.moreContext(`peer: ${peer.toString()}`);
+  if (e.retry === 'reused-only') e.withRetry(clientReused && !s.retryBufferTruncated);
+  return e;
+}
+
+/** Pingora's default failToProxy: an error page with the status of the error kind. */
+export async function defaultFailToProxy(s: Session, e: PingoraError): Promise<FailToProxy> {
+  const status = errorStatus(e);
+  if (status === 0 || s.downstream.closed) {
+    s.downstream.destroy();
+    return { errorCode: 0, canReuseDownstream: false };
+  }
+  if (s.responseStarted) {
+    s.downstream.destroy();
+    return { errorCode: status, canReuseDownstream: false };
+  }
+  s.disableKeepalive();
+  try {
+    await s.respondError(status);
+  } catch {
+    s.downstream.destroy();
+  }
+  return { errorCode: status, canReuseDownstream: false };
+}

@@ -1,0 +1,267 @@
+/**
+ * RequestPump: streams the downstream request body to the current upstream
+ * attempt, with backpressure both ways and no promise per chunk unless a
+ * filter returns one. Bytes are kept (up to the retry buffer) so a retry
+ * can replay them, through the filters again, to the next upstream; the pump
+ * then carries on reading the downstream.
+ */
+import type { BodySink, HttpClientSession } from '@pingora-ts/core';
+import { ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
+import type { HeaderList } from '@pingora-ts/http';
+import type { BodyFilterReturn, MaybePromise, ProxyHttp } from './proxy-http.ts';
+import type { Session } from './session.ts';
+
+/** Who the pump reports to: the exchange of the current attempt. */
+export interface RequestPumpOwner {
+  /** The request body has been fully sent upstream. */
+  requestSent(): void;
+  /** Reading or forwarding the body failed. */
+  requestFailed(error: PingoraError): void;
+}
+
+function isPromise<T>(v: MaybePromise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
+
+/** Whether a request head announces a body (RFC 9112 6.3: Transfer-Encoding or a non-zero length). */
+export function requestHasBody(session: Session): boolean {
+  const req = session.reqHeader;
+  if (req.hasHeader('transfer-encoding')) return true;
+  const cl = req.getHeader('content-length');
+  return cl !== undefined && cl !== '0';
+}
+
+export class RequestPump<Ctx> implements BodySink {
+  readonly #session: Session;
+  readonly #inner: ProxyHttp<Ctx>;
+  readonly #ctx: Ctx;
+  readonly #hasBody: boolean;
+  #up: HttpClientSession | undefined;
+  #owner: RequestPumpOwner | undefined;
+  /** The downstream sink is attached (reading has started). */
+  #reading = false;
+  /** onData returned false: the downstream waits for resumeBody(). */
+  #paused = false;
+  readonly #resume: () => void;
+  readonly #onFilterDone: (body: BodyFilterReturn) => void;
+  readonly #onModulesDone: (body: Buffer | null) => void;
+  readonly #onAsyncError: (err: unknown) => void;
+  #asyncEos = false;
+  #asyncInput: Buffer | null = null;
+
+  constructor(session: Session, inner: ProxyHttp<Ctx>, ctx: Ctx) {
+    this.#session = session;
+    this.#inner = inner;
+    this.#ctx = ctx;
+    this.#hasBody = requestHasBody(session);
+    // Bound once per request and reused for every chunk that needs them.
+    this.#resume = () => {
+      if (this.#up !== undefined) this.#continue(false);
+    };
+    this.#onFilterDone = (body) => {
+      const chunk = body === undefined ? this.#asyncInput : body;
+      this.#asyncInput = null;
+      if (this.#afterUserFilter(chunk, this.#asyncEos)) this.#continue(this.#asyncEos);
+    };
+    this.#onModulesDone = (chunk) => {
+      if (this.#forward(chunk)) this.#continue(this.#asyncEos);
+    };
+    this.#onAsyncError = (err) => this.#fail(err);
+  }
+
+  /**
+   * Starts (or, after a retry, restarts) sending the body to `up`: replays
+   * what earlier attempts and filters read, then continues from downstream.
+   */
+  start(up: HttpClientSession, owner: RequestPumpOwner): void {
+    this.#up = up;
+    this.#owner = owner;
+    const s = this.#session;
+    s.requestBodySent = 0;
+    if (!this.#hasBody) {
+      this.#finish();
+      return;
+    }
+    if (s.retryBuffer.length > 0) {
+      this.#replay(up).then(
+        (ok) => {
+          if (ok && this.#up === up) this.#readOn();
+        },
+        (err: unknown) => {
+          if (this.#up === up) this.#fail(err);
+        },
+      );
+      return;
+    }
+    this.#readOn();
+  }
+
+  /** Stops forwarding to the current attempt (it failed, or the response ended first). */
+  detach(): void {
+    this.#up = undefined;
+    this.#owner = undefined;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.#session.keepForRetry(chunk);
+    if (this.#up === undefined) {
+      // No attempt is listening (between retries): hold the downstream.
+      this.#paused = true;
+      return false;
+    }
+    const ok = this.#process(chunk, false);
+    if (!ok) this.#paused = true;
+    return ok;
+  }
+
+  onEnd(trailers: HeaderList | undefined): void {
+    const s = this.#session;
+    s.requestBodyComplete = true;
+    s.requestTrailers = trailers;
+    if (this.#up !== undefined && this.#process(null, true)) this.#finish();
+  }
+
+  onError(error: PingoraError): void {
+    this.#owner?.requestFailed(error);
+  }
+
+  /** Carries on with the downstream body after a (re)start. */
+  #readOn(): void {
+    const s = this.#session;
+    if (s.requestBodyComplete) {
+      if (this.#process(null, true)) this.#finish();
+      return;
+    }
+    if (!this.#reading) {
+      this.#reading = true;
+      s.downstream.readBodyInto(this);
+    } else if (this.#paused) {
+      this.#paused = false;
+      s.downstream.resumeBody();
+    }
+  }
+
+  /** Sends what was read before this attempt, through the filters again. Rare: async is fine. */
+  async #replay(up: HttpClientSession): Promise<boolean> {
+    const s = this.#session;
+    if (s.retryBufferTruncated) {
+      throw PingoraError.explain(
+        ErrorType.InternalError,
+        'request body outgrew the retry buffer and cannot be replayed',
+      );
+    }
+    for (const raw of s.retryBuffer.slice()) {
+      let chunk: Buffer | null = raw;
+      const filter = this.#inner.requestBodyFilter;
+      if (filter !== undefined) {
+        const r = await filter.call(this.#inner, s, chunk, false, this.#ctx);
+        if (r !== undefined) chunk = r;
+      }
+      if (s.downstreamModules.modules.length > 0) {
+        chunk = await s.downstreamModules.requestBodyFilter(chunk, false);
+      }
+      if (this.#up !== up) return false;
+      if (chunk !== null && chunk.length > 0) {
+        s.requestBodySent += chunk.length;
+        if (!up.writeBody(chunk)) await new Promise<void>((resolve) => up.onDrain(resolve));
+      }
+    }
+    return true;
+  }
+
+  /** Runs the filters on one piece and writes it; false when it must wait (filter or drain). */
+  #process(chunk: Buffer | null, eos: boolean): boolean {
+    const filter = this.#inner.requestBodyFilter;
+    if (filter !== undefined) {
+      let result: MaybePromise<BodyFilterReturn>;
+      try {
+        result = filter.call(this.#inner, this.#session, chunk, eos, this.#ctx);
+      } catch (err) {
+        this.#fail(err);
+        return false;
+      }
+      if (isPromise(result)) {
+        this.#asyncEos = eos;
+        this.#asyncInput = chunk;
+        result.then(this.#onFilterDone, this.#onAsyncError);
+        return false;
+      }
+      if (result !== undefined) chunk = result;
+    }
+    return this.#afterUserFilter(chunk, eos);
+  }
+
+  #afterUserFilter(chunk: Buffer | null, eos: boolean): boolean {
+    const modules = this.#session.downstreamModules;
+    if (modules.modules.length > 0) {
+      let out: Buffer | null | Promise<Buffer | null>;
+      try {
+        out = modules.requestBodyFilter(chunk, eos);
+      } catch (err) {
+        this.#fail(err);
+        return false;
+      }
+      if (isPromise(out)) {
+        this.#asyncEos = eos;
+        out.then(this.#onModulesDone, this.#onAsyncError);
+        return false;
+      }
+      chunk = out;
+    }
+    return this.#forward(chunk);
+  }
+
+  /** Writes to the upstream; false when its send buffer is full (resumes on drain). */
+  #forward(chunk: Buffer | null): boolean {
+    const up = this.#up;
+    if (up === undefined) return false;
+    if (chunk === null || chunk.length === 0) return true;
+    try {
+      this.#session.requestBodySent += chunk.length;
+      if (up.writeBody(chunk)) return true;
+    } catch (err) {
+      this.#fail(err);
+      return false;
+    }
+    up.onDrain(this.#resume);
+    return false;
+  }
+
+  /** Resumes after an asynchronous step (filter or drain) finished. */
+  #continue(eos: boolean): void {
+    const s = this.#session;
+    if (eos) {
+      this.#finish();
+      return;
+    }
+    if (s.requestBodyComplete && !this.#paused) {
+      // The end arrived while a step was pending: finish through the filters.
+      if (this.#process(null, true)) this.#finish();
+      return;
+    }
+    if (this.#paused) {
+      this.#paused = false;
+      s.downstream.resumeBody();
+    }
+  }
+
+  #finish(): void {
+    const up = this.#up;
+    const owner = this.#owner;
+    if (up === undefined || owner === undefined) return;
+    up.finishRequestBody(this.#session.requestTrailers).then(
+      () => {
+        if (this.#owner === owner) owner.requestSent();
+      },
+      (err: unknown) => {
+        if (this.#owner === owner) {
+          owner.requestFailed(toPingoraError(err, { phase: 'write' }).asUpstream());
+        }
+      },
+    );
+  }
+
+  #fail(err: unknown): void {
+    this.#owner?.requestFailed(toPingoraError(err));
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Session: what the ProxyHttp phases see of one request (Pingora's proxy
+ * Session): the downstream request header (mutable), the connection digest,
+ * the request body, ways to answer directly, and what happened so far
+ * (retries, pooled upstream connection, timings). It wraps the downstream
+ * HttpServerSession, which stays reachable as `downstream`.
+ */
+import {
+  type HttpModuleCtx,
+  type HttpPeer,
+  type HttpServerSession,
+  ResponseCompression,
+  type StreamDigest,
+} from '@pingora-ts/core';
+import { ErrorType, PingoraError } from '@pingora-ts/error';
+import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
+
+/** How much request body is kept to replay on a retry (Pingora's retry buffer). */
+export const RETRY_BUFFER_LIMIT = 64 * 1024;
+
+/** Timings of the upstream side, ms since the request head was read. */
+export interface UpstreamTiming {
+  /** Connection established or taken from the pool (last attempt). */
+  connected: number | undefined;
+  /** Upstream response header received. */
+  responseHeader: number | undefined;
+  /** Upstream response body complete. */
+  responseDone: number | undefined;
+}
+
+export class Session {
+  /** The downstream connection's session (HTTP/1 today). */
+  readonly downstream: HttpServerSession;
+  /** The module instances of this request (compression, user modules). */
+  readonly downstreamModules: HttpModuleCtx;
+  /**
+   * Decompresses upstream responses before the body filters see them; off
+   * by default (`session.upstreamCompression.adjustDecompression(true)`).
+   */
+  readonly upstreamCompression: ResponseCompression = ResponseCompression.upstream();
+  /** When the request head was read (performance.now()). */
+  readonly startedAt: number;
+  /** Upstream attempts that failed and were retried. */
+  retries = 0;
+  /** Whether the last upstream connection came from the pool. */
+  upstreamReused = false;
+  /** The peer of the last upstream attempt. */
+  upstreamPeer: HttpPeer | undefined;
+  /** The upstream response header as received (before the response filters). */
+  upstreamResponse: ResponseHeader | undefined;
+  readonly upstreamTiming: UpstreamTiming = {
+    connected: undefined,
+    responseHeader: undefined,
+    responseDone: undefined,
+  };
+  /** Request body bytes sent upstream (last attempt). */
+  requestBodySent = 0;
+  /** Response body bytes written downstream. */
+  responseBodyBytes = 0;
+
+  /** @internal request body kept for a retry (up to RETRY_BUFFER_LIMIT). */
+  retryBuffer: Buffer[] = [];
+  /** @internal bytes in retryBuffer. */
+  retryBufferBytes = 0;
+  /** @internal the body outgrew the retry buffer: a retry cannot replay it. */
+  retryBufferTruncated = false;
+  /** @internal the request body was read to its end. */
+  requestBodyComplete = false;
+  /** @internal the request trailers, once read. */
+  requestTrailers: HeaderList | undefined;
+
+  constructor(downstream: HttpServerSession, modules: HttpModuleCtx) {
+    this.downstream = downstream;
+    this.downstreamModules = modules;
+    this.startedAt = performance.now();
+  }
+
+  /** The downstream request header; filters may change it (upstreamRequestFilter sees a copy). */
+  get reqHeader(): RequestHeader {
+    return this.downstream.requestHeader as RequestHeader;
+  }
+
+  /** Who is on each end of the downstream connection. */
+  get digest(): StreamDigest {
+    return this.downstream.digest;
+  }
+
+  /** The client's address as `ip:port`, or undefined (Unix socket). */
+  get clientAddr(): string | undefined {
+    const peer = this.downstream.digest.peerAddr;
+    if (peer === undefined || peer.kind !== 'inet') return undefined;
+    return peer.family === 6 ? `[${peer.address}]:${peer.port}` : `${peer.address}:${peer.port}`;
+  }
+
+  /** True when the request asks to switch protocols (WebSocket and the like). */
+  get isUpgradeRequest(): boolean {
+    return this.downstream.isUpgradeRequest;
+  }
+
+  /** Whether the response header went downstream (after that, no retry and no error page). */
+  get responseStarted(): boolean {
+    return this.downstream.responseWritten !== undefined;
+  }
+
+  /** The downstream compression module of this request, if the proxy has one. */
+  downstreamCompression(): ResponseCompression | undefined {
+    return this.downstreamModules.get(ResponseCompression);
+  }
+
+  /**
+   * The next piece of the request body, or null at its end. For filters
+   * that need the body before proxying (requestFilter); what they read is
+   * kept for the upstream only up to the retry buffer, so read it all or none.
+   */
+  async readRequestBody(): Promise<Buffer | null> {
+    if (this.requestBodyComplete) return null;
+    const chunk = await this.downstream.readBodyChunk();
+    if (chunk === null) {
+      this.requestBodyComplete = true;
+      return null;
+    }
+    const copy = Buffer.from(chunk);
+    this.keepForRetry(copy);
+    return copy;
+  }
+
+  /** Answers with an empty error response (or closes if a response already started). */
+  respondError(status: number): Promise<void> {
+    return this.downstream.respondError(status);
+  }
+
+  /**
+   * Writes a response header downstream, through the downstream modules.
+   * Use from requestFilter to answer without an upstream.
+   */
+  async writeResponseHeader(resp: ResponseHeader, endOfStream = false): Promise<void> {
+    if (this.downstreamModules.modules.length > 0) {
+      await this.downstreamModules.responseHeaderFilter(resp, endOfStream);
+    }
+    this.downstream.writeResponseHeader(resp);
+    if (endOfStream) await this.finishResponse();
+  }
+
+  /**
+   * Writes response body bytes (through the downstream modules); resolves
+   * once the connection can take more. `endOfStream` finishes the response.
+   */
+  async writeResponseBody(body: Buffer | null, endOfStream = false): Promise<void> {
+    let out: Buffer | null = body;
+    if (this.downstreamModules.modules.length > 0) {
+      out = await this.downstreamModules.responseBodyFilter(body, endOfStream);
+    }
+    if (out !== null && out.length > 0) {
+      this.responseBodyBytes += out.length;
+      if (!this.downstream.writeBody(out)) await this.drained();
+    }
+    if (endOfStream) await this.finishResponse();
+  }
+
+  /** Answers with `status`, the given headers and body in one call (a small helper for filters). */
+  async respond(
+    status: number,
+    body: string | Buffer = '',
+    headers: Record<string, string> = {},
+  ): Promise<void> {
+    const resp = ResponseHeader.build(status);
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    for (const [name, value] of Object.entries(headers)) resp.appendHeader(name, value);
+    resp.insertHeader('Content-Length', bytes.length);
+    await this.writeResponseHeader(resp, false);
+    await this.writeResponseBody(bytes.length > 0 ? bytes : null, true);
+  }
+
+  /** Closes the downstream connection after this response (no keep-alive). */
+  disableKeepalive(): void {
+    this.downstream.setKeepalive(null);
+  }
+
+  /** `GET /path, Host: example.com`: what error logs say about the request. */
+  requestSummary(): string {
+    return this.downstream.requestSummary();
+  }
+
+  /** @internal keeps a request body piece to replay it on a retry. */
+  keepForRetry(chunk: Buffer): void {
+    if (this.retryBufferTruncated) return;
+    if (this.retryBufferBytes + chunk.length > RETRY_BUFFER_LIMIT) {
+      this.retryBufferTruncated = true;
+      this.retryBuffer = [];
+      this.retryBufferBytes = 0;
+      return;
+    }
+    this.retryBuffer.push(chunk);
+    this.retryBufferBytes += chunk.length;
+  }
+
+  private async finishResponse(): Promise<void> {
+    if (this.downstreamModules.modules.length > 0) this.downstreamModules.responseDone();
+    await this.downstream.finishResponse();
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.downstream.onDrain(() => {
+        if (this.downstream.closed) {
+          reject(PingoraError.explain(ErrorType.WriteError, 'client went away').asDownstream());
+        } else resolve();
+      });
+    });
+  }
+}

@@ -1,0 +1,55 @@
+import { HttpPeer } from '@pingora-ts/core';
+import { describe, expect, it } from 'vitest';
+import type { ProxyHttp } from '../src/proxy-http.ts';
+import { rawExchange, request } from './utils/client.ts';
+import { startOrigin } from './utils/origin.ts';
+import { startProxy } from './utils/proxy-harness.ts';
+
+function toOrigin(address: string): ProxyHttp<null> {
+  return {
+    newCtx: () => null,
+    upstreamPeer: () => new HttpPeer(address),
+  };
+}
+
+describe('HttpProxy basics', () => {
+  it('proxies a GET and reuses the pooled upstream connection', async () => {
+    await using origin = await startOrigin();
+    await using p = await startProxy(toOrigin(origin.address));
+    for (let i = 0; i < 3; i++) {
+      const res = await request(p.port, '/hello');
+      expect(res.status).toBe(200);
+      expect(res.body.toString()).toBe('hello from origin');
+    }
+    expect(p.connector.connects).toBe(1);
+    expect(p.connector.reuses).toBe(2);
+    expect(p.errors).toEqual([]);
+  });
+
+  it('preserves header case and order end to end, and strips hop-by-hop fields', async () => {
+    await using origin = await startOrigin();
+    await using p = await startProxy(toOrigin(origin.address));
+    const raw = await rawExchange(
+      p.port,
+      'GET /echo HTTP/1.1\r\nHost: example.test\r\nX-MiXeD-CaSe: 1\r\nconnection: X-Drop, close\r\nX-Drop: secret\r\nkeep-alive: 5\r\nx-lower: 2\r\n\r\n',
+    );
+    const text = raw.toString('latin1');
+    expect(text.startsWith('HTTP/1.1 200')).toBe(true);
+    const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
+    const names: string[] = body.rawHeaders.filter((_: string, i: number) => i % 2 === 0);
+    expect(names).toEqual(['Host', 'X-MiXeD-CaSe', 'x-lower']);
+    expect(body.rawHeaders[1]).toBe('example.test');
+  });
+
+  it('answers 502 when the upstream refuses the connection, logging once', async () => {
+    const origin = await startOrigin();
+    const address = origin.address;
+    await origin.close();
+    await using p = await startProxy(toOrigin(address));
+    const res = await request(p.port, '/');
+    expect(res.status).toBe(502);
+    expect(p.errors.length).toBe(1);
+    expect(p.errors[0]?.request).toBe(`GET /, Host: 127.0.0.1:${p.port}`);
+    expect(p.errors[0]?.err).toMatch(/ConnectRefused/);
+  });
+});

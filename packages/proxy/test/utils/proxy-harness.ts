@@ -1,0 +1,69 @@
+/**
+ * Starts an HttpProxy for a ProxyHttp implementation on 127.0.0.1 port 0,
+ * through core's HttpServer and ListeningService like a real server does,
+ * and tears it down with `await using`.
+ */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:net';
+import { HttpServer, Stream } from '@pingora-ts/core';
+import { HttpProxy, type HttpProxyOptions } from '../../src/http-proxy.ts';
+import type { ProxyHttp } from '../../src/proxy-http.ts';
+import { TestConnector } from './connector.ts';
+
+export interface ProxyUnderTest<Ctx> extends AsyncDisposable {
+  readonly proxy: HttpProxy<Ctx>;
+  readonly connector: TestConnector;
+  readonly port: number;
+  readonly url: string;
+  readonly errors: Array<{ err: string; request: string }>;
+}
+
+export async function startProxy<Ctx>(
+  inner: ProxyHttp<Ctx>,
+  options: Partial<HttpProxyOptions> = {},
+): Promise<ProxyUnderTest<Ctx>> {
+  const connector = new TestConnector();
+  const errors: Array<{ err: string; request: string }> = [];
+  const logger = {
+    error: (obj: { err: string; request: string }) => {
+      errors.push(obj);
+    },
+    warn: () => {},
+  };
+  const proxy = new HttpProxy(inner, {
+    connector,
+    logger: logger as unknown as NonNullable<HttpProxyOptions['logger']>,
+    ...options,
+  });
+  const app = new HttpServer(proxy);
+  const controller = new AbortController();
+  const sockets = new Set<import('node:net').Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const done = app.processNewConnection(new Stream(socket), controller.signal);
+    Promise.resolve(done).then(
+      () => {
+        if (!socket.destroyed) socket.end();
+      },
+      () => socket.destroy(),
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  return {
+    proxy,
+    connector,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    errors,
+    async [Symbol.asyncDispose]() {
+      controller.abort();
+      for (const s of sockets) s.destroy();
+      connector.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
