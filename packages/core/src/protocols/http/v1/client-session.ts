@@ -185,6 +185,7 @@ export class H1ClientSession
       this.headResolve = resolve;
       this.headReject = reject;
       this.parseHead();
+      this.updateFlow();
       if (this.phase === P_HEAD) {
         armDeadline(this, this.bodyTimeoutMs);
         if (this.eof) this.onEof();

@@ -215,6 +215,7 @@ export abstract class H1Connection implements DeadlineOwner {
     } finally {
       this.delivering = false;
     }
+    this.updateFlow();
   }
 
   /** Whether `received` body bytes are still acceptable (server sessions cap request bodies). */

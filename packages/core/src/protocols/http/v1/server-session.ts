@@ -107,6 +107,7 @@ export class H1ServerSession
       this.headResolve = resolve;
       this.headReject = reject;
       this.parseHead();
+      this.updateFlow();
       if (this.phase === P_HEAD) {
         this.waitingIdle = this.requestCount > 0 && this.input.length === 0;
         armDeadline(this, this.waitingIdle ? this.idleTimeoutMs : this.options.headerTimeoutMs);
