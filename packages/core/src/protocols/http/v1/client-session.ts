@@ -128,7 +128,7 @@ export class H1ClientSession
     this.requestClose =
       req.version === 'HTTP/1.0'
         ? connection === undefined || !connection.toLowerCase().includes('keep-alive')
-        : connection !== undefined && connection.toLowerCase().includes('close');
+        : connection?.toLowerCase().includes('close') === true;
     this.requestComplete = false;
     this.responseHeader = undefined;
     this.receivedResponseBytes = false;
