@@ -4,8 +4,9 @@
  * same way; a wrong value is a ConfigError naming the key and its line.
  * Fields come from `configField.*`: types, required keys, defaults, checks.
  */
-import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import type { ConfigSource } from './config-source.ts';
+import { ErrorType, PingoraError } from '@pingora-ts/error';
+import { isMap, isScalar, isSeq, type Node, type Pair, stringify } from 'yaml';
+import { ConfigSource } from './config-source.ts';
 
 /** Where a field is read: its dotted key path and the mapping that holds it. */
 export interface FieldAt {
@@ -55,6 +56,28 @@ export class ConfigSchema<T> {
   constructor(fields: FieldMap, options: ConfigSchemaOptions = {}) {
     this.#fields = fields;
     this.#strict = options.strict ?? true;
+  }
+
+  /** The YAML key of each property (`gracePeriodSeconds` -> `grace_period_seconds`). */
+  yamlKeys(): Map<string, string> {
+    return new Map(Object.entries(this.#fields).map(([prop, f]) => [prop, f.key ?? prop]));
+  }
+
+  /**
+   * Validates settings given in code (property names, not YAML keys) by the
+   * same rules as the file; errors name the YAML key. Unknown properties are refused.
+   */
+  fromObject(values: Record<string, unknown>, name = 'configuration from code'): T {
+    const keys = this.yamlKeys();
+    const yamlObject: Record<string, unknown> = {};
+    for (const [prop, value] of Object.entries(values)) {
+      const key = keys.get(prop);
+      if (key === undefined) {
+        throw PingoraError.explain(ErrorType.ConfigError, `${name}: unknown setting "${prop}"`);
+      }
+      if (value !== undefined) yamlObject[key] = value;
+    }
+    return this.read(ConfigSource.parse(stringify(yamlObject), name));
   }
 
   /**

@@ -173,7 +173,16 @@ export function loadServerConf(path: string): ServerConf {
   return readServerConf(ConfigSource.load(path));
 }
 
-/** DEFAULT_SERVER_CONF with some fields replaced (for servers built in code). */
+/**
+ * DEFAULT_SERVER_CONF with some fields replaced (for servers built in code),
+ * checked by the same rules as the file: a bad value is a ConfigError naming
+ * its YAML key.
+ */
 export function serverConfWith(overrides: Partial<ServerConf>): ServerConf {
-  return Object.freeze({ ...DEFAULT_SERVER_CONF, ...overrides });
+  const conf: ServerConf = serverConfSchema.fromObject(overrides as Record<string, unknown>);
+  return Object.freeze({
+    ...conf,
+    clientBindToIpv4: Object.freeze([...conf.clientBindToIpv4]),
+    clientBindToIpv6: Object.freeze([...conf.clientBindToIpv6]),
+  });
 }

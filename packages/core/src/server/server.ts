@@ -11,10 +11,16 @@ import type { AddServiceOptions, Service, ServiceHandle } from '../services/serv
 import { parseServerArgs, type ServerOptions } from './cli-options.ts';
 import type { ConfigSchema } from './config-schema.ts';
 import { ConfigSource } from './config-source.ts';
+import { isDaemonChild } from './daemon.ts';
 import { ExecutionPhase, type PhaseEvent, phaseChannel } from './execution-phase.ts';
 import { createServerLogger } from './logger.ts';
 import { exitWithError, exitWithUsage, runForever } from './run-forever.ts';
-import { DEFAULT_SERVER_CONF, readServerConf, type ServerConf } from './server-conf.ts';
+import {
+  DEFAULT_SERVER_CONF,
+  readServerConf,
+  type ServerConf,
+  serverConfWith,
+} from './server-conf.ts';
 import { type RunningServer, ServerRun } from './server-run.ts';
 
 export interface ServerInit {
@@ -59,7 +65,7 @@ export class Server {
     let conf: ServerConf;
     if (init.conf !== undefined) {
       this.source = init.confText !== undefined ? ConfigSource.parse(init.confText) : undefined;
-      conf = { ...DEFAULT_SERVER_CONF, ...init.conf };
+      conf = serverConfWith(init.conf);
     } else if (init.confText !== undefined) {
       this.source = ConfigSource.parse(init.confText);
       conf = readServerConf(this.source);
@@ -199,6 +205,9 @@ export class Server {
     const order = this.#graph.startOrder();
     const byName = new Map(this.#services.map((s) => [s.service.name, s]));
     const services = order.map((name) => byName.get(name) as ServiceEntry);
+    if (this.configuration.daemon && !isDaemonChild()) {
+      this.#log.warn('daemon mode is applied by runForever(); run() stays in the foreground');
+    }
     this.#log.info({ order }, 'starting services in dependency order');
     this.#run = new ServerRun({
       services,

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Child, LINE_SERVER, spawnTs, tempDir } from './utils/child.ts';
 import { lineClient, refused } from './utils/line-client.ts';
 
@@ -30,6 +30,9 @@ graceful_shutdown_timeout_seconds: 2
 fixture:
   listen: 127.0.0.1:0
 `;
+
+// Real processes on a loaded machine: generous limits.
+vi.setConfig({ testTimeout: 45_000 });
 
 describe('signals', () => {
   it('SIGTERM: the slow request in flight completes, new connections are refused, exit 0', async () => {
@@ -101,6 +104,19 @@ describe('signals', () => {
     await busy.closed();
     expect(await child.exited()).toBe(0);
     expect(child.stderr).toMatch(/closing connections left/);
+  });
+});
+
+describe('service dependencies in a process', () => {
+  it('the listener starts only after the service it depends on is ready', async () => {
+    using tmp = tempDir();
+    const conf = `${CONF}  warmup_ms: 300\n`;
+    const child = start(['-c', tmp.write('conf.yaml', conf)]);
+    await portOf(child);
+    expect(child.stdout.indexOf('warmup ready')).toBeGreaterThanOrEqual(0);
+    expect(child.stdout.indexOf('warmup ready')).toBeLessThan(child.stdout.indexOf('listening'));
+    child.proc.kill('SIGTERM');
+    expect(await child.exited()).toBe(0);
   });
 });
 
@@ -202,6 +218,11 @@ fixture:
     const port = Number(/"bound":\{[^}]*"port":(\d+)/.exec(logText)?.[1]);
     expect(port).toBeGreaterThan(0);
     expect(logText).toMatch(/"cwd":"[^"]*pingora-ts-server-/);
+    // Structured lines, each naming the service that wrote it.
+    const lines = logText.split('\n').filter((l) => l.startsWith('{'));
+    expect(lines.length).toBeGreaterThan(3);
+    for (const l of lines) expect(JSON.parse(l)).toHaveProperty('service');
+    expect(logText).toMatch(/"service":"lines"/);
     try {
       const client = await lineClient(port);
       client.send('hello');
@@ -217,6 +238,38 @@ fixture:
         process.kill(pid, 'SIGKILL');
       } catch {
         // Already gone.
+      }
+    }
+  });
+
+  it('the parent exits non-zero when the daemon is not ready in time', async () => {
+    using tmp = tempDir();
+    const pidFile = join(tmp.dir, 'server.pid');
+    const conf = `version: 1
+daemon: true
+daemon_wait_for_ready: true
+daemon_ready_timeout_seconds: 0.5
+pid_file: ${pidFile}
+error_log: ${join(tmp.dir, 'error.log')}
+fixture:
+  listen: 127.0.0.1:0
+  warmup_ms: 60000
+`;
+    const parent = start(['-c', tmp.write('conf.yaml', conf)]);
+    try {
+      expect(await parent.exited(20_000)).toBe(1);
+      expect(readFileSync(join(tmp.dir, 'error.log'), 'utf8')).toMatch(
+        /daemon not ready within 0\.5s/,
+      );
+    } finally {
+      // As in Pingora the daemon is left running; the test stops it.
+      const deadline = Date.now() + 5_000;
+      while (!existsSync(pidFile) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+      } catch {
+        // Not started or already gone.
       }
     }
   });

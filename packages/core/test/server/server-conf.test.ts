@@ -12,6 +12,7 @@ import {
   DEFAULT_SERVER_CONF,
   defineConfigSchema,
   parseServerConf,
+  serverConfWith,
 } from '../../src/index.ts';
 
 function configError(fn: () => unknown): string {
@@ -189,6 +190,21 @@ describe('ConfigSchema for app settings', () => {
     const notMap = ConfigSource.parse('my_app: 3\n', 'c.yaml');
     expect(configError(() => schema.read(notMap, 'my_app'))).toBe(
       'c.yaml:1:9: my_app: expected a mapping, got number 3',
+    );
+  });
+});
+
+describe('serverConfWith (configuration from code)', () => {
+  it('fills defaults and checks values by the file rules, naming the YAML key', () => {
+    expect(serverConfWith({ maxRetries: 3 })).toEqual({ ...DEFAULT_SERVER_CONF, maxRetries: 3 });
+    expect(configError(() => serverConfWith({ gracePeriodSeconds: -1 }))).toMatch(
+      /^configuration from code:1:\d+: grace_period_seconds: expected a number from 0 to 86400, got number -1$/,
+    );
+    expect(configError(() => serverConfWith({ clientBindToIpv6: ['1.2.3.4'] }))).toMatch(
+      /client_bind_to_ipv6\[0\]: "1\.2\.3\.4" is not an IPv6 address/,
+    );
+    expect(configError(() => serverConfWith({ nope: 1 } as never))).toBe(
+      'configuration from code: unknown setting "nope"',
     );
   });
 });
