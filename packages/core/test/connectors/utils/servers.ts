@@ -24,6 +24,7 @@ export async function tcpServer(
   const server = createServer((socket) => {
     accepted++;
     sockets.add(socket);
+    socket.setNoDelay(true);
     socket.on('error', () => {});
     socket.on('close', () => sockets.delete(socket));
     onSocket(socket);
@@ -78,10 +79,8 @@ export function httpOrigin(options: OriginOptions = {}): Promise<TestServer> {
         const last =
           options.maxRequestsPerConnection !== undefined &&
           served >= options.maxRequestsPerConnection;
-        socket.write(
-          `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${last ? 'Connection: close\r\n' : ''}\r\n`,
-        );
-        socket.write(body);
+        const head = `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${last ? 'Connection: close\r\n' : ''}\r\n`;
+        socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
         if (last) {
           socket.end();
           return;

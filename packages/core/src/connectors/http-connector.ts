@@ -1,0 +1,147 @@
+/**
+ * HttpConnector: HTTP/1 sessions to upstream peers with connection reuse
+ * (Pingora's connectors::http::Connector). getHttpSession hands out an idle
+ * pooled session to an equal peer or connects a new one, and says which;
+ * releaseHttpSession pools a session whose exchange ended cleanly. The
+ * proxy calls both from its request loop.
+ */
+import { ConnectionPool } from '@pingora-ts/pool';
+import { type H1ClientOptions, H1ClientSession } from '../protocols/http/v1/client-session.ts';
+import type { Peer } from '../upstreams/peer.ts';
+import { type BindToLists, resolveBindToLists } from './bind-to.ts';
+import {
+  type ConnectorStats,
+  connectorChannels,
+  newConnectorStats,
+  recordDrop,
+} from './connector-events.ts';
+import { H1SessionIdleWatch, PooledH1Session } from './idle-session.ts';
+import { connectL4 } from './l4-connect.ts';
+import {
+  type ConnectorOptions,
+  type ConnectorServerConf,
+  connectorOptionsFromServerConf,
+  DEFAULT_KEEPALIVE_POOL_SIZE,
+} from './transport-connector.ts';
+
+/** Read and write timeouts used when a peer sets none: every wait stays bounded. */
+export const DEFAULT_UPSTREAM_IO_TIMEOUT_MS = 60_000;
+
+export interface HttpConnectorOptions extends ConnectorOptions {
+  /** Options for new HTTP/1 sessions (head limits); timeouts come from each peer. */
+  readonly h1?: Omit<H1ClientOptions, 'readTimeoutMs' | 'writeTimeoutMs'> | undefined;
+}
+
+/** What getHttpSession returns. */
+export interface HttpSessionLease {
+  /** The session, ready for `writeRequestHeader`. */
+  readonly session: H1ClientSession;
+  /** True when the connection came from the pool (decides retries, see decideRetryByReuse). */
+  readonly reused: boolean;
+}
+
+export class HttpConnector {
+  /** New/reused connections, evictions, idle closes and timeouts, as plain counters. */
+  readonly stats: ConnectorStats = newConnectorStats();
+  private readonly pool: ConnectionPool<PooledH1Session>;
+  private readonly bindTo: BindToLists;
+  private readonly watch: H1SessionIdleWatch;
+  private readonly h1: H1ClientOptions;
+  private readonly pooled = new WeakMap<H1ClientSession, PooledH1Session>();
+
+  constructor(options: HttpConnectorOptions = {}) {
+    this.pool = new ConnectionPool<PooledH1Session>({
+      maxSize: options.keepalivePoolSize ?? DEFAULT_KEEPALIVE_POOL_SIZE,
+    });
+    this.bindTo = resolveBindToLists(options.bindToV4, options.bindToV6);
+    this.h1 = options.h1 ?? {};
+    const stats = this.stats;
+    this.watch = new H1SessionIdleWatch((reason) => recordDrop(stats, reason));
+  }
+
+  /** A connector configured from the server's upstream settings. */
+  static fromServerConf(conf: ConnectorServerConf, h1?: HttpConnectorOptions['h1']): HttpConnector {
+    return new HttpConnector({ ...connectorOptionsFromServerConf(conf), h1 });
+  }
+
+  /** Idle connections pooled now, across all peers. */
+  get idleCount(): number {
+    return this.pool.size;
+  }
+
+  /**
+   * An HTTP/1 session to `peer`: an idle pooled one to an equal peer (same
+   * reuse hash) if there is one, else a new connection. The peer's read and
+   * write timeouts are applied. Rejects with the connector's PingoraError
+   * (ConnectRefused, ConnectTimedout, ConnectNoRoute, ConnectProxyFailure,
+   * TLSWanted...) when a new connection cannot be made.
+   */
+  async getHttpSession(peer: Peer): Promise<HttpSessionLease> {
+    const reused = this.reusedHttpSession(peer);
+    if (reused !== undefined) return { session: reused, reused: true };
+    const stream = await connectL4(peer, this.bindTo);
+    const session = new H1ClientSession(stream.socket, {
+      ...this.h1,
+      readTimeoutMs: peer.options.readTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
+      writeTimeoutMs: peer.options.writeTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
+    });
+    this.pooled.set(session, new PooledH1Session(session, peer.reuseHash()));
+    this.stats.newConnections++;
+    if (connectorChannels.new.hasSubscribers) connectorChannels.new.publish({ peer });
+    return { session, reused: false };
+  }
+
+  /** An idle pooled session to `peer` that still looks usable, or undefined. */
+  reusedHttpSession(peer: Peer): H1ClientSession | undefined {
+    const key = peer.reuseHash();
+    // Bounded: each pass takes one connection out of a finite pool.
+    for (let left = this.pool.sizeOf(key); left > 0; left--) {
+      const conn = this.pool.get(key);
+      if (conn === undefined) return undefined;
+      if (!conn.usable()) {
+        // Closed or written to, its event not yet delivered: never hand it out.
+        this.stats.idleCloses++;
+        conn.session.destroy();
+        continue;
+      }
+      conn.reuses++;
+      const session = conn.session;
+      session.readTimeoutMs = peer.options.readTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
+      session.writeTimeoutMs = peer.options.writeTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
+      this.stats.reusedConnections++;
+      if (connectorChannels.reuse.hasSubscribers) connectorChannels.reuse.publish({ peer });
+      return session;
+    }
+    return undefined;
+  }
+
+  /**
+   * Gives a session back when the proxy is done with it. It is pooled for
+   * reuse by equal peers if the codec says the connection may carry another
+   * request (`session.reusable()`: both messages complete and cleanly framed,
+   * keep-alive on both sides) and the peer's idleTimeout is not 0; otherwise it
+   * is closed. Either way the caller must not use the session afterwards.
+   */
+  releaseHttpSession(session: H1ClientSession, peer: Peer): void {
+    const conn = this.pooled.get(session);
+    // Only sessions this connector opened, to this peer, may be pooled.
+    if (conn === undefined || conn.key !== peer.reuseHash() || !conn.usable()) {
+      this.stats.notPooled++;
+      session.destroy();
+      return;
+    }
+    const taken = this.pool.put(conn.key, conn, {
+      idleTimeoutMs: peer.options.idleTimeout,
+      watch: this.watch,
+    });
+    if (!taken) {
+      this.stats.notPooled++;
+      session.destroy();
+    }
+  }
+
+  /** Closes every idle connection; sessions released later are closed too. */
+  close(): void {
+    this.pool.close();
+  }
+}

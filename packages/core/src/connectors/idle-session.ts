@@ -1,0 +1,79 @@
+/**
+ * PooledH1Session and H1SessionIdleWatch: how an idle HTTP/1 client session
+ * waits in the pool. The session stays attached to its socket (it is reused
+ * whole, parser and buffers included); the watch adds its own listeners while
+ * the session is pooled so that EOF, an error or any stray byte removes it
+ * from the pool at once. Listeners are created once per connection.
+ */
+import type { IdleEntry, IdleWatch, PoolDropReason } from '@pingora-ts/pool';
+import type { H1ClientSession } from '../protocols/http/v1/client-session.ts';
+
+/** One upstream HTTP/1 connection as the pool holds it; kept for its whole life. */
+export class PooledH1Session {
+  readonly session: H1ClientSession;
+  /** The peer reuse hash the connection was opened for. */
+  readonly key: string;
+  /** How many times it was handed out from the pool. */
+  reuses = 0;
+  private entry: IdleEntry | undefined = undefined;
+  // A server never speaks first on an idle HTTP/1 connection: any byte is a violation.
+  private readonly onData = (): void => this.entry?.gone('unexpected-data');
+  private readonly onEnd = (): void => this.entry?.gone('closed');
+  private readonly onError = (): void => this.entry?.gone('error');
+
+  constructor(session: H1ClientSession, key: string) {
+    this.session = session;
+    this.key = key;
+  }
+
+  /** True while the session can carry another request. */
+  usable(): boolean {
+    const socket = this.session.socket;
+    return (
+      this.session.reusable() && !socket.destroyed && socket.writable && socket.readableLength === 0
+    );
+  }
+
+  /** @internal */
+  startWatch(entry: IdleEntry): void {
+    const socket = this.session.socket;
+    this.entry = entry;
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onEnd);
+    socket.on('error', this.onError);
+    if (!this.usable()) entry.gone('closed');
+  }
+
+  /** @internal */
+  stopWatch(): void {
+    const socket = this.session.socket;
+    this.entry = undefined;
+    socket.removeListener('data', this.onData);
+    socket.removeListener('end', this.onEnd);
+    socket.removeListener('close', this.onEnd);
+    socket.removeListener('error', this.onError);
+  }
+}
+
+/** The IdleWatch for pooled HTTP/1 sessions; `onDrop` hears why each dropped one went. */
+export class H1SessionIdleWatch implements IdleWatch<PooledH1Session> {
+  private readonly onDrop: (reason: PoolDropReason) => void;
+
+  constructor(onDrop: (reason: PoolDropReason) => void) {
+    this.onDrop = onDrop;
+  }
+
+  watch(conn: PooledH1Session, entry: IdleEntry): void {
+    conn.startWatch(entry);
+  }
+
+  unwatch(conn: PooledH1Session): void {
+    conn.stopWatch();
+  }
+
+  close(conn: PooledH1Session, reason: PoolDropReason): void {
+    conn.session.destroy();
+    this.onDrop(reason);
+  }
+}
