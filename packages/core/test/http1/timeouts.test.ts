@@ -23,7 +23,7 @@ describe('timeouts', () => {
   it('answers a slowloris head with 408 and closes', async () => {
     server = await startServer(echoHandler, { headerTimeoutMs: 600 });
     await using c = await RawClient.connect(server.port);
-    const head = 'GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ' + 'z'.repeat(200);
+    const head = `GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ${'z'.repeat(200)}`;
     const started = Date.now();
     for (let i = 0; i < head.length && !c.closed; i++) {
       c.write(head[i]!);
