@@ -112,6 +112,13 @@ export {
   type ConnectorStats,
   connectorChannels,
 } from './connectors/connector-events.ts';
+export {
+  DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
+  HttpConnector,
+  type HttpConnectorOptions,
+  type HttpSessionLease,
+} from './connectors/http-connector.ts';
+export { H1SessionIdleWatch, PooledH1Session } from './connectors/idle-session.ts';
 export { IdleStream, StreamIdleWatch } from './connectors/idle-stream.ts';
 export { connectL4 } from './connectors/l4-connect.ts';
 export { connectRequestHead, proxyHandshake } from './connectors/proxy-connect.ts';
