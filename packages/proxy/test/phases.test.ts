@@ -16,7 +16,9 @@ interface Ctx {
 /** A ProxyHttp that records every phase with the data it saw. */
 function recorder(address: string, log: string[][]): ProxyHttp<Ctx> {
   let next = 0;
-  const rec = (ctx: Ctx, what: string) => ctx.calls.push(what);
+  const rec = (ctx: Ctx, what: string): void => {
+    ctx.calls.push(what);
+  };
   return {
     newCtx: () => {
       const ctx = { calls: [], id: next++ };
