@@ -66,8 +66,12 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
     this.name = name;
     this.app = app;
     this.#filter = options.connectionFilter;
-    this.#maxConnections = options.maxConnections ?? 100_000;
-    this.#lingerMs = options.lingerMs ?? 5_000;
+    this.#maxConnections = positiveInteger(
+      options.maxConnections ?? 100_000,
+      'maxConnections',
+      name,
+    );
+    this.#lingerMs = positiveInteger(options.lingerMs ?? 5_000, 'lingerMs', name);
     // Nobody may be waiting on it when startup fails; the failure is reported by start().
     this.#listening.promise.catch(() => {});
   }
@@ -163,7 +167,13 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
       return;
     }
     if (this.#connections.size >= this.#maxConnections) {
-      this.#refused++;
+      // Warn on the first refusal and then every 1000th, not on each one of a flood.
+      if (this.#refused++ % 1000 === 0) {
+        this.#logger?.warn(
+          { max: this.#maxConnections, refused: this.#refused },
+          'maxConnections reached; closing new connections',
+        );
+      }
       stream.destroy();
       return;
     }
@@ -192,8 +202,13 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
 
   /** The app is done: flush and close the socket, bounded by the linger time. */
   #finish(conn: Connection, err: unknown): void {
-    if (err !== undefined)
-      this.#logger?.error({ err, endpoint: conn.endpoint }, 'connection failed');
+    if (err !== undefined) {
+      // A peer going away mid-request is routine, not an error of ours.
+      const routine = PingoraError.is(err) && err.type === ErrorType.ConnectionClosed;
+      if (routine)
+        this.#logger?.debug({ err, endpoint: conn.endpoint }, 'connection closed by peer');
+      else this.#logger?.error({ err, endpoint: conn.endpoint }, 'connection failed');
+    }
     const socket = conn.stream.socket;
     if (socket.destroyed || err !== undefined) {
       conn.stream.destroy();
@@ -250,6 +265,16 @@ function alreadyStarted(name: string): PingoraError {
     ErrorType.InternalError,
     `listening service "${name}" has already started; add endpoints before the server runs`,
   );
+}
+
+function positiveInteger(value: number, option: string, service: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw PingoraError.explain(
+      ErrorType.ConfigError,
+      `listening service "${service}": ${option} must be a positive integer, got ${value}`,
+    );
+  }
+  return value;
 }
 
 function waitForAbort(signal: AbortSignal): Promise<void> {

@@ -328,3 +328,42 @@ describe('ListeningService', () => {
     await expect(second.listening).rejects.toMatchObject({ type: ErrorType.BindError });
   });
 });
+
+describe('ListeningService options', () => {
+  it('refuses a non-positive maxConnections or lingerMs', () => {
+    expect(() => new ListeningService('x', new Echo(), { maxConnections: 0 })).toThrow(
+      /maxConnections must be a positive integer/,
+    );
+    expect(() => new ListeningService('x', new Echo(), { lingerMs: 1.5 })).toThrow(
+      /lingerMs must be a positive integer/,
+    );
+  });
+
+  it('destroys a socket whose peer neither reads nor closes after the linger time', async () => {
+    const service = new ListeningService(
+      'linger',
+      {
+        processNewConnection(stream) {
+          // More than the socket buffers hold: end() cannot finish while the peer does not read.
+          stream.socket.write(Buffer.alloc(16 * 1024 * 1024));
+        },
+      },
+      { lingerMs: 200 },
+    ).addTcp('127.0.0.1:0');
+    run(service);
+    const p = port((await service.listening)[0]);
+    const client = connect(p, '127.0.0.1');
+    client.on('error', () => {});
+    client.pause();
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    const deadline = Date.now() + 5_000;
+    while (service.connectionsInFlight === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(service.connectionsInFlight).toBe(1);
+    while (service.connectionsInFlight > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(service.connectionsInFlight).toBe(0);
+    client.resume();
+    await closed;
+  });
+});
