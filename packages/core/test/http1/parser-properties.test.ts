@@ -7,13 +7,13 @@
 import { RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { HeadMode } from '../../src/protocols/http/v1/head-parser.ts';
 import {
   requestHeadLength,
   responseHeadLength,
   writeRequestHead,
   writeResponseHead,
 } from '../../src/protocols/http/v1/head-writer.ts';
-import { HeadMode } from '../../src/protocols/http/v1/head-parser.ts';
 import { parseChunks, splitAt } from './utils/incremental.ts';
 
 const token = fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,16}$/);
@@ -22,7 +22,9 @@ const value = fc.oneof(
   fc.stringMatching(/^[\x21-\x7e\x80-\xff]([\x20-\x7e\x80-\xff\t]{0,40}[\x21-\x7e\x80-\xff])?$/),
 );
 const target = fc.stringMatching(/^\/[\x21-\x7e]{0,60}$/);
-const fieldName = token.filter((n) => !['content-length', 'transfer-encoding', 'host'].includes(n.toLowerCase()));
+const fieldName = token.filter(
+  (n) => !['content-length', 'transfer-encoding', 'host'].includes(n.toLowerCase()),
+);
 const fields = fc.array(fc.tuple(fieldName, value), { maxLength: 12 });
 const body = fc.uint8Array({ maxLength: 400 }).map((a) => Buffer.from(a).toString('latin1'));
 const cuts = fc.array(fc.nat(), { maxLength: 20 });
@@ -74,14 +76,10 @@ describe('HTTP/1 codec properties', () => {
 
   it('rejects a split malformed request exactly as a whole one', () => {
     fc.assert(
-      fc.property(
-        fc.stringMatching(/^[\x00-\xff]{1,120}$/),
-        cuts,
-        (junk, cutPoints) => {
-          const bytes = Buffer.from(`GET / HTTP/1.1\r\nHost: h\r\n${junk}\r\n\r\n`, 'latin1');
-          expect(parseChunks(splitAt(bytes, cutPoints))).toEqual(parseChunks([bytes]));
-        },
-      ),
+      fc.property(fc.stringMatching(/^[\x00-\xff]{1,120}$/), cuts, (junk, cutPoints) => {
+        const bytes = Buffer.from(`GET / HTTP/1.1\r\nHost: h\r\n${junk}\r\n\r\n`, 'latin1');
+        expect(parseChunks(splitAt(bytes, cutPoints))).toEqual(parseChunks([bytes]));
+      }),
       { numRuns: 400 },
     );
   });

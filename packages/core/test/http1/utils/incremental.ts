@@ -4,7 +4,12 @@
  * consumed in place), so properties can compare a split parse with a whole one.
  */
 import { BODY_ERROR, BodyDecoder } from '../../../src/protocols/http/v1/body-decoder.ts';
-import { HeadMode, HeadParser, NEED_MORE, PARSE_ERROR } from '../../../src/protocols/http/v1/head-parser.ts';
+import {
+  HeadMode,
+  HeadParser,
+  NEED_MORE,
+  PARSE_ERROR,
+} from '../../../src/protocols/http/v1/head-parser.ts';
 import { InputBuffer } from '../../../src/protocols/http/v1/input-buffer.ts';
 import { BodyKind, HeadFacts } from '../../../src/protocols/http/v1/message-framing.ts';
 
@@ -79,7 +84,9 @@ export function parseChunks(chunks: readonly Buffer[], mode: 0 | 1 = HeadMode.Re
 /** Splits `bytes` at the given cut points (any numbers; taken modulo the length, sorted, deduplicated). */
 export function splitAt(bytes: Buffer, cuts: readonly number[]): Buffer[] {
   if (bytes.length === 0) return [bytes];
-  const points = [...new Set(cuts.map((c) => c % bytes.length))].filter((c) => c > 0).sort((a, b) => a - b);
+  const points = [...new Set(cuts.map((c) => c % bytes.length))]
+    .filter((c) => c > 0)
+    .sort((a, b) => a - b);
   const out: Buffer[] = [];
   let last = 0;
   for (const p of points) {
