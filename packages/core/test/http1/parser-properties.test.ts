@@ -76,10 +76,16 @@ describe('HTTP/1 codec properties', () => {
 
   it('rejects a split malformed request exactly as a whole one', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[\x00-\xff]{1,120}$/), cuts, (junk, cutPoints) => {
-        const bytes = Buffer.from(`GET / HTTP/1.1\r\nHost: h\r\n${junk}\r\n\r\n`, 'latin1');
-        expect(parseChunks(splitAt(bytes, cutPoints))).toEqual(parseChunks([bytes]));
-      }),
+      fc.property(
+        fc
+          .uint8Array({ minLength: 1, maxLength: 120 })
+          .map((a) => Buffer.from(a).toString('latin1')),
+        cuts,
+        (junk, cutPoints) => {
+          const bytes = Buffer.from(`GET / HTTP/1.1\r\nHost: h\r\n${junk}\r\n\r\n`, 'latin1');
+          expect(parseChunks(splitAt(bytes, cutPoints))).toEqual(parseChunks([bytes]));
+        },
+      ),
       { numRuns: 400 },
     );
   });
