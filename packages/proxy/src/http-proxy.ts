@@ -5,6 +5,7 @@
  * logging. Wrap it in core's HttpServer to get a ServerApp for a service.
  */
 import {
+  HttpConnector,
   HttpModules,
   type HttpPeer,
   type HttpServerApp,
@@ -21,8 +22,8 @@ import { Session } from './session.ts';
 import type { UpstreamConnector } from './upstream-connector.ts';
 
 export interface HttpProxyOptions {
-  /** Where upstream HTTP sessions come from (pooled). */
-  connector: UpstreamConnector;
+  /** Where upstream HTTP sessions come from. Default: core's pooling HttpConnector. */
+  connector?: UpstreamConnector;
   /** Retries after the first attempt (the server's max_retries). Default 16. */
   maxRetries?: number;
   /** The error log; failures are logged once per request. */
@@ -42,9 +43,9 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   readonly #logger: Pick<Logger, 'error' | 'warn'> | undefined;
   readonly #tunnelIdleMs: number;
 
-  constructor(inner: ProxyHttp<Ctx>, options: HttpProxyOptions) {
+  constructor(inner: ProxyHttp<Ctx>, options: HttpProxyOptions = {}) {
     this.inner = inner;
-    this.connector = options.connector;
+    this.connector = options.connector ?? new HttpConnector();
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.#logger = options.logger;
     this.#tunnelIdleMs = options.tunnelIdleTimeoutMs ?? 600_000;

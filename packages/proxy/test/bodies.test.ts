@@ -92,7 +92,7 @@ describe('request and response bodies', () => {
       s.on('error', reject);
     });
     await closed;
-    expect(p.connector.pooledCount()).toBe(0);
+    expect(p.connector.idleCount).toBe(0);
   }, 30_000);
 
   it('never sends the chunked terminator when the upstream dies mid-body', async () => {

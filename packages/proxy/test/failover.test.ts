@@ -117,7 +117,7 @@ describe('failover and retries', () => {
       const second = await request(p.port, '/b');
       expect(second.status).toBe(200);
       expect(second.body.toString()).toBe('conn-2');
-      expect(p.connector.reuses).toBe(1);
+      expect(p.connector.stats.reusedConnections).toBe(1);
       expect(p.errors).toEqual([]);
     } finally {
       for (const s of sockets) s.destroy();

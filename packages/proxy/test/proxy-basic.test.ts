@@ -21,8 +21,8 @@ describe('HttpProxy basics', () => {
       expect(res.status).toBe(200);
       expect(res.body.toString()).toBe('hello from origin');
     }
-    expect(p.connector.connects).toBe(1);
-    expect(p.connector.reuses).toBe(2);
+    expect(p.connector.stats.newConnections).toBe(1);
+    expect(p.connector.stats.reusedConnections).toBe(2);
     expect(p.errors).toEqual([]);
   });
 

@@ -6,14 +6,13 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
-import { HttpServer, Stream } from '@pingora-ts/core';
+import { HttpConnector, HttpServer, Stream } from '@pingora-ts/core';
 import { HttpProxy, type HttpProxyOptions } from '../../src/http-proxy.ts';
 import type { ProxyHttp } from '../../src/proxy-http.ts';
-import { TestConnector } from './connector.ts';
 
 export interface ProxyUnderTest<Ctx> extends AsyncDisposable {
   readonly proxy: HttpProxy<Ctx>;
-  readonly connector: TestConnector;
+  readonly connector: HttpConnector;
   readonly port: number;
   readonly url: string;
   readonly errors: Array<{ err: string; request: string }>;
@@ -23,7 +22,7 @@ export async function startProxy<Ctx>(
   inner: ProxyHttp<Ctx>,
   options: Partial<HttpProxyOptions> = {},
 ): Promise<ProxyUnderTest<Ctx>> {
-  const connector = new TestConnector();
+  const connector = new HttpConnector();
   const errors: Array<{ err: string; request: string }> = [];
   const logger = {
     error: (obj: { err: string; request: string }) => {
