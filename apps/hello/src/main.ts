@@ -1,0 +1,20 @@
+/**
+ * Hello sample: `node dist/main.js -c conf.yaml`. A ListeningService runs
+ * an HttpServer built from one handler (Pingora's ServeHttp); CLI, YAML,
+ * signals and graceful shutdown come from the Server.
+ */
+import { ListeningService, Server } from '@pingora-ts/core';
+import { helloApp, helloConfigSchema } from './hello-app.ts';
+
+const server = Server.fromArgs();
+const config = server.appConfig(helloConfigSchema, 'hello');
+
+const hello = new ListeningService(
+  'hello',
+  helloApp(config, server.logger.child({ service: 'hello' })),
+);
+for (const addr of config.listen) hello.addTcp(addr);
+
+server.addService(hello);
+server.bootstrap();
+await server.runForever();
