@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import {
+  chmodSync,
   closeSync,
   existsSync,
   openSync,
@@ -16,7 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { resolve } from 'node:path';
-import { ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
+import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { Logger } from 'pino';
 import type { ServerConf } from './server-conf.ts';
 
@@ -97,9 +98,16 @@ export function enterDaemon(conf: ServerConf, logger: Logger): string {
   process.umask(0o007);
   const pidFile = resolve(conf.pidFile);
   try {
-    writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o644 });
+    writeFileSync(pidFile, `${process.pid}\n`);
+    // Readable by all, as pid files are, whatever the umask: after dropping
+    // privileges we still read it to check it is ours before removing it.
+    chmodSync(pidFile, 0o644);
   } catch (err) {
-    throw toPingoraError(err, { phase: 'file', context: `cannot write the pid file ${pidFile}` });
+    throw PingoraError.because(
+      ErrorType.FileCreateError,
+      `cannot write the pid file ${pidFile}`,
+      err,
+    );
   }
   if (conf.workingDirectory !== undefined) {
     try {

@@ -3,7 +3,7 @@
  * flight, SIGINT, SIGQUIT through the upgrade phases, `-t` on good and bad
  * files, and daemon mode with its pid file and wait-for-ready.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Child, LINE_SERVER, spawnTs, tempDir } from './utils/child.ts';
@@ -227,6 +227,48 @@ fixture:
       const client = await lineClient(port);
       client.send('hello');
       expect(await client.line()).toBe('ok');
+      client.socket.destroy();
+      process.kill(pid, 'SIGTERM');
+      const deadline = Date.now() + 10_000;
+      while (existsSync(pidFile) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(existsSync(pidFile)).toBe(false);
+    } finally {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  });
+
+  it('drops to user and group once ready (when run as root)', async (ctx) => {
+    if (process.getuid?.() !== 0) ctx.skip();
+    using tmp = tempDir();
+    // The pid file is removed after the drop, so its directory must be writable by that user.
+    chmodSync(tmp.dir, 0o777);
+    const pidFile = join(tmp.dir, 'server.pid');
+    const log = join(tmp.dir, 'error.log');
+    const conf = `version: 1
+daemon: true
+daemon_wait_for_ready: true
+daemon_ready_timeout_seconds: 15
+user: nobody
+group: nogroup
+pid_file: ${pidFile}
+error_log: ${log}
+grace_period_seconds: 1
+fixture:
+  listen: 127.0.0.1:0
+`;
+    const parent = start(['-c', tmp.write('conf.yaml', conf)]);
+    expect(await parent.exited(20_000)).toBe(0);
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    try {
+      const port = Number(/"bound":\{[^}]*"port":(\d+)/.exec(readFileSync(log, 'utf8'))?.[1]);
+      const client = await lineClient(port);
+      client.send('uid');
+      expect(await client.line()).toBe('uid 65534 gid 65534');
       client.socket.destroy();
       process.kill(pid, 'SIGTERM');
       const deadline = Date.now() + 10_000;
