@@ -95,6 +95,18 @@ describe('HeaderList: case, order and repeated fields', () => {
     expect(h.getHeader('x-PRE')).toBe('v');
   });
 
+  it('finds names correctly however many distinct names were looked up before', () => {
+    const h = req();
+    h.appendHeader('X-Late', 'late');
+    for (let i = 0; i < 3000; i++) expect(h.getHeader(`X-Miss-${i}`)).toBeUndefined();
+    expect(h.getHeader('x-LATE')).toBe('late');
+    expect(h.hasHeader('X-late')).toBe(true);
+    const long = `X-${'Long'.repeat(40)}`;
+    h.insertHeader(long, 'v');
+    expect(h.getHeader(long.toLowerCase())).toBe('v');
+    expect(h.removeHeader(long.toUpperCase())).toEqual(['v']);
+  });
+
   it('clone is deep', () => {
     const a = req();
     a.appendHeader('A', '1');
