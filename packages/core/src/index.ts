@@ -120,9 +120,11 @@ export {
 } from './connectors/http-connector.ts';
 export { H1SessionIdleWatch, PooledH1Session } from './connectors/idle-session.ts';
 export { IdleStream, StreamIdleWatch } from './connectors/idle-stream.ts';
-export { connectL4 } from './connectors/l4-connect.ts';
+export { connectL4, DEFAULT_HANDSHAKE_TIMEOUT_MS } from './connectors/l4-connect.ts';
+export { connectPeer } from './connectors/peer-connect.ts';
 export { connectRequestHead, proxyHandshake } from './connectors/proxy-connect.ts';
 export { decideRetryByReuse, type ReuseFacts } from './connectors/reuse-retry.ts';
+export { tlsHandshake, tlsOptions } from './connectors/tls-connect.ts';
 export {
   type ConnectorOptions,
   type ConnectorServerConf,
