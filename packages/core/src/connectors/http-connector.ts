@@ -6,8 +6,10 @@
  * proxy calls both from its request loop.
  */
 import { ConnectionPool } from '@pingora-ts/pool';
+import type { HttpClientSession } from '../protocols/http/client-session.ts';
 import { type H1ClientOptions, H1ClientSession } from '../protocols/http/v1/client-session.ts';
 import type { Peer } from '../upstreams/peer.ts';
+import { ALPN } from '../upstreams/peer-options.ts';
 import { type BindToLists, resolveBindToLists } from './bind-to.ts';
 import {
   type ConnectorStats,
@@ -16,7 +18,7 @@ import {
   recordDrop,
 } from './connector-events.ts';
 import { H1SessionIdleWatch, PooledH1Session } from './idle-session.ts';
-import { connectL4 } from './l4-connect.ts';
+import { connectPeer } from './peer-connect.ts';
 import {
   type ConnectorOptions,
   type ConnectorServerConf,
@@ -47,7 +49,7 @@ export class HttpConnector {
   private readonly bindTo: BindToLists;
   private readonly watch: H1SessionIdleWatch;
   private readonly h1: H1ClientOptions;
-  private readonly pooled = new WeakMap<H1ClientSession, PooledH1Session>();
+  private readonly pooled = new WeakMap<HttpClientSession, PooledH1Session>();
 
   constructor(options: HttpConnectorOptions = {}) {
     this.pool = new ConnectionPool<PooledH1Session>({
@@ -72,14 +74,15 @@ export class HttpConnector {
   /**
    * An HTTP/1 session to `peer`: an idle pooled one to an equal peer (same
    * reuse hash) if there is one, else a new connection. The peer's read and
-   * write timeouts are applied. Rejects with the connector's PingoraError
+   * write timeouts are applied. Rejects with an Upstream PingoraError
    * (ConnectRefused, ConnectTimedout, ConnectNoRoute, ConnectProxyFailure,
-   * TLSWanted...) when a new connection cannot be made.
+   * TLSHandshakeFailure, InvalidCert, ...) when a new connection cannot be made.
    */
   async getHttpSession(peer: Peer): Promise<HttpSessionLease> {
     const reused = this.reusedHttpSession(peer);
     if (reused !== undefined) return { session: reused, reused: true };
-    const stream = await connectL4(peer, this.bindTo);
+    // This connector speaks HTTP/1 only, so it offers only http/1.1 in ALPN.
+    const stream = await connectPeer(peer, this.bindTo, ALPN.H1);
     const session = new H1ClientSession(stream.socket, {
       ...this.h1,
       readTimeoutMs: peer.options.readTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
@@ -122,7 +125,7 @@ export class HttpConnector {
    * keep-alive on both sides) and the peer's idleTimeout is not 0; otherwise it
    * is closed. Either way the caller must not use the session afterwards.
    */
-  releaseHttpSession(session: H1ClientSession, peer: Peer): void {
+  releaseHttpSession(session: HttpClientSession, peer: Peer): void {
     const conn = this.pooled.get(session);
     // Only sessions this connector opened, to this peer, may be pooled.
     if (conn === undefined || conn.key !== peer.reuseHash() || !conn.usable()) {

@@ -16,6 +16,13 @@ import { proxyHandshake } from './proxy-connect.ts';
 const NO_BIND: BindToLists = { v4: [], v6: [] };
 
 /**
+ * Limit on a CONNECT-proxy (or TLS) handshake when the peer sets neither
+ * connectionTimeout nor totalConnectionTimeout: a silent proxy must not hold
+ * a request forever. The TCP connect itself is bounded by the OS.
+ */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 60_000;
+
+/**
  * A new connection to `peer` (never a pooled one). `bindTo` holds the
  * server's client_bind_to_ipv4/ipv6 lists, used when the peer sets no bindTo.
  */
@@ -25,14 +32,6 @@ export async function connectL4(peer: Peer, bindTo: BindToLists = NO_BIND): Prom
   const proxy = peer.proxy;
   const target = proxy === undefined ? peer.address : proxy.nextHop;
   const context = `connecting to ${peer.toString()}`;
-  if (peer.tls) {
-    // TLS upstreams are not supported yet: fail clearly rather than send plaintext.
-    throw PingoraError.create(
-      ErrorType.TLSWanted,
-      ErrorSource.Internal,
-      `TLS to upstreams is not supported yet (${context})`,
-    );
-  }
 
   const connectLimit = minTimeout(connectionTimeout, total);
   const socket = await openSocket(
@@ -48,7 +47,8 @@ export async function connectL4(peer: Peer, bindTo: BindToLists = NO_BIND): Prom
     if (proxy !== undefined) {
       const remaining =
         total === undefined ? undefined : Math.max(0, total - (performance.now() - started));
-      await proxyHandshake(socket, proxy, minTimeout(connectionTimeout, remaining), context);
+      const limit = minTimeout(connectionTimeout, remaining) ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+      await proxyHandshake(socket, proxy, limit, context);
     }
     const ka = peer.options.tcpKeepalive;
     if (ka !== undefined && target.kind === 'inet') socket.setKeepAlive(true, ka.idleMs);

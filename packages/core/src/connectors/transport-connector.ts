@@ -15,7 +15,7 @@ import {
   recordDrop,
 } from './connector-events.ts';
 import { IdleStream, StreamIdleWatch } from './idle-stream.ts';
-import { connectL4 } from './l4-connect.ts';
+import { connectPeer } from './peer-connect.ts';
 
 /** Pingora's default keepalive pool size. */
 export const DEFAULT_KEEPALIVE_POOL_SIZE = 128;
@@ -65,9 +65,9 @@ export class TransportConnector {
     return this.pool.size;
   }
 
-  /** A new connection to `peer`, never a pooled one. */
+  /** A new connection to `peer` (TLS included when it wants it), never a pooled one. */
   async newStream(peer: Peer): Promise<IdleStream> {
-    const stream = await connectL4(peer, this.bindTo);
+    const stream = await connectPeer(peer, this.bindTo);
     this.stats.newConnections++;
     if (connectorChannels.new.hasSubscribers) connectorChannels.new.publish({ peer });
     return new IdleStream(stream);

@@ -128,11 +128,6 @@ describe('connectL4', () => {
     expect(err.type).toBe(ErrorType.BindError);
     expect(err.source).toBe(ErrorSource.Internal);
   });
-
-  it('refuses TLS peers clearly until TLS connecting exists', async () => {
-    const err = await failure(connectL4(new HttpPeer('127.0.0.1:1', { tls: true, sni: 'x' })));
-    expect(err.type).toBe(ErrorType.TLSWanted);
-  });
 });
 
 describe('connectL4 through a CONNECT proxy', () => {

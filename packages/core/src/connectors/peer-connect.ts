@@ -1,0 +1,44 @@
+/**
+ * Connects to a peer end to end (Pingora's do_connect): the L4 connection
+ * (TCP or Unix, through a CONNECT proxy if set) and then, for TLS peers, the
+ * TLS handshake, all within the peer's totalConnectionTimeout.
+ */
+import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
+import { Stream } from '../l4/stream.ts';
+import type { Peer } from '../upstreams/peer.ts';
+import type { ALPN } from '../upstreams/peer-options.ts';
+import type { BindToLists } from './bind-to.ts';
+import { connectL4, DEFAULT_HANDSHAKE_TIMEOUT_MS } from './l4-connect.ts';
+import { tlsHandshake } from './tls-connect.ts';
+
+/**
+ * A new connection to `peer`, TLS included when the peer wants it. `alpn`
+ * overrides the peer's ALPN (an HTTP/1 connector offers only http/1.1).
+ */
+export async function connectPeer(
+  peer: Peer,
+  bindTo?: BindToLists,
+  alpn: ALPN = peer.options.alpn,
+): Promise<Stream> {
+  const started = performance.now();
+  const stream = await connectL4(peer, bindTo);
+  if (!peer.tls) return stream;
+  const context = `connecting to ${peer.toString()}`;
+  const socket = stream.socket;
+  if (socket.readableLength > 0) {
+    // A server speaks only after our ClientHello: bytes before it are not TLS we can trust.
+    socket.destroy();
+    throw PingoraError.create(
+      ErrorType.TLSHandshakeFailure,
+      ErrorSource.Upstream,
+      'bytes arrived before the TLS handshake began',
+    ).moreContext(context);
+  }
+  const total = peer.options.totalConnectionTimeout;
+  const remaining =
+    total === undefined
+      ? DEFAULT_HANDSHAKE_TIMEOUT_MS
+      : Math.max(1, total - (performance.now() - started));
+  const tlsSocket = await tlsHandshake(socket, peer, alpn, remaining, context);
+  return new Stream(tlsSocket);
+}

@@ -1,0 +1,100 @@
+/**
+ * Test certificates made at test time with the openssl CLI: a CA, a server
+ * certificate for localhost / 127.0.0.1 signed by it, and a client
+ * certificate for mutual TLS. Nothing is checked in.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TestCerts {
+  readonly ca: string;
+  readonly serverCert: string;
+  readonly serverKey: string;
+  readonly clientCert: string;
+  readonly clientKey: string;
+}
+
+export function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function makeCerts(): TestCerts {
+  const dir = mkdtempSync(join(tmpdir(), 'pingora-ts-certs-'));
+  const f = (name: string): string => join(dir, name);
+  const ssl = (...args: string[]): void => {
+    execFileSync('openssl', args, { stdio: 'ignore', timeout: 20_000 });
+  };
+  try {
+    ssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      f('ca.key'),
+      '-out',
+      f('ca.crt'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=pingora-ts test CA',
+    );
+    for (const [who, subject, ext] of [
+      ['server', '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+      ['client', '/CN=pingora-ts client', 'extendedKeyUsage=clientAuth'],
+    ] as const) {
+      ssl(
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        f(`${who}.key`),
+        '-out',
+        f(`${who}.csr`),
+        '-subj',
+        subject,
+      );
+      writeFileSync(f(`${who}.ext`), `${ext}\n`);
+      ssl(
+        'x509',
+        '-req',
+        '-in',
+        f(`${who}.csr`),
+        '-CA',
+        f('ca.crt'),
+        '-CAkey',
+        f('ca.key'),
+        '-CAcreateserial',
+        '-out',
+        f(`${who}.crt`),
+        '-days',
+        '2',
+        '-extfile',
+        f(`${who}.ext`),
+      );
+    }
+    const read = (name: string): string => readFileSync(f(name), 'latin1');
+    return {
+      ca: read('ca.crt'),
+      serverCert: read('server.crt'),
+      serverKey: read('server.key'),
+      clientCert: read('client.crt'),
+      clientKey: read('client.key'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
