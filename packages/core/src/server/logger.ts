@@ -4,6 +4,7 @@
  * it (`service: "server"` for the server itself). Writes are synchronous so
  * that nothing is lost when the process exits right after a line.
  */
+import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { type Logger, pino } from 'pino';
 import type { ServerConf } from './server-conf.ts';
 
@@ -21,9 +22,18 @@ export function createServerLogger(conf: ServerConf, options: LoggerOptions = {}
   const envLevel = process.env.PINGORA_LOG_LEVEL;
   const level =
     options.level ?? (envLevel !== undefined && LEVELS.has(envLevel) ? envLevel : 'info');
-  const dest =
-    conf.errorLog !== undefined
-      ? pino.destination({ dest: conf.errorLog, append: true, mkdir: true, sync: true })
-      : pino.destination({ dest: 2, sync: true });
+  let dest: ReturnType<typeof pino.destination>;
+  try {
+    dest =
+      conf.errorLog !== undefined
+        ? pino.destination({ dest: conf.errorLog, append: true, mkdir: true, sync: true })
+        : pino.destination({ dest: 2, sync: true });
+  } catch (err) {
+    throw PingoraError.because(
+      ErrorType.FileOpenError,
+      `cannot open error_log ${conf.errorLog ?? '(stderr)'}`,
+      err,
+    );
+  }
   return pino({ level, base: { pid: process.pid } }, dest);
 }

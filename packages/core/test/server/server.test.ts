@@ -227,3 +227,34 @@ describe('Server', () => {
     await run.shutdown({ graceful: false });
   });
 });
+
+describe('Server logging', () => {
+  it('writes JSON lines naming the service to error_log; an unopenable error_log is a FileOpenError', async () => {
+    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'pingora-ts-log-'));
+    try {
+      const errorLog = join(dir, 'logs', 'error.log');
+      const server = new Server({ conf: { errorLog, gracePeriodSeconds: 1 } });
+      server.addService(recorder('worker', []));
+      const run = server.run();
+      await run.ready;
+      await run.shutdown();
+      const lines = readFileSync(errorLog, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.length).toBeGreaterThan(5);
+      for (const line of lines) expect(typeof line.service).toBe('string');
+      expect(lines.some((l) => l.service === 'worker' && l.msg === 'service ready')).toBe(true);
+      const blocker = join(dir, 'file');
+      writeFileSync(blocker, '');
+      expect(() => new Server({ conf: { errorLog: join(blocker, 'x.log') } })).toThrow(
+        /FileOpenError.*cannot open error_log/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
