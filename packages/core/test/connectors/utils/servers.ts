@@ -53,6 +53,8 @@ export interface OriginOptions {
   body?: string;
   /** Ask the client to close after this many requests on a connection. */
   maxRequestsPerConnection?: number;
+  /** Listen on this Unix socket path instead of 127.0.0.1. */
+  path?: string;
 }
 
 /**
@@ -61,36 +63,39 @@ export interface OriginOptions {
  */
 export function httpOrigin(options: OriginOptions = {}): Promise<TestServer> {
   const body = Buffer.from(options.body ?? 'ok');
-  return tcpServer((socket) => {
-    let buffered = '';
-    let served = 0;
-    let idleTimer: NodeJS.Timeout | undefined;
-    const armIdle = (): void => {
-      if (options.keepAliveTimeoutMs === undefined) return;
-      idleTimer = setTimeout(() => socket.end(), options.keepAliveTimeoutMs);
-    };
-    socket.on('data', (chunk: Buffer) => {
-      if (idleTimer !== undefined) clearTimeout(idleTimer);
-      buffered += chunk.toString('latin1');
-      let end = buffered.indexOf('\r\n\r\n');
-      while (end >= 0) {
-        buffered = buffered.slice(end + 4);
-        served++;
-        const last =
-          options.maxRequestsPerConnection !== undefined &&
-          served >= options.maxRequestsPerConnection;
-        const head = `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${last ? 'Connection: close\r\n' : ''}\r\n`;
-        socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
-        if (last) {
-          socket.end();
-          return;
+  return tcpServer(
+    (socket) => {
+      let buffered = '';
+      let served = 0;
+      let idleTimer: NodeJS.Timeout | undefined;
+      const armIdle = (): void => {
+        if (options.keepAliveTimeoutMs === undefined) return;
+        idleTimer = setTimeout(() => socket.end(), options.keepAliveTimeoutMs);
+      };
+      socket.on('data', (chunk: Buffer) => {
+        if (idleTimer !== undefined) clearTimeout(idleTimer);
+        buffered += chunk.toString('latin1');
+        let end = buffered.indexOf('\r\n\r\n');
+        while (end >= 0) {
+          buffered = buffered.slice(end + 4);
+          served++;
+          const last =
+            options.maxRequestsPerConnection !== undefined &&
+            served >= options.maxRequestsPerConnection;
+          const head = `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${last ? 'Connection: close\r\n' : ''}\r\n`;
+          socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+          if (last) {
+            socket.end();
+            return;
+          }
+          end = buffered.indexOf('\r\n\r\n');
         }
-        end = buffered.indexOf('\r\n\r\n');
-      }
+        armIdle();
+      });
       armIdle();
-    });
-    armIdle();
-  });
+    },
+    options.path === undefined ? {} : { path: options.path },
+  );
 }
 
 export interface ProxyOptions {
