@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import type { BackgroundService } from '@pingora-ts/core';
 import { describe, expect, it } from 'vitest';
 import {
   type Backend,
@@ -160,9 +161,11 @@ describe('LoadBalancer background service', () => {
     expect(performance.now() - stopAt).toBeLessThan(1000);
   });
 
-  it('with no frequencies runs discovery and checks once, then returns', async () => {
+  it('with no frequencies runs discovery and checks once, then returns (as a core BackgroundService)', async () => {
     const lb = new LoadBalancer(RoundRobin, new StaticDiscovery(['10.0.0.1:80']));
-    await lb.backgroundService().start(new AbortController().signal);
+    const service: BackgroundService = lb.backgroundService('lb');
+    expect(service.name).toBe('lb');
+    await service.start(new AbortController().signal);
     expect(lb.select('')?.addr).toBe('10.0.0.1:80');
   });
 });

@@ -86,23 +86,29 @@ describe('HttpHealthCheck', () => {
 
   it('fails on bodies over the cap, malformed responses and ambiguous framing', async () => {
     const cases: Array<[string, RegExp]> = [
-      [ok('x'.repeat(2000)), /larger than 1024 bytes/],
+      [
+        ok('x'.repeat(2000)),
+        /H1Error context: health check of 127.0.0.1:\d+: response body larger than 1024 bytes$/,
+      ],
       [
         'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n',
-        /both Transfer-Encoding and Content-Length/,
+        /InvalidHTTPHeader.*both Content-Length and Transfer-Encoding/,
       ],
       [
         'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello',
-        /conflicting Content-Length/,
+        /InvalidHTTPHeader.*duplicate Content-Length/,
       ],
-      ['HTTP/1.1 200 OK\r\n folded: x\r\n\r\n', /invalid header/],
-      ['HTTP/2 200\r\n\r\n', /invalid status line/],
-      ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', /invalid chunk size/],
+      ['HTTP/1.1 200 OK\r\n folded: x\r\n\r\n', /InvalidHTTPHeader.*folding/],
+      ['HTTP/2 200\r\n\r\n', /InvalidHTTPHeader.*invalid status line/],
+      [
+        'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+        /InvalidHTTPHeader.*invalid chunk size/,
+      ],
       [
         'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort',
-        /closed before the response was complete/,
+        /ConnectionClosed.*before the body was complete/,
       ],
-      ['garbage', /closed before|invalid status line/],
+      ['garbage', /ConnectionClosed.*before sending a full response head/],
     ];
     for (const [response, error] of cases) {
       await using up = await rawHttp(response).start();

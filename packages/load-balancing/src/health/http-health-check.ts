@@ -1,15 +1,16 @@
 /**
  * HTTP health check (Pingora's HttpHealthCheck): sends one request (method,
- * path, Host, extra headers) over a fresh TCP or TLS connection and passes
- * when the response status is the expected one and, optionally, the body
- * passes a check. Connect and read each have a timeout; the body is capped.
+ * path, Host, extra headers) over a fresh TCP or TLS connection with core's
+ * HTTP/1 client session, and passes when the response status is the expected
+ * one and, optionally, the body passes a check. Connect and the exchange
+ * each have a time limit; the body read for the check is capped.
  */
-import type { Socket } from 'node:net';
+import { H1ClientSession } from '@pingora-ts/core';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
+import { RequestHeader } from '@pingora-ts/http';
 import type { Backend } from '../backend.ts';
 import { connectBackend, type TlsCheckOptions } from './connect.ts';
 import type { HealthCheck, ThresholdOptions } from './health-check.ts';
-import { BodyCollector, h1Error, parseResponseHead, type ResponseHead } from './http-response.ts';
 import { positiveInt, threshold } from './options.ts';
 
 export type ExpectedStatus = number | readonly number[] | ((status: number) => boolean);
@@ -39,15 +40,11 @@ export interface HttpHealthCheckOptions extends ThresholdOptions {
   portOverride?: number;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const SAFE_VALUE = /^[\t\x20-\x7e]*$/;
-
 export class HttpHealthCheck implements HealthCheck {
   readonly consecutiveSuccess: number;
   readonly consecutiveFailure: number;
   readonly timeoutMs: number;
-  private readonly request: Buffer;
-  private readonly isHead: boolean;
+  private readonly request: RequestHeader;
   private readonly expected: (status: number) => boolean;
   private readonly bodyCheck: ((body: Buffer) => boolean) | undefined;
   private readonly maxBodyBytes: number;
@@ -71,9 +68,12 @@ export class HttpHealthCheck implements HealthCheck {
       options.portOverride === undefined
         ? undefined
         : positiveInt(options.portOverride, 'portOverride', 65535);
-    const method = options.method ?? 'GET';
-    this.isHead = method === 'HEAD';
-    this.request = buildRequest(method, options.path ?? '/', options.host, options.headers ?? {});
+    this.request = buildRequest(
+      options.method ?? 'GET',
+      options.path ?? '/',
+      options.host,
+      options.headers ?? {},
+    );
     this.expected = expectation(options.expectedStatus ?? 200);
     this.bodyCheck = options.bodyCheck === undefined ? undefined : bodyPredicate(options.bodyCheck);
     this.tls =
@@ -94,106 +94,69 @@ export class HttpHealthCheck implements HealthCheck {
       tls: this.tls,
       port: this.port,
     });
+    const session = new H1ClientSession(socket, {
+      readTimeoutMs: this.readTimeoutMs,
+      writeTimeoutMs: this.readTimeoutMs,
+    });
+    // The session bounds each read; this bounds the whole exchange (a body trickling in).
+    const deadline = setTimeout(
+      () =>
+        session.destroy(
+          PingoraError.create(
+            ErrorType.ReadTimedout,
+            ErrorSource.Upstream,
+            `no complete response within ${this.readTimeoutMs}ms`,
+          ),
+        ),
+      this.readTimeoutMs,
+    );
     try {
-      const { head, body } = await this.exchange(socket, backend);
-      if (!this.expected(head.status)) {
+      session.writeRequestHeader(this.request.clone());
+      await session.finishRequestBody();
+      const response = await session.readResponseHeader();
+      if (!this.expected(response.status)) {
         throw PingoraError.create(
           ErrorType.HTTPStatus,
           ErrorSource.Upstream,
-          `health check of ${backend.addr}: unexpected status ${head.status}`,
+          `unexpected status ${response.status}`,
         );
       }
-      if (this.bodyCheck !== undefined && !this.bodyCheck(body ?? Buffer.alloc(0))) {
+      if (this.bodyCheck !== undefined && !this.bodyCheck(await this.readBody(session))) {
         throw PingoraError.create(
           ErrorType.H1Error,
           ErrorSource.Upstream,
-          `health check of ${backend.addr}: response body did not pass the check`,
+          'response body did not pass the check',
         );
       }
+    } catch (err) {
+      throw toPingoraError(err, {
+        phase: 'read',
+        source: ErrorSource.Upstream,
+        context: `health check of ${backend.addr}`,
+      });
     } finally {
+      clearTimeout(deadline);
+      session.destroy();
       socket.destroy();
     }
   }
 
-  /** Writes the request and reads the head, and the body when a body check needs it. */
-  private exchange(
-    socket: Socket,
-    backend: Backend,
-  ): Promise<{ head: ResponseHead; body: Buffer | undefined }> {
-    const wantBody = this.bodyCheck !== undefined;
-    return new Promise((resolve, reject) => {
-      let buf: Buffer = Buffer.alloc(0);
-      let head: ResponseHead | undefined;
-      let body: BodyCollector | undefined;
-      const timer = setTimeout(
-        () =>
-          finish(
-            PingoraError.create(
-              ErrorType.ReadTimedout,
-              ErrorSource.Upstream,
-              `health check of ${backend.addr}: no complete response within ${this.readTimeoutMs}ms`,
-            ),
-          ),
-        this.readTimeoutMs,
-      );
-      const finish = (error?: PingoraError) => {
-        clearTimeout(timer);
-        socket.off('data', onData);
-        socket.off('end', onEnd);
-        socket.off('error', onError);
-        socket.off('close', onEnd);
-        // The socket is destroyed right after; a late error must not go unheard.
-        socket.on('error', ignore);
-        if (error !== undefined) reject(error);
-        else resolve({ head: head!, body: body?.body() });
-      };
-      const onData = (chunk: Buffer) => {
-        try {
-          if (head === undefined) {
-            buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-            const parsed = parseResponseHead(buf, this.isHead);
-            if (parsed === undefined) return;
-            // Interim 1xx responses are skipped; the final one follows.
-            if (parsed.status < 200 && parsed.status !== 101) {
-              buf = buf.subarray(parsed.length);
-              if (buf.length > 0) onData(Buffer.alloc(0));
-              return;
-            }
-            head = parsed;
-            // Without a body check, or with a failing status, the head is all we need.
-            if (!wantBody || !this.expected(head.status)) return finish();
-            body = new BodyCollector(head.framing, this.maxBodyBytes);
-            const rest = buf.subarray(head.length);
-            if (body.complete || body.push(rest)) finish();
-            return;
-          }
-          if (body?.push(chunk)) finish();
-        } catch (err) {
-          finish(toPingoraError(err, { phase: 'read', source: ErrorSource.Upstream }));
-        }
-      };
-      const onEnd = () => {
-        if (head !== undefined && body?.end()) return finish();
-        finish(
-          h1Error(
-            `health check of ${backend.addr}: connection closed before the response was complete`,
-          ),
+  private async readBody(session: H1ClientSession): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const chunk = await session.readBodyChunk();
+      if (chunk === null) return Buffer.concat(parts, size);
+      size += chunk.length;
+      if (size > this.maxBodyBytes) {
+        throw PingoraError.create(
+          ErrorType.H1Error,
+          ErrorSource.Upstream,
+          `response body larger than ${this.maxBodyBytes} bytes`,
         );
-      };
-      const onError = (err: Error) =>
-        finish(
-          toPingoraError(err, {
-            phase: 'read',
-            source: ErrorSource.Upstream,
-            context: `health check of ${backend.addr}`,
-          }),
-        );
-      socket.on('data', onData);
-      socket.once('end', onEnd);
-      socket.once('close', onEnd);
-      socket.once('error', onError);
-      socket.write(this.request);
-    });
+      }
+      parts.push(chunk);
+    }
   }
 }
 
@@ -202,31 +165,30 @@ function buildRequest(
   path: string,
   host: string,
   headers: Readonly<Record<string, string>>,
-): Buffer {
-  if (!TOKEN.test(method)) throw invalid(`method ${JSON.stringify(method)}`);
-  if (!/^(\/[\x21-\x7e]*|\*)$/.test(path))
+): RequestHeader {
+  if (!/^(\/[\x21-\x7e]*|\*)$/.test(path)) {
     throw invalid(
       `path ${JSON.stringify(path)}: must start with "/" and hold no spaces or control bytes`,
     );
-  if (host === '' || !/^[\x21-\x7e]+$/.test(host)) throw invalid(`host ${JSON.stringify(host)}`);
-  let text = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n`;
-  for (const [name, value] of Object.entries(headers)) {
-    if (!TOKEN.test(name) || !SAFE_VALUE.test(value))
-      throw invalid(`header ${JSON.stringify(name)}`);
-    const lower = name.toLowerCase();
-    if (
-      lower === 'host' ||
-      lower === 'connection' ||
-      lower === 'content-length' ||
-      lower === 'transfer-encoding'
-    ) {
-      throw invalid(`header ${name}: set by the check itself`);
-    }
-    text += `${name}: ${value}\r\n`;
   }
-  // A fresh connection per check (Pingora's default), so firewalls and L4 balancers are exercised too.
-  text += 'Connection: close\r\n\r\n';
-  return Buffer.from(text, 'latin1');
+  if (host === '' || !/^[\x21-\x7e]+$/.test(host)) throw invalid(`host ${JSON.stringify(host)}`);
+  try {
+    const req = RequestHeader.build(method, path);
+    req.appendHeader('Host', host);
+    for (const [name, value] of Object.entries(headers)) {
+      const lower = name.toLowerCase();
+      if (['host', 'connection', 'content-length', 'transfer-encoding'].includes(lower)) {
+        throw invalid(`header ${name}: set by the check itself`);
+      }
+      req.appendHeader(name, value);
+    }
+    // A fresh connection per check (Pingora's default), so firewalls and L4 balancers are exercised too.
+    req.appendHeader('Connection', 'close');
+    return req;
+  } catch (cause) {
+    if (PingoraError.is(cause) && cause.type === ErrorType.ConfigError) throw cause;
+    throw PingoraError.because(ErrorType.ConfigError, 'HTTP health check: invalid request', cause);
+  }
 }
 
 function expectation(expected: ExpectedStatus): (status: number) => boolean {
@@ -248,8 +210,6 @@ function bodyPredicate(check: BodyCheck): (body: Buffer) => boolean {
     return check.test(body.toString('utf8'));
   };
 }
-
-function ignore(): void {}
 
 function invalid(what: string): PingoraError {
   return PingoraError.explain(ErrorType.ConfigError, `HTTP health check: invalid ${what}`);
