@@ -69,6 +69,25 @@ describe('properties', () => {
     );
   });
 
+  it('writeHeaders fills exactly headersWireLength bytes with the field lines', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.oneof(name, smallName), value), { maxLength: 30 }),
+        fc.nat({ max: 16 }),
+        (fields, offset) => {
+          const r = ResponseHeader.build(204);
+          for (const [n, v] of fields) r.appendHeader(n, v);
+          const len = r.headersWireLength();
+          const buf = Buffer.alloc(offset + len + 1, 0xaa);
+          expect(r.writeHeaders(buf, offset)).toBe(offset + len);
+          expect(buf.subarray(offset, offset + len).toString('latin1')).toBe(wireOf(fields));
+          expect(buf[offset + len]).toBe(0xaa); // nothing written past the end
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('any value holding a forbidden char is rejected and nothing is stored', () => {
     fc.assert(
       fc.property(value, forbiddenInValue, fc.nat(), (v, bad, at) => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Bucket, Continuum, splitHostPort } from '../src/index.ts';
@@ -135,6 +136,49 @@ describe('Continuum', () => {
     ['null bucket', [null], TypeError],
   ])('rejects %s', (_what, buckets, type) => {
     expect(() => Continuum.build(buckets as unknown as Bucket[])).toThrow(type);
+  });
+});
+
+describe('keys and addresses', () => {
+  it('hashes a string key as its UTF-8 bytes, like zlib crc32', () => {
+    const c = Continuum.build(equalBuckets(7));
+    for (const key of ['/caf\u00e9', '/\u{1f600}/x', '/\u4e2d\u6587', 'plain']) {
+      expect(c.node(key)).toBe(c.node(Buffer.from(key, 'utf8')));
+      expect(Continuum.hashKey(key)).toBe(crc32(key));
+    }
+  });
+
+  it('builds rings of IPv6, unix and name addresses, stable across builds', () => {
+    const buckets = [
+      { node: '[2001:db8::1]:443', weight: 1 },
+      { node: '[2001:db8::2]:443', weight: 2 },
+      { node: 'unix:/run/backend.sock', weight: 1 },
+      { node: 'backend.internal:8080', weight: 1 },
+    ];
+    const a = Continuum.build(buckets);
+    const b = Continuum.build(buckets.map((x) => ({ ...x })));
+    expect(a.pointCount).toBe(800);
+    for (const key of KEYS.slice(0, 500)) expect(a.node(key)).toBe(b.node(key));
+    expect(new Set(KEYS.slice(0, 2000).map((k) => a.node(k))).size).toBe(4);
+  });
+
+  it('nodeIter reaches every node in any ring', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 12 }),
+        fc.string(),
+        (weights, key) => {
+          const c = Continuum.build(
+            weights.map((weight, i) => ({ node: `10.3.0.${i}:80`, weight })),
+          );
+          const order = [...c.nodeIter(key)];
+          expect(order.length).toBe(weights.length);
+          expect(new Set(order).size).toBe(weights.length);
+          expect(order[0]).toBe(c.node(key));
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });
 
