@@ -20,7 +20,8 @@ const MAIN = join(APP, 'dist', 'main.js');
 export const pingoraTs: Peer = {
   name: 'pingora-ts',
   kind: PeerKind.Ours,
-  setup: 'apps/load-balancer (dist), threads 1, upstream_keepalive_pool_size = 2x connections',
+  setup:
+    'apps/load-balancer from dist/, threads 1, upstream_keepalive_pool_size = 2x connections, round robin over the one origin',
   tools: [],
   node: true,
   unavailable: () =>
@@ -48,13 +49,22 @@ export const pingoraTs: Peer = {
     }
   },
   start(ctx) {
-    // JSON is YAML: the app reads it with its YAML loader.
+    // JSON is YAML: the app reads it with its YAML loader. Health checks run
+    // once at start only: a TCP check every second would add origin
+    // connections that are not proxying (and skew the upstream count).
     const conf = {
       version: 1,
       threads: 1,
+      pid_file: join(ctx.dir, 'pingora.pid'),
+      upgrade_sock: join(ctx.dir, 'upgrade.sock'),
+      grace_period_seconds: 1,
+      graceful_shutdown_timeout_seconds: 1,
       upstream_keepalive_pool_size: ctx.connections * 2,
-      listen: [`${HOST}:${ctx.port}`],
-      upstreams: [`${ctx.originHost}:${ctx.originPort}`],
+      load_balancer: {
+        listen: [`${HOST}:${ctx.port}`],
+        upstreams: [`${ctx.originHost}:${ctx.originPort}`],
+        health_check_interval_seconds: 3600,
+      },
     };
     const path = join(ctx.dir, 'conf.yaml');
     writeFileSync(path, `${JSON.stringify(conf, null, 2)}\n`);
