@@ -127,6 +127,8 @@ export class HttpConnector {
    */
   releaseHttpSession(session: HttpClientSession, peer: Peer): void {
     const conn = this.pooled.get(session);
+    // Released twice: it is already pooled (or was dropped from the pool); nothing to do.
+    if (conn?.idle === true) return;
     // Only sessions this connector opened, to this peer, may be pooled.
     if (conn === undefined || conn.key !== peer.reuseHash() || !conn.usable()) {
       this.stats.notPooled++;

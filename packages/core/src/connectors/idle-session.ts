@@ -26,6 +26,11 @@ export class PooledH1Session {
     this.key = key;
   }
 
+  /** True while the connection sits in the pool. */
+  get idle(): boolean {
+    return this.entry !== undefined;
+  }
+
   /** True while the session can carry another request. */
   usable(): boolean {
     const socket = this.session.socket;

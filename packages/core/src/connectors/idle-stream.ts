@@ -26,6 +26,11 @@ export class IdleStream {
     this.stream = stream;
   }
 
+  /** True while the connection sits in the pool. */
+  get idle(): boolean {
+    return this.entry !== undefined;
+  }
+
   /** @internal */
   startWatch(entry: IdleEntry): void {
     const socket = this.stream.socket;

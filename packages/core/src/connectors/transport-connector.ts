@@ -116,6 +116,7 @@ export class TransportConnector {
    * reads from or writes to it. Connections that cannot be pooled are closed.
    */
   releaseStream(conn: IdleStream, peer: Peer): void {
+    if (conn.idle) return; // released twice: it is already pooled
     const socket = conn.stream.socket;
     if (socket.destroyed || !socket.writable || socket.readableEnded || socket.readableLength > 0) {
       this.stats.notPooled++;

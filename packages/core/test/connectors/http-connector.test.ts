@@ -120,6 +120,23 @@ describe('HttpConnector', () => {
     expect(origin.accepted()).toBe(3);
   });
 
+  it('ignores a second release of the same session', async () => {
+    await using origin = await httpOrigin();
+    const connector = new HttpConnector();
+    const peer = new HttpPeer(`127.0.0.1:${origin.port}`);
+    const { session } = await connector.getHttpSession(peer);
+    session.writeRequestHeader(RequestHeader.build('GET', '/').appendHeader('Host', 'test'));
+    await session.readResponseHeader();
+    while ((await session.readBodyChunk()) !== null) {}
+    connector.releaseHttpSession(session, peer);
+    connector.releaseHttpSession(session, peer);
+    expect(connector.idleCount).toBe(1);
+    expect((await get(connector, peer)).reused).toBe(true);
+    expect((await get(connector, peer)).reused).toBe(true);
+    expect(origin.accepted()).toBe(1);
+    connector.close();
+  });
+
   it('never pools a session under a peer with another reuse hash', async () => {
     await using origin = await httpOrigin();
     const connector = new HttpConnector();
