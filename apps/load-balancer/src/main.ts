@@ -1,0 +1,58 @@
+/**
+ * Load balancer sample: `node dist/main.js -c conf.yaml`. Pingora's quick
+ * start in TypeScript: a Server from the CLI and YAML, a LoadBalancer with
+ * round robin and TCP health checks as a background service, and an
+ * HttpProxy listening service in front of it.
+ */
+import {
+  backgroundService,
+  HttpConnector,
+  HttpServer,
+  ListeningService,
+  Server,
+} from '@pingora-ts/core';
+import { LoadBalancer, RoundRobin, TcpHealthCheck } from '@pingora-ts/load-balancing';
+import { HttpProxy } from '@pingora-ts/proxy';
+import { startDemoOrigins } from './demo-origins.ts';
+import { LbProxy, lbConfigSchema } from './lb-proxy.ts';
+
+const server = Server.fromArgs();
+const config = server.appConfig(lbConfigSchema, 'load_balancer');
+
+let upstreams = config.upstreams;
+if (upstreams.length === 0) {
+  const demo = await startDemoOrigins(2);
+  upstreams = demo.addresses;
+  server.logger.info({ upstreams }, 'no upstreams configured: started demo origins');
+  server.addService(
+    backgroundService({
+      name: 'demo_origins',
+      start: (shutdown) =>
+        new Promise<void>((resolve) => {
+          shutdown.addEventListener('abort', () => demo.close().then(resolve), { once: true });
+        }),
+    }),
+  );
+}
+
+const lb = LoadBalancer.fromAddrs(upstreams, RoundRobin, {
+  healthCheckFrequencyMs: config.healthCheckIntervalSeconds * 1000,
+});
+lb.setHealthCheck(new TcpHealthCheck());
+
+const conf = server.configuration;
+const proxy = new HttpProxy(new LbProxy(lb), {
+  connector: HttpConnector.fromServerConf(conf),
+  maxRetries: conf.maxRetries,
+  logger: server.logger,
+});
+const service = new ListeningService(
+  'load_balancer',
+  new HttpServer(proxy, { logger: server.logger }),
+);
+for (const addr of config.listen) service.addTcp(addr);
+
+server.addService(backgroundService(lb.backgroundService('health_check')));
+server.addService(service);
+server.bootstrap();
+await server.runForever();
