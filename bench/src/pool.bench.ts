@@ -139,3 +139,12 @@ group('pool get+put, 10,000 idle connections over 1,000 peers', () => {
     });
   });
 });
+
+group('peer per request: new HttpPeer + reuseHash (the pool key)', () => {
+  let n = 0;
+  bench('HttpPeer, TLS with SNI', () => {
+    const i = n++ & 1023;
+    const peer = new HttpPeer(`10.0.${i >> 8}.${i & 255}:443`, { tls: true, sni: 'svc.example' });
+    do_not_optimize(peer.reuseHash());
+  });
+});
