@@ -6,6 +6,7 @@
 import { parseSocketAddr, type SocketAddr } from '@pingora-ts/core';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { addrKey } from './addr-key.ts';
+import type { HealthState } from './health/health-state.ts';
 
 const BRAND = Symbol.for('pingora-ts.load-balancing.backend');
 
@@ -28,6 +29,14 @@ export class Backend {
   readonly ext: Map<unknown, unknown>;
   /** Sort key: address order (as Pingora's BTreeSet), then weight. */
   readonly order: string;
+  /**
+   * @internal The health of this object in the Backends set that holds it,
+   * so the per-pick readiness test is a field load instead of a map lookup.
+   * Stamped with its owner: a Backend shared by two sets falls back to the map.
+   */
+  healthOwner: object | undefined = undefined;
+  /** @internal See healthOwner. */
+  healthState: HealthState | undefined = undefined;
 
   /** A backend at `addr` (`ip:port`, `[ipv6]:port` or `unix:/path`; no host names). */
   constructor(addr: string | SocketAddr, options: BackendOptions = {}) {

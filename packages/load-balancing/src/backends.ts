@@ -88,6 +88,16 @@ export class Backends {
       for (const b of next) {
         states.set(b.addr, this.states.get(b.addr) ?? new HealthState(this.startHealthy));
       }
+      for (const b of this.list) {
+        if (b.healthOwner === this) {
+          b.healthOwner = undefined;
+          b.healthState = undefined;
+        }
+      }
+      for (const b of next) {
+        b.healthOwner = this;
+        b.healthState = states.get(b.addr);
+      }
       this.list = next;
       this.states = states;
     }
@@ -103,7 +113,7 @@ export class Backends {
    * no health check is configured (as in Pingora).
    */
   ready(backend: Backend): boolean {
-    const h = this.states.get(backend.addr);
+    const h = backend.healthOwner === this ? backend.healthState : this.states.get(backend.addr);
     if (h === undefined) return this.healthCheck === undefined;
     if (!h.healthy || !h.enabled) return false;
     return h.passiveDownUntil === 0 || this.passiveExpired(backend, h);

@@ -144,4 +144,18 @@ describe('LoadBalancer', () => {
     expect(lb.backends().health('10.9.9.9:80')).toBeUndefined();
     expect(() => lb.backends().health('nonsense')).toThrow(/ConfigError/);
   });
+
+  it('keeps health per set when two load balancers share Backend objects', async () => {
+    const shared = three.map((a) => new Backend(a));
+    const one = new LoadBalancer(RoundRobin, new StaticDiscovery(shared));
+    const two = new LoadBalancer(RoundRobin, new StaticDiscovery(shared));
+    await one.update();
+    await two.update();
+    one.backends().setEnable('10.0.0.1:80', false);
+    expect(one.backends().ready(shared[0]!)).toBe(false);
+    expect(two.backends().ready(shared[0]!)).toBe(true);
+    two.backends().setEnable('10.0.0.2:80', false);
+    expect(one.backends().ready(shared[1]!)).toBe(true);
+    expect(two.backends().ready(shared[1]!)).toBe(false);
+  });
 });
