@@ -15,6 +15,7 @@ import {
   removePidFile,
 } from './daemon.ts';
 import type { Server } from './server.ts';
+import type { RunningServer } from './server-run.ts';
 
 /** The one-line message a user sees for an error that stops the process. */
 export function describeFatal(err: unknown): string {
@@ -72,23 +73,29 @@ export async function runForever(server: Server): Promise<never> {
   }
 
   let exitCode = 0;
-  let run: ReturnType<Server['run']>;
+  let run: RunningServer | undefined;
+  let signalled = false;
+  // Installed before run(): the first phases are published synchronously by
+  // it, and a signal seen after them must find its handler. Signals are
+  // delivered from the event loop, so `run` is set by the time one arrives.
+  const onSignal = (signal: NodeJS.Signals) => {
+    signalled = true;
+    log.info({ signal }, `${signal} received`);
+    if (signal === 'SIGINT') void run?.shutdown({ graceful: false });
+    else void run?.shutdown({ graceful: true, upgrade: signal === 'SIGQUIT' });
+  };
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const) process.on(s, onSignal);
   try {
     run = server.run();
   } catch (err) {
     if (pidFile !== undefined) removePidFile(pidFile);
     exitWithError(err);
   }
+  const running = run;
   // Signal handlers do not keep the event loop alive; a server with only background work must stay up.
   const keepAlive = setInterval(() => {}, 1 << 30);
-  const onSignal = (signal: NodeJS.Signals) => {
-    log.info({ signal }, `${signal} received`);
-    if (signal === 'SIGINT') void run.shutdown({ graceful: false });
-    else void run.shutdown({ graceful: true, upgrade: signal === 'SIGQUIT' });
-  };
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const) process.on(s, onSignal);
 
-  run.ready.then(
+  running.ready.then(
     () => {
       if (!conf.daemon) return;
       try {
@@ -96,18 +103,20 @@ export async function runForever(server: Server): Promise<never> {
       } catch (err) {
         log.error({ err }, 'cannot drop privileges; stopping');
         exitCode = 1;
-        void run.shutdown({ graceful: false });
+        void running.shutdown({ graceful: false });
         return;
       }
       notifyDaemonParent(log);
     },
     (err: unknown) => {
+      // Stopped by a signal before every service was up: a requested stop, not a failure.
+      if (signalled) return;
       log.error({ err }, 'startup failed');
       process.stderr.write(`${describeFatal(err)}\n`);
       exitCode = 1;
     },
   );
-  await run.done;
+  await running.done;
   clearInterval(keepAlive);
   if (pidFile !== undefined) removePidFile(pidFile);
   log.info({ exitCode }, 'exiting');

@@ -120,6 +120,18 @@ describe('service dependencies in a process', () => {
   });
 });
 
+describe('stopping during startup', () => {
+  it('SIGTERM while a dependency warms up stops the server with exit 0', async () => {
+    using tmp = tempDir();
+    const child = start(['-c', tmp.write('conf.yaml', `${CONF}  warmup_ms: 60000\n`)]);
+    await child.waitFor(/phase Running/);
+    child.proc.kill('SIGTERM');
+    expect(await child.exited()).toBe(0);
+    expect(child.stdout).not.toMatch(/listening/);
+    expect(child.stderr).not.toMatch(/startup failed/);
+  });
+});
+
 describe('-t and configuration errors', () => {
   it('-t on a good file exits 0 without listening', async () => {
     using tmp = tempDir();
