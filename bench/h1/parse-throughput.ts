@@ -73,6 +73,7 @@ export function measureParseThroughput(ms = 1500): ParseRate[] {
     for (let i = 0; i < f.length; i += 2) req.appendUnchecked(f[i]!, f[i + 1]!);
   });
   const require = createRequire(import.meta.url);
+  // biome-ignore lint/style/useNodejsImportProtocol: Node's legacy _http_common module has no node: specifier
   const { HTTPParser } = require('_http_common') as {
     HTTPParser: {
       new (): {
