@@ -4,15 +4,9 @@
  * round robin and TCP health checks as a background service, and an
  * HttpProxy listening service in front of it.
  */
-import {
-  backgroundService,
-  HttpConnector,
-  HttpServer,
-  ListeningService,
-  Server,
-} from '@pingora-ts/core';
+import { backgroundService, Server } from '@pingora-ts/core';
 import { LoadBalancer, RoundRobin, TcpHealthCheck } from '@pingora-ts/load-balancing';
-import { HttpProxy } from '@pingora-ts/proxy';
+import { httpProxyService } from '@pingora-ts/proxy';
 import { startDemoOrigins } from './demo-origins.ts';
 import { LbProxy, lbConfigSchema } from './lb-proxy.ts';
 
@@ -40,19 +34,13 @@ const lb = LoadBalancer.fromAddrs(upstreams, RoundRobin, {
 });
 lb.setHealthCheck(new TcpHealthCheck());
 
-const conf = server.configuration;
-const proxy = new HttpProxy(new LbProxy(lb), {
-  connector: HttpConnector.fromServerConf(conf),
-  maxRetries: conf.maxRetries,
+const proxy = httpProxyService(server.configuration, new LbProxy(lb), {
+  name: 'load_balancer',
   logger: server.logger,
 });
-const service = new ListeningService(
-  'load_balancer',
-  new HttpServer(proxy, { logger: server.logger }),
-);
-for (const addr of config.listen) service.addTcp(addr);
+for (const addr of config.listen) proxy.addTcp(addr);
 
 server.addService(backgroundService(lb.backgroundService('health_check')));
-server.addService(service);
+server.addService(proxy);
 server.bootstrap();
 await server.runForever();

@@ -13,6 +13,7 @@ export {
   HttpProxy,
   type HttpProxyOptions,
 } from './http-proxy.ts';
+export { type HttpProxyServiceOptions, httpProxyService } from './http-proxy-service.ts';
 export type { BodyFilterReturn, FailToProxy, MaybePromise, ProxyHttp } from './proxy-http.ts';
 export { RETRY_BUFFER_LIMIT, Session, type UpstreamTiming } from './session.ts';
 export type { UpstreamConnector, UpstreamSessionLease } from './upstream-connector.ts';

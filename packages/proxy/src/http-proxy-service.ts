@@ -1,0 +1,46 @@
+/**
+ * httpProxyService (Pingora's http_proxy_service): the few lines every proxy
+ * app needs, once. It wires a ProxyHttp into an HttpProxy configured from
+ * the server's settings (pooled connector, max_retries, logger), wraps it in
+ * core's HttpServer, and returns a ListeningService to add addresses to.
+ */
+import {
+  type H1ServerOptions,
+  HttpConnector,
+  HttpServer,
+  ListeningService,
+  type Logger,
+  type ServerConf,
+} from '@pingora-ts/core';
+import { HttpProxy, type HttpProxyOptions } from './http-proxy.ts';
+import type { ProxyHttp } from './proxy-http.ts';
+
+export interface HttpProxyServiceOptions {
+  /** Service name in logs (default `proxy`). */
+  name?: string;
+  /** The server's logger (`server.logger`), for errors and refused requests. */
+  logger?: Logger;
+  /** HTTP/1 limits and timeouts of downstream connections. */
+  h1?: H1ServerOptions;
+  /** Overrides of the HttpProxy options taken from the server settings. */
+  proxy?: Partial<HttpProxyOptions>;
+}
+
+/** A listening service running `inner` as an HTTP proxy under the server settings `conf`. */
+export function httpProxyService<Ctx>(
+  conf: ServerConf,
+  inner: ProxyHttp<Ctx>,
+  options: HttpProxyServiceOptions = {},
+): ListeningService<HttpServer> {
+  const proxyOptions: HttpProxyOptions = {
+    connector: HttpConnector.fromServerConf(conf),
+    maxRetries: conf.maxRetries,
+    ...options.proxy,
+  };
+  if (options.logger !== undefined) proxyOptions.logger = options.logger;
+  const proxy = new HttpProxy(inner, proxyOptions);
+  const serverOptions: { h1?: H1ServerOptions; logger?: Logger } = {};
+  if (options.h1 !== undefined) serverOptions.h1 = options.h1;
+  if (options.logger !== undefined) serverOptions.logger = options.logger;
+  return new ListeningService(options.name ?? 'proxy', new HttpServer(proxy, serverOptions));
+}
