@@ -15,6 +15,8 @@ export interface ConnectorConnectEvent {
 /** A pooled connection was dropped without being reused. */
 export interface ConnectorDropEvent {
   readonly reason: PoolDropReason;
+  /** The reuse hash of the peer the connection was for. */
+  readonly key: string;
 }
 
 export const connectorChannels = {
@@ -61,16 +63,16 @@ export function newConnectorStats(): ConnectorStats {
 }
 
 /** Counts a pool drop and publishes its event if anyone listens. */
-export function recordDrop(stats: ConnectorStats, reason: PoolDropReason): void {
+export function recordDrop(stats: ConnectorStats, reason: PoolDropReason, key: string): void {
   switch (reason) {
     case 'evicted':
       stats.evictions++;
-      if (connectorChannels.evict.hasSubscribers) connectorChannels.evict.publish({ reason });
+      if (connectorChannels.evict.hasSubscribers) connectorChannels.evict.publish({ reason, key });
       return;
     case 'idle-timeout':
       stats.idleTimeouts++;
       if (connectorChannels.idleTimeout.hasSubscribers) {
-        connectorChannels.idleTimeout.publish({ reason });
+        connectorChannels.idleTimeout.publish({ reason, key });
       }
       return;
     case 'unexpected-data':
@@ -79,7 +81,7 @@ export function recordDrop(stats: ConnectorStats, reason: PoolDropReason): void 
       if (reason === 'unexpected-data') stats.unexpectedData++;
       else stats.idleCloses++;
       if (connectorChannels.idleClose.hasSubscribers) {
-        connectorChannels.idleClose.publish({ reason });
+        connectorChannels.idleClose.publish({ reason, key });
       }
       return;
     default:

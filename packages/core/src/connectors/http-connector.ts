@@ -58,7 +58,7 @@ export class HttpConnector {
     this.bindTo = resolveBindToLists(options.bindToV4, options.bindToV6);
     this.h1 = options.h1 ?? {};
     const stats = this.stats;
-    this.watch = new H1SessionIdleWatch((reason) => recordDrop(stats, reason));
+    this.watch = new H1SessionIdleWatch((conn, reason) => recordDrop(stats, reason, conn.key));
   }
 
   /** A connector configured from the server's upstream settings. */
@@ -127,16 +127,23 @@ export class HttpConnector {
    */
   releaseHttpSession(session: HttpClientSession, peer: Peer): void {
     const conn = this.pooled.get(session);
+    const idleTimeout = peer.options.idleTimeout;
     // Released twice: it is already pooled (or was dropped from the pool); nothing to do.
     if (conn?.idle === true) return;
     // Only sessions this connector opened, to this peer, may be pooled.
-    if (conn === undefined || conn.key !== peer.reuseHash() || !conn.usable()) {
+    if (
+      conn === undefined ||
+      conn.key !== peer.reuseHash() ||
+      !conn.usable() ||
+      // A timeout made invalid after the peer was built must not throw from a release.
+      !(idleTimeout === undefined || idleTimeout >= 0)
+    ) {
       this.stats.notPooled++;
       session.destroy();
       return;
     }
     const taken = this.pool.put(conn.key, conn, {
-      idleTimeoutMs: peer.options.idleTimeout,
+      idleTimeoutMs: idleTimeout,
       watch: this.watch,
     });
     if (!taken) {

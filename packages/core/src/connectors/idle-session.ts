@@ -63,9 +63,9 @@ export class PooledH1Session {
 
 /** The IdleWatch for pooled HTTP/1 sessions; `onDrop` hears why each dropped one went. */
 export class H1SessionIdleWatch implements IdleWatch<PooledH1Session> {
-  private readonly onDrop: (reason: PoolDropReason) => void;
+  private readonly onDrop: (conn: PooledH1Session, reason: PoolDropReason) => void;
 
-  constructor(onDrop: (reason: PoolDropReason) => void) {
+  constructor(onDrop: (conn: PooledH1Session, reason: PoolDropReason) => void) {
     this.onDrop = onDrop;
   }
 
@@ -79,6 +79,6 @@ export class H1SessionIdleWatch implements IdleWatch<PooledH1Session> {
 
   close(conn: PooledH1Session, reason: PoolDropReason): void {
     conn.session.destroy();
-    this.onDrop(reason);
+    this.onDrop(conn, reason);
   }
 }

@@ -11,6 +11,8 @@ import type { Stream } from '../l4/stream.ts';
 /** One upstream connection as the pool holds it; kept across pool visits. */
 export class IdleStream {
   readonly stream: Stream;
+  /** The reuse hash of the peer the connection was opened for. */
+  readonly key: string;
   /** How many times this connection has been handed out from the pool. */
   reuses = 0;
   private entry: IdleEntry | undefined = undefined;
@@ -22,8 +24,9 @@ export class IdleStream {
   private readonly onClose = (): void => this.entry?.gone('closed');
   private readonly onError = (): void => this.entry?.gone('error');
 
-  constructor(stream: Stream) {
+  constructor(stream: Stream, key: string) {
     this.stream = stream;
+    this.key = key;
   }
 
   /** True while the connection sits in the pool. */

@@ -57,7 +57,7 @@ export class TransportConnector {
     });
     this.bindTo = resolveBindToLists(options.bindToV4, options.bindToV6);
     const stats = this.stats;
-    this.watch = new StreamIdleWatch((_conn, reason) => recordDrop(stats, reason));
+    this.watch = new StreamIdleWatch((conn, reason) => recordDrop(stats, reason, conn.key));
   }
 
   /** Idle connections pooled now. */
@@ -70,7 +70,7 @@ export class TransportConnector {
     const stream = await connectPeer(peer, this.bindTo);
     this.stats.newConnections++;
     if (connectorChannels.new.hasSubscribers) connectorChannels.new.publish({ peer });
-    return new IdleStream(stream);
+    return new IdleStream(stream, peer.reuseHash());
   }
 
   /**
@@ -118,13 +118,22 @@ export class TransportConnector {
   releaseStream(conn: IdleStream, peer: Peer): void {
     if (conn.idle) return; // released twice: it is already pooled
     const socket = conn.stream.socket;
-    if (socket.destroyed || !socket.writable || socket.readableEnded || socket.readableLength > 0) {
+    const idleTimeout = peer.options.idleTimeout;
+    if (
+      socket.destroyed ||
+      !socket.writable ||
+      socket.readableEnded ||
+      socket.readableLength > 0 ||
+      conn.key !== peer.reuseHash() ||
+      // A timeout made invalid after the peer was built must not throw from a release.
+      !(idleTimeout === undefined || idleTimeout >= 0)
+    ) {
       this.stats.notPooled++;
       conn.stream.destroy();
       return;
     }
-    const taken = this.pool.put(peer.reuseHash(), conn, {
-      idleTimeoutMs: peer.options.idleTimeout,
+    const taken = this.pool.put(conn.key, conn, {
+      idleTimeoutMs: idleTimeout,
       watch: this.watch,
     });
     if (!taken) {

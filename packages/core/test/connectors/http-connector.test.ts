@@ -120,6 +120,18 @@ describe('HttpConnector', () => {
     expect(origin.accepted()).toBe(3);
   });
 
+  it('closes instead of throwing when a peer idle timeout was made invalid later', async () => {
+    await using origin = await httpOrigin();
+    const connector = new HttpConnector();
+    const peer = new HttpPeer(`127.0.0.1:${origin.port}`);
+    await get(connector, peer);
+    peer.options.idleTimeout = -1;
+    expect((await get(connector, peer)).reused).toBe(true);
+    expect(connector.idleCount).toBe(0);
+    expect(connector.stats.notPooled).toBe(1);
+    connector.close();
+  });
+
   it('ignores a second release of the same session', async () => {
     await using origin = await httpOrigin();
     const connector = new HttpConnector();
@@ -161,7 +173,17 @@ describe('HttpConnector', () => {
     const [a, b, c] = ['a', 'b', 'c'].map(
       (g) => new HttpPeer(`127.0.0.1:${origin.port}`, { groupKey: g }),
     ) as [HttpPeer, HttpPeer, HttpPeer];
-    for (const peer of [a, b, c]) await get(connector, peer);
+    const evicted: unknown[] = [];
+    const onEvict = (message: unknown): void => {
+      evicted.push(message);
+    };
+    connectorChannels.evict.subscribe(onEvict);
+    try {
+      for (const peer of [a, b, c]) await get(connector, peer);
+    } finally {
+      connectorChannels.evict.unsubscribe(onEvict);
+    }
+    expect(evicted).toEqual([{ reason: 'evicted', key: a.reuseHash() }]);
     expect(connector.stats.evictions).toBe(1);
     expect(connector.idleCount).toBe(2);
     expect((await get(connector, a)).reused).toBe(false); // evicts b, the oldest now
