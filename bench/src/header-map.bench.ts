@@ -161,3 +161,41 @@ group('header map: serialise the head to HTTP/1 bytes', () => {
     );
   });
 });
+
+/** A head of `n` distinct fields, built both ways, for the size sweep below. */
+function sized(n: number): { ours: RequestHeader; map: MapHeaderStore; probes: string[] } {
+  const ours = RequestHeader.build('GET', '/');
+  const map = new MapHeaderStore();
+  for (let k = 0; k < n; k++) {
+    const [name, value] = BROWSER_HEAD[k % BROWSER_HEAD.length]!;
+    const unique = k < BROWSER_HEAD.length ? name : `X-Extra-${k}-${name}`;
+    ours.appendHeader(unique, value);
+    map.append(unique, value);
+  }
+  // a hit near the start, one in the middle, the last field, and a miss
+  const probes = [
+    'host',
+    ours.nameAt(n >> 1)!.toUpperCase(),
+    ours.nameAt(n - 1)!.toLowerCase(),
+    'x-forwarded-for',
+  ];
+  return { ours, map, probes };
+}
+
+/** What mitata hands a generator benchmark: its current arguments. */
+type SweepState = { get(name: string): number };
+
+group('header map: 4 lookups as heads grow', () => {
+  bench('pingora-ts getHeader, $n fields', function* (state: SweepState) {
+    const { ours, probes } = sized(state.get('n'));
+    yield () => {
+      for (const p of probes) do_not_optimize(ours.getHeader(p));
+    };
+  }).args('n', [5, 15, 30, 60]);
+  bench('Map store get, $n fields', function* (state: SweepState) {
+    const { map, probes } = sized(state.get('n'));
+    yield () => {
+      for (const p of probes) do_not_optimize(map.get(p));
+    };
+  }).args('n', [5, 15, 30, 60]);
+});
