@@ -16,7 +16,7 @@ function get(port: number, path: string, headers: Record<string, string> = {}) {
         body += d;
       });
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body, server: res.headers.server }),
+        resolve({ status: res.statusCode ?? 0, body, server: String(res.headers.server) }),
       );
     });
     req.on('error', reject);
