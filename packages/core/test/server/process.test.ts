@@ -125,8 +125,11 @@ describe('stopping during startup', () => {
     using tmp = tempDir();
     const child = start(['-c', tmp.write('conf.yaml', `${CONF}  warmup_ms: 60000\n`)]);
     await child.waitFor(/phase Running/);
+    const began = Date.now();
     child.proc.kill('SIGTERM');
     expect(await child.exited()).toBe(0);
+    // The warming service stops on the shutdown signal: no wait for the 10 s grace period.
+    expect(Date.now() - began).toBeLessThan(8_000);
     expect(child.stdout).not.toMatch(/listening/);
     expect(child.stderr).not.toMatch(/startup failed/);
   });
