@@ -47,6 +47,8 @@ export class PooledH1Session {
     socket.on('end', this.onEnd);
     socket.on('close', this.onEnd);
     socket.on('error', this.onError);
+    // An idle pooled connection must not keep the process alive (as Node's http.Agent does).
+    socket.unref();
     if (!this.usable()) entry.gone('closed');
   }
 
@@ -58,6 +60,7 @@ export class PooledH1Session {
     socket.removeListener('end', this.onEnd);
     socket.removeListener('close', this.onEnd);
     socket.removeListener('error', this.onError);
+    socket.ref();
   }
 }
 

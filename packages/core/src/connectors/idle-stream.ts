@@ -43,6 +43,8 @@ export class IdleStream {
     socket.on('close', this.onClose);
     socket.on('end', this.onEnd);
     socket.on('readable', this.onReadable);
+    // An idle pooled connection must not keep the process alive (as Node's http.Agent does).
+    socket.unref();
     if (socket.destroyed || socket.readableEnded || !socket.writable) entry.gone('closed');
     else if (socket.readableLength > 0) entry.gone('unexpected-data');
   }
@@ -55,6 +57,7 @@ export class IdleStream {
     socket.removeListener('end', this.onEnd);
     socket.removeListener('close', this.onClose);
     socket.removeListener('error', this.onError);
+    socket.ref();
   }
 }
 
