@@ -1,0 +1,27 @@
+/**
+ * Rate-limiter sample: `node dist/main.js -c conf.yaml`. One ListeningService
+ * runs the limiting proxy; its load balancer's health checks run as a
+ * background service.
+ */
+import { backgroundService, HttpServer, ListeningService, Server } from '@pingora-ts/core';
+import { HttpProxy } from '@pingora-ts/proxy';
+import { rateLimiter, rateLimiterConfigSchema } from './rate-limiter-app.ts';
+
+const server = Server.fromArgs();
+const config = server.appConfig(rateLimiterConfigSchema, 'rate_limiter');
+const logger = server.logger.child({ service: 'rate-limiter' });
+const { proxy, lb } = rateLimiter(
+  config,
+  server.logger.child({ service: 'rate-limiter-upstreams' }),
+);
+
+const listening = new ListeningService(
+  'rate-limiter',
+  new HttpServer(new HttpProxy(proxy, { logger })),
+);
+for (const addr of config.listen) listening.addTcp(addr);
+
+server.addService(listening);
+server.addService(backgroundService(lb.backgroundService('upstream health check')));
+server.bootstrap();
+await server.runForever();

@@ -1,0 +1,110 @@
+/**
+ * The rate-limiter app (Pingora's rate_limiter example): a round-robin
+ * load-balancing proxy that counts requests per client id (a request header)
+ * in a one-second Rate window. Past the limit it answers 429 itself, with
+ * X-Rate-Limit-Limit, -Remaining and -Reset; allowed responses carry the
+ * limit and what remains. Requests without a client id are not limited.
+ */
+import { configField, defineConfigSchema, HttpPeer, parseSocketAddr } from '@pingora-ts/core';
+import { PingoraError } from '@pingora-ts/error';
+import { Rate } from '@pingora-ts/limits';
+import {
+  type LbLogger,
+  LoadBalancer,
+  RoundRobin,
+  TcpHealthCheck,
+} from '@pingora-ts/load-balancing';
+import type { ProxyHttp } from '@pingora-ts/proxy';
+
+function checkAddr(addr: string): string | undefined {
+  try {
+    return parseSocketAddr(addr).kind === 'inet' ? undefined : 'only ip:port endpoints';
+  } catch {
+    return `"${addr}" is not "ip:port" or "[ipv6]:port"`;
+  }
+}
+
+export const rateLimiterConfigSchema = defineConfigSchema({
+  listen: configField.stringList({ default: ['127.0.0.1:6192'], maxItems: 64, item: checkAddr }),
+  upstreams: configField.stringList({ required: true, maxItems: 1024, item: checkAddr }),
+  clientIdHeader: configField.string({ key: 'client_id_header', default: 'appid' }),
+  maxRequestsPerSecond: configField.integer({
+    key: 'max_requests_per_second',
+    default: 1,
+    min: 1,
+    max: 1_000_000,
+  }),
+  healthCheckIntervalMs: configField.integer({
+    key: 'health_check_interval_ms',
+    default: 1000,
+    min: 10,
+    max: 3_600_000,
+  }),
+});
+
+export type RateLimiterConfig = ReturnType<typeof rateLimiterConfigSchema.read>;
+
+/** The window the limit counts in: one second, as the limit is per second. */
+const WINDOW_MS = 1000;
+
+interface Ctx {
+  /** Requests left in this client's window, or undefined for an unlimited request. */
+  remaining: number | undefined;
+  tried: string[];
+}
+
+export interface RateLimiter {
+  readonly proxy: ProxyHttp<Ctx>;
+  readonly lb: LoadBalancer;
+}
+
+export function rateLimiter(config: RateLimiterConfig, logger?: LbLogger): RateLimiter {
+  const limit = config.maxRequestsPerSecond;
+  const header = config.clientIdHeader.toLowerCase();
+  const rate = new Rate(WINDOW_MS);
+  const lb = LoadBalancer.fromAddrs(config.upstreams, RoundRobin, {
+    healthCheck: new TcpHealthCheck({ connectTimeoutMs: 1000 }),
+    healthCheckFrequencyMs: config.healthCheckIntervalMs,
+    parallelHealthCheck: true,
+    ...(logger === undefined ? {} : { logger }),
+  });
+  const limitText = String(limit);
+
+  const proxy: ProxyHttp<Ctx> = {
+    newCtx: () => ({ remaining: undefined, tried: [] }),
+
+    async requestFilter(session, ctx) {
+      const id = session.reqHeader.getHeader(header);
+      if (id === undefined || id === '') return false;
+      const seen = rate.observe(id, 1);
+      if (seen <= limit) {
+        ctx.remaining = limit - seen;
+        return false;
+      }
+      session.disableKeepalive();
+      await session.respond(429, 'too many requests\n', {
+        'Content-Type': 'text/plain',
+        'X-Rate-Limit-Limit': limitText,
+        'X-Rate-Limit-Remaining': '0',
+        'X-Rate-Limit-Reset': '1',
+      });
+      return true;
+    },
+
+    upstreamPeer(_session, ctx) {
+      const backend = lb.selectWith('', 256, (b, ready) => ready && !ctx.tried.includes(b.addr));
+      if (backend === undefined) throw PingoraError.httpStatus(503, 'no healthy upstream');
+      ctx.tried.push(backend.addr);
+      return new HttpPeer(backend.socketAddr, { options: { connectionTimeout: 1000 } });
+    },
+
+    failToConnect: (_session, _peer, _ctx, error) => error.withRetry(true),
+
+    responseFilter(_session, response, ctx) {
+      if (ctx.remaining === undefined) return;
+      response.insertHeader('X-Rate-Limit-Limit', limitText);
+      response.insertHeader('X-Rate-Limit-Remaining', ctx.remaining);
+    },
+  };
+  return { proxy, lb };
+}
