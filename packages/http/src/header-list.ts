@@ -2,8 +2,9 @@
  * HeaderList: the ordered, case-preserving header fields shared by
  * RequestHeader and ResponseHeader (Pingora keeps a case map beside http's
  * HeaderMap for the same purpose). Three parallel arrays hold the names as
- * given, their lower-case forms and the values; lookups are linear scans,
- * which beat a Map for the < 30 fields of a typical head (see
+ * given, their lower-case forms and the values; lookups are linear scans.
+ * For the 10-30 fields of a typical head that builds several times faster
+ * than a Map-keyed store, with lookups on par up to ~30 fields (see
  * bench/src/header-map.bench.ts).
  */
 import { writeLatin1 } from './latin1.ts';
@@ -25,7 +26,7 @@ const lookupCache = new Map<string, string>();
 /**
  * The lower-case form of a name used to look fields up. Lookup names are
  * nearly always literals in code (`'Content-Length'`), whose hash V8 keeps, so
- * a bounded memo beats lower-casing every call (measured +15..23% on 5
+ * a bounded memo beats lower-casing every call (measured 1.2-1.7x on 5
  * lookups). Appends do not use it: parsed names would only churn it.
  */
 function lookupName(name: string): string {
