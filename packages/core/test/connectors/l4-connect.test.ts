@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
@@ -8,6 +9,13 @@ import { blackhole } from './utils/blackhole.ts';
 import { connectProxy, tcpServer } from './utils/servers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pingora-ts-l4-'));
+
+// Some CI containers have no IPv6 loopback; the IPv6 test needs one.
+const ipv6Loopback = await new Promise<boolean>((resolve) => {
+  const probe = createServer();
+  probe.once('error', () => resolve(false));
+  probe.listen(0, '::1', () => probe.close(() => resolve(true)));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function failure(promise: Promise<unknown>): Promise<PingoraError> {
@@ -43,6 +51,15 @@ describe('connectL4', () => {
     expect(stream.digest.peerAddr).toMatchObject({ address: '127.0.0.1', port: server.port });
     stream.socket.write('ping');
     expect(await readAll(stream)).toBe('ping');
+    stream.destroy();
+  });
+
+  it.skipIf(!ipv6Loopback)('connects over IPv6 to [::1]', async () => {
+    await using server = await tcpServer(echoOnce, { host: '::1' });
+    const stream = await connectL4(new HttpPeer(`[::1]:${server.port}`));
+    expect(stream.digest.peerAddr).toMatchObject({ family: 6, address: '::1' });
+    stream.socket.write('six');
+    expect(await readAll(stream)).toBe('six');
     stream.destroy();
   });
 
