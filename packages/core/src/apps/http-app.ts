@@ -79,7 +79,8 @@ export class HttpServer implements ServerApp {
   /** Runs the app for one request; false when the connection must not serve another. */
   async #serve(session: H1ServerSession, shutdown: AbortSignal): Promise<boolean> {
     try {
-      await this.app.processNewHttp(session, shutdown);
+      const pending = this.app.processNewHttp(session, shutdown);
+      if (pending !== undefined) await pending;
     } catch (err) {
       const error = toPingoraError(err);
       this.#logger?.error(

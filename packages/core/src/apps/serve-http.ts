@@ -31,10 +31,16 @@ export class ServeHttpApp implements HttpServerApp {
     this.handler = handler;
   }
 
-  async processNewHttp(session: HttpServerSession): Promise<void> {
-    const res = await this.handler(session);
-    if (res === undefined) return;
-    writeWholeResponse(session, res);
+  processNewHttp(session: HttpServerSession): Promise<void> | undefined {
+    const res = this.handler(session);
+    // A synchronous handler costs no promise: the common hello-world case.
+    if (res === undefined || !('then' in res)) {
+      if (res !== undefined) writeWholeResponse(session, res);
+      return undefined;
+    }
+    return res.then((r) => {
+      if (r !== undefined) writeWholeResponse(session, r);
+    });
   }
 }
 
@@ -43,7 +49,12 @@ export function writeWholeResponse(session: HttpServerSession, res: HttpResponse
   const body = typeof res.body === 'string' ? Buffer.from(res.body) : res.body;
   const header = res.header;
   if (!header.hasHeader('content-length') && !header.hasHeader('transfer-encoding')) {
-    header.insertHeader('Content-Length', body === undefined ? 0 : body.length);
+    // A decimal length is always a valid value: skip the validating path.
+    header.appendUnchecked(
+      'Content-Length',
+      String(body === undefined ? 0 : body.length),
+      'content-length',
+    );
   }
   session.writeResponseHeader(header);
   if (body !== undefined && body.length > 0) session.writeBody(body);

@@ -18,6 +18,9 @@ import { BodyKind } from './message-framing.ts';
 /** Read buffering stops (the socket is paused) once this much input waits unconsumed. */
 export const MIN_INPUT_HIGH_WATER = 64 * 1024;
 
+/** One settled promise for every write that did not block (no allocation per response). */
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** Bodies up to this size are copied next to their head or chunk framing to make one write. */
 const COALESCE_LIMIT = 16 * 1024;
 
@@ -322,7 +325,7 @@ export abstract class H1Connection implements DeadlineOwner {
   /** Resolves once the socket's write buffer is under its high-water mark. */
   protected flushed(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (!this.socket.writableNeedDrain) return Promise.resolve();
+    if (!this.socket.writableNeedDrain) return RESOLVED;
     return new Promise((resolve, reject) => {
       this.onDrain(() => (this.failure === undefined ? resolve() : reject(this.failure)));
     });

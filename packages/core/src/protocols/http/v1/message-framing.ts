@@ -54,22 +54,22 @@ export class HeadFacts {
       const name = fields[i]!;
       switch (name.length) {
         case 4:
-          if (name.toLowerCase() === 'host') this.hostCount++;
+          if (sameName(name, 'host')) this.hostCount++;
           break;
         case 6:
-          if (name.toLowerCase() === 'expect') this.expect(fields[i + 1]!);
+          if (sameName(name, 'expect')) this.expect(fields[i + 1]!);
           break;
         case 7:
-          if (name.toLowerCase() === 'upgrade') this.upgrade = true;
+          if (sameName(name, 'upgrade')) this.upgrade = true;
           break;
         case 10:
-          if (name.toLowerCase() === 'connection') this.connection(fields[i + 1]!);
+          if (sameName(name, 'connection')) this.connection(fields[i + 1]!);
           break;
         case 14:
-          if (name.toLowerCase() === 'content-length') this.length(fields[i + 1]!);
+          if (sameName(name, 'content-length')) this.length(fields[i + 1]!);
           break;
         case 17:
-          if (name.toLowerCase() === 'transfer-encoding') this.codings(fields[i + 1]!);
+          if (sameName(name, 'transfer-encoding')) this.codings(fields[i + 1]!);
           break;
       }
     }
@@ -169,6 +169,15 @@ export class HeadFacts {
     if (value.toLowerCase() === '100-continue') this.expectContinue = true;
     else this.expectOther = true;
   }
+}
+
+/** ASCII case-insensitive `name === lower` (lower is lower case, same length), without allocating. */
+function sameName(name: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 function isToken(s: string): boolean {
