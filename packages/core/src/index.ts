@@ -27,6 +27,11 @@ export {
   socketAddrOf,
 } from './l4/socket-addr.ts';
 export { Stream, type StreamDigest } from './l4/stream.ts';
+export {
+  type AddressFilterOptions,
+  addressFilter,
+  MAX_ADDRESS_RULES,
+} from './listeners/address-filter.ts';
 export { acceptAllFilter, type ConnectionFilter } from './listeners/connection-filter.ts';
 export {
   type ConnectionClosedEvent,
