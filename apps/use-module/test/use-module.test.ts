@@ -1,0 +1,63 @@
+/**
+ * Smoke test of the use-module sample, in-process with a text origin: the
+ * ACL module answers 403 without the credential, and responses are
+ * compressed for clients that accept it (decoded here with zlib).
+ */
+import { once } from 'node:events';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { createServerLogger, DEFAULT_SERVER_CONF, Server } from '@pingora-ts/core';
+import { expect, it } from 'vitest';
+import { setupUseModule } from '../src/module-proxy.ts';
+
+const text = 'pingora-ts modules compress this text. '.repeat(500);
+
+function get(port: number, headers: Record<string, string>) {
+  return new Promise<{ status: number; encoding: string; body: Buffer }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers, agent: false }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          encoding: String(res.headers['content-encoding']),
+          body: Buffer.concat(parts),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+it('checks the credential in a module and compresses responses', async () => {
+  const origin = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  });
+  origin.listen(0, '127.0.0.1');
+  await once(origin, 'listening');
+  const upstream = `127.0.0.1:${(origin.address() as AddressInfo).port}`;
+  const server = new Server({
+    logger: createServerLogger(DEFAULT_SERVER_CONF, { level: 'silent' }),
+    confText: `version: 1\nuse_module:\n  listen: ["127.0.0.1:0"]\n  upstream: "${upstream}"\n`,
+  });
+  const service = await setupUseModule(server);
+  const run = server.run();
+  try {
+    await run.ready;
+    const [addr] = await service.listening;
+    const port = addr?.kind === 'inet' ? addr.port : 0;
+    expect((await get(port, {})).status).toBe(403);
+    expect((await get(port, { Authorization: 'basic wrong' })).status).toBe(403);
+    const res = await get(port, { Authorization: 'basic testcode', 'Accept-Encoding': 'gzip' });
+    expect(res.status).toBe(200);
+    expect(res.encoding).toBe('gzip');
+    expect(gunzipSync(res.body).toString()).toBe(text);
+  } finally {
+    await run.shutdown();
+    origin.closeAllConnections();
+    origin.close();
+  }
+});
