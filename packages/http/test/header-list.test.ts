@@ -1,6 +1,6 @@
 import { PingoraError } from '@pingora-ts/error';
 import { describe, expect, it } from 'vitest';
-import { RequestHeader, ResponseHeader } from '../src/index.ts';
+import { HeaderList, RequestHeader, ResponseHeader } from '../src/index.ts';
 import { expectInvalid } from './utils/expect-invalid.ts';
 
 function req(): RequestHeader {
@@ -105,6 +105,16 @@ describe('HeaderList: case, order and repeated fields', () => {
     h.insertHeader(long, 'v');
     expect(h.getHeader(long.toLowerCase())).toBe('v');
     expect(h.removeHeader(long.toUpperCase())).toEqual(['v']);
+  });
+
+  it('works standalone as a trailer section', () => {
+    const trailers = new HeaderList();
+    trailers.appendHeader('Grpc-Status', 0);
+    trailers.appendHeader('grpc-message', 'ok');
+    const buf = Buffer.alloc(trailers.headersWireLength());
+    expect(trailers.writeHeaders(buf, 0)).toBe(buf.length);
+    expect(buf.toString('latin1')).toBe('Grpc-Status: 0\r\ngrpc-message: ok\r\n');
+    expect(trailers.getHeader('GRPC-STATUS')).toBe('0');
   });
 
   it('clone is deep', () => {

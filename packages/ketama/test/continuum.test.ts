@@ -124,6 +124,7 @@ describe('Continuum', () => {
     ]);
     expect(c.nodes).toEqual(['a:1', 'b:1']);
     expect(c.pointCount).toBe(320);
+    for (const key of KEYS.slice(0, 200)) expect([0, 1]).toContain(c.nodeIndex(key));
     expect([...c.nodeIter('k')].sort()).toEqual(['a:1', 'b:1']);
   });
 
