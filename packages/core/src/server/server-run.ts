@@ -28,10 +28,14 @@ export interface RunningServer {
    * during a graceful one cuts it short; other repeated calls just wait.
    */
   shutdown(options?: ShutdownOptions): Promise<void>;
+  /** `await using run = server.run()`: a fast shutdown when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** After `terminate`, services get this long to return before we stop waiting. */
 const SETTLE_MS = 2_000;
+/** How often a service still waiting for its dependencies is logged. */
+const WAIT_WARN_MS = 30_000;
 
 export interface ServerRunInit {
   readonly services: ReadonlyArray<{ service: Service; dependsOn: readonly string[] }>;
@@ -85,6 +89,10 @@ export class ServerRun implements RunningServer {
     return this.#stopping;
   }
 
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown({ graceful: false });
+  }
+
   #launch(service: Service, dependsOn: readonly string[]): void {
     const task = this.#tasks.get(service.name) as Task;
     const logger = this.#init.logger.child({ service: service.name });
@@ -106,6 +114,14 @@ export class ServerRun implements RunningServer {
       if (deps.length > 0) {
         logger.info({ dependsOn }, 'waiting for dependencies');
         const began = Date.now();
+        // A dependency may take long (or never report ready): say so now and then.
+        const nag = setInterval(() => {
+          logger.warn(
+            { dependsOn, waitedMs: Date.now() - began },
+            'still waiting for dependencies',
+          );
+        }, WAIT_WARN_MS);
+        nag.unref();
         try {
           await Promise.race([Promise.all(deps), abortPromise(this.#shutdown.signal)]);
         } catch (cause) {
@@ -118,6 +134,8 @@ export class ServerRun implements RunningServer {
           );
           logger.error('not started: a dependency failed');
           return;
+        } finally {
+          clearInterval(nag);
         }
         if (this.#shutdown.signal.aborted) {
           task.ready.reject(

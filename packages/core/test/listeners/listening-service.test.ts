@@ -329,6 +329,30 @@ describe('ListeningService', () => {
   });
 });
 
+describe('await using', () => {
+  it('a run used with `await using` is shut down when the scope ends', async () => {
+    const service = new ListeningService('scoped', new Echo()).addTcp('127.0.0.1:0');
+    let p = 0;
+    {
+      const server = new Server({ logger: quietLogger });
+      server.addService(service);
+      await using r = server.run();
+      await r.ready;
+      p = port((await service.listening)[0]);
+      expect(await roundTrip({ port: p }, 'scoped')).toBe('scoped');
+    }
+    const refused = await new Promise<boolean>((res) => {
+      const s = connect(p, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        res(false);
+      });
+      s.once('error', () => res(true));
+    });
+    expect(refused).toBe(true);
+  });
+});
+
 describe('ListeningService options', () => {
   it('refuses a non-positive maxConnections or lingerMs', () => {
     expect(() => new ListeningService('x', new Echo(), { maxConnections: 0 })).toThrow(
