@@ -1,0 +1,115 @@
+/**
+ * HttpServer (the HttpServerApp adapter) under the real ListeningService and
+ * Server: keep-alive request loop, failures of the app turned into statuses,
+ * and graceful shutdown (idle keep-alive connections close at once, the
+ * request in flight finishes with Connection: close).
+ */
+import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
+import { ResponseHeader } from '@pingora-ts/http';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HttpServer, statusForError } from '../../src/apps/http-app.ts';
+import { responseHead, ServeHttpApp, serveHttp } from '../../src/apps/serve-http.ts';
+import { Server } from '../../src/server/server.ts';
+import type { RunningServer } from '../../src/server/server-run.ts';
+import { ListeningService } from '../../src/services/listening-service.ts';
+import { countResponses, RawClient } from './utils/raw-client.ts';
+
+const quietLogger = pino({ level: 'silent' });
+const runs: RunningServer[] = [];
+afterEach(async () => {
+  await Promise.all(runs.splice(0).map((r) => r.shutdown({ graceful: false })));
+});
+
+async function listen(app: HttpServer): Promise<{ port: number; running: RunningServer }> {
+  const service = new ListeningService('http', app).addTcp('127.0.0.1:0');
+  const server = new Server({
+    logger: quietLogger,
+    conf: { gracePeriodSeconds: 5, gracefulShutdownTimeoutSeconds: 0.2 },
+  });
+  server.addService(service);
+  const running = server.run();
+  runs.push(running);
+  const [addr] = await service.listening;
+  if (addr?.kind !== 'inet') throw new Error('no inet address');
+  return { port: addr.port, running };
+}
+
+describe('HttpServer', () => {
+  it('serves a keep-alive connection through a ListeningService', async () => {
+    const { port } = await listen(
+      serveHttp((s) => ({ header: responseHead(200), body: `hello ${s.requestHeader?.path}` })),
+    );
+    await using c = await RawClient.connect(port);
+    c.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n');
+    await c.waitFor((t) => t.endsWith('hello /b'));
+    expect(countResponses(c.text)).toBe(2);
+    expect(c.text).toContain('Content-Length: 8\r\n');
+    expect(c.closed).toBe(false);
+  });
+
+  it('turns app failures into statuses and closes', async () => {
+    const app = serveHttp(async (s) => {
+      const path = s.requestHeader?.path;
+      if (path === '/throw') throw new Error('boom');
+      if (path === '/forbid') throw PingoraError.httpStatus(403, 'no');
+      if (path === '/silent') return undefined;
+      return { header: responseHead(200), body: 'ok' };
+    });
+    const { port } = await listen(app);
+    for (const [path, status] of [
+      ['/throw', 500],
+      ['/forbid', 403],
+      ['/silent', 500],
+    ] as const) {
+      await using c = await RawClient.connect(port);
+      c.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await c.waitClosed();
+      expect(c.text).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(c.text).toContain('Connection: close\r\n');
+    }
+  });
+
+  it('closes idle keep-alive connections on shutdown and finishes the request in flight', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const app = new HttpServer(
+      new ServeHttpApp(async (s) => {
+        if (s.requestHeader?.path === '/slow') await gate;
+        const header = ResponseHeader.build(200);
+        return { header, body: 'done' };
+      }),
+    );
+    const { port, running } = await listen(app);
+    await using idle = await RawClient.connect(port);
+    idle.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await idle.waitFor((t) => t.endsWith('done'));
+    await using busy = await RawClient.connect(port);
+    busy.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    const stopping = running.shutdown({ graceful: true });
+    await idle.waitClosed(3_000);
+    expect(busy.closed).toBe(false);
+    release();
+    await busy.waitClosed(5_000);
+    expect(busy.text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(busy.text).toContain('Connection: close\r\n');
+    expect(busy.text.endsWith('done')).toBe(true);
+    await stopping;
+  });
+
+  it('maps errors to statuses', () => {
+    expect(statusForError(PingoraError.httpStatus(429))).toBe(429);
+    expect(
+      statusForError(PingoraError.create(ErrorType.InvalidHTTPHeader, ErrorSource.Downstream)),
+    ).toBe(400);
+    expect(
+      statusForError(PingoraError.create(ErrorType.ReadTimedout, ErrorSource.Downstream)),
+    ).toBe(408);
+    expect(statusForError(PingoraError.create(ErrorType.ReadTimedout, ErrorSource.Upstream))).toBe(
+      500,
+    );
+  });
+});
