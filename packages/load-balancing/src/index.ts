@@ -56,7 +56,7 @@ export type {
 } from './selection/backend-selection.ts';
 export { FnvHash } from './selection/fnv-hash.ts';
 export { Fnv64, mod64 } from './selection/fnv64.ts';
-export { type InFlightCounter, InFlightGuard, InFlightTracker } from './selection/in-flight.ts';
+export { InFlightGuard, InFlightTracker } from './selection/in-flight.ts';
 export { Ketama } from './selection/ketama.ts';
 export { LeastConnections } from './selection/least-connections.ts';
 export { PowerOfTwoChoices } from './selection/power-of-two.ts';

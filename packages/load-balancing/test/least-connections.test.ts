@@ -38,6 +38,35 @@ describe('InFlightGuard', () => {
   });
 });
 
+describe('InFlightTracker', () => {
+  it('never hands the slot of a backend with requests in flight to another address', () => {
+    const [a, b, c] = backendSet(3);
+    const tracker = new InFlightTracker();
+    const held = tracker.acquire(a!);
+    tracker.retain(new Set()); // a left the set but has a request in flight: its slot stays
+    const onB = tracker.acquire(b!);
+    expect(tracker.count(b!.addr)).toBe(1);
+    held.release();
+    expect(tracker.count(a!.addr)).toBe(0);
+    expect(tracker.count(b!.addr)).toBe(1);
+    tracker.retain(new Set([b!.addr])); // now a's slot is free and may be reused
+    const onC = tracker.acquire(c!);
+    expect([tracker.count(b!.addr), tracker.count(c!.addr)]).toEqual([1, 1]);
+    onB.release();
+    onC.release();
+    expect([tracker.count(b!.addr), tracker.count(c!.addr)]).toEqual([0, 0]);
+  });
+
+  it('grows past its initial capacity without losing counts', () => {
+    const set = backendSet(100);
+    const tracker = new InFlightTracker();
+    const guards = set.map((b) => tracker.acquire(b));
+    for (const b of set) expect(tracker.count(b.addr)).toBe(1);
+    for (const g of guards) g.release();
+    for (const b of set) expect(tracker.count(b.addr)).toBe(0);
+  });
+});
+
 describe('LeastConnections', () => {
   it('picks the backend with the fewest requests in flight', () => {
     const addrs = backendSet(4).map((b) => b.addr);

@@ -1,38 +1,35 @@
 /**
  * In-flight request counts per backend address, for least-connections and
  * power-of-two-choices. The proxy takes a guard when it uses a backend and
- * releases it when the request is done; counts survive selection rebuilds
- * because they are keyed by address, not by position.
+ * releases it when the request is done. Counts live in one typed array
+ * indexed by a slot per address, so a least-connections scan reads numbers,
+ * not objects; slots are kept by address, so counts survive rebuilds.
  */
 import type { Backend } from '../backend.ts';
-
-/** One backend's count. Selections hold these objects directly to read counts without a lookup. */
-export interface InFlightCounter {
-  count: number;
-}
 
 /** Holds one unit of a backend's count until released; releasing twice is harmless. */
 export class InFlightGuard implements Disposable {
   readonly backend: Backend;
-  private counter: InFlightCounter | undefined;
+  private tracker: InFlightTracker | undefined;
+  private readonly slot: number;
 
-  constructor(backend: Backend, counter: InFlightCounter) {
+  constructor(backend: Backend, tracker: InFlightTracker, slot: number) {
     this.backend = backend;
-    this.counter = counter;
-    counter.count++;
+    this.tracker = tracker;
+    this.slot = slot;
   }
 
   /** Decrements the count; returns false if this guard was already released. */
   release(): boolean {
-    const counter = this.counter;
-    if (counter === undefined) return false;
-    this.counter = undefined;
-    counter.count--;
+    const tracker = this.tracker;
+    if (tracker === undefined) return false;
+    this.tracker = undefined;
+    tracker.counts[this.slot]!--;
     return true;
   }
 
   get released(): boolean {
-    return this.counter === undefined;
+    return this.tracker === undefined;
   }
 
   [Symbol.dispose](): void {
@@ -41,36 +38,56 @@ export class InFlightGuard implements Disposable {
 }
 
 export class InFlightTracker {
-  private readonly counters = new Map<string, InFlightCounter>();
+  /** counts[slotFor(addr)] is the number of unreleased guards on addr. Replaced when it grows. */
+  counts = new Int32Array(16);
+  private readonly slots = new Map<string, number>();
+  private readonly free: number[] = [];
+  private used = 0;
 
-  /** The counter of `addr`, created at zero if new. */
-  counterFor(addr: string): InFlightCounter {
-    let counter = this.counters.get(addr);
-    if (counter === undefined) {
-      counter = { count: 0 };
-      this.counters.set(addr, counter);
+  /** The slot of `addr`, allocated (at count zero) if new. */
+  slotFor(addr: string): number {
+    let slot = this.slots.get(addr);
+    if (slot === undefined) {
+      slot = this.free.pop();
+      if (slot === undefined) {
+        if (this.used === this.counts.length) {
+          const grown = new Int32Array(this.counts.length * 2);
+          grown.set(this.counts);
+          this.counts = grown;
+        }
+        slot = this.used++;
+      }
+      this.counts[slot] = 0;
+      this.slots.set(addr, slot);
     }
-    return counter;
+    return slot;
   }
 
   /** Counts one request on `backend` until the guard is released. */
   acquire(backend: Backend): InFlightGuard {
-    return new InFlightGuard(backend, this.counterFor(backend.addr));
+    const slot = this.slotFor(backend.addr);
+    this.counts[slot]!++;
+    return new InFlightGuard(backend, this, slot);
   }
 
   /** The number of unreleased guards on `addr`. */
   count(addr: string): number {
-    return this.counters.get(addr)?.count ?? 0;
+    const slot = this.slots.get(addr);
+    return slot === undefined ? 0 : this.counts[slot]!;
   }
 
   /**
-   * Forgets addresses no longer in the set whose count is zero. A removed
-   * backend with requests in flight keeps its counter until a later prune,
-   * so a guard released after removal still decrements the right counter.
+   * Frees the slots of addresses no longer in the set whose count is zero. A
+   * removed backend with requests in flight keeps its slot until a later
+   * call, so a guard released after removal still decrements its own count
+   * (a slot is only reused once no guard can point at it).
    */
   retain(addrs: ReadonlySet<string>): void {
-    for (const [addr, counter] of this.counters) {
-      if (!addrs.has(addr) && counter.count <= 0) this.counters.delete(addr);
+    for (const [addr, slot] of this.slots) {
+      if (!addrs.has(addr) && this.counts[slot]! <= 0) {
+        this.slots.delete(addr);
+        this.free.push(slot);
+      }
     }
   }
 }

@@ -6,19 +6,21 @@
  */
 import type { Backend } from '../backend.ts';
 import type { BackendIter, BackendSelection, SelectionContext } from './backend-selection.ts';
-import { type InFlightCounter, InFlightTracker } from './in-flight.ts';
+import { InFlightTracker } from './in-flight.ts';
 
 export class LeastConnections implements BackendSelection {
   readonly backends: readonly Backend[];
-  /** counters[i] is the in-flight count of backends[i], shared with the tracker. */
-  readonly counters: readonly InFlightCounter[];
+  readonly tracker: InFlightTracker;
+  /** tracker.counts[slots[i]] is the in-flight count of backends[i]. */
+  readonly slots: Uint32Array;
   readonly inverseWeights: Float64Array;
   private rotation = 0;
 
   constructor(backends: readonly Backend[], context?: SelectionContext) {
     const tracker = context?.inFlight ?? new InFlightTracker();
     this.backends = backends;
-    this.counters = backends.map((b) => tracker.counterFor(b.addr));
+    this.tracker = tracker;
+    this.slots = Uint32Array.from(backends, (b) => tracker.slotFor(b.addr));
     this.inverseWeights = Float64Array.from(backends, (b) => 1 / b.weight);
   }
 
@@ -67,14 +69,15 @@ export class LeastConnectionsIter implements BackendIter {
         this.round = 1;
       }
     }
-    const { counters, inverseWeights } = s;
+    const { slots, inverseWeights } = s;
+    const counts = s.tracker.counts;
     const offered = this.offered;
     const round = this.round;
     let best = -1;
     let bestLoad = Number.POSITIVE_INFINITY;
     for (let k = 0, i = this.start; k < n; k++, i = i + 1 === n ? 0 : i + 1) {
       if (offered[i] === round) continue;
-      const load = counters[i]!.count * inverseWeights[i]!;
+      const load = counts[slots[i]!]! * inverseWeights[i]!;
       if (load < bestLoad) {
         bestLoad = load;
         best = i;

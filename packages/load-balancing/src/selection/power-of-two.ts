@@ -11,7 +11,7 @@ import type {
   BackendSelectionBuilder,
   SelectionContext,
 } from './backend-selection.ts';
-import { type InFlightCounter, InFlightTracker } from './in-flight.ts';
+import { InFlightTracker } from './in-flight.ts';
 import type { RandomSource } from './random.ts';
 import { WeightedTable } from './weighted-table.ts';
 
@@ -21,7 +21,9 @@ const MAX_REDRAWS = 4;
 
 export class PowerOfTwoChoices implements BackendSelection {
   readonly backends: readonly Backend[];
-  readonly counters: readonly InFlightCounter[];
+  readonly tracker: InFlightTracker;
+  /** tracker.counts[slots[i]] is the in-flight count of backends[i]. */
+  readonly slots: Uint32Array;
   readonly inverseWeights: Float64Array;
   readonly table: WeightedTable;
   readonly random: RandomSource;
@@ -33,7 +35,8 @@ export class PowerOfTwoChoices implements BackendSelection {
   ) {
     const tracker = context?.inFlight ?? new InFlightTracker();
     this.backends = backends;
-    this.counters = backends.map((b) => tracker.counterFor(b.addr));
+    this.tracker = tracker;
+    this.slots = Uint32Array.from(backends, (b) => tracker.slotFor(b.addr));
     this.inverseWeights = Float64Array.from(backends, (b) => 1 / b.weight);
     this.table = new WeightedTable(backends);
     this.random = random;
@@ -53,7 +56,7 @@ export class PowerOfTwoChoices implements BackendSelection {
   }
 
   load(i: number): number {
-    return this.counters[i]!.count * this.inverseWeights[i]!;
+    return this.tracker.counts[this.slots[i]!]! * this.inverseWeights[i]!;
   }
 
   iter(): PowerOfTwoIter {
