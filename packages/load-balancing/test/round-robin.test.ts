@@ -79,6 +79,16 @@ describe('WeightedRoundRobin', () => {
     expectWeightedShares(set, countFirstPicks(WeightedRoundRobin.build(set), picks), picks);
   });
 
+  it('reaches a light backend at once when the heavy one filling the cycle is down', () => {
+    const lb = LoadBalancer.fromAddrs(
+      [{ addr: '10.0.0.1:80', weight: 5000 }, '10.0.0.2:80', '10.0.0.3:80'],
+      WeightedRoundRobin,
+    );
+    lb.backends().setEnable('10.0.0.1:80', false);
+    for (let i = 0; i < 100; i++) expect(lb.select('', 3)?.addr).not.toBe('10.0.0.1:80');
+    for (let i = 0; i < 100; i++) expect(lb.select('', 3)).toBeDefined();
+  });
+
   it('divides weights by their GCD and rejects cycles that are too long', () => {
     const wrr = WeightedRoundRobin.build([
       new Backend('10.0.0.1:80', { weight: 600 }),

@@ -38,7 +38,11 @@ export class WeightedRoundRobin implements BackendSelection {
   }
 }
 
-/** Fallbacks continue along the cycle from the first candidate, so they are weighted too. */
+/**
+ * The first candidate comes from the cycle; fallbacks walk the plain backend
+ * list from there, so every backend is offered within n candidates even when
+ * a heavy backend that fills most of the cycle is down.
+ */
 export class WeightedRoundRobinIter implements BackendIter {
   private readonly selection: WeightedRoundRobin;
   private at = -1;
@@ -55,8 +59,9 @@ export class WeightedRoundRobinIter implements BackendIter {
     const s = this.selection;
     const len = s.cycle.length;
     if (len === 0) return undefined;
-    this.at = this.at < 0 ? s.tick() % len : (this.at + 1) % len;
-    return s.backends[s.cycle[this.at]!];
+    const n = s.backends.length;
+    this.at = this.at < 0 ? s.cycle[s.tick() % len]! : this.at + 1 === n ? 0 : this.at + 1;
+    return s.backends[this.at];
   }
 }
 
