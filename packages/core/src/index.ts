@@ -165,9 +165,11 @@ export {
 export { Algorithm as CompressionAlgorithm } from './modules/http/compression/algorithm.ts';
 export { isCompressibleType } from './modules/http/compression/compressible.ts';
 export {
+  type ResolvedCompressionOptions,
   ResponseCompression,
   ResponseCompressionBuilder,
   type ResponseCompressionOptions,
+  resolveCompressionOptions,
 } from './modules/http/compression/response-compression.ts';
 export { StreamCodec, type StreamCodecStats } from './modules/http/compression/stream-codec.ts';
 export {

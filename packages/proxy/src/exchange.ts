@@ -158,8 +158,9 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     try {
       removeHopByHopHeaders(resp, upgraded);
       const endOfStream = this.#up.responseBodyDone || upgraded;
-      if (s.upstreamCompression.isEnabled()) {
-        s.upstreamCompression.responseHeaderFilter(resp, endOfStream);
+      const upstreamCompression = s.upstreamCompressionCtx;
+      if (upstreamCompression?.isEnabled()) {
+        upstreamCompression.responseHeaderFilter(resp, endOfStream);
       }
       if (inner.upstreamResponseFilter !== undefined) {
         await inner.upstreamResponseFilter(s, resp, ctx);
@@ -206,9 +207,9 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
 
   /** Runs one piece of response body through decompression, the filters and the modules. */
   #process(chunk: Buffer | null, eos: boolean): boolean {
-    const s = this.#s;
-    if (s.upstreamCompression.isEnabled()) {
-      const decoded = s.upstreamCompression.responseBodyFilter(chunk, eos);
+    const upstreamCompression = this.#s.upstreamCompressionCtx;
+    if (upstreamCompression?.isEnabled()) {
+      const decoded = upstreamCompression.responseBodyFilter(chunk, eos);
       if (decoded !== undefined) {
         this.#asyncEos = eos;
         decoded.then((out) => {

@@ -33,11 +33,8 @@ export class Session {
   readonly downstream: HttpServerSession;
   /** The module instances of this request (compression, user modules). */
   readonly downstreamModules: HttpModuleCtx;
-  /**
-   * Decompresses upstream responses before the body filters see them; off
-   * by default (`session.upstreamCompression.adjustDecompression(true)`).
-   */
-  readonly upstreamCompression: ResponseCompression = ResponseCompression.upstream();
+  /** @internal the upstream compression context, once asked for. */
+  upstreamCompressionCtx: ResponseCompression | undefined;
   /** When the request head was read (performance.now()). */
   readonly startedAt: number;
   /** Upstream attempts that failed and were retried. */
@@ -78,6 +75,16 @@ export class Session {
   /** The downstream request header; filters may change it (upstreamRequestFilter sees a copy). */
   get reqHeader(): RequestHeader {
     return this.downstream.requestHeader as RequestHeader;
+  }
+
+  /**
+   * Decompresses upstream responses before the body filters see them; off
+   * by default (`session.upstreamCompression.adjustDecompression(true)`).
+   * Made on first use, so requests that never ask pay nothing.
+   */
+  get upstreamCompression(): ResponseCompression {
+    this.upstreamCompressionCtx ??= ResponseCompression.upstream();
+    return this.upstreamCompressionCtx;
   }
 
   /** Who is on each end of the downstream connection. */

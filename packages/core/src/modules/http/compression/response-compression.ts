@@ -50,9 +50,13 @@ function checkLevel(algorithm: Algorithm, level: number): number {
   return Math.min(level, MAX_LEVELS[algorithm]);
 }
 
+function anyLevel(levels: Readonly<Record<Algorithm, number>>): boolean {
+  return levels.gzip > 0 || levels.br > 0 || levels.zstd > 0;
+}
+
 function weakenEtag(resp: ResponseHeader): void {
   const etag = resp.getHeader('etag');
-  if (etag !== undefined && etag.startsWith('"')) resp.insertHeader('ETag', `W/${etag}`);
+  if (etag?.startsWith('"')) resp.insertHeader('ETag', `W/${etag}`);
 }
 
 function addVaryAcceptEncoding(resp: ResponseHeader): void {
@@ -66,8 +70,46 @@ function addVaryAcceptEncoding(resp: ResponseHeader): void {
   resp.appendHeader('Vary', 'Accept-Encoding');
 }
 
+/** Options checked once (at build time) and shared by every request's module instance. */
+export interface ResolvedCompressionOptions {
+  readonly levels: Readonly<Record<Algorithm, number>>;
+  readonly decompress: boolean;
+  readonly preserveEtag: boolean;
+  readonly minLength: number;
+  readonly maxOutput: number;
+}
+
+/** Validates options (ConfigError on a bad level) and fills the defaults. */
+export function resolveCompressionOptions(
+  options: ResponseCompressionOptions = {},
+): ResolvedCompressionOptions {
+  const levels = { ...DEFAULT_LEVELS };
+  for (const a of ALL) {
+    const level = options.levels?.[a] ?? options.level;
+    if (level !== undefined) levels[a] = checkLevel(a, level);
+    if (!algorithmAvailable(a)) levels[a] = 0;
+  }
+  return Object.freeze({
+    levels: Object.freeze(levels),
+    decompress: options.decompress ?? false,
+    preserveEtag: options.preserveEtag ?? false,
+    minLength: options.minLength ?? 256,
+    maxOutput: options.maxOutputPerChunk ?? DEFAULT_MAX_OUTPUT_PER_CHUNK,
+  });
+}
+
+const UPSTREAM_OPTIONS = resolveCompressionOptions({ level: 0, decompress: false });
+
+function isResolved(
+  o: ResponseCompressionOptions | ResolvedCompressionOptions,
+): o is ResolvedCompressionOptions {
+  return Object.isFrozen(o) && 'maxOutput' in o;
+}
+
 export class ResponseCompression implements HttpModule {
-  readonly #levels: Record<Algorithm, number>;
+  /** Shared with the builder until adjusted (copied on first write). */
+  #levels: Readonly<Record<Algorithm, number>>;
+  #ownLevels = false;
   #decompress: boolean;
   #preserveEtag: boolean;
   readonly #minLength: number;
@@ -78,18 +120,16 @@ export class ResponseCompression implements HttpModule {
   #headPhase = true;
   #codec: StreamCodec | undefined;
 
-  constructor(options: ResponseCompressionOptions = {}, decompressAlways = false) {
-    const levels = { ...DEFAULT_LEVELS };
-    for (const a of ALL) {
-      const level = options.levels?.[a] ?? options.level;
-      if (level !== undefined) levels[a] = checkLevel(a, level);
-      if (!algorithmAvailable(a)) levels[a] = 0;
-    }
-    this.#levels = levels;
-    this.#decompress = options.decompress ?? false;
-    this.#preserveEtag = options.preserveEtag ?? false;
-    this.#minLength = options.minLength ?? 256;
-    this.#maxOutput = options.maxOutputPerChunk ?? DEFAULT_MAX_OUTPUT_PER_CHUNK;
+  constructor(
+    options: ResponseCompressionOptions | ResolvedCompressionOptions = {},
+    decompressAlways = false,
+  ) {
+    const o = isResolved(options) ? options : resolveCompressionOptions(options);
+    this.#levels = o.levels;
+    this.#decompress = o.decompress;
+    this.#preserveEtag = o.preserveEtag;
+    this.#minLength = o.minLength;
+    this.#maxOutput = o.maxOutput;
     this.#decompressAlways = decompressAlways;
   }
 
@@ -98,25 +138,28 @@ export class ResponseCompression implements HttpModule {
    * see them (the proxy session's upstream compression); off until enabled.
    */
   static upstream(): ResponseCompression {
-    return new ResponseCompression({ level: 0, decompress: false }, true);
+    return new ResponseCompression(UPSTREAM_OPTIONS, true);
   }
 
   /** Whether this module may still transform the response. */
   isEnabled(): boolean {
     if (!this.#headPhase) return this.#codec !== undefined;
-    return this.#decompress || ALL.some((a) => this.#levels[a] > 0);
+    return this.#decompress || anyLevel(this.#levels);
   }
 
   /** The level of every algorithm (0 disables); only before the response header. */
   adjustLevel(level: number): void {
     this.#checkHeadPhase();
-    for (const a of ALL) this.#levels[a] = algorithmAvailable(a) ? checkLevel(a, level) : 0;
+    const levels = this.#writableLevels();
+    for (const a of ALL) levels[a] = algorithmAvailable(a) ? checkLevel(a, level) : 0;
   }
 
   /** The level of one algorithm; only before the response header. */
   adjustAlgorithmLevel(algorithm: Algorithm, level: number): void {
     this.#checkHeadPhase();
-    this.#levels[algorithm] = algorithmAvailable(algorithm) ? checkLevel(algorithm, level) : 0;
+    this.#writableLevels()[algorithm] = algorithmAvailable(algorithm)
+      ? checkLevel(algorithm, level)
+      : 0;
   }
 
   /** Turns decompression on or off; only before the response header. */
@@ -147,7 +190,7 @@ export class ResponseCompression implements HttpModule {
     // An interim response says nothing about the final one; wait for it.
     if (status >= 100 && status < 200 && status !== 101) return;
     this.#headPhase = false;
-    if (!this.#decompress && !ALL.some((a) => this.#levels[a] > 0)) return;
+    if (!this.#decompress && !anyLevel(this.#levels)) return;
     if (endOfStream || status === 101 || status === 204 || status === 304 || status === 206) return;
     if (resp.hasHeader('content-range') || hasNoTransform(resp)) return;
 
@@ -204,6 +247,14 @@ export class ResponseCompression implements HttpModule {
     if (!this.#preserveEtag) weakenEtag(resp);
   }
 
+  #writableLevels(): Record<Algorithm, number> {
+    if (!this.#ownLevels) {
+      this.#levels = { ...this.#levels };
+      this.#ownLevels = true;
+    }
+    return this.#levels as Record<Algorithm, number>;
+  }
+
   #checkHeadPhase(): void {
     if (!this.#headPhase) {
       throw PingoraError.explain(
@@ -217,12 +268,11 @@ export class ResponseCompression implements HttpModule {
 /** Adds response compression to a proxy's modules (Pingora's ResponseCompressionBuilder). */
 export class ResponseCompressionBuilder implements HttpModuleBuilder {
   readonly order = 0;
-  readonly #options: ResponseCompressionOptions;
+  readonly #options: ResolvedCompressionOptions;
 
   constructor(options: ResponseCompressionOptions = {}) {
-    // Validate once at startup rather than on the first request.
-    new ResponseCompression(options);
-    this.#options = options;
+    // Validated once at startup, shared by every request's instance.
+    this.#options = resolveCompressionOptions(options);
   }
 
   /** Compression at `level` for every algorithm (0: added but disabled, adjustable per request). */
