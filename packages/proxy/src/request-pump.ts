@@ -82,6 +82,16 @@ export class RequestPump<Ctx> implements BodySink {
       this.#finish();
       return;
     }
+    if (s.retryBufferTruncated && s.bodyBytesReadEarly > 0) {
+      // A filter read more than the retry buffer holds: those bytes are gone.
+      this.#fail(
+        PingoraError.explain(
+          ErrorType.InternalError,
+          'request body read by a filter outgrew the retry buffer and cannot be proxied',
+        ),
+      );
+      return;
+    }
     if (s.retryBuffer.length > 0) {
       this.#replay(up).then(
         (ok) => {

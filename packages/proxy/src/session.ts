@@ -61,6 +61,8 @@ export class Session {
   retryBufferBytes = 0;
   /** @internal the body outgrew the retry buffer: a retry cannot replay it. */
   retryBufferTruncated = false;
+  /** @internal request body bytes filters read through readRequestBody(). */
+  bodyBytesReadEarly = 0;
   /** @internal the request body was read to its end. */
   requestBodyComplete = false;
   /** @internal the request trailers, once read. */
@@ -116,8 +118,10 @@ export class Session {
 
   /**
    * The next piece of the request body, or null at its end. For filters
-   * that need the body before proxying (requestFilter); what they read is
-   * kept for the upstream only up to the retry buffer, so read it all or none.
+   * that need the body before proxying (requestFilter). What they read is
+   * replayed to the upstream from the retry buffer, so only up to 64 KiB of
+   * it can still be proxied; past that, answer the request yourself (the
+   * proxy refuses with 500 rather than send a body with a hole in it).
    */
   async readRequestBody(): Promise<Buffer | null> {
     if (this.requestBodyComplete) return null;
@@ -127,6 +131,7 @@ export class Session {
       return null;
     }
     const copy = Buffer.from(chunk);
+    this.bodyBytesReadEarly += copy.length;
     this.keepForRetry(copy);
     return copy;
   }

@@ -171,3 +171,31 @@ describe('phase order', () => {
     expect(p.errors).toEqual([]);
   });
 });
+
+describe('reading the body in requestFilter', () => {
+  it('proxies a small body a filter already read, and refuses a large one with 500', async () => {
+    await using origin = await startOrigin();
+    await using p = await startProxy<null>({
+      newCtx: () => null,
+      upstreamPeer: () => new HttpPeer(origin.address),
+      requestFilter: async (s) => {
+        let n = 0;
+        for (
+          let chunk = await s.readRequestBody();
+          chunk !== null;
+          chunk = await s.readRequestBody()
+        ) {
+          n += chunk.length;
+        }
+        s.reqHeader.insertHeader('X-Body-Seen', n);
+        return false;
+      },
+      suppressErrorLog: () => true,
+    });
+    const small = await request(p.port, '/echo', { method: 'POST', body: 'x'.repeat(1000) });
+    expect(small.status).toBe(200);
+    expect(JSON.parse(small.body.toString()).bytes).toBe(1000);
+    const large = await request(p.port, '/echo', { method: 'POST', body: 'x'.repeat(200_000) });
+    expect(large.status).toBe(500);
+  });
+});

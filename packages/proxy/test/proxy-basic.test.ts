@@ -41,6 +41,23 @@ describe('HttpProxy basics', () => {
     expect(body.rawHeaders[1]).toBe('example.test');
   });
 
+  it('preserves the case of response header names from the upstream', async () => {
+    await using origin = await startOrigin((_req, res) => {
+      res.writeHead(200, [
+        ['X-UPPER', 'a'],
+        ['x-lower', 'b'],
+        ['X-MiXeD-CaSe', 'c'],
+        ['Content-Length', '2'],
+      ]);
+      res.end('ok');
+    });
+    await using p = await startProxy(toOrigin(origin.address));
+    const raw = (
+      await rawExchange(p.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    ).toString('latin1');
+    expect(raw).toContain('\r\nX-UPPER: a\r\nx-lower: b\r\nX-MiXeD-CaSe: c\r\n');
+  });
+
   it('answers 502 when the upstream refuses the connection, logging once', async () => {
     const origin = await startOrigin();
     const address = origin.address;
