@@ -123,6 +123,14 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         const req = upstreamRequestFrom(s, peer);
         if (inner.upstreamRequestFilter !== undefined) {
           await inner.upstreamRequestFilter(s, req, ctx);
+          // A filter that dropped Content-Length (to resize the body) gets chunked framing.
+          if (
+            pump.hasBody &&
+            !req.hasHeader('content-length') &&
+            !req.hasHeader('transfer-encoding')
+          ) {
+            req.appendHeader('Transfer-Encoding', 'chunked');
+          }
         }
         const exchange = new Exchange(s, inner, ctx, up, pump, this.#tunnelIdleMs);
         const outcome = await exchange.run(req);

@@ -113,7 +113,9 @@ export interface ProxyHttp<Ctx> {
   /**
    * Sees each piece of the request body before it goes upstream; `body` is
    * not the whole body. Return a replacement (or null to drop the piece).
-   * May be async (to throttle an upload): the body then waits. Default: as is.
+   * May be async (to throttle an upload): the body then waits. To change the
+   * body's size, remove Content-Length in upstreamRequestFilter (the body is
+   * then sent chunked). Default: as is.
    */
   requestBodyFilter?(
     session: Session,

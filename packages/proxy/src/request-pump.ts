@@ -35,7 +35,8 @@ export class RequestPump<Ctx> implements BodySink {
   readonly #session: Session;
   readonly #inner: ProxyHttp<Ctx>;
   readonly #ctx: Ctx;
-  readonly #hasBody: boolean;
+  /** The downstream request announced a body. */
+  readonly hasBody: boolean;
   #up: HttpClientSession | undefined;
   #owner: RequestPumpOwner | undefined;
   /** The downstream sink is attached (reading has started). */
@@ -53,7 +54,7 @@ export class RequestPump<Ctx> implements BodySink {
     this.#session = session;
     this.#inner = inner;
     this.#ctx = ctx;
-    this.#hasBody = requestHasBody(session);
+    this.hasBody = requestHasBody(session);
     // Bound once per request and reused for every chunk that needs them.
     this.#resume = () => {
       if (this.#up !== undefined) this.#continue(false);
@@ -78,7 +79,7 @@ export class RequestPump<Ctx> implements BodySink {
     this.#owner = owner;
     const s = this.#session;
     s.requestBodySent = 0;
-    if (!this.#hasBody) {
+    if (!this.hasBody) {
       this.#finish();
       return;
     }

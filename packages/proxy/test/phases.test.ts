@@ -199,3 +199,21 @@ describe('reading the body in requestFilter', () => {
     expect(large.status).toBe(500);
   });
 });
+
+describe('rewriting the request body', () => {
+  it('sends a resized body chunked when upstreamRequestFilter drops Content-Length', async () => {
+    await using origin = await startOrigin();
+    await using p = await startProxy<null>({
+      newCtx: () => null,
+      upstreamPeer: () => new HttpPeer(origin.address),
+      upstreamRequestFilter: (_s, req) => {
+        req.removeHeader('content-length');
+      },
+      requestBodyFilter: (_s, body) => (body === null ? null : Buffer.concat([body, body])),
+    });
+    const res = await request(p.port, '/echo', { method: 'POST', body: 'abc' });
+    const echoed = JSON.parse(res.body.toString());
+    expect(echoed.bytes).toBe(6);
+    expect(echoed.rawHeaders).toContain('Transfer-Encoding');
+  });
+});
