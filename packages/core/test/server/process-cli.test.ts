@@ -57,7 +57,9 @@ describe('-t and configuration errors', () => {
     const children = cases.map(([path]) => start(['-c', path]));
     const codes = await Promise.all(children.map((c) => c.exited()));
     expect(codes).toEqual([1, 1, 1]);
-    cases.forEach(([, re], i) => expect(children[i]?.stderr).toMatch(re));
+    cases.forEach(([, re], i) => {
+      expect(children[i]?.stderr).toMatch(re);
+    });
   });
 
   it('a bad command line exits 1; --help exits 0', async () => {
