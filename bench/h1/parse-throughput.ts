@@ -6,8 +6,8 @@
  * fixed time on one core, rated by the CPU time they used.
  */
 import { createRequire } from 'node:module';
+import { HeadMode, HeadParser } from '@pingora-ts/core';
 import { RequestHeader } from '@pingora-ts/http';
-import { HeadMode, HeadParser } from '../../packages/core/src/protocols/http/v1/head-parser.ts';
 
 const CHROME =
   'GET /docs/guide/index.html?lang=en&theme=dark HTTP/1.1\r\nHost: www.example.com\r\nConnection: keep-alive\r\n' +

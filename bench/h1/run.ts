@@ -8,6 +8,7 @@
  * [--rounds 3] [--duration 10] [--connections 50]`
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -50,7 +51,21 @@ const pin = has('taskset');
 const pinned = (cpu: number, argv: string[]): [string, string[]] =>
   pin ? ['taskset', ['-c', String(cpu), ...argv]] : [argv[0]!, argv.slice(1)];
 
-async function startServer(file: string): Promise<{ port: number; stop: () => void }> {
+/** CPU seconds (user + system) a process has used so far, from /proc (undefined elsewhere). */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ ticks
+  } catch {
+    return undefined;
+  }
+}
+
+async function startServer(
+  file: string,
+): Promise<{ port: number; pid: number | undefined; stop: () => void }> {
   const [cmd, args] = pinned(1, [
     process.execPath,
     '--conditions=@pingora-ts/source',
@@ -72,7 +87,7 @@ async function startServer(file: string): Promise<{ port: number; stop: () => vo
     });
     child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
   });
-  return { port, stop: () => child.kill('SIGTERM') };
+  return { port, pid: child.pid, stop: () => child.kill('SIGTERM') };
 }
 
 function wrk(port: number, seconds: number): WrkResult {
@@ -84,7 +99,7 @@ function wrk(port: number, seconds: number): WrkResult {
     '--latency',
     `http://127.0.0.1:${port}/`,
   ]);
-  return parseWrk(execFileSync(cmd, args, { encoding: 'utf8' }));
+  return parseWrk(execFileSync(cmd, args, { encoding: 'utf8' }), seconds);
 }
 
 const median = (xs: number[]): number => {
@@ -97,18 +112,25 @@ console.log(
   `wrk -t1 -c${connections} -d${duration}s, ${rounds} alternating rounds, ${warmup}s warm-up` +
     (pin ? ', server on CPU 1, wrk on CPU 0' : ', unpinned (no taskset)'),
 );
-const results = new Map<string, WrkResult[]>(SERVERS.map((s) => [s.name, []]));
+type Round = WrkResult & { cpuUsPerRequest: number };
+const results = new Map<string, Round[]>(SERVERS.map((s) => [s.name, []]));
 for (let round = 1; round <= rounds; round++) {
   const order = round % 2 === 1 ? SERVERS : [...SERVERS].reverse();
   for (const s of order) {
     const server = await startServer(s.file);
     try {
       wrk(server.port, warmup);
-      const r = wrk(server.port, duration);
+      const cpu0 = cpuSeconds(server.pid);
+      const w = wrk(server.port, duration);
+      const cpu1 = cpuSeconds(server.pid);
+      const cpuUsPerRequest =
+        cpu0 === undefined || cpu1 === undefined ? Number.NaN : ((cpu1 - cpu0) * 1e6) / w.requests;
+      const r = { ...w, cpuUsPerRequest };
       results.get(s.name)!.push(r);
       console.log(
         `round ${round}  ${s.name.padEnd(14)} ${r.requestsPerSec.toFixed(0).padStart(8)} req/s` +
-          `  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}`,
+          `  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms` +
+          `  server CPU ${r.cpuUsPerRequest.toFixed(1)} us/req  errors ${r.errors}`,
       );
     } finally {
       server.stop();
@@ -124,16 +146,19 @@ const summary = SERVERS.map((s) => {
     rps: median(rs.map((r) => r.requestsPerSec)),
     p50: median(rs.map((r) => r.p50Ms)),
     p99: median(rs.map((r) => r.p99Ms)),
+    cpu: median(rs.map((r) => r.cpuUsPerRequest)),
   };
   console.log(
-    `  ${row.name.padEnd(14)} ${row.rps.toFixed(0).padStart(8)} req/s  p50 ${row.p50.toFixed(2)} ms  p99 ${row.p99.toFixed(2)} ms`,
+    `  ${row.name.padEnd(14)} ${row.rps.toFixed(0).padStart(8)} req/s  p50 ${row.p50.toFixed(2)} ms` +
+      `  p99 ${row.p99.toFixed(2)} ms  server CPU ${row.cpu.toFixed(1)} us/req`,
   );
   return row;
 });
 const [ours, node] = summary as [(typeof summary)[0], (typeof summary)[0]];
 console.log(
   `\nratio pingora-ts/node:http: ${(ours.rps / node.rps).toFixed(2)}x req/s, ` +
-    `p99 ${ours.p99.toFixed(2)} vs ${node.p99.toFixed(2)} ms`,
+    `p99 ${ours.p99.toFixed(2)} vs ${node.p99.toFixed(2)} ms, ` +
+    `server CPU per request ${(node.cpu / ours.cpu).toFixed(2)}x less`,
 );
 
 console.log('\nparse throughput (typical browser request heads, one core):');

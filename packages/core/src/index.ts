@@ -96,7 +96,14 @@ export type { HttpClientSession } from './protocols/http/client-session.ts';
 export { httpDate } from './protocols/http/date-cache.ts';
 export type { HttpServerSession } from './protocols/http/server-session.ts';
 export { type H1ClientOptions, H1ClientSession } from './protocols/http/v1/client-session.ts';
-export { DEFAULT_HEAD_LIMITS, type HeadLimits } from './protocols/http/v1/head-parser.ts';
+export {
+  DEFAULT_HEAD_LIMITS,
+  type HeadLimits,
+  HeadMode,
+  HeadParser,
+  NEED_MORE,
+  PARSE_ERROR,
+} from './protocols/http/v1/head-parser.ts';
 export {
   type H1ServerOptions,
   type ResolvedH1ServerOptions,
