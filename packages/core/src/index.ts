@@ -63,7 +63,13 @@ export {
   type FieldAt,
 } from './server/config-schema.ts';
 export { ConfigSource, MAX_CONFIG_BYTES } from './server/config-source.ts';
-export { ExecutionPhase, type PhaseEvent, phaseChannel } from './server/execution-phase.ts';
+export {
+  ExecutionPhase,
+  type PhaseEvent,
+  phaseChannel,
+  type ServiceEvent,
+  serviceChannel,
+} from './server/execution-phase.ts';
 export { createServerLogger, type Logger, type LoggerOptions } from './server/logger.ts';
 export { describeFatal } from './server/run-forever.ts';
 export { type PhaseListener, Server, type ServerInit } from './server/server.ts';

@@ -2,7 +2,8 @@
  * The phases a Server goes through (Pingora's ExecutionPhase), in order:
  * Setup, Bootstrap, BootstrapComplete, Running, then one of the shutdown
  * paths and Terminated. Code subscribes with `server.onPhase()`; tools listen
- * on the `pingora-ts:core:phase` diagnostics channel.
+ * on the `pingora-ts:core:phase` diagnostics channel (and `:service` for
+ * each service starting, ready, stopped or failed).
  */
 import { channel } from 'node:diagnostics_channel';
 
@@ -40,3 +41,12 @@ export interface PhaseEvent {
 }
 
 export const phaseChannel = channel('pingora-ts:core:phase');
+
+/** Message published on the service channel as each service moves along. */
+export interface ServiceEvent {
+  readonly service: string;
+  readonly state: 'starting' | 'ready' | 'stopped' | 'failed';
+  readonly at: number;
+}
+
+export const serviceChannel = channel('pingora-ts:core:service');

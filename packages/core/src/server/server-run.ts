@@ -7,7 +7,7 @@
 import { ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { Logger } from 'pino';
 import type { Service, ServiceContext } from '../services/service.ts';
-import { ExecutionPhase } from './execution-phase.ts';
+import { ExecutionPhase, type ServiceEvent, serviceChannel } from './execution-phase.ts';
 import type { ServerConf } from './server-conf.ts';
 
 export interface ShutdownOptions {
@@ -106,6 +106,7 @@ export class ServerRun implements RunningServer {
         if (ready) return;
         ready = true;
         logger.info('service ready');
+        publishService(service.name, 'ready');
         task.ready.resolve();
       },
     };
@@ -149,13 +150,16 @@ export class ServerRun implements RunningServer {
         logger.info({ waitedMs: Date.now() - began }, 'dependencies ready');
       }
       logger.info('starting service');
+      publishService(service.name, 'starting');
       try {
         await service.start(ctx);
         ctx.ready();
         logger.info('service exited');
+        publishService(service.name, 'stopped');
       } catch (err) {
         const error = toPingoraError(err, { context: `service "${service.name}"` });
         logger.error({ err: error }, ready ? 'service failed' : 'service failed to start');
+        publishService(service.name, 'failed');
         if (!ready) task.ready.reject(error);
         // A service that cannot start leaves the server half up: stop everything.
         if (!ready) void this.shutdown({ graceful: false });
@@ -197,6 +201,13 @@ export class ServerRun implements RunningServer {
     if (!(await raceTimeout(all, SETTLE_MS))) log.warn('some services did not stop in time');
     setPhase(ExecutionPhase.Terminated);
     this.#finished.resolve();
+  }
+}
+
+function publishService(service: string, state: ServiceEvent['state']): void {
+  if (serviceChannel.hasSubscribers) {
+    const event: ServiceEvent = { service, state, at: Date.now() };
+    serviceChannel.publish(event);
   }
 }
 

@@ -14,6 +14,7 @@ import {
   Server,
   type Service,
   type ServiceContext,
+  type ServiceEvent,
 } from '../../src/index.ts';
 import { quietLogger } from './utils/quiet.ts';
 
@@ -58,7 +59,13 @@ describe('Server', () => {
     const seen: string[] = [];
     const published: string[] = [];
     const onPhase = (msg: unknown) => published.push((msg as PhaseEvent).phase);
+    const services: string[] = [];
+    const onService = (msg: unknown) => {
+      const e = msg as ServiceEvent;
+      services.push(`${e.service} ${e.state}`);
+    };
     subscribe('pingora-ts:core:phase', onPhase);
+    subscribe('pingora-ts:core:service', onService);
     try {
       server.onPhase((p) => seen.push(p));
       expect(server.phase).toBe(ExecutionPhase.Setup);
@@ -70,7 +77,9 @@ describe('Server', () => {
       await run.done;
     } finally {
       unsubscribe('pingora-ts:core:phase', onPhase);
+      unsubscribe('pingora-ts:core:service', onService);
     }
+    expect(services).toEqual(['a starting', 'a ready', 'a stopped']);
     const expected = [
       'Bootstrap',
       'BootstrapComplete',
