@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installCleanup, stopAll } from './lib/children.ts';
-import { formatProfile, summarizeProfile } from './lib/cpuprofile.ts';
+import { formatProfile, summarizeProfile, type TimeWindow } from './lib/cpuprofile.ts';
 import { describeMachine } from './lib/machine.ts';
 import { measure } from './lib/measure.ts';
 import { parseOptions } from './lib/options.ts';
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     ? (options.cpuProfDir ?? mkdtempSync(join(tmpdir(), 'pingora-ts-cpu-prof-')))
     : undefined;
   const results = new Results();
-  const profiles: string[] = [];
+  const profiles: { path: string; window: TimeWindow | undefined }[] = [];
   let failedRun = false;
   try {
     const wrkScript = writeWrkScript(tmp);
@@ -112,9 +112,9 @@ async function main(): Promise<void> {
           }
           const tag = `[round ${round}/${options.rounds} ${workload}] ${peer.name}`;
           try {
-            const { sample: s, profile } = await measure(peer, workload, round, env);
+            const { sample: s, profile, window } = await measure(peer, workload, round, env);
             results.cell(peer.name, workload).samples.push(s);
-            if (profile !== undefined) profiles.push(profile);
+            if (profile !== undefined) profiles.push({ path: profile, window });
             log(
               `${tag}: ${s.rps.toFixed(0)} req/s, p50 ${s.p50Ms.toFixed(2)} ms, p99 ${s.p99Ms.toFixed(2)} ms, CPU ${s.cpuPct.toFixed(0)}%, ` +
                 `RSS ${s.rssMiB.toFixed(1)} MiB, upstream conns ${s.upstreamConns}, errors ${s.errors}`,
@@ -147,11 +147,12 @@ async function main(): Promise<void> {
   process.stdout.write(formatReport({ options, machine, peers, results, notes, elapsedSec }));
   if (profileRoot !== undefined) {
     process.stdout.write(`\n### CPU profiles (${profileRoot})\n\n`);
-    for (const p of profiles) {
+    for (const { path, window } of profiles) {
       try {
-        process.stdout.write(`\`\`\`\n${formatProfile(p, summarizeProfile(p, 25))}\n\`\`\`\n\n`);
+        const summary = summarizeProfile(path, 25, window);
+        process.stdout.write(`\`\`\`\n${formatProfile(path, summary)}\n\`\`\`\n\n`);
       } catch (err) {
-        process.stdout.write(`${p}: ${message(err)}\n`);
+        process.stdout.write(`${path}: ${message(err)}\n`);
       }
     }
   }

@@ -1,6 +1,7 @@
 /**
- * Aggregates a V8 .cpuprofile (from `node --cpu-prof`) by function: self time
- * per function and per source file, top first. Frames of bundled dist/ files
+ * Aggregates a V8 .cpuprofile (from `node --cpu-prof`): self time per
+ * function and per source file, native work by caller, and the inclusive time
+ * of our own functions, top first. Frames of bundled dist/ files
  * are mapped back to their TypeScript sources through the sibling .map file
  * when there is one, so a hot spot is named as `function (packages/x/src/y.ts:line)`.
  */
@@ -18,6 +19,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -36,9 +38,16 @@ export interface HotSpot {
 
 export interface ProfileSummary {
   totalMs: number;
+  /** Samples counted (in the window, not idle). */
   samples: number;
+  /** True when only the given window was counted. */
+  windowed: boolean;
   functions: HotSpot[];
   files: HotSpot[];
+  /** Native frames (writes, copies, GC-free C++ work) by the JavaScript function that called them. */
+  nativeCallers: HotSpot[];
+  /** Our own functions (packages/, apps/) by total time, callees included. */
+  ourInclusive: HotSpot[];
 }
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -100,60 +109,119 @@ function top(
     }));
 }
 
-/** Self time by function and by file; `(idle)` is left out of the total. */
-export function summarizeProfile(path: string, n = 20): ProfileSummary {
+/** A span of the monotonic clock (process.hrtime, µs), which V8 stamps samples with too. */
+export interface TimeWindow {
+  startUs: number;
+  endUs: number;
+}
+
+type Tally = Map<string, { name: string; where: string; us: number }>;
+
+function add(map: Tally, key: string, name: string, where: string, us: number): void {
+  const e = map.get(key);
+  if (e === undefined) map.set(key, { name, where, us });
+  else e.us += us;
+}
+
+const isOurs = (file: string) => file.startsWith('packages/') || file.startsWith('apps/');
+
+/**
+ * Self time by function and by file; native frames (socket writes, buffer
+ * copies) charged to the JavaScript function that called them; and total
+ * (inclusive) time of our own functions. `(idle)` is left out. With a
+ * `window`, only samples inside it count (the measured run, without start-up
+ * and warm-up), unless none falls inside, then all do.
+ */
+export function summarizeProfile(path: string, n = 20, window?: TimeWindow): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map<number, ProfileNode>();
-  for (const node of profile.nodes) byId.set(node.id, node);
-  const fns = new Map<string, { name: string; where: string; us: number }>();
-  const files = new Map<string, { name: string; where: string; us: number }>();
-  const located = new Map<number, { name: string; file: string; line: number }>();
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const c of node.children ?? []) parent.set(c, node.id);
+  }
+  const located = new Map<number, { name: string; file: string; line: number; where: string }>();
+  const at = (id: number) => {
+    let loc = located.get(id);
+    if (loc === undefined) {
+      const l = locate(byId.get(id)!.callFrame);
+      loc = { ...l, where: l.line > 0 ? `${l.file}:${l.line}` : l.file };
+      located.set(id, loc);
+    }
+    return loc;
+  };
+  const fns: Tally = new Map();
+  const files: Tally = new Map();
+  const natives: Tally = new Map();
+  const inclusive: Tally = new Map();
+  const lastAt = profile.startTime + profile.timeDeltas.reduce((a, d) => a + d, 0);
+  const span =
+    window !== undefined && lastAt >= window.startUs && profile.startTime <= window.endUs
+      ? window
+      : undefined;
   let totalUs = 0;
+  let counted = 0;
+  let t = profile.startTime;
   // timeDeltas[i] is the time before sample i; it is charged to that sample.
   for (let i = 0; i < profile.samples.length; i++) {
-    const node = byId.get(profile.samples[i]!);
     const us = profile.timeDeltas[i] ?? 0;
-    if (node === undefined || us <= 0) continue;
-    if (node.callFrame.functionName === '(idle)') continue;
-    let loc = located.get(node.id);
-    if (loc === undefined) {
-      loc = locate(node.callFrame);
-      located.set(node.id, loc);
-    }
+    t += us;
+    if (span !== undefined && (t < span.startUs || t > span.endUs)) continue;
+    const id = profile.samples[i]!;
+    const node = byId.get(id);
+    if (node === undefined || us <= 0 || node.callFrame.functionName === '(idle)') continue;
+    counted++;
     totalUs += us;
-    const where = loc.line > 0 ? `${loc.file}:${loc.line}` : loc.file;
-    const fkey = `${loc.name}@${where}`;
-    const f = fns.get(fkey) ?? { name: loc.name, where, us: 0 };
-    f.us += us;
-    fns.set(fkey, f);
-    const g = files.get(loc.file) ?? { name: loc.file, where: '', us: 0 };
-    g.us += us;
-    files.set(loc.file, g);
+    const loc = at(id);
+    add(fns, `${loc.name}@${loc.where}`, loc.name, loc.where, us);
+    add(files, loc.file, loc.file, '', us);
+    const seen = new Set<string>();
+    let callerFound = node.callFrame.url !== '';
+    for (let p: number | undefined = id; p !== undefined; p = parent.get(p)) {
+      const frame = byId.get(p)!.callFrame;
+      if (frame.url === '') continue;
+      const l = at(p);
+      if (!callerFound) {
+        callerFound = true;
+        add(natives, `${loc.name}<${l.name}@${l.where}`, `${loc.name} <- ${l.name}`, l.where, us);
+      }
+      const key = `${l.name}@${l.where}`;
+      if (isOurs(l.file) && !seen.has(key)) {
+        seen.add(key);
+        add(inclusive, key, l.name, l.where, us);
+      }
+    }
   }
   return {
     totalMs: totalUs / 1000,
-    samples: profile.samples.length,
+    samples: counted,
+    windowed: span !== undefined,
     functions: top(fns, totalUs, n),
     files: top(files, totalUs, Math.ceil(n / 2)),
+    nativeCallers: top(natives, totalUs, Math.ceil(n / 2)),
+    ourInclusive: top(inclusive, totalUs, n),
   };
 }
 
-/** The summary as text: a function table and a file table. */
+function section(lines: string[], title: string, spots: readonly HotSpot[], withWhere: boolean) {
+  lines.push(`  ${title}`);
+  for (const f of spots) {
+    const what = withWhere ? `${f.name} (${f.where})` : f.name;
+    lines.push(
+      `  ${f.selfPct.toFixed(1).padStart(6)}%  ${f.selfMs.toFixed(0).padStart(7)} ms  ${what}`,
+    );
+  }
+}
+
+/** The summary as text: functions, files, native work by caller, our functions' totals. */
 export function formatProfile(path: string, s: ProfileSummary): string {
   const lines = [
-    `CPU profile ${path}: ${s.totalMs.toFixed(0)} ms busy in ${s.samples} samples (idle excluded)`,
-    '  self %   self ms  function (source)',
+    `CPU profile ${path}: ${s.totalMs.toFixed(0)} ms busy in ${s.samples} samples ` +
+      `(${s.windowed ? 'measured run only' : 'whole process life'}, idle excluded)`,
   ];
-  for (const f of s.functions) {
-    lines.push(
-      `  ${f.selfPct.toFixed(1).padStart(6)}  ${f.selfMs.toFixed(0).padStart(8)}  ${f.name} (${f.where})`,
-    );
-  }
-  lines.push('  self %   self ms  file');
-  for (const f of s.files) {
-    lines.push(
-      `  ${f.selfPct.toFixed(1).padStart(6)}  ${f.selfMs.toFixed(0).padStart(8)}  ${f.name}`,
-    );
-  }
+  section(lines, 'self time by function (source):', s.functions, true);
+  section(lines, 'self time by file:', s.files, false);
+  section(lines, 'native frames by JavaScript caller:', s.nativeCallers, true);
+  section(lines, 'total (inclusive) time of pingora-ts functions:', s.ourInclusive, true);
   return lines.join('\n');
 }

@@ -8,6 +8,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
+import type { TimeWindow } from './cpuprofile.ts';
 import { freePort, HOST, httpGet, waitForPort } from './net.ts';
 import { cpuProfileArgs } from './node-peer.ts';
 import type { Options } from './options.ts';
@@ -30,6 +31,8 @@ export interface Measurement {
   sample: Sample;
   /** The CPU profile the peer wrote, when it was profiled. */
   profile: string | undefined;
+  /** When the measured run went (monotonic clock, as in CPU profiles). */
+  window: TimeWindow | undefined;
 }
 
 export async function measure(
@@ -57,6 +60,7 @@ export async function measure(
   };
   const child = peer.start(ctx);
   let sample: Sample;
+  let window: TimeWindow | undefined;
   try {
     await waitForPort(ctx.port, child, 20_000);
     const check = await httpGet(ctx.port, w.path);
@@ -82,6 +86,7 @@ export async function measure(
     // under the client's connection count, a non-pooling one far above it.
     const before = await origin.accepts();
     const cpuBefore = cpuSeconds(child.pid);
+    const startUs = Number(process.hrtime.bigint() / 1000n);
     const r = await runWrk(
       url,
       { ...wrk, durationSec: o.durationSec },
@@ -89,6 +94,7 @@ export async function measure(
       join(dir, 'wrk.log'),
     );
     const cpu = cpuSeconds(child.pid) - cpuBefore;
+    window = { startUs, endUs: Number(process.hrtime.bigint() / 1000n) };
     const after = await origin.accepts();
     if (child.exitCode() !== undefined) {
       throw PingoraError.explain(
@@ -101,6 +107,7 @@ export async function measure(
       p50Ms: r.p50Us / 1000,
       p99Ms: r.p99Us / 1000,
       cpuPct: (100 * cpu * 1e6) / r.durationUs,
+      reqPerCpuSec: cpu > 0 ? r.requests / cpu : 0,
       rssMiB: peakRssMiB(child.pid),
       // The later stub_status read is itself one accepted connection.
       upstreamConns: after - before - 1,
@@ -115,5 +122,5 @@ export async function measure(
       : readdirSync(profileDir)
           .filter((f) => f.endsWith('.cpuprofile'))
           .map((f) => join(profileDir, f))[0];
-  return { sample, profile };
+  return { sample, profile, window };
 }

@@ -17,7 +17,7 @@ export function cpuProfileArgs(dir: string): string[] {
     '--cpu-prof',
     `--cpu-prof-dir=${dir}`,
     '--import',
-    join(SERVERS_DIR, 'exit-on-signal.ts'),
+    join(SERVERS_DIR, 'exit-on-signal.mjs'),
   ];
 }
 

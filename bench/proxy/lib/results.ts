@@ -11,6 +11,8 @@ export interface Sample {
   p99Ms: number;
   /** CPU the proxy used during the measured run, in % of one core. */
   cpuPct: number;
+  /** Requests per second of the proxy's own CPU time: its cost, less sensitive to a busy machine. */
+  reqPerCpuSec: number;
   /** Peak RSS of the proxy's process group (MiB). */
   rssMiB: number;
   /** Connections the origin accepted from the proxy during the measured run. */
