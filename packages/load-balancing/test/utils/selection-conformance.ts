@@ -18,6 +18,8 @@ import {
 export interface ConformanceOptions {
   /** Same key and same set give the same candidates. */
   deterministicPerKey: boolean;
+  /** Largest weight the properties draw (building is linear in weight for some). Default 3000. */
+  maxWeight?: number;
 }
 
 /** `n` distinct backends (127.0.0.x:8000+), sorted as Backends sorts them. */
@@ -64,17 +66,24 @@ export function selectionConformance(
       }
     });
 
-    it('reaches any single ready backend through fallbacks (property)', () => {
+    it('reaches any single ready backend through fallbacks, whatever the weights (property)', () => {
       fc.assert(
         fc.property(
-          fc.integer({ min: 1, max: 8 }),
+          fc.array(fc.integer({ min: 1, max: options.maxWeight ?? 3000 }), {
+            minLength: 1,
+            maxLength: 8,
+          }),
           fc.nat(),
           fc.string({ maxLength: 12 }),
-          (n, pick, key) => {
-            const addrs = backendSet(n).map((b) => b.addr);
-            const lb = LoadBalancer.fromAddrs(addrs, builder);
-            const target = addrs[pick % n]!;
-            for (const addr of addrs) if (addr !== target) lb.backends().setEnable(addr, false);
+          (weights, pick, key) => {
+            const n = weights.length;
+            const specs = backendSet(n, (i) => weights[i]!).map((b) => ({
+              addr: b.addr,
+              weight: b.weight,
+            }));
+            const lb = LoadBalancer.fromAddrs(specs, builder);
+            const target = specs[pick % n]!.addr;
+            for (const { addr } of specs) if (addr !== target) lb.backends().setEnable(addr, false);
             expect(lb.select(key, 256)?.addr).toBe(target);
           },
         ),
