@@ -149,9 +149,16 @@ export class Server {
     const entry: ServiceEntry = { service, dependsOn: [] };
     this.#services.push(entry);
     const graph = this.#graph;
+    const isRunning = () => this.#run !== undefined;
     const handle: ServiceHandle = {
       name: service.name,
       addDependency(...others) {
+        if (isRunning()) {
+          throw PingoraError.explain(
+            ErrorType.InternalError,
+            `cannot add a dependency to "${service.name}": the server is running`,
+          );
+        }
         for (const other of others) {
           const name = typeof other === 'string' ? other : other.name;
           graph.addDependency(service.name, name);

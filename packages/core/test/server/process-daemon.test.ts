@@ -73,7 +73,6 @@ fixture:
     const pidFile = join(tmp.dir, 'server.pid');
     const log = join(tmp.dir, 'error.log');
     const conf = `version: 1
-daemon: true
 daemon_wait_for_ready: true
 daemon_ready_timeout_seconds: 15
 user: nobody
@@ -84,7 +83,8 @@ grace_period_seconds: 1
 fixture:
   listen: 127.0.0.1:0
 `;
-    const parent = start(['-c', tmp.write('conf.yaml', conf)]);
+    // Daemon mode from the command line this time.
+    const parent = start(['-d', '-c', tmp.write('conf.yaml', conf)]);
     expect(await parent.exited(20_000)).toBe(0);
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     try {

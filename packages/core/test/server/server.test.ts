@@ -231,8 +231,10 @@ describe('Server', () => {
   it('reads app settings from confText and refuses adding services while running', async () => {
     const server = new Server({ logger: quietLogger, confText: 'version: 1\nmax_retries: 2\n' });
     expect(server.configuration.maxRetries).toBe(2);
+    const early = server.addService(recorder('early', []));
     const run = server.run();
     expect(() => server.addService(recorder('late', []))).toThrow(/the server is running/);
+    expect(() => early.addDependency('x')).toThrow(/cannot add a dependency to "early"/);
     await run.shutdown({ graceful: false });
   });
 });
