@@ -112,6 +112,29 @@ describe('framing', () => {
     expect(session.reusable()).toBe(false);
   });
 
+  it('delivers a whole close-delimited body to a reader that pauses past the close', async () => {
+    const body = 'z'.repeat(30_000); // under the read high-water mark: all of it is read before the close
+    const { session } = await upstream((_t, socket) =>
+      socket.end(`HTTP/1.1 200 OK\r\n\r\n${body}`),
+    );
+    session.writeRequestHeader(get());
+    await session.readResponseHeader();
+    await new Promise((r) => setTimeout(r, 200)); // the upstream has closed by now
+    let got = 0;
+    await new Promise<void>((resolve, reject) => {
+      session.readBodyInto({
+        onData(chunk) {
+          got += chunk.length;
+          setTimeout(() => session.resumeBody(), 2);
+          return false;
+        },
+        onEnd: () => resolve(),
+        onError: reject,
+      });
+    });
+    expect(got).toBe(body.length);
+  });
+
   it('expects no body after HEAD, 204 and 304', async () => {
     const { session } = await upstream(
       respondWith(

@@ -102,7 +102,13 @@ export abstract class H1Connection implements DeadlineOwner {
         this.onEof();
       },
       error: (err) => this.fail(toPingoraError(err, { phase: 'read', source: source })),
-      close: () => this.fail(this.error(ErrorType.ConnectionClosed, 'connection closed')),
+      close: () => {
+        // The peer ended cleanly and what it sent is still buffered (a paused
+        // reader, a close-delimited body): let the reader have it; the end of
+        // input is reported when it gets there, and writes fail on their own.
+        if (this.eof && this.input.length > 0) return;
+        this.fail(this.error(ErrorType.ConnectionClosed, 'connection closed'));
+      },
       drain: () => {
         disarmDeadline(this.writeWatch);
         const cb = this.drainCb;
