@@ -119,6 +119,17 @@ describe('persistence', () => {
     expect(c.text.endsWith('\r\n\r\nstreamed')).toBe(true);
   });
 
+  it('never sends chunks to an HTTP/1.0 client, even when the response asks for them', async () => {
+    const { port } = await serve(async (s) => {
+      reply(s, 200, 'abc', { 'Transfer-Encoding': 'chunked' });
+    });
+    await using c = await RawClient.connect(port);
+    c.write('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
+    await c.waitClosed();
+    expect(c.text).not.toMatch(/transfer-encoding/i);
+    expect(c.text.endsWith('\r\n\r\nabc')).toBe(true);
+  });
+
   it('honours Connection: close from the client', async () => {
     const { port } = await serve();
     await using c = await RawClient.connect(port);

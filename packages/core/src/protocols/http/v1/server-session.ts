@@ -175,7 +175,13 @@ export class H1ServerSession
       kind = BodyKind.None;
     } else if (resp.hasHeader('transfer-encoding')) {
       resp.removeHeader('content-length');
-      kind = isChunkedFinal(resp.getAll('transfer-encoding')) ? BodyKind.Chunked : BodyKind.Close;
+      if (req.version === 'HTTP/1.0') {
+        // An HTTP/1.0 client cannot decode chunks (RFC 9112 6.1): send the body until close.
+        resp.removeHeader('transfer-encoding');
+        kind = BodyKind.Close;
+      } else {
+        kind = isChunkedFinal(resp.getAll('transfer-encoding')) ? BodyKind.Chunked : BodyKind.Close;
+      }
     } else if (resp.hasHeader('content-length')) {
       kind = BodyKind.Length;
     } else if (req.version === 'HTTP/1.1') {
