@@ -195,6 +195,7 @@ export class Backends {
     if (h === undefined) return;
     const success = error === undefined;
     if (error !== undefined) h.lastError = error;
+    this.settlePassive(backend, h);
     const wasReady = h.readyIgnoringPassive() && h.passiveDownUntil === 0;
     if (!h.observe(success, check.healthThreshold(success))) return;
     const ready = h.readyIgnoringPassive() && h.passiveDownUntil === 0;
@@ -219,10 +220,19 @@ export class Backends {
     return true;
   }
 
+  /** Ends an expired passive hold before another change is judged (publishing it if that readmits). */
+  private settlePassive(backend: Backend, h: HealthState): void {
+    if (h.passiveDownUntil === 0 || performance.now() < h.passiveDownUntil) return;
+    h.passiveDownUntil = 0;
+    h.passiveFailures = 0;
+    if (h.readyIgnoringPassive()) this.changed(backend, h, true, 'passive-cooldown');
+  }
+
   private enable(addr: string, enabled: boolean): void {
     const h = this.states.get(addr);
     if (h === undefined || h.enabled === enabled) return;
     const backend = this.list.find((b) => b.addr === addr);
+    if (backend !== undefined) this.settlePassive(backend, h);
     const wasReady = h.readyIgnoringPassive() && h.passiveDownUntil === 0;
     h.enabled = enabled;
     const ready = h.readyIgnoringPassive() && h.passiveDownUntil === 0;

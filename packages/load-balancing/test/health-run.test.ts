@@ -205,6 +205,27 @@ describe('passive health', () => {
     expect(logger.lines.map((l) => l.level)).toEqual(['warn', 'info']);
   });
 
+  it('an active check that readmits a backend after its passive hold ran out says so once', async () => {
+    subscribe(HEALTH_CHANNEL_NAME, onEvent);
+    const check = new ScriptedCheck(1, 1);
+    const lb = LoadBalancer.fromAddrs(['10.0.0.1:80'], RoundRobin, {
+      healthCheck: check,
+      passiveHealth: { consecutiveFailures: 1, cooldownMs: 50 },
+    });
+    const [b] = lb.backends().get();
+    lb.reportFailure(b!);
+    check.failing.add(b!.addr);
+    await lb.runHealthCheck(); // unhealthy while passively held: no second "out" event
+    await new Promise((r) => setTimeout(r, 80));
+    check.failing.clear();
+    await lb.runHealthCheck(); // hold expired, health back: one "ready" event from the check
+    expect(lb.select('')?.addr).toBe('10.0.0.1:80');
+    expect(events.map((e) => [e.ready, e.reason])).toEqual([
+      [false, 'passive'],
+      [true, 'active-check'],
+    ]);
+  });
+
   it('only records errors when passive health is off', () => {
     const lb = LoadBalancer.fromAddrs(['10.0.0.1:80'], RoundRobin);
     const [b] = lb.backends().get();
