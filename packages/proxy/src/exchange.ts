@@ -9,14 +9,11 @@ import type { BodySink, HttpClientSession, HttpPeer, TunnelHandoff } from '@ping
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import { removeHopByHopHeaders } from './hop-by-hop.ts';
-import type { BodyFilterReturn, MaybePromise, ProxyHttp } from './proxy-http.ts';
+import { isPromise } from './maybe-promise.ts';
+import type { BodyFilterReturn, ProxyHttp } from './proxy-http.ts';
 import type { RequestPump, RequestPumpOwner } from './request-pump.ts';
 import type { Session } from './session.ts';
 import { startTunnel } from './tunnel.ts';
-
-function isPromise<T>(v: MaybePromise<T>): v is Promise<T> {
-  return typeof (v as { then?: unknown } | null)?.then === 'function';
-}
 
 /** What the attempt ended with. */
 export const ExchangeOutcome = {
@@ -70,9 +67,10 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
   #upstreamPaused = false;
   #resolve: (outcome: ExchangeOutcome) => void = () => {};
   #reject: (error: PingoraError) => void = () => {};
-  readonly #resumeUpstream: () => void;
-  readonly #onModules: (out: Buffer | null) => void;
-  readonly #onAsyncError: (err: unknown) => void;
+  // Callbacks made on first need (backpressure, async modules) and then reused.
+  #resumeUpstreamCb: (() => void) | undefined;
+  #onModulesCb: ((out: Buffer | null) => void) | undefined;
+  #onAsyncErrorCb: ((err: unknown) => void) | undefined;
   #asyncEos = false;
   #trailers: HeaderList | undefined;
 
@@ -90,16 +88,28 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     this.#ctx = ctx;
     this.#up = up;
     this.#pump = pump;
-    this.#resumeUpstream = () => {
+  }
+
+  get #resumeUpstream(): () => void {
+    this.#resumeUpstreamCb ??= () => {
       if (this.#settled) return;
       this.#upstreamPaused = false;
       this.#up.resumeBody();
     };
-    this.#onModules = (out) => {
+    return this.#resumeUpstreamCb;
+  }
+
+  get #onModules(): (out: Buffer | null) => void {
+    this.#onModulesCb ??= (out) => {
       if (this.#settled) return;
       if (this.#write(out, this.#asyncEos)) this.#afterWrite(this.#asyncEos);
     };
-    this.#onAsyncError = (err) => this.#fail(toPingoraError(err));
+    return this.#onModulesCb;
+  }
+
+  get #onAsyncError(): (err: unknown) => void {
+    this.#onAsyncErrorCb ??= (err) => this.#fail(toPingoraError(err));
+    return this.#onAsyncErrorCb;
   }
 
   /** Sends `req` upstream and proxies until the response is complete downstream. */
@@ -163,11 +173,16 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
         upstreamCompression.responseHeaderFilter(resp, endOfStream);
       }
       if (inner.upstreamResponseFilter !== undefined) {
-        await inner.upstreamResponseFilter(s, resp, ctx);
+        const r = inner.upstreamResponseFilter(s, resp, ctx);
+        if (isPromise(r)) await r;
       }
-      if (inner.responseFilter !== undefined) await inner.responseFilter(s, resp, ctx);
+      if (inner.responseFilter !== undefined) {
+        const r = inner.responseFilter(s, resp, ctx);
+        if (isPromise(r)) await r;
+      }
       if (s.downstreamModules.modules.length > 0) {
-        await s.downstreamModules.responseHeaderFilter(resp, endOfStream);
+        const r = s.downstreamModules.responseHeaderFilter(resp, endOfStream);
+        if (r !== undefined) await r;
       }
       if (this.#settled) return;
       s.downstream.writeResponseHeader(resp);

@@ -16,6 +16,7 @@ import {
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
 import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome, upstreamRequestFrom } from './exchange.ts';
+import { isPromise } from './maybe-promise.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
 import { RequestPump } from './request-pump.ts';
 import { Session } from './session.ts';
@@ -59,7 +60,9 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     const ctx = inner.newCtx();
     let error: PingoraError | undefined;
     try {
-      if (!(await this.#requestPhases(session, ctx))) await this.#proxyToUpstream(session, ctx);
+      const phases = this.#requestPhases(session, ctx);
+      const answered = isPromise(phases) ? await phases : phases;
+      if (!answered) await this.#proxyToUpstream(session, ctx);
     } catch (err) {
       error = toPingoraError(err);
       await this.#fail(session, ctx, error);
@@ -67,30 +70,59 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     if (session.downstreamModules.modules.length > 0) session.downstreamModules.responseDone();
     if (inner.logging !== undefined) {
       try {
-        await inner.logging(session, error, ctx);
+        const r = inner.logging(session, error, ctx);
+        if (isPromise(r)) await r;
       } catch (err) {
         this.#logger?.warn({ err: String(err) }, 'logging phase failed');
       }
     }
   }
 
-  /** The phases before going upstream; true when the request was answered by them. */
-  async #requestPhases(s: Session, ctx: Ctx): Promise<boolean> {
+  /**
+   * The phases before going upstream; true when the request was answered
+   * by them. Synchronous filters keep it synchronous (no promise).
+   */
+  #requestPhases(s: Session, ctx: Ctx): boolean | Promise<boolean> {
     const inner = this.inner;
-    if (inner.earlyRequestFilter !== undefined) await inner.earlyRequestFilter(s, ctx);
+    if (inner.earlyRequestFilter !== undefined) {
+      const r = inner.earlyRequestFilter(s, ctx);
+      if (isPromise(r)) return r.then(() => this.#afterEarly(s, ctx));
+    }
+    return this.#afterEarly(s, ctx);
+  }
+
+  #afterEarly(s: Session, ctx: Ctx): boolean | Promise<boolean> {
     if (s.downstreamModules.modules.length > 0) {
-      await s.downstreamModules.requestHeaderFilter(s.reqHeader);
+      const r = s.downstreamModules.requestHeaderFilter(s.reqHeader);
+      if (r !== undefined) return r.then(() => this.#afterModules(s, ctx));
     }
-    if (inner.requestFilter !== undefined && (await inner.requestFilter(s, ctx))) return true;
+    return this.#afterModules(s, ctx);
+  }
+
+  #afterModules(s: Session, ctx: Ctx): boolean | Promise<boolean> {
+    const filter = this.inner.requestFilter;
+    if (filter === undefined) return this.#afterRequestFilter(s, ctx, false);
+    const r = filter.call(this.inner, s, ctx);
+    if (isPromise(r)) return r.then((answered) => this.#afterRequestFilter(s, ctx, answered));
+    return this.#afterRequestFilter(s, ctx, r);
+  }
+
+  #afterRequestFilter(s: Session, ctx: Ctx, answered: boolean): boolean | Promise<boolean> {
+    if (answered) return true;
     // Seam for @pingora-ts/cache: requestCacheFilter, cache lookup and serving a hit go here.
-    if (inner.proxyUpstreamFilter !== undefined && !(await inner.proxyUpstreamFilter(s, ctx))) {
-      if (!s.responseStarted) {
-        s.disableKeepalive();
-        await s.respondError(502);
-      }
-      return true;
-    }
-    return false;
+    const filter = this.inner.proxyUpstreamFilter;
+    if (filter === undefined) return false;
+    const r = filter.call(this.inner, s, ctx);
+    if (isPromise(r)) return r.then((go) => this.#afterUpstreamFilter(s, go));
+    return this.#afterUpstreamFilter(s, r);
+  }
+
+  /** proxyUpstreamFilter said no: answer 502 unless the filter already answered. */
+  #afterUpstreamFilter(s: Session, go: boolean): boolean | Promise<boolean> {
+    if (go) return false;
+    if (s.responseStarted) return true;
+    s.disableKeepalive();
+    return s.respondError(502).then(() => true);
   }
 
   /** upstreamPeer -> connect -> exchange, looping on retryable failures. */
@@ -98,7 +130,8 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     const inner = this.inner;
     const pump = new RequestPump(s, inner, ctx);
     for (;;) {
-      const peer = await inner.upstreamPeer(s, ctx);
+      const chosen = inner.upstreamPeer(s, ctx);
+      const peer = isPromise(chosen) ? await chosen : chosen;
       s.upstreamPeer = peer;
       let lease: Awaited<ReturnType<UpstreamConnector['getHttpSession']>>;
       try {
@@ -118,11 +151,13 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       if (o.writeTimeout !== undefined) up.writeTimeoutMs = o.writeTimeout;
       try {
         if (inner.connectedToUpstream !== undefined) {
-          await inner.connectedToUpstream(s, lease.reused, peer, ctx);
+          const r = inner.connectedToUpstream(s, lease.reused, peer, ctx);
+          if (isPromise(r)) await r;
         }
         const req = upstreamRequestFrom(s, peer);
         if (inner.upstreamRequestFilter !== undefined) {
-          await inner.upstreamRequestFilter(s, req, ctx);
+          const r = inner.upstreamRequestFilter(s, req, ctx);
+          if (isPromise(r)) await r;
           // A filter that dropped Content-Length (to resize the body) gets chunked framing.
           if (
             pump.hasBody &&

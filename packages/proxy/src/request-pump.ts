@@ -8,6 +8,7 @@
 import type { BodySink, HttpClientSession } from '@pingora-ts/core';
 import { ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList } from '@pingora-ts/http';
+import { isPromise } from './maybe-promise.ts';
 import type { BodyFilterReturn, MaybePromise, ProxyHttp } from './proxy-http.ts';
 import type { Session } from './session.ts';
 
@@ -17,10 +18,6 @@ export interface RequestPumpOwner {
   requestSent(): void;
   /** Reading or forwarding the body failed. */
   requestFailed(error: PingoraError): void;
-}
-
-function isPromise<T>(v: MaybePromise<T>): v is Promise<T> {
-  return typeof (v as { then?: unknown } | null)?.then === 'function';
 }
 
 /** Whether a request head announces a body (RFC 9112 6.3: Transfer-Encoding or a non-zero length). */
@@ -43,10 +40,11 @@ export class RequestPump<Ctx> implements BodySink {
   #reading = false;
   /** onData returned false: the downstream waits for resumeBody(). */
   #paused = false;
-  readonly #resume: () => void;
-  readonly #onFilterDone: (body: BodyFilterReturn) => void;
-  readonly #onModulesDone: (body: Buffer | null) => void;
-  readonly #onAsyncError: (err: unknown) => void;
+  // Callbacks made on first need (backpressure, async filters) and then reused.
+  #resumeCb: (() => void) | undefined;
+  #onFilterDoneCb: ((body: BodyFilterReturn) => void) | undefined;
+  #onModulesDoneCb: ((body: Buffer | null) => void) | undefined;
+  #onAsyncErrorCb: ((err: unknown) => void) | undefined;
   #asyncEos = false;
   #asyncInput: Buffer | null = null;
 
@@ -55,19 +53,34 @@ export class RequestPump<Ctx> implements BodySink {
     this.#inner = inner;
     this.#ctx = ctx;
     this.hasBody = requestHasBody(session);
-    // Bound once per request and reused for every chunk that needs them.
-    this.#resume = () => {
+  }
+
+  get #resume(): () => void {
+    this.#resumeCb ??= () => {
       if (this.#up !== undefined) this.#continue(false);
     };
-    this.#onFilterDone = (body) => {
+    return this.#resumeCb;
+  }
+
+  get #onFilterDone(): (body: BodyFilterReturn) => void {
+    this.#onFilterDoneCb ??= (body) => {
       const chunk = body === undefined ? this.#asyncInput : body;
       this.#asyncInput = null;
       if (this.#afterUserFilter(chunk, this.#asyncEos)) this.#continue(this.#asyncEos);
     };
-    this.#onModulesDone = (chunk) => {
+    return this.#onFilterDoneCb;
+  }
+
+  get #onModulesDone(): (body: Buffer | null) => void {
+    this.#onModulesDoneCb ??= (chunk) => {
       if (this.#forward(chunk)) this.#continue(this.#asyncEos);
     };
-    this.#onAsyncError = (err) => this.#fail(err);
+    return this.#onModulesDoneCb;
+  }
+
+  get #onAsyncError(): (err: unknown) => void {
+    this.#onAsyncErrorCb ??= (err) => this.#fail(err);
+    return this.#onAsyncErrorCb;
   }
 
   /**

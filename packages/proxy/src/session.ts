@@ -147,7 +147,8 @@ export class Session {
    */
   async writeResponseHeader(resp: ResponseHeader, endOfStream = false): Promise<void> {
     if (this.downstreamModules.modules.length > 0) {
-      await this.downstreamModules.responseHeaderFilter(resp, endOfStream);
+      const r = this.downstreamModules.responseHeaderFilter(resp, endOfStream);
+      if (r !== undefined) await r;
     }
     this.downstream.writeResponseHeader(resp);
     if (endOfStream) await this.finishResponse();
@@ -202,7 +203,9 @@ export class Session {
       this.retryBufferBytes = 0;
       return;
     }
-    this.retryBuffer.push(chunk);
+    // A small view would pin its whole parent buffer (a socket read) until
+    // the request ends: keep a copy of it instead.
+    this.retryBuffer.push(chunk.length * 2 < chunk.buffer.byteLength ? Buffer.from(chunk) : chunk);
     this.retryBufferBytes += chunk.length;
   }
 

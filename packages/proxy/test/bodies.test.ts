@@ -37,9 +37,9 @@ describe('request and response bodies', () => {
     const growth = watch.stop();
     expect(JSON.parse(up.body).bytes).toBe(100 * MiB);
     expect(down.bytes).toBe(100 * MiB);
-    // Everything (client, proxy, origin) shares this process: 100 MiB buffered
-    // anywhere would show; streaming keeps the peak to a few socket buffers.
-    expect(growth).toBeLessThan(48 * MiB);
+    // Everything (client, proxy, origin) shares this process: a body buffered
+    // anywhere would grow through the transfer; streaming holds a few socket buffers.
+    expect(growth).toBeLessThan(24 * MiB);
   }, 60_000);
 
   it('applies backpressure to the upstream when the client reads slowly', async () => {

@@ -71,8 +71,11 @@ export function streamRequest(
 }
 
 /**
- * Samples retained heap + array buffers (after a full GC) every 100 ms;
- * returns the peak growth over the baseline at stop(). Needs --expose-gc.
+ * Samples retained heap + array buffers (after a full GC) every 100 ms
+ * during a transfer; stop() returns the median growth over the baseline.
+ * The median, not the peak: V8 frees array buffer memory on a background
+ * thread, so one sample right after a GC can still count freed buffers,
+ * while a proxy that buffers bodies grows in every sample. Needs --expose-gc.
  */
 export function memoryWatch(): { stop(): number } {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -83,15 +86,14 @@ export function memoryWatch(): { stop(): number } {
     return m.heapUsed + m.arrayBuffers;
   };
   const start = base();
-  let peak = start;
-  const timer = setInterval(() => {
-    const now = base();
-    if (now > peak) peak = now;
-  }, 100);
+  const samples: number[] = [];
+  const timer = setInterval(() => samples.push(base() - start), 100);
   return {
     stop() {
       clearInterval(timer);
-      return peak - start;
+      samples.push(base() - start);
+      samples.sort((a, b) => a - b);
+      return samples[Math.floor(samples.length / 2)] ?? 0;
     },
   };
 }

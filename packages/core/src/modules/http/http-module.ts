@@ -95,14 +95,14 @@ export class HttpModuleCtx {
     return undefined;
   }
 
-  async requestHeaderFilter(req: RequestHeader): Promise<void> {
-    for (const m of this.modules) if (m.requestHeaderFilter) await m.requestHeaderFilter(req);
+  /** Runs every request header filter; synchronous unless a module returns a promise. */
+  requestHeaderFilter(req: RequestHeader): void | Promise<void> {
+    return this.#runHeader(0, req, undefined, false);
   }
 
-  async responseHeaderFilter(resp: ResponseHeader, endOfStream: boolean): Promise<void> {
-    for (const m of this.modules) {
-      if (m.responseHeaderFilter) await m.responseHeaderFilter(resp, endOfStream);
-    }
+  /** Runs every response header filter; synchronous unless a module returns a promise. */
+  responseHeaderFilter(resp: ResponseHeader, endOfStream: boolean): void | Promise<void> {
+    return this.#runHeader(0, undefined, resp, endOfStream);
   }
 
   /** Runs every request body filter; synchronous unless a module returns a promise. */
@@ -124,6 +124,26 @@ export class HttpModuleCtx {
   /** Tells every module the response is over. */
   responseDone(): void {
     for (const m of this.modules) m.responseDone?.();
+  }
+
+  #runHeader(
+    from: number,
+    req: RequestHeader | undefined,
+    resp: ResponseHeader | undefined,
+    eos: boolean,
+  ): void | Promise<void> {
+    const modules = this.modules;
+    for (let i = from; i < modules.length; i++) {
+      const m = modules[i]!;
+      const r =
+        req !== undefined
+          ? m.requestHeaderFilter?.(req)
+          : m.responseHeaderFilter?.(resp as ResponseHeader, eos);
+      if (r !== undefined && isPromise(r)) {
+        return r.then(() => this.#runHeader(i + 1, req, resp, eos));
+      }
+    }
+    return undefined;
   }
 
   #runBody(
