@@ -22,6 +22,7 @@ import {
   PARSE_ERROR,
 } from './head-parser.ts';
 import { requestHeadLength, writeRequestHead } from './head-writer.ts';
+import { commonLowerName } from './header-names.ts';
 import { BodyKind, HeadFacts } from './message-framing.ts';
 import { type FramedWriter, OutgoingBody } from './outgoing-body.ts';
 
@@ -349,7 +350,10 @@ export class H1ClientSession
       const version = parser.minor === 1 ? 'HTTP/1.1' : 'HTTP/1.0';
       const resp = ResponseHeader.unchecked(status, parser.reason, version);
       const fields = parser.fields;
-      for (let i = 0; i < fields.length; i += 2) resp.appendUnchecked(fields[i]!, fields[i + 1]!);
+      for (let i = 0; i < fields.length; i += 2) {
+        const name = fields[i]!;
+        resp.appendUnchecked(name, fields[i + 1]!, commonLowerName(name));
+      }
       if (status < 200 && status !== 101) {
         parser.reset();
         if (status !== 100) this.onInformational?.(resp);

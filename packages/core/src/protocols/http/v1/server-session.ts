@@ -16,6 +16,7 @@ import { BodyReader, type BodySource } from './body-reader.ts';
 import { H1Connection } from './h1-connection.ts';
 import { HeadMode, HeadParser, NEED_MORE, PARSE_ERROR } from './head-parser.ts';
 import { responseHeadLength, writeResponseHead } from './head-writer.ts';
+import { commonLowerName } from './header-names.ts';
 import { BodyKind, HeadFacts } from './message-framing.ts';
 import { type FramedWriter, OutgoingBody } from './outgoing-body.ts';
 import {
@@ -447,7 +448,10 @@ export class H1ServerSession
       minor === 1 ? 'HTTP/1.1' : 'HTTP/1.0',
     );
     const fields = parser.fields;
-    for (let i = 0; i < fields.length; i += 2) req.appendUnchecked(fields[i]!, fields[i + 1]!);
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = fields[i]!;
+      req.appendUnchecked(name, fields[i + 1]!, commonLowerName(name));
+    }
     this.requestHeader = req;
     this.requestCount++;
     this.clientKeepalive =
