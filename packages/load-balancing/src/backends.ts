@@ -144,6 +144,16 @@ export class Backends {
     };
   }
 
+  /** The health of every backend in the set, in set order (for status pages and metrics). */
+  healthAll(): HealthSnapshot[] {
+    const out: HealthSnapshot[] = [];
+    for (const b of this.list) {
+      const snapshot = this.health(b);
+      if (snapshot !== undefined) out.push(snapshot);
+    }
+    return out;
+  }
+
   /**
    * Checks every backend once with the health check, if one is set, and
    * applies the results. `parallel`: false checks one at a time, true up to

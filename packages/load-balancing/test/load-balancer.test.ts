@@ -142,6 +142,17 @@ describe('LoadBalancer', () => {
   it('reports health of unknown or malformed addresses clearly', () => {
     const lb = LoadBalancer.fromAddrs(three, RoundRobin);
     expect(lb.backends().health('10.9.9.9:80')).toBeUndefined();
+    lb.backends().setEnable('10.0.0.2:80', false);
+    expect(
+      lb
+        .backends()
+        .healthAll()
+        .map((h) => [h.addr, h.ready]),
+    ).toEqual([
+      ['10.0.0.1:80', true],
+      ['10.0.0.2:80', false],
+      ['10.0.0.3:80', true],
+    ]);
     expect(() => lb.backends().health('nonsense')).toThrow(/ConfigError/);
   });
 
