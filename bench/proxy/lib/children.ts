@@ -21,7 +21,7 @@ export interface Child {
   readonly name: string;
   readonly pid: number;
   readonly logPath: string;
-  /** Exit code (or 128 + signal number style null) once exited, else undefined. */
+  /** Exit code once exited (null after a signal), undefined while running. */
   exitCode(): number | null | undefined;
   /** Resolves when the process has exited, with its exit code (null after a signal). */
   readonly exited: Promise<number | null>;

@@ -1,6 +1,6 @@
 /**
  * Shared launcher of the Node-based peers: each runs its server script from
- * servers/ in its own Node process (the workspace's Node 24), pinned like every
+ * servers/ (plain JavaScript, see args.mjs) in its own Node process (the workspace's Node 24), pinned like every
  * other peer, as `node [flags] <script> <listen port> <origin host:port> <connections>`.
  * When profiling, the process is asked to exit through SIGUSR2 so that
  * `--cpu-prof` gets to write its profile.

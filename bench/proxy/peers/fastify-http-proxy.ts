@@ -1,6 +1,6 @@
 /**
  * Peer: Fastify with `@fastify/http-proxy` and its default undici upstream
- * client (servers/fastify-http-proxy.ts).
+ * client (servers/fastify-http-proxy.mjs).
  */
 import { startNodeServer, stopNodeServer } from '../lib/node-peer.ts';
 import { type Peer, PeerKind } from '../lib/peer.ts';
@@ -12,6 +12,6 @@ export const fastifyHttpProxy: Peer = {
   tools: [],
   node: true,
   unavailable: () => undefined,
-  start: (ctx) => startNodeServer('fastify-http-proxy', 'fastify-http-proxy.ts', ctx),
+  start: (ctx) => startNodeServer('fastify-http-proxy', 'fastify-http-proxy.mjs', ctx),
   stop: stopNodeServer,
 };

@@ -1,6 +1,6 @@
 /**
  * Peer: `http-proxy` (node-http-proxy) with a keep-alive `http.Agent`
- * (servers/http-proxy.ts).
+ * (servers/http-proxy.mjs).
  */
 import { startNodeServer, stopNodeServer } from '../lib/node-peer.ts';
 import { type Peer, PeerKind } from '../lib/peer.ts';
@@ -12,6 +12,6 @@ export const httpProxy: Peer = {
   tools: [],
   node: true,
   unavailable: () => undefined,
-  start: (ctx) => startNodeServer('http-proxy', 'http-proxy.ts', ctx),
+  start: (ctx) => startNodeServer('http-proxy', 'http-proxy.mjs', ctx),
   stop: stopNodeServer,
 };

@@ -1,5 +1,5 @@
 /**
- * Peer: a raw Node TCP relay (servers/node-tcp-relay.ts), the practical
+ * Peer: a raw Node TCP relay (servers/node-tcp-relay.mjs), the practical
  * ceiling of one Node process. It opens one origin connection per client
  * connection, so its upstream count is the client's, per wrk run.
  */
@@ -13,6 +13,6 @@ export const nodeTcpRelay: Peer = {
   tools: [],
   node: true,
   unavailable: () => undefined,
-  start: (ctx) => startNodeServer('node-tcp-relay', 'node-tcp-relay.ts', ctx),
+  start: (ctx) => startNodeServer('node-tcp-relay', 'node-tcp-relay.mjs', ctx),
   stop: stopNodeServer,
 };

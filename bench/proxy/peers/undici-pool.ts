@@ -1,6 +1,6 @@
 /**
  * Peer: node:http in front of an undici `Pool` with `pool.stream()`, the
- * hand-rolled undici proxy (servers/undici-pool.ts).
+ * hand-rolled undici proxy (servers/undici-pool.mjs).
  */
 import { startNodeServer, stopNodeServer } from '../lib/node-peer.ts';
 import { type Peer, PeerKind } from '../lib/peer.ts';
@@ -12,6 +12,6 @@ export const undiciPool: Peer = {
   tools: [],
   node: true,
   unavailable: () => undefined,
-  start: (ctx) => startNodeServer('undici-pool', 'undici-pool.ts', ctx),
+  start: (ctx) => startNodeServer('undici-pool', 'undici-pool.mjs', ctx),
   stop: stopNodeServer,
 };

@@ -4,7 +4,7 @@
  * ceiling of one Node process moving these bytes, not a proxy to beat.
  */
 import { connect, createServer } from 'node:net';
-import { serverArgs } from './args.ts';
+import { serverArgs } from './args.mjs';
 
 const { port, originHost, originPort } = serverArgs();
 

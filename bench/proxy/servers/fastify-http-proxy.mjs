@@ -5,7 +5,7 @@
  */
 import proxy from '@fastify/http-proxy';
 import Fastify from 'fastify';
-import { serverArgs } from './args.ts';
+import { serverArgs } from './args.mjs';
 
 const { port, originHost, originPort } = serverArgs();
 

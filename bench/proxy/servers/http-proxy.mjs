@@ -5,7 +5,7 @@
  */
 import { Agent, createServer } from 'node:http';
 import httpProxy from 'http-proxy';
-import { serverArgs } from './args.ts';
+import { serverArgs } from './args.mjs';
 
 const { port, originHost, originPort, connections } = serverArgs();
 

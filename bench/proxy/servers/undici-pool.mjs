@@ -4,10 +4,9 @@
  * writing the origin's body straight into the client response. Hop-by-hop
  * headers are dropped both ways, as RFC 9110 asks of a proxy.
  */
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
-import { type Dispatcher, Pool } from 'undici';
-import { serverArgs } from './args.ts';
+import { Pool } from 'undici';
+import { serverArgs } from './args.mjs';
 
 const { port, originHost, originPort, connections } = serverArgs();
 
@@ -27,13 +26,19 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const out: IncomingHttpHeaders = {};
+/**
+ * @param {import('node:http').IncomingHttpHeaders} headers
+ * @returns {import('node:http').IncomingHttpHeaders}
+ */
+function endToEnd(headers) {
+  /** @type {import('node:http').IncomingHttpHeaders} */
+  const out = {};
   for (const name in headers) if (!HOP_BY_HOP.has(name)) out[name] = headers[name];
   return out;
 }
 
-const writeHead: Dispatcher.StreamFactory<ServerResponse> = ({ statusCode, headers, opaque }) => {
+/** @type {import('undici').Dispatcher.StreamFactory<import('node:http').ServerResponse>} */
+const writeHead = ({ statusCode, headers, opaque }) => {
   opaque.writeHead(statusCode, endToEnd(headers));
   return opaque;
 };
@@ -44,8 +49,8 @@ createServer((req, res) => {
   pool.stream(
     {
       path: req.url ?? '/',
-      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-      headers: endToEnd(req.headers) as Record<string, string | string[]>,
+      method: req.method ?? 'GET',
+      headers: endToEnd(req.headers),
       body: hasBody ? req : null,
       opaque: res,
     },
