@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type Backend,
   type Discovered,
+  HttpHealthCheck,
   LoadBalancer,
   RoundRobin,
   type ServiceDiscovery,
@@ -122,6 +123,47 @@ describe('LoadBalancer background service', () => {
     }
     expect(failures).toBe(0);
     expect(requests).toBeGreaterThan(40);
+  });
+
+  it('excludes a hung HTTP upstream within one interval plus the read timeout, and readmits it', async () => {
+    let hung = false;
+    const respond = (socket: import('node:net').Socket) => {
+      socket.on('data', () => {
+        if (!hung) socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      });
+    };
+    await using up = await new TestUpstream(respond).start();
+    await using other = await new TestUpstream(respond).start();
+    const readTimeoutMs = 300;
+    const lb = LoadBalancer.fromAddrs([up.addr, other.addr], RoundRobin, {
+      healthCheck: new HttpHealthCheck({
+        host: 'svc',
+        path: '/healthz',
+        readTimeoutMs,
+        bodyCheck: 'ok',
+      }),
+      healthCheckFrequencyMs: CHECK_EVERY_MS,
+      parallelHealthCheck: true,
+    });
+    const shutdown = new AbortController();
+    const running = lb.backgroundService().start(shutdown.signal);
+    try {
+      await waitFor(() => up.connections > 0, 5000, 'the first check');
+      hung = true; // both stop answering, but only `up` is watched for timing
+      const limit = CHECK_EVERY_MS + readTimeoutMs + SLACK_MS;
+      const after = await waitFor(
+        () => lb.backends().health(up.addr)?.healthy === false,
+        limit,
+        'exclusion',
+      );
+      expect(after).toBeLessThanOrEqual(limit);
+      expect(lb.backends().health(up.addr)?.lastError?.type).toBe('ReadTimedout');
+      hung = false;
+      await waitFor(() => lb.backends().health(up.addr)?.ready === true, limit, 'readmission');
+    } finally {
+      shutdown.abort();
+      await running;
+    }
   });
 
   it('re-runs discovery at its refresh interval, logs a failure streak once, and stops promptly on shutdown', async () => {
