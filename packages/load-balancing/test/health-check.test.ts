@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Backend, HttpHealthCheck, TcpHealthCheck } from '../src/index.ts';
 import { closedPort, rawHttp, TestUpstream } from './utils/servers.ts';
@@ -15,6 +19,24 @@ describe('TcpHealthCheck', () => {
       type: 'ConnectRefused',
       source: 'Upstream',
     });
+  });
+
+  it('checks Unix-socket backends', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lb-uds-'));
+    const path = join(dir, 'up.sock');
+    const server = createServer((s) => s.end());
+    await new Promise<void>((resolve) => server.listen(path, () => resolve()));
+    try {
+      await new TcpHealthCheck().check(new Backend(`unix:${path}`));
+      await expect(
+        new TcpHealthCheck().check(new Backend(`unix:${path}.missing`)),
+      ).rejects.toMatchObject({
+        type: 'ConnectNoRoute',
+      });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('checks another port with portOverride and validates its options', async () => {
