@@ -5,6 +5,7 @@
  * logging. Wrap it in core's HttpServer to get a ServerApp for a service.
  */
 import {
+  formatSocketAddr,
   HttpConnector,
   HttpModules,
   type HttpPeer,
@@ -17,6 +18,7 @@ import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/erro
 import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome, upstreamRequestFrom } from './exchange.ts';
 import { isPromise } from './maybe-promise.ts';
+import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
 import { RequestPump } from './request-pump.ts';
 import { Session } from './session.ts';
@@ -76,6 +78,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         this.#logger?.warn({ err: String(err) }, 'logging phase failed');
       }
     }
+    if (proxyRequestChannel.hasSubscribers) publishRequest(session, error);
   }
 
   /**
@@ -223,6 +226,22 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     }
     if (!result.canReuseDownstream || s.upstreamPeer !== undefined) s.disableKeepalive();
   }
+}
+
+function publishRequest(s: Session, error: PingoraError | undefined): void {
+  const peer = s.upstreamPeer;
+  const event: ProxyRequestEvent = {
+    method: s.reqHeader.method,
+    status: s.downstream.responseWritten?.status ?? 0,
+    upstream: peer === undefined ? undefined : formatSocketAddr(peer.address),
+    retries: s.retries,
+    upstreamReused: s.upstreamReused,
+    durationMs: performance.now() - s.startedAt,
+    requestBodyBytes: s.downstream.requestBodyBytes,
+    responseBodyBytes: s.responseBodyBytes,
+    error: error?.type,
+  };
+  proxyRequestChannel.publish(event);
 }
 
 function isStale(e: PingoraError): boolean {

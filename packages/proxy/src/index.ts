@@ -14,6 +14,7 @@ export {
   type HttpProxyOptions,
 } from './http-proxy.ts';
 export { type HttpProxyServiceOptions, httpProxyService } from './http-proxy-service.ts';
+export { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 export type { BodyFilterReturn, FailToProxy, MaybePromise, ProxyHttp } from './proxy-http.ts';
 export { RETRY_BUFFER_LIMIT, Session, type UpstreamTiming } from './session.ts';
 export type { UpstreamConnector, UpstreamSessionLease } from './upstream-connector.ts';

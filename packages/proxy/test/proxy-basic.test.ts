@@ -1,5 +1,6 @@
 import { HttpPeer } from '@pingora-ts/core';
 import { describe, expect, it } from 'vitest';
+import type { ProxyRequestEvent } from '../src/proxy-events.ts';
 import type { ProxyHttp } from '../src/proxy-http.ts';
 import { rawExchange, request } from './utils/client.ts';
 import { startOrigin } from './utils/origin.ts';
@@ -68,5 +69,32 @@ describe('HttpProxy basics', () => {
     expect(p.errors.length).toBe(1);
     expect(p.errors[0]?.request).toBe(`GET /, Host: 127.0.0.1:${p.port}`);
     expect(p.errors[0]?.err).toMatch(/ConnectRefused/);
+  });
+});
+
+describe('diagnostics', () => {
+  it('publishes one pingora-ts:proxy:request event per request', async () => {
+    const { subscribe, unsubscribe } = await import('node:diagnostics_channel');
+    const events: ProxyRequestEvent[] = [];
+    const onEvent = (e: unknown) => events.push(e as ProxyRequestEvent);
+    subscribe('pingora-ts:proxy:request', onEvent);
+    try {
+      await using origin = await startOrigin();
+      await using p = await startProxy(toOrigin(origin.address));
+      await request(p.port, '/echo', { method: 'POST', body: 'abc' });
+      for (let i = 0; i < 100 && events.length === 0; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        method: 'POST',
+        status: 200,
+        upstream: origin.address,
+        retries: 0,
+        requestBodyBytes: 3,
+        error: undefined,
+      });
+    } finally {
+      unsubscribe('pingora-ts:proxy:request', onEvent);
+    }
   });
 });

@@ -1,0 +1,25 @@
+/**
+ * The proxy's diagnostics_channel events: one `pingora-ts:proxy:request`
+ * per finished request (after the logging phase), for metrics exporters such
+ * as @pingora-ts/prometheus. Nothing is built unless someone subscribes.
+ */
+import { channel } from 'node:diagnostics_channel';
+import type { ErrorType } from '@pingora-ts/error';
+
+export interface ProxyRequestEvent {
+  readonly method: string;
+  /** Status sent downstream; 0 when none was (client gone). */
+  readonly status: number;
+  /** `ip:port` of the last upstream tried, if any. */
+  readonly upstream: string | undefined;
+  readonly retries: number;
+  readonly upstreamReused: boolean;
+  /** Time from the request head to the end of the response, ms. */
+  readonly durationMs: number;
+  readonly requestBodyBytes: number;
+  readonly responseBodyBytes: number;
+  /** The kind of the error that failed the request, if it failed. */
+  readonly error: ErrorType | undefined;
+}
+
+export const proxyRequestChannel = channel('pingora-ts:proxy:request');
