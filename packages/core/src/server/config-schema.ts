@@ -6,6 +6,7 @@
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { isMap, isScalar, isSeq, type Node, type Pair, stringify } from 'yaml';
+import { parseSocketAddr } from '../l4/socket-addr.ts';
 import { ConfigSource } from './config-source.ts';
 
 /** Where a field is read: its dotted key path and the mapping that holds it. */
@@ -280,6 +281,26 @@ export const configField = {
         return out as Present<string[], O>;
       },
     };
+  },
+  /**
+   * A list of listening addresses: `ip:port`, `[ipv6]:port` or `unix:/path`
+   * (what `ListeningService.addAddress` takes), each checked where it is written.
+   */
+  addressList<O extends ListOptions = NoOptions>(
+    options?: O & ListOptions,
+  ): ConfigField<Present<string[], O>> {
+    const own = options?.item;
+    return configField.stringList<O>({
+      ...(options as O),
+      item: (value: string) => {
+        try {
+          parseSocketAddr(value);
+        } catch {
+          return `"${value}" is not "ip:port", "[ipv6]:port" or "unix:/path"`;
+        }
+        return own?.(value);
+      },
+    });
   },
   /** A nested mapping read with its own schema (missing reads as empty: defaults apply). */
   object<T>(schema: ConfigSchema<T>, options: { key?: string } = {}): ConfigField<T> {

@@ -8,7 +8,7 @@
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { Logger } from 'pino';
 import type { ServerApp } from '../apps/server-app.ts';
-import type { SocketAddr } from '../l4/socket-addr.ts';
+import { parseSocketAddr, type SocketAddr } from '../l4/socket-addr.ts';
 import type { Stream } from '../l4/stream.ts';
 import type { ConnectionFilter } from '../listeners/connection-filter.ts';
 import {
@@ -88,6 +88,16 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
     this.#assertNotStarted();
     this.#endpoints.push(udsEndpoint(path, options));
     return this;
+  }
+
+  /**
+   * Adds `ip:port`, `[ipv6]:port` (TCP) or `unix:/path` (Unix socket) with
+   * default socket options (Pingora's add_address), e.g. straight from a
+   * `configField.addressList()` setting.
+   */
+  addAddress(addr: string): this {
+    const parsed = parseSocketAddr(addr);
+    return parsed.kind === 'unix' ? this.addUds(parsed.path) : this.addTcp(addr);
   }
 
   setConnectionFilter(filter: ConnectionFilter): this {

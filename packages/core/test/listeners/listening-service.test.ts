@@ -10,79 +10,16 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorType } from '@pingora-ts/error';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ConnectionEvent,
   ListeningService,
-  type RunningServer,
-  Server,
   type ServerApp,
   type SocketAddr,
-  type Stream,
 } from '../../src/index.ts';
-import { quietLogger } from '../server/utils/quiet.ts';
+import { Echo, port, roundTrip, run, stopRunsAfterEach } from './utils/harness.ts';
 
-const runs: RunningServer[] = [];
-afterEach(async () => {
-  await Promise.all(runs.splice(0).map((r) => r.shutdown({ graceful: false })));
-});
-
-function run(service: ListeningService, gracePeriodSeconds = 5): RunningServer {
-  const server = new Server({
-    logger: quietLogger,
-    conf: { gracePeriodSeconds, gracefulShutdownTimeoutSeconds: 0.2 },
-  });
-  server.addService(service);
-  const r = server.run();
-  runs.push(r);
-  return r;
-}
-
-/** Echoes and records the digests it saw. */
-class Echo implements ServerApp {
-  readonly digests: Stream['digest'][] = [];
-  processNewConnection(stream: Stream, shutdown: AbortSignal): Promise<void> {
-    this.digests.push(stream.digest);
-    return new Promise((resolve) => {
-      stream.socket.pipe(stream.socket);
-      stream.socket.once('close', () => resolve());
-      shutdown.addEventListener('abort', () => stream.socket.end(), { once: true });
-    });
-  }
-}
-
-function port(addr: SocketAddr | undefined): number {
-  if (addr?.kind !== 'inet') throw new Error('not an inet address');
-  return addr.port;
-}
-
-/** Connects, sends `text`, resolves with all that came back before the close. */
-function roundTrip(
-  opts: { port: number; host?: string } | { path: string },
-  text: string,
-  ms = 5_000,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket: Socket =
-      'path' in opts ? connect(opts.path) : connect(opts.port, opts.host ?? '127.0.0.1');
-    let got = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no close in time; got ${JSON.stringify(got)}`));
-    }, ms);
-    socket.setEncoding('utf8');
-    socket.on('data', (d: string) => {
-      got += d;
-      if (got.length >= text.length) socket.end();
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(got);
-    });
-    socket.write(text);
-  });
-}
+stopRunsAfterEach();
 
 describe('ListeningService', () => {
   it('binds TCP port 0, reports the real port and hands Streams with a digest to the app', async () => {
@@ -146,6 +83,23 @@ describe('ListeningService', () => {
       expect(app.digests[0]?.localAddr).toEqual({ kind: 'unix', path });
       await r.shutdown();
       expect(existsSync(path)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('addAddress takes TCP and unix: addresses alike', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pingora-ts-uds-'));
+    try {
+      const path = join(dir, 'a.sock');
+      const service = new ListeningService('mixed', new Echo())
+        .addAddress('127.0.0.1:0')
+        .addAddress(`unix:${path}`);
+      run(service);
+      const [tcp, uds] = await service.listening;
+      expect(uds).toEqual({ kind: 'unix', path });
+      expect(await roundTrip({ port: port(tcp) }, 'tcp')).toBe('tcp');
+      expect(await roundTrip({ path }, 'uds')).toBe('uds');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -326,68 +280,5 @@ describe('ListeningService', () => {
     const second = new ListeningService('second', new Echo()).addTcp(`127.0.0.1:${p}`);
     run(second);
     await expect(second.listening).rejects.toMatchObject({ type: ErrorType.BindError });
-  });
-});
-
-describe('await using', () => {
-  it('a run used with `await using` is shut down when the scope ends', async () => {
-    const service = new ListeningService('scoped', new Echo()).addTcp('127.0.0.1:0');
-    let p = 0;
-    {
-      const server = new Server({ logger: quietLogger });
-      server.addService(service);
-      await using r = server.run();
-      await r.ready;
-      p = port((await service.listening)[0]);
-      expect(await roundTrip({ port: p }, 'scoped')).toBe('scoped');
-    }
-    const refused = await new Promise<boolean>((res) => {
-      const s = connect(p, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        res(false);
-      });
-      s.once('error', () => res(true));
-    });
-    expect(refused).toBe(true);
-  });
-});
-
-describe('ListeningService options', () => {
-  it('refuses a non-positive maxConnections or lingerMs', () => {
-    expect(() => new ListeningService('x', new Echo(), { maxConnections: 0 })).toThrow(
-      /maxConnections must be a positive integer/,
-    );
-    expect(() => new ListeningService('x', new Echo(), { lingerMs: 1.5 })).toThrow(
-      /lingerMs must be a positive integer/,
-    );
-  });
-
-  it('destroys a socket whose peer neither reads nor closes after the linger time', async () => {
-    const service = new ListeningService(
-      'linger',
-      {
-        processNewConnection(stream) {
-          // More than the socket buffers hold: end() cannot finish while the peer does not read.
-          stream.socket.write(Buffer.alloc(16 * 1024 * 1024));
-        },
-      },
-      { lingerMs: 200 },
-    ).addTcp('127.0.0.1:0');
-    run(service);
-    const p = port((await service.listening)[0]);
-    const client = connect(p, '127.0.0.1');
-    client.on('error', () => {});
-    client.pause();
-    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
-    const deadline = Date.now() + 5_000;
-    while (service.connectionsInFlight === 0 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 5));
-    expect(service.connectionsInFlight).toBe(1);
-    while (service.connectionsInFlight > 0 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
-    expect(service.connectionsInFlight).toBe(0);
-    client.resume();
-    await closed;
   });
 });

@@ -208,3 +208,24 @@ describe('serverConfWith (configuration from code)', () => {
     );
   });
 });
+
+describe('configField.addressList', () => {
+  const schema = defineConfigSchema({
+    listen: configField.addressList({ default: ['127.0.0.1:80'] }),
+  });
+
+  it('accepts TCP and Unix addresses and names a bad item with its line', () => {
+    const ok = ConfigSource.parse(
+      'app:\n  listen: ["0.0.0.0:80", "[::]:443", "unix:/run/a.sock"]\n',
+    );
+    expect(schema.read(ok, 'app').listen).toEqual(['0.0.0.0:80', '[::]:443', 'unix:/run/a.sock']);
+    expect(schema.read(ConfigSource.parse(''), 'app').listen).toEqual(['127.0.0.1:80']);
+    const bad = ConfigSource.parse(
+      'app:\n  listen:\n    - 0.0.0.0:80\n    - localhost:80\n',
+      'c.yaml',
+    );
+    expect(configError(() => schema.read(bad, 'app'))).toBe(
+      'c.yaml:4:7: app.listen[1]: "localhost:80" is not "ip:port", "[ipv6]:port" or "unix:/path"',
+    );
+  });
+});
