@@ -146,6 +146,7 @@ export class H1ServerSession
 
   writeContinue(): void {
     if (this.continueSent || this.responseWritten !== undefined || this.phase !== P_SERVING) return;
+    if (this.requestHeader?.version !== 'HTTP/1.1') return; // 1xx cannot go to HTTP/1.0 clients
     this.continueSent = true;
     this.send(CONTINUE);
   }
