@@ -3,19 +3,12 @@
  * backpressure (pipe), closes idle connections, and on a graceful shutdown
  * ends each connection once what it already read has been echoed.
  */
-import {
-  configField,
-  defineConfigSchema,
-  parseSocketAddr,
-  type ServerApp,
-  type Stream,
-} from '@pingora-ts/core';
+import { configField, defineConfigSchema, type ServerApp, type Stream } from '@pingora-ts/core';
 
 /** The app's settings: the `echo:` section of the configuration file. */
 export const echoConfigSchema = defineConfigSchema({
-  listen: configField.stringList({ default: ['127.0.0.1:6190'], maxItems: 64, item: checkAddr }),
-  uds: configField.string(),
-  udsMode: configField.integer({ key: 'uds_mode', default: 0o660, min: 0, max: 0o777 }),
+  /** `ip:port`, `[ipv6]:port` or `unix:/path`. */
+  listen: configField.addressList({ default: ['127.0.0.1:6190'], maxItems: 64 }),
   idleTimeoutSeconds: configField.number({
     key: 'idle_timeout_seconds',
     default: 60,
@@ -23,15 +16,6 @@ export const echoConfigSchema = defineConfigSchema({
     max: 86_400,
   }),
 });
-
-function checkAddr(addr: string): string | undefined {
-  try {
-    const parsed = parseSocketAddr(addr);
-    return parsed.kind === 'inet' ? undefined : 'use `uds` for a Unix socket';
-  } catch {
-    return `"${addr}" is not "ip:port" or "[ipv6]:port"`;
-  }
-}
 
 export type EchoConfig = ReturnType<typeof echoConfigSchema.read>;
 

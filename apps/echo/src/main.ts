@@ -10,8 +10,7 @@ const server = Server.fromArgs();
 const config = server.appConfig(echoConfigSchema, 'echo');
 
 const echo = new ListeningService('echo', new EchoApp(config));
-for (const addr of config.listen) echo.addTcp(addr);
-if (config.uds !== undefined) echo.addUds(config.uds, { mode: config.udsMode });
+for (const addr of config.listen) echo.addAddress(addr);
 
 server.addService(echo);
 server.bootstrap();

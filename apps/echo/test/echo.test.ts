@@ -83,13 +83,12 @@ it('serves a Unix socket in-process, with its settings from YAML', async () => {
   const path = join(tempDir(), 'echo.sock');
   const server = new Server({
     logger: createServerLogger(DEFAULT_SERVER_CONF, { level: 'silent' }),
-    confText: `version: 1\necho:\n  listen: []\n  uds: ${path}\n  idle_timeout_seconds: 5\n`,
+    confText: `version: 1\necho:\n  listen: ["unix:${path}"]\n  idle_timeout_seconds: 5\n`,
   });
   const config = server.appConfig(echoConfigSchema, 'echo');
-  expect(config).toMatchObject({ listen: [], uds: path, udsMode: 0o660, idleTimeoutSeconds: 5 });
-  const service = new ListeningService('echo', new EchoApp(config)).addUds(path, {
-    mode: config.udsMode,
-  });
+  expect(config).toEqual({ listen: [`unix:${path}`], idleTimeoutSeconds: 5 });
+  const service = new ListeningService('echo', new EchoApp(config));
+  for (const addr of config.listen) service.addAddress(addr);
   server.addService(service);
   const run = server.run();
   try {
