@@ -1,0 +1,79 @@
+import { HttpPeer } from '@pingora-ts/core';
+import { describe, expect, it } from 'vitest';
+import type { ProxyHttp } from '../src/proxy-http.ts';
+import { rawExchange, request } from './utils/client.ts';
+import { startOrigin } from './utils/origin.ts';
+import { startProxy } from './utils/proxy-harness.ts';
+
+function toOrigin(address: string): ProxyHttp<null> {
+  return { newCtx: () => null, upstreamPeer: () => new HttpPeer(address) };
+}
+
+describe('HTTP/1 details through the proxy', () => {
+  it('forwards chunked trailers through both trailer filters', async () => {
+    await using origin = await startOrigin((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain', Trailer: 'X-Checksum' });
+      res.write('body');
+      res.addTrailers({ 'X-Checksum': 'abc123' });
+      res.end();
+    });
+    const seen: string[] = [];
+    await using p = await startProxy<null>({
+      ...toOrigin(origin.address),
+      upstreamResponseTrailerFilter: (_s, trailers) => {
+        seen.push(`upstream ${trailers.getHeader('x-checksum')}`);
+      },
+      responseTrailerFilter: (_s, trailers) => {
+        seen.push('downstream');
+        trailers.appendHeader('X-Proxy-Trailer', 'yes');
+      },
+    });
+    const raw = (
+      await rawExchange(
+        p.port,
+        'GET / HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: close\r\n\r\n',
+      )
+    ).toString('latin1');
+    expect(seen).toEqual(['upstream abc123', 'downstream']);
+    expect(raw).toContain('4\r\nbody\r\n0\r\nX-Checksum: abc123\r\nX-Proxy-Trailer: yes\r\n\r\n');
+  });
+
+  it('answers HEAD with the headers and no body, and keeps the connection usable', async () => {
+    await using origin = await startOrigin();
+    await using p = await startProxy(toOrigin(origin.address));
+    const raw = (
+      await rawExchange(
+        p.port,
+        'HEAD /size/1000?cl HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      )
+    ).toString('latin1');
+    const responses = raw.split('HTTP/1.1 200 OK');
+    expect(responses.length).toBe(3);
+    expect(responses[1]).toContain('Content-Length: 1000');
+    expect(responses[1]).not.toContain('abcdef');
+    expect(responses[2]).toContain('\r\n11\r\nhello from origin\r\n0\r\n\r\n');
+  });
+
+  it('adds Host (the upstream address) for an HTTP/1.0 client that sent none', async () => {
+    await using origin = await startOrigin();
+    await using p = await startProxy(toOrigin(origin.address));
+    const raw = (await rawExchange(p.port, 'GET /echo HTTP/1.0\r\n\r\n')).toString('latin1');
+    expect(raw.startsWith('HTTP/1.0 200') || raw.startsWith('HTTP/1.1 200')).toBe(true);
+    const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
+    expect(body.rawHeaders.slice(0, 2)).toEqual(['Host', origin.address]);
+  });
+
+  it('answers Expect: 100-continue itself and streams the body up', async () => {
+    await using origin = await startOrigin();
+    await using p = await startProxy(toOrigin(origin.address));
+    const res = await request(p.port, '/echo', {
+      method: 'PUT',
+      headers: { Expect: '100-continue', 'Content-Length': '5' },
+      body: 'hello',
+    });
+    expect(res.status).toBe(200);
+    const echoed = JSON.parse(res.body.toString());
+    expect(echoed.bytes).toBe(5);
+    expect(echoed.rawHeaders.map((h: string) => h.toLowerCase())).not.toContain('expect');
+  });
+});
