@@ -55,7 +55,9 @@ export async function measure(
     port: await freePort(),
     dir,
     cpu: o.proxyCpu,
-    nodeArgs: profileDir === undefined ? [] : cpuProfileArgs(profileDir),
+    nodeArgs: peer.node
+      ? [...o.nodeFlags, ...(profileDir === undefined ? [] : cpuProfileArgs(profileDir))]
+      : [],
     connections: o.connections,
   };
   const child = peer.start(ctx);

@@ -21,6 +21,8 @@ export interface Options {
   install: boolean;
   cpuProf: boolean;
   cpuProfDir: string | undefined;
+  /** Extra flags for every Node-based peer (ours included), e.g. V8 heap sizes. */
+  nodeFlags: string[];
   keepTmp: boolean;
   /** taskset CPU lists; undefined disables pinning. */
   proxyCpu: string | undefined;
@@ -42,6 +44,8 @@ export const USAGE = `usage: node bench/proxy/run.ts [options]   (or: npm run be
   --no-install          never apt-get missing tools
   --cpu-prof            run Node peers under --cpu-prof and print their top self-time functions
   --cpu-prof-dir DIR    where profiles go (default: a new dir under the OS temp dir)
+  --node-flags=FLAGS    extra node flags for every Node peer, ours included
+                        (e.g. --node-flags=--max-semi-space-size=4, several in quotes)
   --keep-tmp            keep generated configs and logs
   --proxy-cpu LIST      taskset CPUs for the proxy (default: the last CPU)
   --load-cpu LIST       taskset CPUs for origin and wrk (default: the other CPUs)
@@ -80,6 +84,18 @@ function list(name: string, value: string | undefined, known: readonly string[])
   }
   // Report order is the known order, whatever order was asked.
   return known.filter((k) => items.includes(k));
+}
+
+function nodeFlags(value: string | undefined): string[] {
+  const flags = (value ?? '').split(/\s+/).filter((f) => f.length > 0);
+  const bad = flags.find((f) => !/^--[a-z0-9][a-z0-9-]*(=\S+)?$/.test(f));
+  if (bad !== undefined) {
+    throw PingoraError.explain(
+      ErrorType.ConfigError,
+      `--node-flags: "${bad}" is not a --flag[=value]`,
+    );
+  }
+  return flags;
 }
 
 const CPU_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
@@ -126,12 +142,15 @@ export function parseOptions(
     install: v['no-install'] !== true,
     cpuProf: v['cpu-prof'] === true,
     cpuProfDir: v['cpu-prof-dir'],
+    nodeFlags: nodeFlags(v['node-flags']),
     keepTmp: v['keep-tmp'] === true,
     proxyCpu: pin ? (cpuList('proxy-cpu', v['proxy-cpu']) ?? String(last)) : undefined,
     loadCpu: pin
       ? (cpuList('load-cpu', v['load-cpu']) ?? (last === 1 ? '0' : `0-${last - 1}`))
       : undefined,
-    command: ['node', 'bench/proxy/run.ts', ...argv].join(' '),
+    command: ['node', 'bench/proxy/run.ts', ...argv]
+      .map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a))
+      .join(' '),
   };
 }
 
@@ -154,6 +173,7 @@ function parse(argv: readonly string[]) {
       'no-install': { type: 'boolean' },
       'cpu-prof': { type: 'boolean' },
       'cpu-prof-dir': { type: 'string' },
+      'node-flags': { type: 'string' },
       'keep-tmp': { type: 'boolean' },
       'proxy-cpu': { type: 'string' },
       'load-cpu': { type: 'string' },

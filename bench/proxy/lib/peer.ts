@@ -28,7 +28,7 @@ export interface PeerContext {
   readonly dir: string;
   /** CPU list to pin the peer to (taskset), undefined for no pinning. */
   readonly cpu: string | undefined;
-  /** Extra Node flags for Node-based peers (CPU profiling); empty otherwise. */
+  /** Extra Node flags for Node-based peers (--node-flags, CPU profiling); empty otherwise. */
   readonly nodeArgs: readonly string[];
   /** Keep-alive connections the load generator uses (pool sizes follow it). */
   readonly connections: number;
