@@ -5,7 +5,7 @@
  * proxy pinned to one CPU and the origin plus wrk to the other. Prints a
  * Markdown report (see README.md); `--help` lists the options.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installCleanup, stopAll } from './lib/children.ts';
@@ -83,9 +83,11 @@ async function main(): Promise<void> {
   // Also on SIGINT, which ends the process from its handler.
   const removeTmp = () => rmSync(tmp, { recursive: true, force: true });
   if (!options.keepTmp) process.on('exit', removeTmp);
-  const profileRoot = options.cpuProf
-    ? (options.cpuProfDir ?? mkdtempSync(join(tmpdir(), 'pingora-ts-cpu-prof-')))
-    : undefined;
+  let profileRoot: string | undefined;
+  if (options.cpuProf) {
+    profileRoot = options.cpuProfDir ?? mkdtempSync(join(tmpdir(), 'pingora-ts-cpu-prof-'));
+    mkdirSync(profileRoot, { recursive: true });
+  }
   const results = new Results();
   const profiles: { path: string; window: TimeWindow | undefined }[] = [];
   let failedRun = false;
@@ -159,4 +161,11 @@ async function main(): Promise<void> {
   if (failedRun) process.exitCode = 1;
 }
 
-await main();
+try {
+  await main();
+} catch (err) {
+  // Bad options, missing tools, a failed install: a message, not a stack.
+  log(message(err));
+  await stopAll();
+  process.exitCode = 1;
+}
