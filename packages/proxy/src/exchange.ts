@@ -315,10 +315,10 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
         if (inner.responseTrailerFilter !== undefined) {
           await inner.responseTrailerFilter(s, trailers, this.#ctx);
         }
-        // Trailers only survive a chunked response; compression changes the body they describe.
+        // A (de)compressed body is not the one the upstream's trailers describe.
         if (
-          s.downstream.responseWritten?.getHeader('content-encoding') !==
-          s.upstreamResponse?.getHeader('content-encoding')
+          s.upstreamCompressionCtx?.stats() !== undefined ||
+          s.downstreamCompression()?.stats() !== undefined
         ) {
           trailers = undefined;
         }
