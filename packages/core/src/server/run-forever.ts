@@ -85,6 +85,13 @@ export async function runForever(server: Server): Promise<never> {
     else void run?.shutdown({ graceful: true, upgrade: signal === 'SIGQUIT' });
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const) process.on(s, onSignal);
+  // A bug that escapes every handler still ends the process (as Node would),
+  // but logged where the operator looks and without leaving a stale pid file.
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception; exiting');
+    if (pidFile !== undefined) removePidFile(pidFile);
+    process.exit(1);
+  });
   try {
     run = server.run();
   } catch (err) {

@@ -98,6 +98,17 @@ describe('service dependencies in a process', () => {
   });
 });
 
+describe('uncaught exceptions', () => {
+  it('are logged as fatal and exit 1', async () => {
+    using tmp = tempDir();
+    const child = start(['-c', tmp.write('conf.yaml', CONF)]);
+    const client = await lineClient(await portOf(child));
+    client.send('crash');
+    expect(await child.exited()).toBe(1);
+    expect(child.stderr).toMatch(/"level":60.*fixture crash.*uncaught exception; exiting/s);
+  });
+});
+
 describe('stopping during startup', () => {
   it('SIGTERM while a dependency warms up stops the server with exit 0', async () => {
     using tmp = tempDir();
