@@ -11,6 +11,7 @@ import type {
   BackendSelectionBuilder,
   SelectionContext,
 } from './backend-selection.ts';
+import { FastRandom } from './fast-random.ts';
 import { InFlightTracker } from './in-flight.ts';
 import type { RandomSource } from './random.ts';
 import { WeightedTable } from './weighted-table.ts';
@@ -26,20 +27,18 @@ export class PowerOfTwoChoices implements BackendSelection {
   readonly slots: Uint32Array;
   readonly inverseWeights: Float64Array;
   readonly table: WeightedTable;
-  readonly random: RandomSource;
+  /** An injected source, or undefined for the built-in allocation-free one. */
+  readonly source: RandomSource | undefined;
+  private readonly rng = new FastRandom();
 
-  constructor(
-    backends: readonly Backend[],
-    context?: SelectionContext,
-    random: RandomSource = Math.random,
-  ) {
+  constructor(backends: readonly Backend[], context?: SelectionContext, random?: RandomSource) {
     const tracker = context?.inFlight ?? new InFlightTracker();
     this.backends = backends;
     this.tracker = tracker;
     this.slots = Uint32Array.from(backends, (b) => tracker.slotFor(b.addr));
     this.inverseWeights = Float64Array.from(backends, (b) => 1 / b.weight);
     this.table = new WeightedTable(backends);
-    this.random = random;
+    this.source = random;
   }
 
   static build(backends: readonly Backend[], context?: SelectionContext): PowerOfTwoChoices {
@@ -52,7 +51,11 @@ export class PowerOfTwoChoices implements BackendSelection {
   }
 
   draw(): number {
-    return this.table.pick(Math.floor(this.random() * this.table.total));
+    const source = this.source;
+    const total = this.table.total;
+    return this.table.pick(
+      source === undefined ? this.rng.below(total) : Math.floor(source() * total),
+    );
   }
 
   load(i: number): number {

@@ -9,20 +9,29 @@ import type {
   BackendSelection,
   BackendSelectionBuilder,
 } from './backend-selection.ts';
+import { FastRandom } from './fast-random.ts';
 import { WeightedTable } from './weighted-table.ts';
 
-/** Returns a float in [0, 1), like Math.random. */
+/** Returns a float in [0, 1), like Math.random (injected in tests for repeatable draws). */
 export type RandomSource = () => number;
 
 export class Random implements BackendSelection {
   readonly backends: readonly Backend[];
   readonly table: WeightedTable;
-  readonly random: RandomSource;
+  /** An injected source, or undefined for the built-in allocation-free one. */
+  readonly source: RandomSource | undefined;
+  private readonly rng = new FastRandom();
 
-  constructor(backends: readonly Backend[], random: RandomSource = Math.random) {
+  constructor(backends: readonly Backend[], random?: RandomSource) {
     this.backends = backends;
     this.table = new WeightedTable(backends);
-    this.random = random;
+    this.source = random;
+  }
+
+  /** A uniform integer in [0, n). */
+  below(n: number): number {
+    const source = this.source;
+    return source === undefined ? this.rng.below(n) : Math.floor(source() * n);
   }
 
   static build(backends: readonly Backend[]): Random {
@@ -57,8 +66,8 @@ export class RandomIter implements BackendIter {
     if (n === 0) return undefined;
     if (this.first) {
       this.first = false;
-      return s.backends[s.table.pick(Math.floor(s.random() * s.table.total))];
+      return s.backends[s.table.pick(s.below(s.table.total))];
     }
-    return s.backends[Math.floor(s.random() * n)];
+    return s.backends[s.below(n)];
   }
 }
