@@ -75,7 +75,6 @@ export class HeadParser {
   /** Offsets are relative to the head's first byte, so they survive the buffer being regrown. */
   private pos = 0;
   private mark = 0;
-  private valueEnd = 0;
   private lineStart = 0;
   /** Offsets (relative to the head start) of each field: name start, name end, value start, value end. */
   private offsets: number[] = [];
@@ -185,20 +184,13 @@ export class HeadParser {
             break;
           }
           this.mark = i - base;
-          this.valueEnd = this.mark;
           state = S_VALUE;
           break;
         }
         case S_VALUE: {
+          // Tight scan to the end of the value; trailing OWS is trimmed once, at the CR.
           let c = buf[i]!;
-          let valueEnd = this.valueEnd + base;
-          while ((CLASS[c]! & FIELD) !== 0) {
-            i++;
-            if (c !== SP && c !== HTAB) valueEnd = i;
-            if (i >= headStop) break;
-            c = buf[i]!;
-          }
-          this.valueEnd = valueEnd - base;
+          while ((CLASS[c]! & FIELD) !== 0 && ++i < headStop) c = buf[i]!;
           if (i >= headStop) break;
           if (c !== CR) {
             return this.fail(
@@ -208,6 +200,10 @@ export class HeadParser {
                 : `invalid byte 0x${c.toString(16)} in header value`,
             );
           }
+          const start = base + this.mark;
+          let valueEnd = i;
+          while (valueEnd > start && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB))
+            valueEnd--;
           this.offsets.push(this.mark, valueEnd - base);
           state = S_VALUE_LF;
           i++;
