@@ -68,6 +68,65 @@ describe('request and response bodies', () => {
     expect(pausedAt).toBeLessThan(24 * MiB);
   }, 30_000);
 
+  it('applies backpressure to the client when the upstream reads the body slowly', async () => {
+    let received = 0;
+    await using origin = await startOrigin((req, res) => {
+      req.pause();
+      setTimeout(() => {
+        req.on('data', (c: Buffer) => {
+          received += c.length;
+        });
+        req.resume();
+      }, 800);
+      req.on('end', () => {
+        res.writeHead(200, { 'Content-Length': '2' });
+        res.end('ok');
+      });
+    });
+    await using p = await startProxy(toOrigin(origin.address));
+    const { request: httpRequest } = await import('node:http');
+    const total = 64 * MiB;
+    let sentWhilePaused = -1;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: p.port,
+          path: '/',
+          method: 'POST',
+          agent: false,
+          headers: { 'Content-Length': total },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      setTimeout(() => {
+        sentWhilePaused = req.socket?.bytesWritten ?? -1;
+      }, 700);
+      const block = Buffer.alloc(256 * 1024, 1);
+      let left = total;
+      const pump = () => {
+        while (left > 0) {
+          left -= block.length;
+          if (!req.write(block)) {
+            req.once('drain', pump);
+            return;
+          }
+        }
+        req.end();
+      };
+      pump();
+    });
+    expect(status).toBe(200);
+    expect(received).toBe(total);
+    // While the origin did not read, the client could only fill the socket buffers on the way.
+    expect(sentWhilePaused).toBeGreaterThan(0);
+    expect(sentWhilePaused).toBeLessThan(24 * MiB);
+  }, 30_000);
+
   it('closes (never pools) the upstream connection when the client goes away mid-response', async () => {
     let upstreamClosed!: () => void;
     const closed = new Promise<void>((resolve) => {
