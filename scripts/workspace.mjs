@@ -19,13 +19,17 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const pnpmSpec = rootPkg.packageManager; // e.g. pnpm@10.34.9
 const binDir = join(root, 'node_modules', '.bin');
+// The real Node 24 binary of the `node` package. node_modules/.bin/node is only a
+// shell wrapper that does not exec it, so signals sent to the wrapper would not
+// reach the server; this directory goes first on PATH.
+const nodeBinDir = join(root, 'node_modules', 'node', 'bin');
 
 /** The sample gateway that `npm start` runs. */
 const MAIN_APP = 'load-balancer';
 
 const env = {
   ...process.env,
-  PATH: `${binDir}${delimiter}${process.env.PATH ?? ''}`,
+  PATH: [nodeBinDir, binDir, process.env.PATH ?? ''].join(delimiter),
   // Turbo's own telemetry and update checks would reach past the npm registry.
   TURBO_TELEMETRY_DISABLED: '1',
   DO_NOT_TRACK: '1',
@@ -44,7 +48,7 @@ function run(cmd, args, opts = {}) {
 function installIsFresh() {
   const marker = join(root, 'node_modules', '.pnpm', 'lock.yaml');
   const lock = join(root, 'pnpm-lock.yaml');
-  if (!existsSync(marker) || !existsSync(join(binDir, 'node'))) return false;
+  if (!existsSync(marker) || !existsSync(join(nodeBinDir, 'node'))) return false;
   if (!existsSync(lock)) return false;
   const newest = Math.max(
     statSync(lock).mtimeMs,
