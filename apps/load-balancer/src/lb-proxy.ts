@@ -38,6 +38,8 @@ export interface LbCtx {
 
 export class LbProxy implements ProxyHttp<LbCtx> {
   readonly #lb: LoadBalancer;
+  /** One HttpPeer per backend, made once: its options and reuse hash are then reused. */
+  readonly #peers = new Map<string, HttpPeer>();
 
   constructor(lb: LoadBalancer) {
     this.#lb = lb;
@@ -55,7 +57,13 @@ export class LbProxy implements ProxyHttp<LbCtx> {
         : this.#lb.selectWith('', 256, (b, ready) => ready && !tried.includes(b.addr));
     if (backend === undefined) throw PingoraError.httpStatus(502, 'no healthy upstream');
     tried.push(backend.addr);
-    return new HttpPeer(backend.socketAddr);
+    let peer = this.#peers.get(backend.addr);
+    if (peer === undefined) {
+      // Bounded by the backend set: discovery caps it (MAX_BACKENDS).
+      peer = new HttpPeer(backend.socketAddr);
+      this.#peers.set(backend.addr, peer);
+    }
+    return peer;
   }
 
   failToConnect(_s: Session, _peer: HttpPeer, _ctx: LbCtx, e: PingoraError): PingoraError {
