@@ -6,7 +6,7 @@
  * turns into a raw tunnel after a 101. Implements HttpServerSession.
  */
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
-import { type HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import { type HeaderList, RequestHeader, type ResponseHeader } from '@pingora-ts/http';
 import type { Stream, StreamDigest } from '../../../l4/stream.ts';
 import type { BodySink, TunnelHandoff } from '../body-sink.ts';
 import { httpDate } from '../date-cache.ts';
@@ -19,6 +19,7 @@ import { responseHeadLength, writeResponseHead } from './head-writer.ts';
 import { commonLowerName } from './header-names.ts';
 import { BodyKind, HeadFacts } from './message-framing.ts';
 import { type FramedWriter, OutgoingBody } from './outgoing-body.ts';
+import { errorResponse, hasCloseToken, isTunnel, responseFraming } from './response-framing.ts';
 import {
   type H1ServerOptions,
   type ResolvedH1ServerOptions,
@@ -33,6 +34,8 @@ const P_DONE = 4; // closing or closed: nothing more is served
 
 /** How long a connection we ended waits for the client to close before it is destroyed. */
 const LINGER_MS = 5_000;
+
+export { errorResponse } from './response-framing.ts';
 
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
@@ -171,27 +174,8 @@ export class H1ServerSession
     this.responseWritten = resp;
     const connection = resp.getHeader('connection');
     if (connection !== undefined && hasCloseToken(connection)) this.serverKeepalive = false;
-    const tunnel = status === 101 || (req.method === 'CONNECT' && status < 300);
-    let kind: BodyKind;
-    if (tunnel || req.method === 'HEAD' || status === 204 || status === 304) {
-      kind = BodyKind.None;
-    } else if (resp.hasHeader('transfer-encoding')) {
-      resp.removeHeader('content-length');
-      if (req.version === 'HTTP/1.0') {
-        // An HTTP/1.0 client cannot decode chunks (RFC 9112 6.1): send the body until close.
-        resp.removeHeader('transfer-encoding');
-        kind = BodyKind.Close;
-      } else {
-        kind = isChunkedFinal(resp.getAll('transfer-encoding')) ? BodyKind.Chunked : BodyKind.Close;
-      }
-    } else if (resp.hasHeader('content-length')) {
-      kind = BodyKind.Length;
-    } else if (req.version === 'HTTP/1.1') {
-      resp.appendUnchecked('Transfer-Encoding', 'chunked', 'transfer-encoding');
-      kind = BodyKind.Chunked;
-    } else {
-      kind = BodyKind.Close;
-    }
+    const tunnel = isTunnel(req.method, status);
+    const kind = responseFraming(req, resp, tunnel);
     if (kind === BodyKind.Close) this.serverKeepalive = false;
     if (!this.out.start(kind, resp)) {
       this.serverKeepalive = false;
@@ -230,7 +214,7 @@ export class H1ServerSession
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const complete = this.out.finish(this, trailers);
     const status = this.responseWritten.status;
-    if (status === 101 || (this.requestHeader?.method === 'CONNECT' && status < 300)) {
+    if (isTunnel(this.requestHeader?.method ?? '', status)) {
       return this.flushed(); // upgradeToTunnel() takes the connection from here
     }
     if (!complete || !this.keepalive) {
@@ -269,11 +253,7 @@ export class H1ServerSession
 
   upgradeToTunnel(): TunnelHandoff {
     const resp = this.responseWritten;
-    const connect = this.requestHeader?.method === 'CONNECT';
-    if (
-      resp === undefined ||
-      !(resp.status === 101 || (connect && resp.status >= 200 && resp.status < 300))
-    ) {
+    if (resp === undefined || !isTunnel(this.requestHeader?.method ?? '', resp.status)) {
       throw PingoraError.explain(
         ErrorType.InternalError,
         'upgradeToTunnel without a 101 (or CONNECT 2xx) response',
@@ -548,29 +528,5 @@ function isResolved(
     Object.isFrozen(o) &&
     typeof o.headerTimeoutMs === 'number' &&
     o.headLimits !== undefined
-  );
-}
-
-/** An empty error response (Pingora's generate_error): no body, not cacheable. */
-export function errorResponse(status: number): ResponseHeader {
-  const resp = ResponseHeader.build(status);
-  resp.appendUnchecked('Content-Length', '0', 'content-length');
-  resp.appendUnchecked('Cache-Control', 'private, no-store', 'cache-control');
-  return resp;
-}
-
-function hasCloseToken(value: string): boolean {
-  const v = value.toLowerCase();
-  return v === 'close' || v.split(',').some((t) => t.trim() === 'close');
-}
-
-function isChunkedFinal(values: string[]): boolean {
-  const last = values[values.length - 1] ?? '';
-  const comma = last.lastIndexOf(',');
-  return (
-    last
-      .slice(comma + 1)
-      .trim()
-      .toLowerCase() === 'chunked'
   );
 }

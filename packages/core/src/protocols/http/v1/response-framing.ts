@@ -1,0 +1,67 @@
+/**
+ * How a server sends a final response head on HTTP/1: the body framing it
+ * gets (none after HEAD/204/304 or for a tunnel, chunked when no length is
+ * known and the client speaks 1.1, until-close otherwise), with the framing
+ * headers made consistent, plus the empty error responses sessions answer with.
+ */
+import { type RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import { BodyKind } from './message-framing.ts';
+
+/** A 101, or a 2xx to CONNECT: the connection becomes a raw tunnel after the head. */
+export function isTunnel(method: string, status: number): boolean {
+  return status === 101 || (method === 'CONNECT' && status >= 200 && status < 300);
+}
+
+/**
+ * The framing of `resp` as an answer to `req`. Adjusts `resp`: drops
+ * Content-Length beside Transfer-Encoding (RFC 9112 6.2), drops
+ * Transfer-Encoding for an HTTP/1.0 client, which cannot decode chunks, and
+ * adds `Transfer-Encoding: chunked` to an HTTP/1.1 response with no length.
+ */
+export function responseFraming(
+  req: RequestHeader,
+  resp: ResponseHeader,
+  tunnel: boolean,
+): BodyKind {
+  const status = resp.status;
+  if (tunnel || req.method === 'HEAD' || status === 204 || status === 304) return BodyKind.None;
+  if (resp.hasHeader('transfer-encoding')) {
+    resp.removeHeader('content-length');
+    if (req.version === 'HTTP/1.0') {
+      resp.removeHeader('transfer-encoding');
+      return BodyKind.Close;
+    }
+    return isChunkedFinal(resp.getAll('transfer-encoding')) ? BodyKind.Chunked : BodyKind.Close;
+  }
+  if (resp.hasHeader('content-length')) return BodyKind.Length;
+  if (req.version === 'HTTP/1.1') {
+    resp.appendUnchecked('Transfer-Encoding', 'chunked', 'transfer-encoding');
+    return BodyKind.Chunked;
+  }
+  return BodyKind.Close;
+}
+
+/** An empty error response (Pingora's generate_error): no body, not cacheable. */
+export function errorResponse(status: number): ResponseHeader {
+  const resp = ResponseHeader.build(status);
+  resp.appendUnchecked('Content-Length', '0', 'content-length');
+  resp.appendUnchecked('Cache-Control', 'private, no-store', 'cache-control');
+  return resp;
+}
+
+/** True when a Connection value lists `close`. */
+export function hasCloseToken(value: string): boolean {
+  const v = value.toLowerCase();
+  return v === 'close' || v.split(',').some((t) => t.trim() === 'close');
+}
+
+function isChunkedFinal(values: string[]): boolean {
+  const last = values[values.length - 1] ?? '';
+  const comma = last.lastIndexOf(',');
+  return (
+    last
+      .slice(comma + 1)
+      .trim()
+      .toLowerCase() === 'chunked'
+  );
+}
