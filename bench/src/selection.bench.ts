@@ -1,8 +1,9 @@
 /**
  * Load-balancing micro-benchmark: LoadBalancer.select() per algorithm at 3,
  * 100 and 10,000 healthy backends (the per-request cost: candidate iterator,
- * readiness lookup), plus one select with the first candidate unhealthy, and
- * the guard acquire/release that least-connections and power of two need.
+ * readiness test), the same with a third of 100 backends disabled (picks
+ * that need fallbacks), and the guard acquire/release that least-connections
+ * and power of two need.
  */
 import {
   type BackendSelectionBuilder,
@@ -48,7 +49,7 @@ for (const n of [3, 100, 10_000]) {
   });
 }
 
-group('select() with one backend of 100 disabled (fallback path)', () => {
+group('select(), 100 backends, a third of them disabled (fallback path)', () => {
   summary(() => {
     for (const [name, builder] of algorithms) {
       const lb = LoadBalancer.fromAddrs(addrs(100), builder);

@@ -1,73 +1,58 @@
 /**
  * FNV-1a 64-bit (the hash of Rust's fnv crate, which Pingora's FNVHash uses),
- * kept as two unsigned 32-bit halves so hashing allocates nothing and stays
- * off BigInt. Strings are hashed as their UTF-8 bytes without encoding them.
+ * kept as two int32 halves so hashing allocates nothing and stays off
+ * BigInt: the multiply by the prime 2^40 + 0x1b3 is Math.imul on the high
+ * half plus the carry of the low half, which is split into 16-bit parts.
+ * Strings are hashed as their UTF-8 bytes without encoding them.
  */
 import type { SelectionKey } from './backend-selection.ts';
 
-/** A running FNV-1a 64 state, as four 16-bit limbs (h0 lowest) so every field stays a small integer. */
-export class Fnv64 {
-  h0 = 0x2325;
-  h1 = 0x8422;
-  h2 = 0x9ce4;
-  h3 = 0xcbf2;
+const OFFSET_HI = 0xcbf29ce4 | 0;
+const OFFSET_LO = 0x84222325 | 0;
 
-  /** The upper 32 bits. */
+/** A running FNV-1a 64 state: `h` and `l` hold the upper and lower 32 bits as int32. */
+export class Fnv64 {
+  h = OFFSET_HI;
+  l = OFFSET_LO;
+
+  /** The upper 32 bits, unsigned. */
   get hi(): number {
-    return ((this.h3 << 16) | this.h2) >>> 0;
+    return this.h >>> 0;
   }
 
-  /** The lower 32 bits. */
+  /** The lower 32 bits, unsigned. */
   get lo(): number {
-    return ((this.h1 << 16) | this.h0) >>> 0;
+    return this.l >>> 0;
   }
 
   reset(): this {
-    this.h0 = 0x2325;
-    this.h1 = 0x8422;
-    this.h2 = 0x9ce4;
-    this.h3 = 0xcbf2;
+    this.h = OFFSET_HI;
+    this.l = OFFSET_LO;
     return this;
   }
 
-  /**
-   * Mixes one byte: xor into the lowest bits, then multiply by the prime
-   * 2^40 + 0x1b3 modulo 2^64, limb by limb (2^40 is limb 2 times 0x100).
-   */
+  /** Mixes one byte: xor into the low bits, then multiply by 2^40 + 0x1b3 modulo 2^64. */
   byte(b: number): void {
-    const h0 = this.h0 ^ b;
-    const h1 = this.h1;
-    const t0 = h0 * 0x1b3;
-    const t1 = h1 * 0x1b3 + (t0 >>> 16);
-    const t2 = this.h2 * 0x1b3 + h0 * 0x100 + (t1 >>> 16);
-    const t3 = this.h3 * 0x1b3 + h1 * 0x100 + (t2 >>> 16);
-    this.h0 = t0 & 0xffff;
-    this.h1 = t1 & 0xffff;
-    this.h2 = t2 & 0xffff;
-    this.h3 = t3 & 0xffff;
+    const lo = this.l ^ b;
+    const a = (lo & 0xffff) * 0x1b3;
+    const c = (lo >>> 16) * 0x1b3 + (a >>> 16);
+    this.h = (Math.imul(this.h, 0x1b3) + (c >>> 16) + (lo << 8)) | 0;
+    this.l = (c << 16) | (a & 0xffff);
   }
 
   bytes(data: Uint8Array): this {
     // The same mixing as byte(), on locals: this loop is the per-request cost.
-    let h0 = this.h0;
-    let h1 = this.h1;
-    let h2 = this.h2;
-    let h3 = this.h3;
+    let hi = this.h;
+    let lo = this.l;
     for (let i = 0; i < data.length; i++) {
-      h0 ^= data[i]!;
-      const t0 = h0 * 0x1b3;
-      const t1 = h1 * 0x1b3 + (t0 >>> 16);
-      const t2 = h2 * 0x1b3 + h0 * 0x100 + (t1 >>> 16);
-      const t3 = h3 * 0x1b3 + h1 * 0x100 + (t2 >>> 16);
-      h0 = t0 & 0xffff;
-      h1 = t1 & 0xffff;
-      h2 = t2 & 0xffff;
-      h3 = t3 & 0xffff;
+      lo ^= data[i]!;
+      const a = (lo & 0xffff) * 0x1b3;
+      const c = (lo >>> 16) * 0x1b3 + (a >>> 16);
+      hi = (Math.imul(hi, 0x1b3) + (c >>> 16) + (lo << 8)) | 0;
+      lo = (c << 16) | (a & 0xffff);
     }
-    this.h0 = h0;
-    this.h1 = h1;
-    this.h2 = h2;
-    this.h3 = h3;
+    this.h = hi;
+    this.l = lo;
     return this;
   }
 
@@ -76,27 +61,19 @@ export class Fnv64 {
     let i = 0;
     while (i < text.length) {
       // ASCII runs on locals; anything else goes byte by byte through byte().
-      let h0 = this.h0;
-      let h1 = this.h1;
-      let h2 = this.h2;
-      let h3 = this.h3;
+      let hi = this.h;
+      let lo = this.l;
       for (; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        if (c >= 0x80) break;
-        h0 ^= c;
-        const t0 = h0 * 0x1b3;
-        const t1 = h1 * 0x1b3 + (t0 >>> 16);
-        const t2 = h2 * 0x1b3 + h0 * 0x100 + (t1 >>> 16);
-        const t3 = h3 * 0x1b3 + h1 * 0x100 + (t2 >>> 16);
-        h0 = t0 & 0xffff;
-        h1 = t1 & 0xffff;
-        h2 = t2 & 0xffff;
-        h3 = t3 & 0xffff;
+        const ch = text.charCodeAt(i);
+        if (ch >= 0x80) break;
+        lo ^= ch;
+        const a = (lo & 0xffff) * 0x1b3;
+        const c = (lo >>> 16) * 0x1b3 + (a >>> 16);
+        hi = (Math.imul(hi, 0x1b3) + (c >>> 16) + (lo << 8)) | 0;
+        lo = (c << 16) | (a & 0xffff);
       }
-      this.h0 = h0;
-      this.h1 = h1;
-      this.h2 = h2;
-      this.h3 = h3;
+      this.h = hi;
+      this.l = lo;
       if (i < text.length) i = this.nonAscii(text, i);
     }
     return this;
