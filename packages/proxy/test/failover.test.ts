@@ -125,6 +125,60 @@ describe('failover and retries', () => {
     }
   });
 
+  it('replays the request body from the retry buffer on the retry', async () => {
+    // Connection 1 answers once, then takes the next request (body included)
+    // and drops it without a byte; connection 2 echoes what it received.
+    let connections = 0;
+    const sockets: Socket[] = [];
+    const origin = createServer((s) => {
+      sockets.push(s);
+      const n = ++connections;
+      let served = 0;
+      let pending = Buffer.alloc(0);
+      s.on('data', (d: Buffer) => {
+        pending = Buffer.concat([pending, d]);
+        const head = pending.indexOf('\r\n\r\n');
+        if (head < 0) return;
+        const length = Number(
+          /content-length: (\d+)/i.exec(pending.subarray(0, head).toString())?.[1] ?? 0,
+        );
+        if (pending.length < head + 4 + length) return;
+        const body = pending.subarray(head + 4, head + 4 + length).toString();
+        pending = pending.subarray(head + 4 + length);
+        served++;
+        if (n === 1 && served === 2) {
+          s.destroy();
+          return;
+        }
+        const answer = `conn-${n}:${body}`;
+        s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${answer.length}\r\n\r\n${answer}`);
+      });
+    });
+    origin.listen(0, '127.0.0.1');
+    await once(origin, 'listening');
+    const port = (origin.address() as AddressInfo).port;
+    try {
+      const filtered: string[] = [];
+      await using p = await startProxy<null>({
+        newCtx: () => null,
+        upstreamPeer: () => new HttpPeer(`127.0.0.1:${port}`),
+        requestBodyFilter: (_s, body) => {
+          if (body !== null) filtered.push(body.toString());
+        },
+      });
+      expect((await request(p.port, '/a', { method: 'POST', body: 'one' })).body.toString()).toBe(
+        'conn-1:one',
+      );
+      const second = await request(p.port, '/b', { method: 'POST', body: 'two-body' });
+      expect(second.body.toString()).toBe('conn-2:two-body');
+      // The filter saw the body once per attempt.
+      expect(filtered).toEqual(['one', 'two-body', 'two-body']);
+    } finally {
+      for (const s of sockets) s.destroy();
+      origin.close();
+    }
+  });
+
   it('does not retry once the response header went downstream: the body is cut short', async () => {
     await using origin = await startOrigin((_req, res) => {
       res.writeHead(200, { 'Content-Length': '100' });
