@@ -14,8 +14,11 @@ type Script = (requestText: string, socket: net.Socket) => void;
 
 const servers: net.Server[] = [];
 const clients: H1ClientSession[] = [];
+const upstreamSockets = new Set<net.Socket>();
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();
+  for (const s of upstreamSockets) s.destroy();
+  upstreamSockets.clear();
   for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
 });
 
@@ -25,6 +28,7 @@ async function upstream(
 ): Promise<{ session: H1ClientSession; received: () => string }> {
   let text = '';
   const server = net.createServer((socket) => {
+    upstreamSockets.add(socket);
     socket.on('data', (d) => {
       text += d.toString('latin1');
       script(text, socket);
@@ -316,6 +320,24 @@ describe('reuse verdict', () => {
     session.writeRequestHeader(get());
     const err = (await session.readResponseHeader().catch((e) => e)) as PingoraError;
     expect(err.type).toBe(ErrorType.ReadTimedout);
+  });
+
+  it('fails a request body write that stays blocked past the write timeout', async () => {
+    const { session } = await upstream((_t, s) => s.pause()); // never reads what we send
+    session.writeTimeoutMs = 400;
+    session.writeRequestHeader(get('/', { 'Transfer-Encoding': 'chunked' }, 'POST'));
+    const chunk = Buffer.alloc(256 * 1024, 0x62);
+    let failure: PingoraError | undefined;
+    try {
+      for (let i = 0; i < 4096; i++) {
+        if (!session.writeBody(chunk)) await new Promise<void>((r) => session.onDrain(r));
+      }
+    } catch (err) {
+      failure = err as PingoraError;
+    }
+    expect(failure?.type).toBe(ErrorType.WriteTimedout);
+    expect(failure?.source).toBe(ErrorSource.Upstream);
+    expect(session.closed).toBe(true);
   });
 
   it('hands over the socket after 101', async () => {
