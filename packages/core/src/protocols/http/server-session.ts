@@ -55,7 +55,8 @@ export interface HttpServerSession {
    * Writes a response head. 1xx heads (not 101) go out at once and more may
    * follow; the final head may be adjusted for the connection before it is
    * sent: framing (Transfer-Encoding: chunked when no length is given),
-   * Connection and a cached Date. The head goes out with the first body bytes.
+   * Connection and a cached Date. It goes out in one write with the body
+   * bytes written in the same tick, else alone on the next tick.
    */
   writeResponseHeader(resp: ResponseHeader): void;
   /** The final response head written, if any. */
