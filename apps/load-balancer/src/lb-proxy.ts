@@ -21,6 +21,8 @@ function checkAddr(addr: string): string | undefined {
 export const lbConfigSchema = defineConfigSchema({
   listen: configField.stringList({ default: ['127.0.0.1:6188'], maxItems: 64, item: checkAddr }),
   upstreams: configField.stringList({ default: [], maxItems: 1024, item: checkAddr }),
+  /** Empty: TCP connect checks. A path such as `/health`: HTTP GET checks expecting 200. */
+  healthCheckPath: configField.string({ key: 'health_check_path', default: '' }),
   healthCheckIntervalSeconds: configField.number({
     key: 'health_check_interval_seconds',
     default: 1,

@@ -5,7 +5,12 @@
  * HttpProxy listening service in front of it.
  */
 import { backgroundService, Server } from '@pingora-ts/core';
-import { LoadBalancer, RoundRobin, TcpHealthCheck } from '@pingora-ts/load-balancing';
+import {
+  HttpHealthCheck,
+  LoadBalancer,
+  RoundRobin,
+  TcpHealthCheck,
+} from '@pingora-ts/load-balancing';
 import { httpProxyService } from '@pingora-ts/proxy';
 import { startDemoOrigins } from './demo-origins.ts';
 import { LbProxy, lbConfigSchema } from './lb-proxy.ts';
@@ -32,7 +37,11 @@ if (upstreams.length === 0) {
 const lb = LoadBalancer.fromAddrs(upstreams, RoundRobin, {
   healthCheckFrequencyMs: config.healthCheckIntervalSeconds * 1000,
 });
-lb.setHealthCheck(new TcpHealthCheck());
+lb.setHealthCheck(
+  config.healthCheckPath === ''
+    ? new TcpHealthCheck()
+    : new HttpHealthCheck({ host: 'localhost', path: config.healthCheckPath }),
+);
 
 const proxy = httpProxyService(server.configuration, new LbProxy(lb), {
   name: 'load_balancer',

@@ -113,3 +113,46 @@ it('balances over configured upstreams and fails over from one that is down', as
     expect(res.origin).toBe('a');
   }
 });
+
+it('takes an upstream out of rotation when its HTTP health check fails', async () => {
+  let healthy = true;
+  const flaky = createServer((req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(healthy ? 200 : 503, { 'Content-Length': 0 });
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'X-Origin': 'flaky', 'Content-Length': 5 });
+    res.end('flaky');
+  });
+  flaky.listen(0, '127.0.0.1');
+  await once(flaky, 'listening');
+  cleanups.push(() => new Promise((r) => flaky.close(r)));
+  const steady = createServer((req, res) => {
+    res.writeHead(200, {
+      'X-Origin': req.url === '/health' ? 'health' : 'steady',
+      'Content-Length': 6,
+    });
+    res.end('steady');
+  });
+  steady.listen(0, '127.0.0.1');
+  await once(steady, 'listening');
+  cleanups.push(() => new Promise((r) => steady.close(r)));
+  const addr = (s: Server) => `127.0.0.1:${(s.address() as AddressInfo).port}`;
+  const { port } = await startApp(
+    `version: 1\nload_balancer:\n  listen: ["127.0.0.1:0"]\n  upstreams: ["${addr(flaky)}", "${addr(steady)}"]\n  health_check_path: /health\n  health_check_interval_seconds: 0.1\n`,
+  );
+  const seen = new Set<string>();
+  for (let i = 0; i < 4; i++) seen.add((await get(port, '/')).origin);
+  expect(seen).toEqual(new Set(['flaky', 'steady']));
+  healthy = false;
+  // Bounded wait for the checks to notice (interval 100 ms, generous margin).
+  let onlySteady = false;
+  for (let attempt = 0; attempt < 100 && !onlySteady; attempt++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const batch = new Set<string>();
+    for (let i = 0; i < 4; i++) batch.add((await get(port, '/')).origin);
+    onlySteady = batch.size === 1 && batch.has('steady');
+  }
+  expect(onlySteady).toBe(true);
+});
