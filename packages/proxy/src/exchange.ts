@@ -33,6 +33,7 @@ export function upstreamRequestFrom(session: Session, peer: HttpPeer): RequestHe
   const chunked = down.hasHeader('transfer-encoding');
   const upgrade = session.isUpgradeRequest;
   removeHopByHopHeaders(req, upgrade);
+  toOriginForm(req);
   // This hop answers Expect itself (the server session sends 100 Continue).
   if (req.hasHeader('expect')) req.removeHeader('expect');
   if (chunked && !req.hasHeader('content-length')) req.appendHeader('Transfer-Encoding', 'chunked');
@@ -52,6 +53,30 @@ export function upstreamRequestFrom(session: Session, peer: HttpPeer): RequestHe
     }
   }
   return req;
+}
+
+/**
+ * An absolute-form target (`GET http://example.com/p?q`) becomes origin-form
+ * for the upstream, with Host taken from its authority, which RFC 9112 3.2.2
+ * says wins over any Host field the client sent.
+ */
+function toOriginForm(req: RequestHeader): void {
+  const target = req.target;
+  if (target.charCodeAt(0) === 0x2f || !/^https?:\/\//i.test(target)) return;
+  const start = target.indexOf('//') + 2;
+  let end = target.length;
+  for (let i = start; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c === 0x2f || c === 0x3f || c === 0x23) {
+      end = i;
+      break;
+    }
+  }
+  const authority = target.slice(start, end);
+  const host = authority.slice(authority.lastIndexOf('@') + 1);
+  const query = req.query;
+  req.target = query === undefined ? req.path : `${req.path}?${query}`;
+  if (host !== '') req.insertHeader('Host', host);
 }
 
 export class Exchange<Ctx> implements BodySink, RequestPumpOwner {

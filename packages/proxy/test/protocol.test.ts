@@ -77,3 +77,19 @@ describe('HTTP/1 details through the proxy', () => {
     expect(echoed.rawHeaders.map((h: string) => h.toLowerCase())).not.toContain('expect');
   });
 });
+
+describe('request targets', () => {
+  it('sends an absolute-form target upstream in origin-form with Host from its authority', async () => {
+    await using origin = await startOrigin();
+    await using p = await startProxy(toOrigin(origin.address));
+    const raw = (
+      await rawExchange(
+        p.port,
+        'GET http://user@example.test:8080/echo?x=1 HTTP/1.1\r\nHost: ignored.test\r\nConnection: close\r\n\r\n',
+      )
+    ).toString('latin1');
+    const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
+    expect(body.url).toBe('/echo?x=1');
+    expect(body.rawHeaders.slice(0, 2)).toEqual(['Host', 'example.test:8080']);
+  });
+});
