@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Backend,
@@ -82,6 +83,47 @@ describe('LeastConnections', () => {
     for (const a of addrs) expect(lb.inFlight(a)).toBe(10);
     for (const g of held) g.release();
     for (const a of addrs) expect(lb.inFlight(a)).toBe(0);
+  });
+
+  it('finds the same least loaded backend as a full scan, through any acquire/release history (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 80 }),
+        fc.array(fc.tuple(fc.nat(), fc.boolean(), fc.integer({ min: 1, max: 3000 })), {
+          maxLength: 30,
+        }),
+        (weights, steps) => {
+          const set = backendSet(weights.length, (i) => weights[i]!);
+          const tracker = new InFlightTracker();
+          const lc = LeastConnections.build(set, { inFlight: tracker });
+          const held: Array<Array<{ release(): boolean }>> = set.map(() => []);
+          const scan = (start: number) => {
+            let best = -1;
+            let bestLoad = Number.POSITIVE_INFINITY;
+            for (let k = 0; k < set.length; k++) {
+              const i = (start + k) % set.length;
+              const load = tracker.count(set[i]!.addr) / set[i]!.weight;
+              if (load < bestLoad) {
+                bestLoad = load;
+                best = i;
+              }
+            }
+            return best;
+          };
+          for (const [at, acquire, times] of steps) {
+            const i = at % set.length;
+            // Sometimes more changes than the change log holds, to take the rebuild path.
+            for (let t = 0; t < (times > 2500 ? times * 2 : 1); t++) {
+              if (acquire) held[i]!.push(tracker.acquire(set[i]!));
+              else held[i]!.pop()?.release();
+            }
+            const start = times % set.length;
+            expect(lc.leastFrom(start)).toBe(scan(start));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('weighs load by weight: a weight-3 backend carries 3x the requests', () => {

@@ -25,6 +25,7 @@ export class InFlightGuard implements Disposable {
     if (tracker === undefined) return false;
     this.tracker = undefined;
     tracker.counts[this.slot]!--;
+    tracker.touched(this.slot);
     return true;
   }
 
@@ -37,9 +38,16 @@ export class InFlightGuard implements Disposable {
   }
 }
 
+/** Entries of the change log (a power of two); a reader further behind rebuilds instead. */
+const CHANGE_LOG = 4096;
+
 export class InFlightTracker {
   /** counts[slotFor(addr)] is the number of unreleased guards on addr. Replaced when it grows. */
   counts = new Int32Array(16);
+  /** Ring of the slots whose count changed, so load trees can catch up (see LoadTree). */
+  readonly changes = new Int32Array(CHANGE_LOG);
+  /** Number of changes ever logged; changes[(version - k) % CHANGE_LOG] is the k-th latest. */
+  version = 0;
   private readonly slots = new Map<string, number>();
   private readonly free: number[] = [];
   private used = 0;
@@ -59,6 +67,7 @@ export class InFlightTracker {
       }
       this.counts[slot] = 0;
       this.slots.set(addr, slot);
+      this.touched(slot);
     }
     return slot;
   }
@@ -67,7 +76,14 @@ export class InFlightTracker {
   acquire(backend: Backend): InFlightGuard {
     const slot = this.slotFor(backend.addr);
     this.counts[slot]!++;
+    this.touched(slot);
     return new InFlightGuard(backend, this, slot);
+  }
+
+  /** Logs that the count of `slot` changed. */
+  touched(slot: number): void {
+    this.changes[this.version & (CHANGE_LOG - 1)] = slot;
+    this.version++;
   }
 
   /** The number of unreleased guards on `addr`. */
