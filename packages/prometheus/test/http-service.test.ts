@@ -102,6 +102,20 @@ describe('prometheusHttpService', () => {
     expect(head.endsWith('\r\n\r\n')).toBe(true);
   });
 
+  it('does not mistake an unread request body for the next request', async () => {
+    const { run, port } = await serve(appRegistry());
+    await using _ = run;
+    // The body is itself a request line: if it were left on the connection, it would be served.
+    const smuggled = 'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n';
+    const text = await rawExchange(
+      port,
+      `POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}` +
+        'GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+    // The body is skipped and the next real request served.
+    expect(text.match(/HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 405 ', 'HTTP/1.1 404 ']);
+  });
+
   it('serves several scrapes on one keep-alive connection', async () => {
     const { run, port } = await serve(appRegistry());
     await using _ = run;
