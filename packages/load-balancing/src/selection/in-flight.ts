@@ -2,8 +2,9 @@
  * In-flight request counts per backend address, for least-connections and
  * power-of-two-choices. The proxy takes a guard when it uses a backend and
  * releases it when the request is done. Counts live in one typed array
- * indexed by a slot per address, so a least-connections scan reads numbers,
- * not objects; slots are kept by address, so counts survive rebuilds.
+ * indexed by a slot per address (kept by address, so counts survive
+ * rebuilds), and every change is logged in a ring that least-connections'
+ * LoadTree replays to stay current.
  */
 import type { Backend } from '../backend.ts';
 
