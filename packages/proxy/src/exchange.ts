@@ -5,7 +5,7 @@
  * backpressure. It settles once both directions are done, or with the
  * first error, after which the proxy decides about a retry.
  */
-import type { BodySink, HttpClientSession, HttpPeer, TunnelHandoff } from '@pingora-ts/core';
+import type { BodySink, HttpClientSession, TunnelHandoff } from '@pingora-ts/core';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import { removeHopByHopHeaders } from './hop-by-hop.ts';
@@ -25,59 +25,6 @@ export const ExchangeOutcome = {
   Tunnel: 2,
 } as const;
 export type ExchangeOutcome = (typeof ExchangeOutcome)[keyof typeof ExchangeOutcome];
-
-/** Builds the request for the upstream from the downstream one: hop-by-hop gone, framing and Host set. */
-export function upstreamRequestFrom(session: Session, peer: HttpPeer): RequestHeader {
-  const down = session.reqHeader;
-  const req = down.clone();
-  const chunked = down.hasHeader('transfer-encoding');
-  const upgrade = session.isUpgradeRequest;
-  removeHopByHopHeaders(req, upgrade);
-  toOriginForm(req);
-  // This hop answers Expect itself (the server session sends 100 Continue).
-  if (req.hasHeader('expect')) req.removeHeader('expect');
-  if (chunked && !req.hasHeader('content-length')) req.appendHeader('Transfer-Encoding', 'chunked');
-  if (req.version !== 'HTTP/1.1') {
-    req.version = 'HTTP/1.1';
-    // HTTP/1.0 clients may leave Host out; HTTP/1.1 requires it.
-    if (!req.hasHeader('host')) {
-      const a = peer.address;
-      req.insertHeader(
-        'Host',
-        a.kind === 'unix'
-          ? 'localhost'
-          : a.family === 6
-            ? `[${a.address}]:${a.port}`
-            : `${a.address}:${a.port}`,
-      );
-    }
-  }
-  return req;
-}
-
-/**
- * An absolute-form target (`GET http://example.com/p?q`) becomes origin-form
- * for the upstream, with Host taken from its authority, which RFC 9112 3.2.2
- * says wins over any Host field the client sent.
- */
-function toOriginForm(req: RequestHeader): void {
-  const target = req.target;
-  if (target.charCodeAt(0) === 0x2f || !/^https?:\/\//i.test(target)) return;
-  const start = target.indexOf('//') + 2;
-  let end = target.length;
-  for (let i = start; i < target.length; i++) {
-    const c = target.charCodeAt(i);
-    if (c === 0x2f || c === 0x3f || c === 0x23) {
-      end = i;
-      break;
-    }
-  }
-  const authority = target.slice(start, end);
-  const host = authority.slice(authority.lastIndexOf('@') + 1);
-  const query = req.query;
-  req.target = query === undefined ? req.path : `${req.path}?${query}`;
-  if (host !== '') req.insertHeader('Host', host);
-}
 
 export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
   readonly #s: Session;

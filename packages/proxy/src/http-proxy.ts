@@ -16,13 +16,14 @@ import {
 } from '@pingora-ts/core';
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
 import { errorStatus } from './error-status.ts';
-import { Exchange, ExchangeOutcome, upstreamRequestFrom } from './exchange.ts';
+import { Exchange, ExchangeOutcome } from './exchange.ts';
 import { isPromise } from './maybe-promise.ts';
 import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
 import { RequestPump } from './request-pump.ts';
 import { Session } from './session.ts';
 import type { UpstreamConnector } from './upstream-connector.ts';
+import { upstreamRequestFrom } from './upstream-request.ts';
 
 export interface HttpProxyOptions {
   /** Where upstream HTTP sessions come from. Default: core's pooling HttpConnector. */

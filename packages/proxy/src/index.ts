@@ -3,7 +3,7 @@
  * reverse proxy (mirrors pingora-proxy).
  */
 export { errorStatus } from './error-status.ts';
-export { ExchangeOutcome, upstreamRequestFrom } from './exchange.ts';
+export { ExchangeOutcome } from './exchange.ts';
 export { addForwardedHeaders, clientIp, type ForwardedOptions } from './forwarded.ts';
 export { connectionTokens, removeHopByHopHeaders } from './hop-by-hop.ts';
 export {
@@ -18,3 +18,4 @@ export { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 export type { BodyFilterReturn, FailToProxy, MaybePromise, ProxyHttp } from './proxy-http.ts';
 export { RETRY_BUFFER_LIMIT, Session, type UpstreamTiming } from './session.ts';
 export type { UpstreamConnector, UpstreamSessionLease } from './upstream-connector.ts';
+export { upstreamRequestFrom } from './upstream-request.ts';
