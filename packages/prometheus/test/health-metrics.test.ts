@@ -1,11 +1,18 @@
 /**
- * Backend health metrics from load-balancing's health events: a real
- * LoadBalancer with TCP health checks against origins on 127.0.0.1; an
- * origin that goes away turns its gauge to 0, and back to 1 when it returns.
+ * Backend health metrics from load-balancing's health events: real
+ * LoadBalancers with HTTP and TCP health checks against origins on
+ * 127.0.0.1; an origin failing its check turns its gauge to 0, and back to 1
+ * once it passes again.
  */
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { LoadBalancer, RoundRobin, TcpHealthCheck } from '@pingora-ts/load-balancing';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  HttpHealthCheck,
+  LoadBalancer,
+  RoundRobin,
+  TcpHealthCheck,
+} from '@pingora-ts/load-balancing';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PrometheusMetrics } from '../src/prometheus-metrics.ts';
@@ -19,43 +26,58 @@ afterEach(() => {
 });
 
 describe('health metrics', () => {
-  it('follows each backend through unhealthy and healthy again, counting the changes by cause', async () => {
+  it('follows a backend through unhealthy and healthy again, counting the changes by cause', async () => {
     const m = new PrometheusMetrics({ registry: new Registry() });
     disposables.push(m);
     await using live = await startTcpOrigin();
-    const flaky = await startTcpOrigin();
-    const flakyPort = flaky.port;
-    await flaky[Symbol.asyncDispose]();
-    await using run = await runServices(
-      prometheusHttpService('metrics', '127.0.0.1:0', { registry: m.registry }),
-    );
-    const port = run.ports[0] as number;
-    const lb = LoadBalancer.fromAddrs([live.address, flaky.address], RoundRobin, {
-      healthCheck: new TcpHealthCheck({ connectTimeoutMs: 2000 }),
+    // The flaky origin answers its health checks with whatever status it is told to.
+    let status = 503;
+    const flaky = createServer((req, res) => {
+      req.resume();
+      res.writeHead(status, { 'Content-Length': '0' });
+      res.end();
     });
-
-    await lb.runHealthCheck();
-    let samples = await scrape(port);
-    const healthy = (backend: string) =>
-      sampleValue(samples, 'pingora_backend_healthy', { backend });
-    const changes = (backend: string, reason: string) =>
-      sampleValue(samples, 'pingora_backend_health_changes_total', { backend, reason });
-    expect(healthy(flaky.address)).toBe(0);
-    expect(changes(flaky.address, 'active-check')).toBe(1);
-    // A backend that never changed has no series yet.
-    expect(healthy(live.address)).toBeUndefined();
-
-    const revived = createServer((s) => s.destroy());
-    revived.listen(flakyPort, '127.0.0.1');
-    await once(revived, 'listening');
+    flaky.listen(0, '127.0.0.1');
+    await once(flaky, 'listening');
+    const flakyAddr = `127.0.0.1:${(flaky.address() as AddressInfo).port}`;
     try {
+      await using run = await runServices(
+        prometheusHttpService('metrics', '127.0.0.1:0', { registry: m.registry }),
+      );
+      const port = run.ports[0] as number;
+      const lb = LoadBalancer.fromAddrs([flakyAddr], RoundRobin, {
+        healthCheck: new HttpHealthCheck({
+          host: 'health.test',
+          connectTimeoutMs: 5000,
+          readTimeoutMs: 5000,
+        }),
+      });
+      const tcp = LoadBalancer.fromAddrs([live.address], RoundRobin, {
+        healthCheck: new TcpHealthCheck({ connectTimeoutMs: 5000 }),
+      });
+
+      await lb.runHealthCheck();
+      await tcp.runHealthCheck();
+      let samples = await scrape(port);
+      const healthy = (backend: string) =>
+        sampleValue(samples, 'pingora_backend_healthy', { backend });
+      const changes = (backend: string, reason: string) =>
+        sampleValue(samples, 'pingora_backend_health_changes_total', { backend, reason });
+      expect(healthy(flakyAddr)).toBe(0);
+      expect(changes(flakyAddr, 'active-check')).toBe(1);
+      expect(lb.select('')).toBeUndefined();
+      // A backend whose health never changed has no series yet.
+      expect(healthy(live.address)).toBeUndefined();
+
+      status = 200;
       await lb.runHealthCheck();
       samples = await scrape(port);
-      expect(healthy(flaky.address)).toBe(1);
-      expect(changes(flaky.address, 'active-check')).toBe(2);
-      expect(lb.select('')).toBeDefined();
+      expect(healthy(flakyAddr)).toBe(1);
+      expect(changes(flakyAddr, 'active-check')).toBe(2);
+      expect(lb.select('')?.addr).toBe(flakyAddr);
     } finally {
-      await new Promise<void>((resolve) => revived.close(() => resolve()));
+      flaky.closeAllConnections();
+      await new Promise<void>((resolve) => flaky.close(() => resolve()));
     }
   });
 
