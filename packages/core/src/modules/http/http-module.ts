@@ -71,6 +71,8 @@ export class HttpModules {
   buildCtx(): HttpModuleCtx {
     this.#sealed = true;
     const builders = this.#builders;
+    // No modules, no per-request state: every request shares one empty ctx.
+    if (builders.length === 0) return EMPTY_CTX;
     const modules: HttpModule[] = new Array(builders.length);
     for (let i = 0; i < builders.length; i++) modules[i] = builders[i]!.init();
     return new HttpModuleCtx(modules);
@@ -169,3 +171,5 @@ export class HttpModuleCtx {
     return current;
   }
 }
+
+const EMPTY_CTX = new HttpModuleCtx([]);
