@@ -14,6 +14,13 @@
  *   -> logging; on error: errorWhileProxy (retry -> upstreamPeer) -> failToProxy
  *   -> logging.
  *
+ * Cache seam: @pingora-ts/cache adds Pingora's cache phases (requestCacheFilter,
+ * cacheKeyCallback, cacheHitFilter, responseCacheFilter, cacheVaryFilter, ...)
+ * as more optional methods. HttpProxy calls the lookup between requestFilter
+ * and proxyUpstreamFilter (see #afterRequestFilter), and the store side sits
+ * between upstreamResponse*Filter (before the cache) and response*Filter
+ * (after it), which is why both pairs exist.
+ *
  * The typed `Ctx` made by newCtx() flows through every phase of one request.
  * Phases that may do IO return a promise or a plain value (MaybePromise):
  * the proxy only awaits when a promise comes back. Body filters are
