@@ -189,6 +189,15 @@ export class Session {
     this.downstream.setKeepalive(null);
   }
 
+  /**
+   * Keep-alive for the downstream connection (Pingora's set_keepalive): null
+   * closes after this response; a number keeps it open (if the client agrees)
+   * for at most that many ms of idleness, 0 meaning the server's default.
+   */
+  setKeepalive(idleTimeoutMs: number | null): void {
+    this.downstream.setKeepalive(idleTimeoutMs);
+  }
+
   /** `GET /path, Host: example.com`: what error logs say about the request. */
   requestSummary(): string {
     return this.downstream.requestSummary();
