@@ -93,3 +93,22 @@ describe('request targets', () => {
     expect(body.rawHeaders.slice(0, 2)).toEqual(['Host', 'example.test:8080']);
   });
 });
+
+describe('bad request bodies', () => {
+  it('answers 400 when the chunked request body turns out malformed, and closes the upstream', async () => {
+    await using origin = await startOrigin((req, res) => {
+      req.resume();
+      req.on('end', () => res.end('unreachable'));
+    });
+    await using p = await startProxy(toOrigin(origin.address));
+    const raw = (
+      await rawExchange(
+        p.port,
+        'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n',
+      )
+    ).toString('latin1');
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(p.errors[0]?.err).toMatch(/Downstream/);
+    expect(p.connector.idleCount).toBe(0);
+  });
+});
