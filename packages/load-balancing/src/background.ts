@@ -2,9 +2,12 @@
  * The LoadBalancer as a background service (Pingora's background.rs): run
  * discovery and health checks once at start, then each at its own frequency,
  * until the shutdown signal fires. It has core's BackgroundService shape
- * (`name`, `start(shutdown)`), so a Server can run it as is.
+ * (`name`, `start(shutdown)`); readyService() wraps it as a core Service that
+ * reports ready after the first discovery (Pingora's ready notifier), so a
+ * proxy that depends on it starts with its backends known.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Service, ServiceContext } from '@pingora-ts/core';
 import { toPingoraError } from '@pingora-ts/error';
 import type { LoadBalancer } from './load-balancer.ts';
 import { type LbLogger, silentLogger } from './logger.ts';
@@ -69,4 +72,17 @@ export class LoadBalancerService {
       now = performance.now();
     }
   }
+}
+
+/** `service` as a core Service that is ready once the first discovery attempt finished. */
+export function readyService(service: LoadBalancerService): Service {
+  return {
+    name: service.name,
+    async start(ctx: ServiceContext): Promise<void> {
+      const running = service.start(ctx.shutdown);
+      await Promise.race([service.ready(), running]);
+      ctx.ready();
+      await running;
+    },
+  };
 }

@@ -11,7 +11,7 @@ export {
   MAX_BACKENDS,
   type PassiveHealthOptions,
 } from './backends.ts';
-export { LoadBalancerService } from './background.ts';
+export { LoadBalancerService, readyService } from './background.ts';
 export {
   HEALTH_CHANNEL_NAME,
   type HealthChangeEvent,

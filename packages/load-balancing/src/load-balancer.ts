@@ -5,10 +5,12 @@
  * reusing one iterator and one set, so a pick allocates nothing. update()
  * rebuilds the selection when discovery finds a different backend set.
  */
+
+import type { Service } from '@pingora-ts/core';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { Backend } from './backend.ts';
 import { Backends, type BackendsOptions } from './backends.ts';
-import { LoadBalancerService } from './background.ts';
+import { LoadBalancerService, readyService } from './background.ts';
 import type { ServiceDiscovery } from './discovery/service-discovery.ts';
 import { type BackendSpec, StaticDiscovery } from './discovery/static-discovery.ts';
 import type { HealthCheck } from './health/health-check.ts';
@@ -205,6 +207,15 @@ export class LoadBalancer<S extends BackendSelection = BackendSelection> {
    */
   backgroundService(name = 'load balancer'): LoadBalancerService {
     return new LoadBalancerService(name, this as LoadBalancer, this.logger);
+  }
+
+  /**
+   * The background service as a core Service for `server.addService()`: it
+   * reports ready after the first discovery, so services added with
+   * `dependsOn` it (the proxy) start only once there are backends to pick.
+   */
+  service(name = 'load balancer'): Service {
+    return readyService(this.backgroundService(name));
   }
 
   private rebuild(list: readonly Backend[]): void {

@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
-import type { BackgroundService } from '@pingora-ts/core';
+import type { BackgroundService, ServiceContext } from '@pingora-ts/core';
 import { describe, expect, it } from 'vitest';
 import {
-  type Backend,
+  Backend,
   type Discovered,
   HttpHealthCheck,
   LoadBalancer,
@@ -201,6 +201,40 @@ describe('LoadBalancer background service', () => {
     shutdown.abort();
     await running;
     expect(performance.now() - stopAt).toBeLessThan(1000);
+  });
+
+  it('as a core Service reports ready only after the first discovery, and stops on shutdown', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const discovery: ServiceDiscovery = {
+      refreshIntervalMs: 60_000,
+      async discover() {
+        await gate;
+        return { backends: [new Backend('10.0.0.1:80')] };
+      },
+    };
+    const lb = new LoadBalancer(RoundRobin, discovery);
+    const service = lb.service('upstreams');
+    expect(service.name).toBe('upstreams');
+    const shutdown = new AbortController();
+    let readyAt = -1;
+    const ctx = {
+      shutdown: shutdown.signal,
+      terminate: new AbortController().signal,
+      ready: () => {
+        readyAt = lb.backends().get().length;
+      },
+    } as unknown as ServiceContext;
+    const running = service.start(ctx);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(readyAt).toBe(-1); // discovery still pending: not ready
+    release();
+    await waitFor(() => readyAt !== -1, 5000, 'ready');
+    expect(readyAt).toBe(1); // backends were in place when it said ready
+    shutdown.abort();
+    await running;
   });
 
   it('with no frequencies runs discovery and checks once, then returns (as a core BackgroundService)', async () => {
