@@ -13,6 +13,7 @@ import { Server } from '@pingora-ts/core';
 import { ErrorType } from '@pingora-ts/error';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { promClient } from '../src/index.ts';
 import { PrometheusHttpApp } from '../src/prometheus-app.ts';
 import { PROMETHEUS_SERVICE_NAME, prometheusHttpService } from '../src/prometheus-service.ts';
 import { rawExchange } from './utils/raw.ts';
@@ -53,6 +54,22 @@ describe('prometheusHttpService', () => {
     const samples = parseExposition(res.body.toString());
     expect(sampleValue(samples, 'app_requests_total', { route: '/route/7' })).toBe(7);
     expect(res.body.toString()).toBe(await registry.metrics());
+  });
+
+  it("serves prom-client's global registry by default, where an app's own metrics land (Pingora's static metrics)", async () => {
+    const counter = new promClient.Counter({ name: 'my_counter', help: 'my counter' });
+    try {
+      counter.inc(3);
+      const service = prometheusHttpService();
+      expect(service.name).toBe(PROMETHEUS_SERVICE_NAME);
+      service.addTcp('127.0.0.1:0');
+      await using run = await runServices(service);
+      const res = await httpRequest(run.ports[0] as number, '/metrics');
+      expect(res.headers['content-type']).toBe(promClient.register.contentType);
+      expect(sampleValue(parseExposition(res.body.toString()), 'my_counter')).toBe(3);
+    } finally {
+      promClient.register.removeSingleMetric('my_counter');
+    }
   });
 
   it('gzips for scrapers that accept it (level 7 by default) and can be told not to', async () => {
