@@ -1,0 +1,85 @@
+/**
+ * Process smoke test of the metrics sample: main.ts runs as a real process
+ * from a config on port 0, a request goes through the proxy, the scrape
+ * shows it (the app's counter and the process metrics), and SIGTERM exits 0.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, expect, it } from 'vitest';
+
+const MAIN = join(import.meta.dirname, '..', 'src', 'main.ts');
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('test request timed out')));
+    req.end();
+  });
+}
+
+it('proxies, exposes /metrics and exits 0 on SIGTERM', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pingora-ts-prometheus-'));
+  dirs.push(dir);
+  const conf = join(dir, 'conf.yaml');
+  writeFileSync(
+    conf,
+    'version: 1\ngrace_period_seconds: 2\nmetrics_proxy:\n  listen: ["127.0.0.1:0"]\n  metrics_listen: 127.0.0.1:0\n',
+  );
+  const child = spawn(process.execPath, ['--conditions=@pingora-ts/source', MAIN, '-c', conf], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  try {
+    let log = '';
+    child.stderr.setEncoding('utf8');
+    const bound = (service: string) =>
+      new RegExp(`"service":"${service}".*"bound":\\{[^}]*"port":(\\d+)`).exec(log)?.[1];
+    const [proxyPort, metricsPort] = await new Promise<[number, number]>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not listening in time: ${log}`)), 15_000);
+      child.stderr.on('data', (d: string) => {
+        log += d;
+        const p = bound('proxy');
+        const m = bound('metrics');
+        if (p !== undefined && m !== undefined) {
+          clearTimeout(timer);
+          resolve([Number(p), Number(m)]);
+        }
+      });
+    });
+    expect(await get(proxyPort, '/hello')).toEqual({
+      status: 200,
+      body: 'demo origin: GET /hello\n',
+    });
+    let text = '';
+    for (let i = 0; i < 200 && !text.includes('app_requests_total{status="200"} 1'); i++) {
+      if (i > 0) await sleep(20);
+      text = (await get(metricsPort, '/metrics')).body;
+    }
+    expect(text).toContain('app_requests_total{status="200"} 1');
+    expect(text).toContain('pingora_connections_accepted_total{service="proxy"');
+    expect(text).toContain('process_resident_memory_bytes');
+    expect((await get(metricsPort, '/')).status).toBe(404);
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
