@@ -1,9 +1,10 @@
 /**
  * Multi-LB sample: `node dist/main.js -c conf.yaml`. One ListeningService
- * runs the proxy; each upstream group's load balancer runs as a background
- * service (health checks every health_check_interval_ms).
+ * runs the proxy; each upstream group's load balancer runs as a service of
+ * its own (health checks every health_check_interval_ms) that the proxy
+ * depends on.
  */
-import { backgroundService, HttpServer, ListeningService, Server } from '@pingora-ts/core';
+import { HttpServer, ListeningService, Server } from '@pingora-ts/core';
 import { HttpProxy } from '@pingora-ts/proxy';
 import { multiLb, multiLbConfigSchema } from './multi-lb-app.ts';
 
@@ -18,9 +19,10 @@ const listening = new ListeningService(
 );
 for (const addr of config.listen) listening.addTcp(addr);
 
-server.addService(listening);
-for (const [name, lb] of groups) {
-  server.addService(backgroundService(lb.backgroundService(`health check ${name}`)));
-}
+// The proxy starts once each group has run its first discovery and health check round.
+const upstreams = [...groups].map(([name, lb]) =>
+  server.addService(lb.service(`upstreams ${name}`)),
+);
+server.addService(listening, { dependsOn: upstreams });
 server.bootstrap();
 await server.runForever();

@@ -1,9 +1,9 @@
 /**
  * Rate-limiter sample: `node dist/main.js -c conf.yaml`. One ListeningService
  * runs the limiting proxy; its load balancer's health checks run as a
- * background service.
+ * service the proxy depends on.
  */
-import { backgroundService, HttpServer, ListeningService, Server } from '@pingora-ts/core';
+import { HttpServer, ListeningService, Server } from '@pingora-ts/core';
 import { HttpProxy } from '@pingora-ts/proxy';
 import { rateLimiter, rateLimiterConfigSchema } from './rate-limiter-app.ts';
 
@@ -21,7 +21,8 @@ const listening = new ListeningService(
 );
 for (const addr of config.listen) listening.addTcp(addr);
 
-server.addService(listening);
-server.addService(backgroundService(lb.backgroundService('upstream health check')));
+// The proxy starts once the upstreams had their first health check round.
+const upstreams = server.addService(lb.service('upstreams'));
+server.addService(listening, { dependsOn: [upstreams] });
 server.bootstrap();
 await server.runForever();
