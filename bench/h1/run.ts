@@ -4,7 +4,8 @@
  * keep-alive on loopback. Rounds alternate between the two; the server is
  * pinned to CPU 1 and wrk to CPU 0 when taskset exists. Prints req/s, p50
  * and p99 per round, medians, and the ratio, then the codec's parse
- * throughput. `node --conditions=@pingora-ts/source bench/h1/run.ts
+ * throughput and the JavaScript cost per request measured without sockets
+ * (see session-cost.ts). `node --conditions=@pingora-ts/source bench/h1/run.ts
  * [--rounds 3] [--duration 10] [--connections 50]`
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -13,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureParseThroughput } from './parse-throughput.ts';
+import { harnessCost, nodeHttpCost, sessionCost } from './session-cost.ts';
 import { parseWrk, type WrkResult } from './wrk-output.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -167,3 +169,19 @@ for (const row of measureParseThroughput()) {
     `  ${row.name.padEnd(34)} ${row.mbPerSec.toFixed(0).padStart(6)} MB/s  ${(row.headsPerSec / 1e6).toFixed(2)}M heads/s`,
   );
 }
+
+console.log(
+  '\nJS CPU per request, in-memory socket (no syscalls; median of 3, harness subtracted):',
+);
+const costs = { ours: [] as number[], node: [] as number[] };
+for (let i = 0; i < 3; i++) {
+  const harness = await harnessCost(100_000);
+  costs.ours.push((await sessionCost(100_000)) - harness);
+  costs.node.push((await nodeHttpCost(100_000)) - harness);
+}
+const oursNs = median(costs.ours);
+const nodeNs = median(costs.node);
+console.log(`  pingora-ts h1   ${oursNs.toFixed(0).padStart(6)} ns`);
+console.log(
+  `  node:http       ${nodeNs.toFixed(0).padStart(6)} ns   (${(nodeNs / oursNs).toFixed(2)}x pingora-ts)`,
+);

@@ -51,6 +51,9 @@ const S_END_LF = 15;
 const S_DONE = 16;
 const S_ERROR = 17;
 
+/** The fields of a head not yet parsed: shared, never written (extract() assigns a new array). */
+const NO_FIELDS: string[] = [];
+
 export class HeadParser {
   readonly mode: HeadMode;
   limits: HeadLimits;
@@ -101,7 +104,7 @@ export class HeadParser {
     this.minor = 1;
     this.status = 0;
     this.reason = '';
-    this.fields = [];
+    this.fields = NO_FIELDS;
     this.offsets.length = 0;
     this.errorStatus = 0;
     this.errorText = '';
