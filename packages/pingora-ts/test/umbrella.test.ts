@@ -23,10 +23,12 @@ const NAMESPACES: Record<string, string> = {
   '@pingora-ts/http': 'http',
   '@pingora-ts/ketama': 'ketama',
   '@pingora-ts/limits': 'limits',
+  '@pingora-ts/lru': 'lru',
   '@pingora-ts/load-balancing': 'lb',
   '@pingora-ts/pool': 'pool',
   '@pingora-ts/prometheus': 'prometheus',
   '@pingora-ts/proxy': 'proxy',
+  '@pingora-ts/tinyufo': 'tinyufo',
 };
 
 describe('pingora-ts umbrella', () => {
