@@ -72,6 +72,10 @@ const CASES: [string, string, number][] = [
   ['missing Host in HTTP/1.1', withHeaders(''), 400],
   ['duplicate Host', withHeaders(`${H}Host: b\r\n`), 400],
   ['duplicate Host in HTTP/1.0', `GET / HTTP/1.0\r\n${H}${H}\r\n`, 400],
+  ['space inside Host', withHeaders('Host: a b\r\n'), 400],
+  ['slash in Host', withHeaders('Host: a/b\r\n'), 400],
+  ['userinfo in Host', withHeaders('Host: user@a\r\n'), 400],
+  ['query in Host', withHeaders('Host: a?b\r\n'), 400],
   ['too many header fields', withHeaders(`${H}${'X-A: 1\r\n'.repeat(200)}`), 431],
   ['head too large', withHeaders(`${H}X-Big: ${'b'.repeat(70 * 1024)}\r\n`), 431],
   // framing and smuggling
@@ -157,6 +161,8 @@ const VALID: [string, string, string][] = [
   // A 2xx to CONNECT starts a tunnel: the head carries no body.
   ['authority-form for CONNECT', get('CONNECT a:443 HTTP/1.1'), '\r\n\r\n'],
   ['HTTP/1.0 without Host', 'GET / HTTP/1.0\r\n\r\n', 'GET / 0'],
+  ['IPv6 Host with port', `GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n`, 'GET / 0'],
+  ['empty Host', `GET / HTTP/1.1\r\nHost:\r\n\r\n`, 'GET / 0'],
   ['obs-text in a value', withHeaders(`${H}X-A: caf\xe9\r\n`), 'GET / 0'],
   ['empty value and OWS', withHeaders(`${H}X-A:\r\nX-B: \t 1 \t\r\n`), 'GET / 0'],
   [

@@ -26,6 +26,8 @@ export class HeadFacts {
   /** Expect with an expectation other than 100-continue (417). */
   expectOther = false;
   hostCount = 0;
+  /** The (first) Host value, '' when absent. */
+  host = '';
   /** Why the fields are not acceptable, or '' when they are. */
   error = '';
 
@@ -40,6 +42,7 @@ export class HeadFacts {
     this.expectContinue = false;
     this.expectOther = false;
     this.hostCount = 0;
+    this.host = '';
     this.error = '';
   }
 
@@ -54,7 +57,7 @@ export class HeadFacts {
       const name = fields[i]!;
       switch (name.length) {
         case 4:
-          if (sameName(name, 'host')) this.hostCount++;
+          if (sameName(name, 'host') && this.hostCount++ === 0) this.host = fields[i + 1]!;
           break;
         case 6:
           if (sameName(name, 'expect')) this.expect(fields[i + 1]!);
@@ -86,6 +89,10 @@ export class HeadFacts {
     if (this.error !== '') return 400;
     if (minor === 1 ? this.hostCount !== 1 : this.hostCount > 1) {
       this.error = this.hostCount === 0 ? 'missing Host' : 'duplicate Host';
+      return 400;
+    }
+    if (!isValidHost(this.host)) {
+      this.error = 'invalid Host';
       return 400;
     }
     const form = checkTargetForm(method, target);
@@ -169,6 +176,36 @@ export class HeadFacts {
     if (value.toLowerCase() === '100-continue') this.expectContinue = true;
     else this.expectOther = true;
   }
+}
+
+/**
+ * True when a Host value is `uri-host [":" port]` made only of the bytes RFC
+ * 3986 allows there (unreserved, pct-encoded, sub-delims, ':' and the IPv6
+ * brackets); empty is valid. Refusing the rest (spaces, '/', '@', '?', ...)
+ * keeps host-confusion payloads from reaching routing and upstreams.
+ */
+function isValidHost(host: string): boolean {
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    const ok =
+      (c >= 0x61 && c <= 0x7a) ||
+      (c >= 0x41 && c <= 0x5a) ||
+      (c >= 0x30 && c <= 0x3a) || // digits and ':'
+      c === 0x2d ||
+      c === 0x2e ||
+      c === 0x5f ||
+      c === 0x7e ||
+      c === 0x25 ||
+      c === 0x21 ||
+      c === 0x24 ||
+      (c >= 0x26 && c <= 0x2c) || // & ' ( ) * + ,
+      c === 0x3b ||
+      c === 0x3d ||
+      c === 0x5b ||
+      c === 0x5d;
+    if (!ok) return false;
+  }
+  return true;
 }
 
 /** ASCII case-insensitive `name === lower` (lower is lower case, same length), without allocating. */
