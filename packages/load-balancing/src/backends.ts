@@ -46,6 +46,7 @@ export class Backends {
   private readonly checkTimeoutMs: number;
   private list: readonly Backend[] = Object.freeze([]);
   private states = new Map<string, HealthState>();
+  private checking: Promise<void> | undefined;
 
   constructor(discovery: ServiceDiscovery, options: BackendsOptions = {}) {
     this.discovery = discovery;
@@ -157,9 +158,18 @@ export class Backends {
   /**
    * Checks every backend once with the health check, if one is set, and
    * applies the results. `parallel`: false checks one at a time, true up to
-   * maxParallelChecks at once, a number at most that many at once.
+   * maxParallelChecks at once, a number at most that many at once. A call
+   * while a round is running joins that round.
    */
-  async runHealthCheck(parallel: boolean | number = false): Promise<void> {
+  runHealthCheck(parallel: boolean | number = false): Promise<void> {
+    // A round already running is joined: overlapping rounds would count each result twice.
+    this.checking ??= this.checkRound(parallel).finally(() => {
+      this.checking = undefined;
+    });
+    return this.checking;
+  }
+
+  private async checkRound(parallel: boolean | number): Promise<void> {
     const check = this.healthCheck;
     if (check === undefined) return;
     const list = this.list;

@@ -55,6 +55,7 @@ export class LoadBalancer<S extends BackendSelection = BackendSelection> {
   private readonly logger: LbLogger;
   private current: S;
   private timings: UpdateTimings | undefined;
+  private updating: Promise<void> | undefined;
   // Hot-path scratch, reused by every non-nested select().
   private cachedIter: BackendIter | undefined;
   private selecting = false;
@@ -87,8 +88,19 @@ export class LoadBalancer<S extends BackendSelection = BackendSelection> {
     return lb;
   }
 
-  /** Runs discovery and, if the set changed, rebuilds the selection. Rejects (keeping everything) on failure. */
-  async update(): Promise<void> {
+  /**
+   * Runs discovery and, if the set changed, rebuilds the selection. Rejects
+   * (keeping everything) on failure. A call while one is running joins it, so
+   * an older discovery result can never land after a newer one.
+   */
+  update(): Promise<void> {
+    this.updating ??= this.runUpdate().finally(() => {
+      this.updating = undefined;
+    });
+    return this.updating;
+  }
+
+  private async runUpdate(): Promise<void> {
     const start = performance.now();
     let buildMs = 0;
     await this.backendSet.update((list) => {

@@ -98,6 +98,15 @@ describe('health checks in the load balancer', () => {
     ]);
   });
 
+  it('joins a round already running instead of counting results twice', async () => {
+    const check = new ScriptedCheck(1, 2, 30);
+    const lb = LoadBalancer.fromAddrs(['10.0.0.1:80'], RoundRobin, { healthCheck: check });
+    check.failing.add('10.0.0.1:80');
+    await Promise.all([lb.runHealthCheck(), lb.runHealthCheck(), lb.runHealthCheck()]);
+    expect(check.checked).toBe(1);
+    expect(lb.backends().health('10.0.0.1:80')).toMatchObject({ healthy: true, consecutive: 1 });
+  });
+
   it('a non-consecutive failure resets the count', async () => {
     const check = new ScriptedCheck(1, 2);
     const lb = LoadBalancer.fromAddrs(['10.0.0.1:80'], RoundRobin, { healthCheck: check });

@@ -98,6 +98,23 @@ describe('LoadBalancer', () => {
     expect(guard.release()).toBe(true);
   });
 
+  it('joins an update already running, so an older discovery result never lands last', async () => {
+    let calls = 0;
+    const discovery: ServiceDiscovery = {
+      async discover() {
+        calls++;
+        await new Promise((r) => setTimeout(r, 20));
+        return { backends: [new Backend(`10.0.0.${calls}:80`)] };
+      },
+    };
+    const lb = new LoadBalancer(RoundRobin, discovery);
+    await Promise.all([lb.update(), lb.update()]);
+    expect(calls).toBe(1);
+    await lb.update();
+    expect(calls).toBe(2);
+    expect(lb.select('')?.addr).toBe('10.0.0.2:80');
+  });
+
   it('keeps everything when discovery fails or returns junk', async () => {
     let mode: 'ok' | 'fail' | 'junk' = 'ok';
     const discovery: ServiceDiscovery = {
