@@ -11,7 +11,7 @@ import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts
 import type { BodySink, TunnelHandoff } from '../body-sink.ts';
 import type { HttpClientSession } from '../client-session.ts';
 import { armDeadline } from '../deadline-ticker.ts';
-import { BodyReader, type BodySource } from './body-reader.ts';
+import { BodyReader } from './body-reader.ts';
 import { H1Connection } from './h1-connection.ts';
 import {
   DEFAULT_HEAD_LIMITS,
@@ -24,7 +24,7 @@ import {
 import { requestHeadLength, writeRequestHead } from './head-writer.ts';
 import { commonLowerName } from './header-names.ts';
 import { BodyKind, HeadFacts } from './message-framing.ts';
-import { type FramedWriter, OutgoingBody } from './outgoing-body.ts';
+import { OutgoingBody } from './outgoing-body.ts';
 
 export interface H1ClientOptions {
   /** Limits on response heads. */
@@ -41,10 +41,7 @@ const P_HEAD = 2; // readResponseHeader pending
 const P_BODY = 3; // final response head read
 const P_TUNNEL = 4;
 
-export class H1ClientSession
-  extends H1Connection
-  implements HttpClientSession, BodySource, FramedWriter
-{
+export class H1ClientSession extends H1Connection implements HttpClientSession {
   readonly protocol = 'HTTP/1.1' as const;
   onInformational: ((resp: ResponseHeader) => void) | undefined;
   responseHeader: ResponseHeader | undefined;
@@ -254,33 +251,6 @@ export class H1ClientSession
     const req = this.pendingReq as RequestHeader;
     this.pendingReq = undefined;
     return writeRequestHead(req, buf, o);
-  }
-
-  /** @internal FramedWriter for the request body. */
-  write(chunk: Buffer | null, chunked: boolean, last: boolean, trailers?: HeaderList): boolean {
-    return this.writeOut(chunk, chunked, last, trailers);
-  }
-
-  /** @internal BodySource */
-  attach(sink: BodySink): void {
-    this.attachSink(sink);
-  }
-
-  /** @internal BodySource */
-  currentSink(): BodySink | undefined {
-    return this.hasSink ? this.sink : undefined;
-  }
-
-  /** @internal BodySource */
-  replaceSink(sink: BodySink): void {
-    this.sink = sink;
-    this.sinkPaused = false;
-    this.pumpBody();
-  }
-
-  /** @internal BodySource */
-  bodyDone(): boolean {
-    return this.decoder.done;
   }
 
   protected onInput(): void {

@@ -10,10 +10,12 @@ import { HeaderList } from '@pingora-ts/http';
 import type { BodySink } from '../body-sink.ts';
 import { armDeadline, type DeadlineOwner, disarmDeadline } from '../deadline-ticker.ts';
 import { BODY_ERROR, BodyDecoder } from './body-decoder.ts';
+import type { BodySource } from './body-reader.ts';
 import { lastChunkLength, writeLastChunk } from './head-writer.ts';
 import { InputBuffer } from './input-buffer.ts';
 import { putLatin1 } from './latin1.ts';
 import { BodyKind } from './message-framing.ts';
+import type { FramedWriter } from './outgoing-body.ts';
 
 /** Read buffering stops (the socket is paused) once this much input waits unconsumed. */
 export const MIN_INPUT_HIGH_WATER = 64 * 1024;
@@ -41,7 +43,7 @@ const NO_SINK: BodySink = {
   onError: () => {},
 };
 
-export abstract class H1Connection implements DeadlineOwner {
+export abstract class H1Connection implements DeadlineOwner, BodySource, FramedWriter {
   /** The underlying socket. Do not read from it while the session owns it. */
   readonly socket: Socket;
   /** Read deadline (epoch ms, 0 = none); see DeadlineOwner. */
@@ -154,6 +156,33 @@ export abstract class H1Connection implements DeadlineOwner {
     if (!this.hasSink || !this.sinkPaused) return;
     this.sinkPaused = false;
     this.pumpBody();
+  }
+
+  /** @internal FramedWriter: lets OutgoingBody write through the connection. */
+  write(chunk: Buffer | null, chunked: boolean, last: boolean, trailers?: HeaderList): boolean {
+    return this.writeOut(chunk, chunked, last, trailers);
+  }
+
+  /** @internal BodySource: lets BodyReader attach its sinks. */
+  attach(sink: BodySink): void {
+    this.attachSink(sink);
+  }
+
+  /** @internal BodySource: the sink currently attached, if any. */
+  currentSink(): BodySink | undefined {
+    return this.hasSink ? this.sink : undefined;
+  }
+
+  /** @internal BodySource: replaces the attached sink (readBodyChunk's by a discarding one). */
+  replaceSink(sink: BodySink): void {
+    this.sink = sink;
+    this.sinkPaused = false;
+    this.pumpBody();
+  }
+
+  /** @internal BodySource: whether the current body has been read to its end. */
+  bodyDone(): boolean {
+    return this.decoder.done;
   }
 
   /** Closes the connection at once (pending operations fail with ConnectionClosed). */

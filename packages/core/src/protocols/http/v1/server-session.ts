@@ -12,13 +12,13 @@ import type { BodySink, TunnelHandoff } from '../body-sink.ts';
 import { httpDate } from '../date-cache.ts';
 import { armDeadline } from '../deadline-ticker.ts';
 import type { HttpServerSession } from '../server-session.ts';
-import { BodyReader, type BodySource } from './body-reader.ts';
+import { BodyReader } from './body-reader.ts';
 import { H1Connection } from './h1-connection.ts';
 import { HeadMode, HeadParser, NEED_MORE, PARSE_ERROR } from './head-parser.ts';
 import { responseHeadLength, writeResponseHead } from './head-writer.ts';
 import { commonLowerName } from './header-names.ts';
 import { BodyKind, HeadFacts } from './message-framing.ts';
-import { type FramedWriter, OutgoingBody } from './outgoing-body.ts';
+import { OutgoingBody } from './outgoing-body.ts';
 import { errorResponse, hasCloseToken, isTunnel, responseFraming } from './response-framing.ts';
 import {
   type H1ServerOptions,
@@ -39,10 +39,7 @@ export { errorResponse } from './response-framing.ts';
 
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
-export class H1ServerSession
-  extends H1Connection
-  implements HttpServerSession, BodySource, FramedWriter
-{
+export class H1ServerSession extends H1Connection implements HttpServerSession {
   readonly protocol = 'HTTP/1.1' as const;
   readonly digest: StreamDigest;
   readonly options: ResolvedH1ServerOptions;
@@ -298,28 +295,6 @@ export class H1ServerSession
     return writeResponseHead(resp, buf, o);
   }
 
-  /** @internal lets ResponseBody write through the connection. */
-  write(chunk: Buffer | null, chunked: boolean, last: boolean, trailers?: HeaderList): boolean {
-    return this.writeOut(chunk, chunked, last, trailers);
-  }
-
-  /** @internal lets BodyReader attach its sinks. */
-  attach(sink: BodySink): void {
-    this.attachSink(sink);
-  }
-
-  /** @internal the sink currently attached, if any. */
-  currentSink(): BodySink | undefined {
-    return this.hasSink ? this.sink : undefined;
-  }
-
-  /** @internal replaces the attached sink (readBodyChunk's by a discarding one). */
-  replaceSink(sink: BodySink): void {
-    this.sink = sink;
-    this.sinkPaused = false;
-    this.pumpBody();
-  }
-
   protected onInput(): void {
     const phase = this.phase;
     if (phase === P_HEAD) {
@@ -374,11 +349,6 @@ export class H1ServerSession
   /** Trailer fields of the request body, once it was read to its end. */
   get requestTrailers(): HeaderList | undefined {
     return this.bodyTrailers;
-  }
-
-  /** @internal BodySource: whether the request body has been fully read. */
-  bodyDone(): boolean {
-    return this.decoder.done;
   }
 
   protected override checkBodyBytes(received: number): boolean {
