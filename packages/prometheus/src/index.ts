@@ -13,6 +13,7 @@ export {
   type PrometheusHttpAppOptions,
   prometheusServer,
 } from './prometheus-app.ts';
+export { DEFAULT_REQUEST_DURATION_BUCKETS, PROXY_REQUEST_CHANNEL } from './proxy-metrics.ts';
 export {
   DEFAULT_MAX_SERIES,
   DEFAULT_METRIC_PREFIX,

@@ -11,10 +11,10 @@ import {
   connectionClosedChannel,
   connectionDeniedChannel,
 } from '@pingora-ts/core';
-import type { Histogram } from 'prom-client';
 import type { MetricSet } from './metric-set.ts';
 import { SeriesTable } from './series-table.ts';
 import type { Subscription } from './subscription.ts';
+import { type HistogramRecord, histogramRecord, observe } from './table-histogram.ts';
 
 interface ListenerSeries {
   readonly labels: { readonly service: string; readonly endpoint: string };
@@ -22,11 +22,6 @@ interface ListenerSeries {
   denied: number;
   closed: number;
   open: number;
-}
-
-interface DurationSeries {
-  readonly labels: { readonly service: string };
-  readonly child: Histogram.Internal<'service'>;
 }
 
 /** Connection lifetimes span milliseconds (one request) to hours (keep-alive, tunnels). */
@@ -38,7 +33,8 @@ const LABELS = ['service', 'endpoint'];
 
 export class ListenerMetrics {
   readonly #table: SeriesTable<ListenerSeries>;
-  readonly #durations: SeriesTable<DurationSeries>;
+  readonly #durations: SeriesTable<HistogramRecord>;
+  readonly #bounds: Float64Array;
 
   constructor(set: MetricSet, maxSeries: number, buckets: readonly number[]) {
     this.#table = new SeriesTable(maxSeries, (service, endpoint) => ({
@@ -77,16 +73,15 @@ export class ListenerMetrics {
       t,
       (s) => s.open,
     );
-    const histogram = set.histogram(
+    const bounds = Float64Array.from(buckets);
+    this.#bounds = bounds;
+    this.#durations = new SeriesTable(maxSeries, (service) => histogramRecord({ service }, bounds));
+    set.histogram(
       'connection_duration_seconds',
       'How long downstream connections were served',
-      ['service'],
-      [...buckets],
+      this.#durations,
+      bounds,
     );
-    this.#durations = new SeriesTable(maxSeries, (service) => ({
-      labels: { service },
-      child: histogram.labels({ service }),
-    }));
   }
 
   subscriptions(): Subscription[] {
@@ -117,7 +112,7 @@ export class ListenerMetrics {
     if (s.open > 0) s.open--;
     const ms = (message as ConnectionClosedEvent).durationMs;
     if (typeof ms === 'number' && ms >= 0 && Number.isFinite(ms)) {
-      this.#durations.get(s.labels.service).child.observe(ms / 1000);
+      observe(this.#durations.get(s.labels.service), this.#bounds, ms / 1000);
     }
   };
 

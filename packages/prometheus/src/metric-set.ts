@@ -2,11 +2,13 @@
  * MetricSet: the prom-client metrics one PrometheusMetrics registers, named
  * with its prefix, and removed again together. Counters and gauges read
  * their values from a SeriesTable when scraped, so the event handlers that
- * feed them only bump numbers; histograms are observed as events come.
+ * feed them only bump numbers; histograms are TableHistograms for the same
+ * reason.
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { SeriesRecord, SeriesTable } from './series-table.ts';
+import { type HistogramRecord, registerTableHistogram } from './table-histogram.ts';
 
 const METRIC_PREFIX = /^(?:[a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
 
@@ -87,10 +89,14 @@ export class MetricSet {
     });
   }
 
-  /** A histogram observed directly by the event handlers. */
-  histogram(name: string, help: string, labelNames: string[], buckets: number[]): Histogram {
-    const full = this.#claim(name);
-    return new Histogram({ name: full, help, labelNames, buckets, registers: [this.registry] });
+  /** A histogram over the table's records (see TableHistogram). */
+  histogram<R extends HistogramRecord>(
+    name: string,
+    help: string,
+    table: SeriesTable<R>,
+    bounds: Float64Array,
+  ): void {
+    registerTableHistogram(this.registry, this.#claim(name), help, table, bounds);
   }
 
   /** Takes a metric registered by someone else into this set, so unregister() removes it too. */

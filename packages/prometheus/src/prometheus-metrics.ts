@@ -1,7 +1,7 @@
 /**
  * PrometheusMetrics: subscribes to the diagnostics_channel events the other
  * pingora-ts packages publish (listeners, connectors, server phases and
- * services, backend health) and keeps prom-client metrics from them in a
+ * services, proxied requests, backend health) and keeps prom-client metrics from them in a
  * registry, so no other package needs prom-client. Serve the registry with
  * prometheusHttpService().
  */
@@ -10,6 +10,7 @@ import { collectDefaultMetrics, type Registry, register } from 'prom-client';
 import { HealthMetrics } from './health-metrics.ts';
 import { DEFAULT_CONNECTION_DURATION_BUCKETS, ListenerMetrics } from './listener-metrics.ts';
 import { MetricSet } from './metric-set.ts';
+import { DEFAULT_REQUEST_DURATION_BUCKETS, ProxyMetrics } from './proxy-metrics.ts';
 import { ServerMetrics } from './server-metrics.ts';
 import { type Subscription, subscribeAll, unsubscribeAll } from './subscription.ts';
 import { UpstreamMetrics } from './upstream-metrics.ts';
@@ -26,6 +27,8 @@ export interface PrometheusMetricsOptions {
   maxSeries?: number;
   /** Buckets (seconds) of the connection duration histogram. */
   connectionDurationBuckets?: readonly number[];
+  /** Buckets (seconds) of the proxied request duration histogram. */
+  requestDurationBuckets?: readonly number[];
   /**
    * Also register prom-client's process and Node.js metrics (CPU, memory,
    * event loop lag, GC, handles) in the same registry. Default false.
@@ -54,6 +57,11 @@ export class PrometheusMetrics implements Disposable {
     }
     const buckets = checkBuckets(
       options.connectionDurationBuckets ?? DEFAULT_CONNECTION_DURATION_BUCKETS,
+      'connectionDurationBuckets',
+    );
+    const requestBuckets = checkBuckets(
+      options.requestDurationBuckets ?? DEFAULT_REQUEST_DURATION_BUCKETS,
+      'requestDurationBuckets',
     );
     this.registry = options.registry ?? register;
     this.#set = new MetricSet(this.registry, options.prefix ?? DEFAULT_METRIC_PREFIX);
@@ -62,6 +70,7 @@ export class PrometheusMetrics implements Disposable {
         ...new ListenerMetrics(this.#set, maxSeries, buckets).subscriptions(),
         ...new UpstreamMetrics(this.#set, maxSeries).subscriptions(),
         ...new ServerMetrics(this.#set, maxSeries).subscriptions(),
+        ...new ProxyMetrics(this.#set, requestBuckets).subscriptions(),
         ...new HealthMetrics(this.#set, maxSeries).subscriptions(),
       ];
       if (options.defaultMetrics === true) {
@@ -106,7 +115,7 @@ export class PrometheusMetrics implements Disposable {
   }
 }
 
-function checkBuckets(buckets: readonly number[]): readonly number[] {
+function checkBuckets(buckets: readonly number[], option: string): readonly number[] {
   const ok =
     buckets.length > 0 &&
     buckets.length <= 100 &&
@@ -114,7 +123,7 @@ function checkBuckets(buckets: readonly number[]): readonly number[] {
   if (!ok) {
     throw PingoraError.explain(
       ErrorType.ConfigError,
-      'prometheus: connectionDurationBuckets must be 1 to 100 increasing positive numbers',
+      `prometheus: ${option} must be 1 to 100 increasing positive numbers`,
     );
   }
   return buckets;
