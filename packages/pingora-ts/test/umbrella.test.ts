@@ -130,10 +130,18 @@ describe('pingora-ts umbrella', () => {
       expect(res.headers['x-origin']).toBe('one');
       expect(res.body).toBe(`origin saw GET /hello?x=1 host=127.0.0.1:${proxyAddr.port}`);
 
-      const text = (await get(metricsAddr.port, '/metrics')).body;
+      // The request event follows the response's end: scrape until it is in (bounded).
+      let text = '';
+      for (let i = 0; i < 200 && !text.includes('pingora_requests_total{'); i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 20));
+        text = (await get(metricsAddr.port, '/metrics')).body;
+      }
       expect(text).toContain(`pingora_upstream_connections_opened_total{peer="${originAddr}"} 1`);
       expect(text).toContain('pingora_connections_accepted_total{service="proxy"');
       expect(text).toContain('pingora_server_phase{phase="Running"} 1');
+      // The proxy's own per-request event, counted once the logging phase is over.
+      expect(text).toContain('pingora_requests_total{method="GET",status="200"} 1');
+      expect(text).toContain('pingora_request_duration_seconds_count 1');
     } finally {
       metrics[Symbol.dispose]();
       origin.closeAllConnections();
