@@ -1,9 +1,10 @@
 /**
  * The metrics sample (Pingora's gateway/server examples with their
- * Prometheus service): a proxy to one upstream whose built-in metrics come
- * from PrometheusMetrics, plus its own per-request counter and latency
- * histogram kept in the logging phase, all served on a separate /metrics
- * listener. Everything is imported from the pingora-ts umbrella.
+ * Prometheus service): a proxy to one upstream whose built-in metrics
+ * (connections, upstream pool, requests, phases) come from
+ * PrometheusMetrics, plus the app's own counter and latency histogram kept
+ * in the logging phase, as Pingora's example keeps its req_metric, all
+ * served on a separate /metrics listener. Imports come from the umbrella.
  */
 import {
   backgroundService,

@@ -51,12 +51,19 @@ it('counts proxied requests by status next to the built-in metrics', async () =>
     let text = '';
     for (let i = 0; i < 200; i++) {
       text = (await get(metricsPort, '/metrics')).body;
-      if (text.includes('app_request_duration_seconds_count 3')) break;
+      if (
+        text.includes('app_request_duration_seconds_count 3') &&
+        text.includes('pingora_request_duration_seconds_count 3')
+      )
+        break;
       await sleep(20);
     }
     expect(text).toContain('app_requests_total{status="200"} 2');
     expect(text).toContain('app_requests_total{status="404"} 1');
     expect(text).toContain('app_request_duration_seconds_count 3');
+    // The proxy's built-in request metrics agree with the app's own.
+    expect(text).toContain('pingora_requests_total{method="GET",status="200"} 2');
+    expect(text).toContain('pingora_requests_total{method="GET",status="404"} 1');
     // Three upstream requests: the first opens a connection, the others (normally) reuse it.
     const upstream = (kind: string) =>
       Number(
