@@ -24,6 +24,7 @@ const NAMESPACES: Record<string, string> = {
   '@pingora-ts/ketama': 'ketama',
   '@pingora-ts/limits': 'limits',
   '@pingora-ts/lru': 'lru',
+  '@pingora-ts/memory-cache': 'memoryCache',
   '@pingora-ts/load-balancing': 'lb',
   '@pingora-ts/pool': 'pool',
   '@pingora-ts/prometheus': 'prometheus',
