@@ -32,7 +32,7 @@ const checkAddr = (value: string): string | undefined => {
 };
 
 export const metricsProxyConfigSchema = core.defineConfigSchema({
-  listen: core.configField.addressList({ default: ['127.0.0.1:6193'], maxItems: 64 }),
+  listen: core.configField.addressList({ default: ['127.0.0.1:6196'], maxItems: 64 }),
   upstream: core.configField.string({
     default: '',
     check: (v) => (v === '' ? undefined : checkAddr(v)),
