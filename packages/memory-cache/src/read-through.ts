@@ -11,7 +11,7 @@
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { CacheLock } from './cache-lock.ts';
 import type { FreshLookup, ReadThrough } from './cache-status.ts';
-import { checkCount, checkMs, checkTtl } from './check.ts';
+import { checkCount, checkKey, checkMs, checkTtl } from './check.ts';
 import { type CacheKey, MAX_CACHE_SIZE, MemoryCache } from './memory-cache.ts';
 
 /** What a lookup yields: the value and its TTL (else the caller's default TTL). */
@@ -144,6 +144,7 @@ export class RTCache<K extends CacheKey, V, S = undefined> {
    * as cause) when the lookup fails or times out.
    */
   async get(key: K, options: ReadOptions<S> = {}): Promise<ReadThrough<V>> {
+    checkKey(key);
     checkTtl(options.ttlMs);
     const cached = this.#inner.get(key);
     if (cached.status === 'hit') return cached;
@@ -228,6 +229,7 @@ export class RTCache<K extends CacheKey, V, S = undefined> {
    */
   async multiGet(keys: readonly K[], options: ReadOptions<S> = {}): Promise<ReadThrough<V>[]> {
     checkTtl(options.ttlMs);
+    for (const key of keys) checkKey(key);
     const multiLookup = this.#multiLookup;
     if (multiLookup === undefined) {
       throw PingoraError.explain(ErrorType.ConfigError, 'RTCache.multiGet needs multiLookup');

@@ -37,12 +37,14 @@ describe('TinyUfo against a model', () => {
         fc.integer({ min: 1, max: 30 }),
         fc.integer({ min: 1, max: 40 }),
         fc.nat(),
+        fc.boolean(),
         fc.array(op, { maxLength: 300 }),
-        (limit, estimatedSize, seed, ops) => {
+        (limit, estimatedSize, seed, compact, ops) => {
           const cache = new TinyUfo<number, number>({
             totalWeightLimit: limit,
             estimatedSize,
             seed,
+            compact,
           });
           const model = new Map<number, { value: number; weight: number }>();
           let step = 0;
