@@ -27,6 +27,10 @@ export class LruUnit<T> {
   /** Bumped on every change of order or membership, so iteration can refuse to go on after one. */
   #version = 0;
   usedWeight = 0;
+  /** The entry the last evict() or remove() took out; cleared by clearTaken(). */
+  takenKey: CanonicalKey | undefined = undefined;
+  takenData: T | undefined = undefined;
+  takenWeight = 0;
 
   constructor(capacity = INITIAL_SLOTS) {
     const slots = Math.max(2, capacity + 1);
@@ -147,11 +151,6 @@ export class LruUnit<T> {
     this.#take(slot);
     return true;
   }
-
-  /** The entry the last evict() or remove() took out; cleared by clearTaken(). */
-  takenKey: CanonicalKey | undefined = undefined;
-  takenData: T | undefined = undefined;
-  takenWeight = 0;
 
   /** Drops the reference to the last taken data once the caller has it. */
   clearTaken(): void {

@@ -255,7 +255,10 @@ export class Lru<T> {
    * Calls `fn` for each entry of `shard` from most to least recently used.
    * Changing the Lru from `fn` throws RangeError; collect first, then change.
    */
-  iterShard(shard: number, fn: (data: T, weight: number, key: number | bigint | string) => void) {
+  iterShard(
+    shard: number,
+    fn: (data: T, weight: number, key: number | bigint | string) => void,
+  ): void {
     checkShard(this.shards, shard);
     this.#units[shard]!.forEach(fn);
   }
