@@ -88,7 +88,8 @@ export class LruUnit<T> {
 
   /**
    * Inserts or replaces `key` at the head. Returns the weight it had before,
-   * 0 when it is new (weights admitted here are at least 1).
+   * -1 when it is new (0 is a real old weight: insertTail() takes 0; Pingora
+   * reads 0 as new and counts such an entry twice).
    */
   admit(key: CanonicalKey, data: T, weight: number): number {
     const existing = this.#index.get(key);
@@ -102,7 +103,7 @@ export class LruUnit<T> {
     }
     const slot = this.#allocate(key, data, weight);
     this.#linkAfter(slot, 0);
-    return 0;
+    return -1;
   }
 
   /** Inserts `key` at the tail unless present; false when it was already there. */

@@ -110,8 +110,12 @@ export class Lru<T> {
     const shard = shardOf(k, this.shards);
     const w = weight === 0 ? 1 : weight;
     const old = this.#units[shard]!.admit(k, data, w);
-    this.#weight += w - old;
-    if (old === 0) this.#len++;
+    if (old < 0) {
+      this.#weight += w;
+      this.#len++;
+    } else {
+      this.#weight += w - old;
+    }
     return shard;
   }
 

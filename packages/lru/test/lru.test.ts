@@ -125,6 +125,14 @@ describe('Lru', () => {
     expect([lru.evictedLen, lru.evictedWeight]).toEqual([2, 9]);
   });
 
+  it('re-admitting an entry inserted at the tail with weight 0 does not count it twice', () => {
+    // regression: 0 as the old weight was taken to mean "new" (as in Pingora)
+    const lru = new Lru<string>({ shards: 1, weightLimit: 10 });
+    lru.insertTail(23, 'zero', 0);
+    lru.admit(23, 'one', 0);
+    expect([lru.len, lru.weight, lru.peek(23)]).toEqual([1, 1, 'one']);
+  });
+
   it('takes u64 keys as bigint (small ones equal to numbers) and strings', () => {
     const lru = new Lru<string>({ shards: 4, weightLimit: 100 });
     lru.admit(7n, 'seven', 1);
