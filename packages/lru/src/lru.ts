@@ -121,14 +121,15 @@ export class Lru<T> {
 
   /**
    * Adds `delta` to the weight of `key`, capped at `maxWeight` when given,
-   * and promotes it. Returns the new weight, 0 when the key is absent.
+   * and promotes it. Returns the new weight, undefined when the key is absent
+   * (Pingora answers 0, which a zero-weight entry could also have).
    */
-  incrementWeight(key: LruKey, delta: number, maxWeight?: number): number {
+  incrementWeight(key: LruKey, delta: number, maxWeight?: number): number | undefined {
     checkWeight('delta', delta);
     if (maxWeight !== undefined) checkWeight('maxWeight', maxWeight);
     const k = canonicalKey(key);
     const change = this.#units[shardOf(k, this.shards)]!.incrementWeight(k, delta, maxWeight);
-    if (change === undefined) return 0;
+    if (change === undefined) return undefined;
     this.#weight += change[1] - change[0];
     return change[1];
   }

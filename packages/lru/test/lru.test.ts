@@ -118,7 +118,7 @@ describe('Lru', () => {
     expect(lru.incrementWeight(3, 2)).toBe(5);
     expect(order(lru, 1)).toEqual([3, 5, 7]);
     expect(lru.incrementWeight(3, 10, 6)).toBe(6);
-    expect(lru.incrementWeight(99, 1)).toBe(0);
+    expect(lru.incrementWeight(99, 1)).toBeUndefined();
     expect(lru.weight).toBe(4 + 2 + 5 + 6 + 7);
     expect(lru.evictShard(3)).toEqual({ key: 7, data: 7, weight: 7 });
     expect(lru.evictShard(0)).toEqual({ key: 2, data: 2, weight: 2 });
