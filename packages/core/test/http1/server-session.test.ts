@@ -6,8 +6,16 @@
  */
 import { HeaderList, ResponseHeader } from '@pingora-ts/http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HttpServer } from '../../src/apps/http-app.ts';
+import { ServeHttpApp } from '../../src/apps/serve-http.ts';
 import type { H1ServerSession } from '../../src/protocols/http/v1/server-session.ts';
-import { echoHandler, type Handler, startServer, type TestServer } from './utils/h1-server.ts';
+import {
+  echoHandler,
+  type Handler,
+  startApp,
+  startServer,
+  type TestServer,
+} from './utils/h1-server.ts';
 import { countResponses, RawClient } from './utils/raw-client.ts';
 
 let server: TestServer | undefined;
@@ -248,6 +256,25 @@ describe('message bodies', () => {
     for (let i = 0; i < 30; i++) c.write(Buffer.alloc(10_000, 0x61));
     await c.waitFor((t) => t.endsWith('300000'));
     expect(seen.length).toBeGreaterThan(1);
+  });
+});
+
+describe('body limits', () => {
+  it('answers 413 when a chunked body grows past maxRequestBodyBytes', async () => {
+    const app = new HttpServer(
+      new ServeHttpApp(async (s) => {
+        while ((await s.readBodyChunk()) !== null) {}
+        return { header: ResponseHeader.build(200), body: 'accepted' };
+      }),
+      { h1: { maxRequestBodyBytes: 1000 } },
+    );
+    server = await startApp(app);
+    await using c = await RawClient.connect(server.port);
+    c.write('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n');
+    c.write(`3e8\r\n${'a'.repeat(1000)}\r\n1\r\nb\r\n0\r\n\r\n`);
+    await c.waitClosed();
+    expect(c.text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(c.text).not.toContain('accepted');
   });
 });
 
