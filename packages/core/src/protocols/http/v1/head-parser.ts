@@ -152,6 +152,28 @@ export class HeadParser {
             i++;
           } else if ((CLASS[c]! & TOKEN) !== 0) {
             if (this.offsets.length >= maxHeaders) return this.fail(431, 'too many header fields');
+            // Fast path: a whole valid field line is in the buffer. Anything else
+            // (an error, a line cut by the end of the data) goes through the states.
+            let j = i + 1;
+            while (j < headStop && (CLASS[buf[j]!]! & TOKEN) !== 0) j++;
+            if (j < headStop && buf[j] === COLON) {
+              const nameEnd = j++;
+              while (j < headStop && (buf[j] === SP || buf[j] === HTAB)) j++;
+              const valueStart = j;
+              while (j < headStop && (CLASS[buf[j]!]! & FIELD) !== 0) j++;
+              if (j + 1 < headStop && buf[j] === CR && buf[j + 1] === LF) {
+                let valueEnd = j;
+                while (
+                  valueEnd > valueStart &&
+                  (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)
+                ) {
+                  valueEnd--;
+                }
+                this.offsets.push(i - base, nameEnd - base, valueStart - base, valueEnd - base);
+                i = j + 2;
+                break;
+              }
+            }
             this.mark = i - base;
             state = S_NAME;
           } else if (c === SP || c === HTAB) {
