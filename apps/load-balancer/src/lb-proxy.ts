@@ -1,64 +1,71 @@
 /**
- * The load balancer's ProxyHttp: round robin over healthy upstreams,
- * failing over to another upstream when a connection cannot be made, with
- * X-Forwarded-For/Proto added for the origins. The settings schema is the
- * `load_balancer` section of the configuration file.
+ * The gateway's ProxyHttp: one select() per request over healthy upstreams
+ * (keyed by the request for fnv/ketama), a retry on another upstream when a
+ * connect fails (or a GET/HEAD's fresh connection fails before any answer),
+ * in-flight guards for least_conn/p2c released once in the logging phase,
+ * and X-Forwarded-For/Proto for the origins.
  */
-import { configField, defineConfigSchema, HttpPeer, parseSocketAddr } from '@pingora-ts/core';
-import { PingoraError } from '@pingora-ts/error';
+import { HttpPeer } from '@pingora-ts/core';
+import { ErrorSource, PingoraError } from '@pingora-ts/error';
 import type { RequestHeader } from '@pingora-ts/http';
-import type { LoadBalancer } from '@pingora-ts/load-balancing';
-import { addForwardedHeaders, type ProxyHttp, type Session } from '@pingora-ts/proxy';
+import type { Backend, InFlightGuard, LoadBalancer } from '@pingora-ts/load-balancing';
+import {
+  addForwardedHeaders,
+  defaultErrorWhileProxy,
+  type ProxyHttp,
+  type Session,
+} from '@pingora-ts/proxy';
+import { type HashKey, requestKey } from './selection.ts';
 
-function checkAddr(addr: string): string | undefined {
-  try {
-    return parseSocketAddr(addr).kind === 'inet' ? undefined : 'expected ip:port';
-  } catch {
-    return `"${addr}" is not "ip:port" or "[ipv6]:port"`;
-  }
+/** Candidates examined per pick (Pingora's examples use 256). */
+const MAX_ITERATIONS = 256;
+
+/** Per request: one object, the rest made only on failure. */
+export interface LbCtx {
+  /** The upstream of the current attempt. */
+  backend: Backend | undefined;
+  /** Held while the request uses `backend` (least_conn, p2c only). */
+  guard: InFlightGuard | undefined;
+  /** Upstreams this request could not use: a retry goes elsewhere. */
+  failed: string[] | undefined;
 }
 
-export const lbConfigSchema = defineConfigSchema({
-  listen: configField.stringList({ default: ['127.0.0.1:6188'], maxItems: 64, item: checkAddr }),
-  upstreams: configField.stringList({ default: [], maxItems: 1024, item: checkAddr }),
-  /** Empty: TCP connect checks. A path such as `/health`: HTTP GET checks expecting 200. */
-  healthCheckPath: configField.string({ key: 'health_check_path', default: '' }),
-  healthCheckIntervalSeconds: configField.number({
-    key: 'health_check_interval_seconds',
-    default: 1,
-    min: 0.05,
-    max: 3600,
-  }),
-});
-
-export type LbConfig = ReturnType<typeof lbConfigSchema.read>;
-
-/** Per request: the upstreams already tried, so a retry goes elsewhere. */
-export interface LbCtx {
-  tried: string[];
+export interface LbProxyOptions {
+  readonly hashKey: HashKey;
+  /** Hold an in-flight guard per request (the selection reads the counts). */
+  readonly countInFlight: boolean;
 }
 
 export class LbProxy implements ProxyHttp<LbCtx> {
   readonly #lb: LoadBalancer;
+  readonly #hashKey: HashKey;
+  readonly #countInFlight: boolean;
   /** One HttpPeer per backend, made once: its options and reuse hash are then reused. */
   readonly #peers = new Map<string, HttpPeer>();
 
-  constructor(lb: LoadBalancer) {
+  constructor(lb: LoadBalancer, options: LbProxyOptions) {
     this.#lb = lb;
+    this.#hashKey = options.hashKey;
+    this.#countInFlight = options.countInFlight;
   }
 
   newCtx(): LbCtx {
-    return { tried: [] };
+    return { backend: undefined, guard: undefined, failed: undefined };
   }
 
-  upstreamPeer(_session: Session, ctx: LbCtx): HttpPeer {
-    const tried = ctx.tried;
+  upstreamPeer(session: Session, ctx: LbCtx): HttpPeer {
+    // A retry gives up the previous attempt's count before counting the next.
+    ctx.guard?.release();
+    ctx.guard = undefined;
+    const key = requestKey(session, this.#hashKey);
+    const failed = ctx.failed;
     const backend =
-      tried.length === 0
-        ? this.#lb.select('')
-        : this.#lb.selectWith('', 256, (b, ready) => ready && !tried.includes(b.addr));
-    if (backend === undefined) throw PingoraError.httpStatus(502, 'no healthy upstream');
-    tried.push(backend.addr);
+      failed === undefined
+        ? this.#lb.select(key, MAX_ITERATIONS)
+        : this.#lb.selectWith(key, MAX_ITERATIONS, (b, ready) => ready && !failed.includes(b.addr));
+    if (backend === undefined) throw PingoraError.httpStatus(502, 'no healthy upstream left');
+    ctx.backend = backend;
+    if (this.#countInFlight) ctx.guard = this.#lb.acquire(backend);
     let peer = this.#peers.get(backend.addr);
     if (peer === undefined) {
       // Bounded by the backend set: discovery caps it (MAX_BACKENDS).
@@ -68,12 +75,53 @@ export class LbProxy implements ProxyHttp<LbCtx> {
     return peer;
   }
 
-  failToConnect(_s: Session, _peer: HttpPeer, _ctx: LbCtx, e: PingoraError): PingoraError {
-    // Nothing reached the upstream: trying another one is always safe.
+  failToConnect(_s: Session, _peer: HttpPeer, ctx: LbCtx, e: PingoraError): PingoraError {
+    // Nothing reached the upstream: another one is always safe to try.
+    this.#failed(ctx, e);
     return e.withRetry(true);
+  }
+
+  errorWhileProxy(
+    peer: HttpPeer,
+    session: Session,
+    error: PingoraError,
+    ctx: LbCtx,
+    clientReused: boolean,
+  ): PingoraError {
+    const e = defaultErrorWhileProxy(peer, session, error, clientReused);
+    const method = session.reqHeader.method;
+    // The upstream failed on a fresh connection before anything went downstream: a GET
+    // or HEAD may go elsewhere. (A reused one may just have been stale: the default
+    // retry covers it. Errors of other sources, such as a client gone, blame no upstream.)
+    if (
+      error.source === ErrorSource.Upstream &&
+      !clientReused &&
+      !session.responseStarted &&
+      (method === 'GET' || method === 'HEAD')
+    ) {
+      this.#failed(ctx, error);
+      e.withRetry(true);
+    }
+    return e;
   }
 
   upstreamRequestFilter(session: Session, req: RequestHeader): void {
     addForwardedHeaders(req, session.digest.peerAddr);
+  }
+
+  logging(_s: Session, _e: PingoraError | undefined, ctx: LbCtx): void {
+    // Runs once per request, whatever happened (errors, client aborts).
+    if (ctx.guard !== undefined) {
+      ctx.guard.release();
+      ctx.guard = undefined;
+    }
+  }
+
+  #failed(ctx: LbCtx, error: PingoraError): void {
+    const backend = ctx.backend;
+    if (backend === undefined) return;
+    if (ctx.failed === undefined) ctx.failed = [backend.addr];
+    else ctx.failed.push(backend.addr);
+    this.#lb.reportFailure(backend, error);
   }
 }

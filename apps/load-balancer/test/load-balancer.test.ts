@@ -1,20 +1,19 @@
 /**
- * Smoke test of the load-balancer sample: start main.ts as a real process
- * on port 0 with no upstreams (so it starts its demo origins), see requests
- * alternate between the two origins, and stop it with SIGTERM (exit 0).
- * A second run balances over origins given in the YAML and fails over when
- * one of them is down.
+ * Smoke test of the load-balancer sample as users run it: main.ts as a real
+ * process. With no upstreams it starts its demo origins, balances round
+ * robin and exits 0 on SIGTERM; `-t` passes the shipped conf.yaml and a
+ * bench-style JSON config, and refuses a bad upstream naming key and line.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 
-const MAIN = join(import.meta.dirname, '..', 'src', 'main.ts');
+const APP = join(import.meta.dirname, '..');
+const MAIN = join(APP, 'src', 'main.ts');
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -41,17 +40,45 @@ function get(
   });
 }
 
-async function startApp(yaml: string): Promise<{ child: ChildProcess; port: number }> {
+function writeConf(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'pingora-ts-lb-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const conf = join(dir, 'conf.yaml');
-  writeFileSync(conf, yaml);
-  const child = spawn(process.execPath, ['--conditions=@pingora-ts/source', MAIN, '-c', conf], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  writeFileSync(conf, text);
+  return conf;
+}
+
+function spawnMain(args: string[]): ChildProcess {
+  const child = spawn(process.execPath, ['--conditions=@pingora-ts/source', MAIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   cleanups.push(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
+  return child;
+}
+
+/** Runs `main.ts -t -c conf`: exit code and everything printed. */
+async function testConfig(conf: string): Promise<{ code: number | null; output: string }> {
+  const child = spawnMain(['-t', '-c', conf]);
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    output += d;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    output += d;
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, output };
+}
+
+it('starts demo origins when none are configured, balances round robin, exits 0 on SIGTERM', async () => {
+  const conf = writeConf(
+    'version: 1\ngrace_period_seconds: 1\nload_balancer:\n  listen: ["127.0.0.1:0"]\n',
+  );
+  const child = spawnMain(['-c', conf]);
   let log = '';
   child.stderr?.setEncoding('utf8');
   const port = await new Promise<number>((resolve, reject) => {
@@ -65,24 +92,6 @@ async function startApp(yaml: string): Promise<{ child: ChildProcess; port: numb
       }
     });
   });
-  return { child, port };
-}
-
-async function origin(name: string): Promise<Server> {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'X-Origin': name, 'Content-Length': name.length });
-    res.end(name);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(() => new Promise((r) => server.close(r)));
-  return server;
-}
-
-it('starts demo origins when none are configured, balances round robin, exits 0 on SIGTERM', async () => {
-  const { child, port } = await startApp(
-    'version: 1\ngrace_period_seconds: 1\nload_balancer:\n  listen: ["127.0.0.1:0"]\n',
-  );
   const seen: string[] = [];
   for (let i = 0; i < 4; i++) {
     const res = await get(port, `/hello/${i}`);
@@ -98,61 +107,33 @@ it('starts demo origins when none are configured, balances round robin, exits 0 
   expect((await exited)[0]).toBe(0);
 });
 
-it('balances over configured upstreams and fails over from one that is down', async () => {
-  const a = await origin('a');
-  const down = await origin('down');
-  const downPort = (down.address() as AddressInfo).port;
-  await new Promise((r) => down.close(r));
-  const aPort = (a.address() as AddressInfo).port;
-  const { port } = await startApp(
-    `version: 1\nload_balancer:\n  listen: ["127.0.0.1:0"]\n  upstreams: ["127.0.0.1:${aPort}", "127.0.0.1:${downPort}"]\n  health_check_interval_seconds: 60\n`,
+it('-t accepts the shipped conf.yaml and a bench/proxy-style JSON config', async () => {
+  const shipped = await testConfig(join(APP, 'conf.yaml'));
+  expect(shipped.output).toContain('test is successful');
+  expect(shipped.code).toBe(0);
+  const bench = writeConf(
+    JSON.stringify({
+      version: 1,
+      threads: 1,
+      upstream_keepalive_pool_size: 64,
+      load_balancer: {
+        listen: ['127.0.0.1:0'],
+        upstreams: ['127.0.0.1:9'],
+        health_check_interval_seconds: 3600,
+      },
+    }),
   );
-  for (let i = 0; i < 4; i++) {
-    const res = await get(port, '/');
-    expect(res.status).toBe(200);
-    expect(res.origin).toBe('a');
-  }
+  expect((await testConfig(bench)).code).toBe(0);
 });
 
-it('takes an upstream out of rotation when its HTTP health check fails', async () => {
-  let healthy = true;
-  const flaky = createServer((req, res) => {
-    if (req.url === '/health') {
-      res.writeHead(healthy ? 200 : 503, { 'Content-Length': 0 });
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'X-Origin': 'flaky', 'Content-Length': 5 });
-    res.end('flaky');
-  });
-  flaky.listen(0, '127.0.0.1');
-  await once(flaky, 'listening');
-  cleanups.push(() => new Promise((r) => flaky.close(r)));
-  const steady = createServer((req, res) => {
-    res.writeHead(200, {
-      'X-Origin': req.url === '/health' ? 'health' : 'steady',
-      'Content-Length': 6,
-    });
-    res.end('steady');
-  });
-  steady.listen(0, '127.0.0.1');
-  await once(steady, 'listening');
-  cleanups.push(() => new Promise((r) => steady.close(r)));
-  const addr = (s: Server) => `127.0.0.1:${(s.address() as AddressInfo).port}`;
-  const { port } = await startApp(
-    `version: 1\nload_balancer:\n  listen: ["127.0.0.1:0"]\n  upstreams: ["${addr(flaky)}", "${addr(steady)}"]\n  health_check_path: /health\n  health_check_interval_seconds: 0.1\n`,
+it('-t refuses a bad upstream entry, naming the key and line, exit 1', async () => {
+  const conf = writeConf(
+    'version: 1\nload_balancer:\n  upstreams:\n    - 127.0.0.1:8000\n    - 127.0.0.1:8001 weight=lots\n',
   );
-  const seen = new Set<string>();
-  for (let i = 0; i < 4; i++) seen.add((await get(port, '/')).origin);
-  expect(seen).toEqual(new Set(['flaky', 'steady']));
-  healthy = false;
-  // Bounded wait for the checks to notice (interval 100 ms, generous margin).
-  let onlySteady = false;
-  for (let attempt = 0; attempt < 100 && !onlySteady; attempt++) {
-    await new Promise((r) => setTimeout(r, 100));
-    const batch = new Set<string>();
-    for (let i = 0; i < 4; i++) batch.add((await get(port, '/')).origin);
-    onlySteady = batch.size === 1 && batch.has('steady');
-  }
-  expect(onlySteady).toBe(true);
+  const { code, output } = await testConfig(conf);
+  expect(code).toBe(1);
+  expect(output).toMatch(
+    /conf\.yaml:5:7: load_balancer\.upstreams\[1\]: weight must be an integer/,
+  );
+  expect(output).not.toMatch(/\n\s+at /); // one message, not a stack
 });

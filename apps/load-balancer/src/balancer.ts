@@ -1,0 +1,81 @@
+/**
+ * Builds the gateway's LoadBalancer from its settings: the selection
+ * algorithm over the upstreams, the active health check (TCP or HTTP) with
+ * its thresholds and interval, and passive health, which takes an upstream
+ * out at its first refused connect until the next checks can judge it; and
+ * the service running them, ready once the first check round is done.
+ */
+import type { Service } from '@pingora-ts/core';
+import {
+  type Backend,
+  type BackendSelectionBuilder,
+  type HealthCheck,
+  HttpHealthCheck,
+  type LbLogger,
+  LoadBalancer,
+  TcpHealthCheck,
+} from '@pingora-ts/load-balancing';
+import type { HealthCheckConfig, LbConfig } from './config.ts';
+import { SELECTIONS } from './selection.ts';
+
+/**
+ * Longest passive hold. With a long check interval (bench/proxy checks once
+ * an hour) an upstream that failed one connect must not stay out that long.
+ */
+const MAX_PASSIVE_HOLD_MS = 5000;
+
+export function healthCheckFrom(hc: HealthCheckConfig): HealthCheck {
+  const thresholds = {
+    consecutiveSuccess: hc.healthyThreshold,
+    consecutiveFailure: hc.unhealthyThreshold,
+  };
+  if (hc.type === 'tcp')
+    return new TcpHealthCheck({ ...thresholds, connectTimeoutMs: hc.timeoutMs });
+  return new HttpHealthCheck({
+    ...thresholds,
+    host: hc.host,
+    path: hc.path,
+    expectedStatus: hc.expectedStatus,
+    connectTimeoutMs: hc.timeoutMs,
+    readTimeoutMs: hc.timeoutMs,
+  });
+}
+
+/** The load balancer over `upstreams` (the configured ones, or the demo origins). */
+export function buildLoadBalancer(
+  config: LbConfig,
+  upstreams: readonly Backend[],
+  logger?: LbLogger,
+): LoadBalancer {
+  const hc = config.healthCheck;
+  const builder: BackendSelectionBuilder = SELECTIONS[config.selection];
+  return LoadBalancer.fromAddrs(upstreams, builder, {
+    healthCheck: healthCheckFrom(hc),
+    healthCheckFrequencyMs: hc.intervalMs,
+    parallelHealthCheck: true,
+    passiveHealth: {
+      consecutiveFailures: 1,
+      cooldownMs: Math.min(hc.intervalMs, MAX_PASSIVE_HOLD_MS),
+    },
+    ...(logger === undefined ? {} : { logger }),
+  });
+}
+
+/**
+ * The load balancer's background service (discovery, then checks every
+ * interval), reporting ready once the first check round is done: a proxy
+ * depending on it never sends a first request to an upstream already down.
+ */
+export function healthService(lb: LoadBalancer, name: string): Service {
+  const background = lb.backgroundService(name);
+  return {
+    name,
+    async start(ctx) {
+      const running = background.start(ctx.shutdown);
+      // The background loop's first round joins this one (rounds never overlap).
+      await Promise.race([lb.runHealthCheck(), running]);
+      ctx.ready();
+      await running;
+    },
+  };
+}

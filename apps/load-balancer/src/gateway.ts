@@ -1,0 +1,62 @@
+/**
+ * Wires the gateway into a Server: reads the `load_balancer` section, starts
+ * demo origins when no upstream is configured, and adds the load balancer
+ * (discovery and health checks) as a service the proxy's listening service
+ * depends on, so the proxy starts with its first health check round done.
+ */
+import {
+  backgroundService,
+  type HttpServer,
+  type ListeningService,
+  type Server,
+} from '@pingora-ts/core';
+import { Backend, type LoadBalancer } from '@pingora-ts/load-balancing';
+import { httpProxyService } from '@pingora-ts/proxy';
+import { buildLoadBalancer, healthService } from './balancer.ts';
+import { type LbConfig, lbConfigSchema } from './config.ts';
+import { startDemoOrigins } from './demo-origins.ts';
+import { LbProxy } from './lb-proxy.ts';
+import { countsInFlight } from './selection.ts';
+
+export interface Gateway {
+  readonly config: LbConfig;
+  readonly lb: LoadBalancer;
+  /** The proxy's listening service (its `listening` promise gives the bound addresses). */
+  readonly proxy: ListeningService<HttpServer>;
+}
+
+/** Adds the gateway's services to `server` (call before `server.run()` / `runForever()`). */
+export async function addGateway(server: Server): Promise<Gateway> {
+  const config = server.appConfig(lbConfigSchema, 'load_balancer');
+  let upstreams = config.upstreams;
+  // `-t` only validates: no demo origins for a run that never serves.
+  if (upstreams.length === 0 && server.options.test !== true) {
+    const demo = await startDemoOrigins(2);
+    upstreams = demo.addresses.map((addr) => new Backend(addr));
+    server.logger.info(
+      { upstreams: demo.addresses },
+      'no upstreams configured: started demo origins',
+    );
+    server.addService(
+      backgroundService({
+        name: 'demo_origins',
+        start: (shutdown) =>
+          new Promise<void>((resolve) => {
+            shutdown.addEventListener('abort', () => demo.close().then(resolve), { once: true });
+          }),
+      }),
+    );
+  }
+
+  const lb = buildLoadBalancer(config, upstreams, server.logger.child({ service: 'health_check' }));
+  const proxy = httpProxyService(
+    server.configuration,
+    new LbProxy(lb, { hashKey: config.hashKey, countInFlight: countsInFlight(config.selection) }),
+    { name: 'load_balancer', logger: server.logger },
+  );
+  for (const addr of config.listen) proxy.addAddress(addr);
+
+  const health = server.addService(healthService(lb, 'health_check'));
+  server.addService(proxy, { dependsOn: [health] });
+  return { config, lb, proxy };
+}
