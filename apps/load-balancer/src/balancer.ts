@@ -15,7 +15,8 @@ import {
   LoadBalancer,
   TcpHealthCheck,
 } from '@pingora-ts/load-balancing';
-import type { HealthCheckConfig, LbConfig } from './config.ts';
+import type { LbConfig } from './config.ts';
+import type { HealthCheckConfig } from './health-config.ts';
 import { SELECTIONS } from './selection.ts';
 
 /**

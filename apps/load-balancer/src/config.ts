@@ -5,16 +5,11 @@
  * selection, http-only health keys, a selection the upstreams can build)
  * are checked here too, so `-t` catches them with the key and line.
  */
-import {
-  ConfigSchema,
-  type ConfigValue,
-  configField,
-  defineConfigSchema,
-  type FieldAt,
-} from '@pingora-ts/core';
+import { ConfigSchema, type ConfigValue, configField, type FieldAt } from '@pingora-ts/core';
 import { PingoraError } from '@pingora-ts/error';
 import type { Backend } from '@pingora-ts/load-balancing';
 import { isMap, type Node } from 'yaml';
+import { type HealthCheckConfig, healthCheckField, settleHealthCheck } from './health-config.ts';
 import {
   type HashKey,
   hashesKey,
@@ -25,34 +20,6 @@ import {
   type SelectionName,
 } from './selection.ts';
 import { upstreamsField } from './upstreams-field.ts';
-
-const healthCheckFields = {
-  type: configField.string({
-    default: 'tcp',
-    check: (v) => (v === 'tcp' || v === 'http' ? undefined : 'expected tcp or http'),
-  }),
-  path: configField.string({
-    check: (v) => (/^\/[\x21-\x7e]*$/.test(v) ? undefined : 'expected a path such as /health'),
-  }),
-  host: configField.string({
-    check: (v) => (/^[\x21-\x7e]+$/.test(v) ? undefined : 'expected a Host header value'),
-  }),
-  expectedStatus: configField.integer({ key: 'expected_status', min: 100, max: 599 }),
-  intervalMs: configField.integer({ key: 'interval_ms', min: 10, max: 3_600_000 }),
-  timeoutMs: configField.integer({ key: 'timeout_ms', default: 1000, min: 1, max: 60_000 }),
-  healthyThreshold: configField.integer({
-    key: 'healthy_threshold',
-    default: 1,
-    min: 1,
-    max: 1000,
-  }),
-  unhealthyThreshold: configField.integer({
-    key: 'unhealthy_threshold',
-    default: 1,
-    min: 1,
-    max: 1000,
-  }),
-};
 
 const fields = {
   listen: configField.addressList({ default: ['127.0.0.1:6188'], maxItems: 64 }),
@@ -69,7 +36,7 @@ const fields = {
       return typeof parsed === 'string' ? parsed : undefined;
     },
   }),
-  healthCheck: configField.object(defineConfigSchema(healthCheckFields), { key: 'health_check' }),
+  healthCheck: healthCheckField,
   /** The older spelling of health_check.interval_ms (bench/proxy still writes it). */
   intervalSeconds: configField.number({
     key: 'health_check_interval_seconds',
@@ -79,18 +46,6 @@ const fields = {
 };
 
 type RawConfig = ConfigValue<typeof fields>;
-
-export interface HealthCheckConfig {
-  readonly type: 'tcp' | 'http';
-  /** HTTP only: the request path (default `/`), Host (default `localhost`) and expected status. */
-  readonly path: string;
-  readonly host: string;
-  readonly expectedStatus: number;
-  readonly intervalMs: number;
-  readonly timeoutMs: number;
-  readonly healthyThreshold: number;
-  readonly unhealthyThreshold: number;
-}
 
 export interface LbConfig {
   readonly listen: string[];
@@ -122,25 +77,21 @@ class LbConfigSchema extends ConfigSchema<LbConfig> {
     else if (raw.hashKey !== undefined)
       refuse(['hash_key'], `only used by selection fnv or ketama`);
 
-    const hc = raw.healthCheck;
-    if (hc.type === 'tcp') {
-      for (const [prop, key] of [
-        ['path', 'path'],
-        ['host', 'host'],
-        ['expectedStatus', 'expected_status'],
-      ] as const) {
-        if (hc[prop] !== undefined) refuse(['health_check', key], 'only used by type: http');
-      }
-    }
-    if (raw.intervalSeconds !== undefined && hc.intervalMs !== undefined) {
+    if (raw.intervalSeconds !== undefined && raw.healthCheck.intervalMs !== undefined) {
       refuse(['health_check_interval_seconds'], 'give health_check.interval_ms only');
     }
+    const legacyMs =
+      raw.intervalSeconds === undefined ? undefined : Math.round(raw.intervalSeconds * 1000);
+    const healthCheck = settleHealthCheck(raw.healthCheck, legacyMs, (key, message) =>
+      refuse(['health_check', key], message),
+    );
 
     if (raw.upstreams.length > 0) {
       try {
         SELECTIONS[selection].build(raw.upstreams);
       } catch (err) {
-        const why = err instanceof PingoraError ? err.message : String(err);
+        const root = err instanceof PingoraError ? err.rootCause() : err;
+        const why = root instanceof Error ? root.message : String(root);
         refuse(['upstreams'], `selection ${selection} cannot use these upstreams: ${why}`);
       }
     }
@@ -150,18 +101,7 @@ class LbConfigSchema extends ConfigSchema<LbConfig> {
       upstreams: raw.upstreams,
       selection,
       hashKey,
-      healthCheck: {
-        type: hc.type as 'tcp' | 'http',
-        path: hc.path ?? '/',
-        host: hc.host ?? 'localhost',
-        expectedStatus: hc.expectedStatus ?? 200,
-        intervalMs:
-          hc.intervalMs ??
-          (raw.intervalSeconds === undefined ? 1000 : Math.round(raw.intervalSeconds * 1000)),
-        timeoutMs: hc.timeoutMs,
-        healthyThreshold: hc.healthyThreshold,
-        unhealthyThreshold: hc.unhealthyThreshold,
-      },
+      healthCheck,
     };
   }
 }

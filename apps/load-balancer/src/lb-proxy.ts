@@ -6,7 +6,7 @@
  * and X-Forwarded-For/Proto for the origins.
  */
 import { HttpPeer } from '@pingora-ts/core';
-import { ErrorSource, PingoraError } from '@pingora-ts/error';
+import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import type { RequestHeader } from '@pingora-ts/http';
 import type { Backend, InFlightGuard, LoadBalancer } from '@pingora-ts/load-balancing';
 import {
@@ -76,8 +76,11 @@ export class LbProxy implements ProxyHttp<LbCtx> {
   }
 
   failToConnect(_s: Session, _peer: HttpPeer, ctx: LbCtx, e: PingoraError): PingoraError {
-    // Nothing reached the upstream: another one is always safe to try.
-    this.#failed(ctx, e);
+    // Nothing reached the upstream: another one is always safe to try. Only a
+    // definite "nobody there" takes it out of rotation (passive health); a timeout
+    // may just be this host under load.
+    const down = e.type === ErrorType.ConnectRefused || e.type === ErrorType.ConnectNoRoute;
+    this.#failed(ctx, down ? e : undefined);
     return e.withRetry(true);
   }
 
@@ -99,7 +102,7 @@ export class LbProxy implements ProxyHttp<LbCtx> {
       !session.responseStarted &&
       (method === 'GET' || method === 'HEAD')
     ) {
-      this.#failed(ctx, error);
+      this.#failed(ctx, undefined);
       e.withRetry(true);
     }
     return e;
@@ -117,11 +120,12 @@ export class LbProxy implements ProxyHttp<LbCtx> {
     }
   }
 
-  #failed(ctx: LbCtx, error: PingoraError): void {
+  /** This request will not use ctx.backend again; `down`: report it to passive health. */
+  #failed(ctx: LbCtx, down: PingoraError | undefined): void {
     const backend = ctx.backend;
     if (backend === undefined) return;
     if (ctx.failed === undefined) ctx.failed = [backend.addr];
     else ctx.failed.push(backend.addr);
-    this.#lb.reportFailure(backend, error);
+    if (down !== undefined) this.#lb.reportFailure(backend, down);
   }
 }

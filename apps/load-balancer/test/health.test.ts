@@ -70,6 +70,20 @@ it('a dead upstream costs no client request and is readmitted when it comes back
   expect(results.filter((r) => r.status !== 200)).toEqual([]);
 });
 
+it('a GET whose fresh upstream connection dies before an answer is retried elsewhere; a POST is not', async () => {
+  const [crashy, steady] = (await up('crashy', 'steady')) as [Origin, Origin];
+  crashy.crash = true; // still passes its TCP check: only requests fail
+  await using gw = await startGateway(`  upstreams: ["${crashy.addr}", "${steady.addr}"]\n`);
+  const gets = await getMany(gw.port, 10);
+  expect(gets).toEqual(Array(10).fill({ status: 200, origin: 'steady' }));
+  const posts: number[] = [];
+  for (let i = 0; i < 2; i++) posts.push((await get(gw.port, '/', {}, 'POST')).status);
+  expect(posts).toContain(502);
+  expect(posts.every((s) => s === 200 || s === 502)).toBe(true);
+  // The failed GETs blamed the upstream for this request only, not in passive health.
+  expect(gw.gateway.lb.backends().health(crashy.addr)?.ready).toBe(true);
+});
+
 it('an http health check takes out an upstream whose health path answers 500', async () => {
   const [flaky, steady] = (await up('flaky', 'steady')) as [Origin, Origin];
   await using gw = await startGateway(

@@ -1,6 +1,7 @@
 /**
  * Test harness of the gateway: origins on 127.0.0.1 port 0 that name
- * themselves in X-Origin (and can hold a request, fail health checks, stop
+ * themselves in X-Origin (and can hold a request, fail health checks, drop
+ * requests, stop
  * and come back on the same port), the gateway run in-process from YAML
  * through addGateway (as main.ts does), and a small GET client.
  */
@@ -15,6 +16,8 @@ export class Origin {
   port = 0;
   /** Status of GET /health. */
   healthStatus = 200;
+  /** Drop the connection instead of answering (anything but /health). */
+  crash = false;
   /** Requests to /hold wait here until release() (or the origin stops). */
   readonly held = new Set<() => void>();
   #server: Server | undefined;
@@ -36,6 +39,7 @@ export class Origin {
         res.end(this.name);
       };
       if (req.url === '/health') answer(this.healthStatus);
+      else if (this.crash) req.socket.destroy();
       else if (req.url === '/hold') this.held.add(() => answer(200));
       else answer(200);
     });
@@ -80,9 +84,10 @@ export function get(
   port: number,
   path = '/',
   headers: Record<string, string> = {},
+  method = 'GET',
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, method, agent }, (res) => {
       res.resume();
       res.on('end', () =>
         resolve({ status: res.statusCode ?? 0, origin: String(res.headers['x-origin']) }),
