@@ -63,7 +63,7 @@ export const pingoraTs: Peer = {
       load_balancer: {
         listen: [`${HOST}:${ctx.port}`],
         upstreams: [`${ctx.originHost}:${ctx.originPort}`],
-        health_check_interval_seconds: 3600,
+        health_check: { type: 'tcp', interval_ms: 3_600_000 },
       },
     };
     const path = join(ctx.dir, 'conf.yaml');
