@@ -176,20 +176,27 @@ export function summarizeProfile(path: string, n = 20, window?: TimeWindow): Pro
     add(fns, `${loc.name}@${loc.where}`, loc.name, loc.where, us);
     add(files, loc.file, loc.file, '', us);
     const seen = new Set<string>();
-    let callerFound = node.callFrame.url !== '';
+    let caller: { name: string; where: string } | undefined;
+    let ourCaller: { name: string; where: string } | undefined;
     for (let p: number | undefined = id; p !== undefined; p = parent.get(p)) {
-      const frame = byId.get(p)!.callFrame;
-      if (frame.url === '') continue;
+      if (byId.get(p)!.callFrame.url === '') continue;
       const l = at(p);
-      if (!callerFound) {
-        callerFound = true;
-        add(natives, `${loc.name}<${l.name}@${l.where}`, `${loc.name} <- ${l.name}`, l.where, us);
-      }
+      caller ??= l;
+      if (!isOurs(l.file)) continue;
+      ourCaller ??= l;
       const key = `${l.name}@${l.where}`;
-      if (isOurs(l.file) && !seen.has(key)) {
+      if (!seen.has(key)) {
         seen.add(key);
         add(inclusive, key, l.name, l.where, us);
       }
+    }
+    if (node.callFrame.url === '' && caller !== undefined) {
+      // The JavaScript caller, and the first of our functions above it.
+      let label = `${loc.name} <- ${caller.name} (${caller.where})`;
+      if (ourCaller !== undefined && ourCaller !== caller) {
+        label += ` <- ${ourCaller.name} (${ourCaller.where})`;
+      }
+      add(natives, label, label, '', us);
     }
   }
   return {
@@ -206,7 +213,7 @@ export function summarizeProfile(path: string, n = 20, window?: TimeWindow): Pro
 function section(lines: string[], title: string, spots: readonly HotSpot[], withWhere: boolean) {
   lines.push(`  ${title}`);
   for (const f of spots) {
-    const what = withWhere ? `${f.name} (${f.where})` : f.name;
+    const what = withWhere && f.where !== '' ? `${f.name} (${f.where})` : f.name;
     lines.push(
       `  ${f.selfPct.toFixed(1).padStart(6)}%  ${f.selfMs.toFixed(0).padStart(7)} ms  ${what}`,
     );
@@ -221,7 +228,12 @@ export function formatProfile(path: string, s: ProfileSummary): string {
   ];
   section(lines, 'self time by function (source):', s.functions, true);
   section(lines, 'self time by file:', s.files, false);
-  section(lines, 'native frames by JavaScript caller:', s.nativeCallers, true);
+  section(
+    lines,
+    'native frames by caller (and our first function above it):',
+    s.nativeCallers,
+    true,
+  );
   section(lines, 'total (inclusive) time of pingora-ts functions:', s.ourInclusive, true);
   return lines.join('\n');
 }
