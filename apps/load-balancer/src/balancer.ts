@@ -65,7 +65,7 @@ export function buildLoadBalancer(
 /**
  * The load balancer's background service (discovery, then checks every
  * interval), reporting ready once the first check round is done: a proxy
- * depending on it never sends a first request to an upstream already down.
+ * depending on it sends nothing to an upstream that round found down.
  */
 export function healthService(lb: LoadBalancer, name: string): Service {
   const background = lb.backgroundService(name);
