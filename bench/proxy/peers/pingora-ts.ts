@@ -39,7 +39,8 @@ export const pingoraTs: Peer = {
         '--filter=@pingora-ts/app-load-balancer...',
         '--output-logs=errors-only',
       ],
-      { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 },
+      // Build output goes to stderr: stdout carries only the report.
+      { cwd: ROOT, stdio: ['ignore', 2, 2], timeout: 600_000 },
     );
     if (r.status !== 0 || !existsSync(MAIN)) {
       throw PingoraError.explain(
