@@ -137,25 +137,30 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       const chosen = inner.upstreamPeer(s, ctx);
       const peer = isPromise(chosen) ? await chosen : chosen;
       s.upstreamPeer = peer;
-      let lease: Awaited<ReturnType<UpstreamConnector['getHttpSession']>>;
-      try {
-        lease = await this.connector.getHttpSession(peer);
-      } catch (err) {
-        let e = toPingoraError(err, { phase: 'connect', source: ErrorSource.Upstream });
-        if (inner.failToConnect !== undefined) e = inner.failToConnect(s, peer, ctx, e);
-        e.moreContext(`peer: ${peer.toString()}`);
-        if (e.retryable(false) && this.#mayRetry(s)) continue;
-        throw e;
+      // A warm pool answers synchronously: no promise or microtask hop per request.
+      let up = this.connector.reusedHttpSession?.(peer);
+      let reused = true;
+      if (up === undefined) {
+        try {
+          const lease = await this.connector.getHttpSession(peer);
+          up = lease.session;
+          reused = lease.reused;
+        } catch (err) {
+          let e = toPingoraError(err, { phase: 'connect', source: ErrorSource.Upstream });
+          if (inner.failToConnect !== undefined) e = inner.failToConnect(s, peer, ctx, e);
+          e.moreContext(`peer: ${peer.toString()}`);
+          if (e.retryable(false) && this.#mayRetry(s)) continue;
+          throw e;
+        }
       }
-      const up = lease.session;
-      s.upstreamReused = lease.reused;
+      s.upstreamReused = reused;
       s.upstreamTiming.connected = performance.now() - s.startedAt;
       const o = peer.options;
       if (o.readTimeout !== undefined) up.readTimeoutMs = o.readTimeout;
       if (o.writeTimeout !== undefined) up.writeTimeoutMs = o.writeTimeout;
       try {
         if (inner.connectedToUpstream !== undefined) {
-          const r = inner.connectedToUpstream(s, lease.reused, peer, ctx);
+          const r = inner.connectedToUpstream(s, reused, peer, ctx);
           if (isPromise(r)) await r;
         }
         const req = upstreamRequestFrom(s, peer);
@@ -182,14 +187,14 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         let e = toPingoraError(err);
         // Once the response started downstream, or the client failed, nothing can be retried.
         if (s.responseStarted || e.source === ErrorSource.Downstream) throw e;
-        if (e.retry === false && !up.receivedResponseBytes && lease.reused && isStale(e)) {
+        if (e.retry === false && !up.receivedResponseBytes && reused && isStale(e)) {
           e.withRetry('reused-only');
         }
         e =
           inner.errorWhileProxy !== undefined
-            ? inner.errorWhileProxy(peer, s, e, ctx, lease.reused)
-            : defaultErrorWhileProxy(peer, s, e, lease.reused);
-        if (e.retryable(lease.reused) && !s.retryBufferTruncated && this.#mayRetry(s)) continue;
+            ? inner.errorWhileProxy(peer, s, e, ctx, reused)
+            : defaultErrorWhileProxy(peer, s, e, reused);
+        if (e.retryable(reused) && !s.retryBufferTruncated && this.#mayRetry(s)) continue;
         throw e;
       }
     }

@@ -14,6 +14,13 @@ export interface UpstreamSessionLease {
 export interface UpstreamConnector {
   /** A session to `peer`; rejects with a connect PingoraError (refused, timeout, ...). */
   getHttpSession(peer: HttpPeer): Promise<UpstreamSessionLease>;
+  /**
+   * Optional synchronous fast path: an idle pooled session to `peer` (its
+   * timeouts applied), or undefined when none is usable and getHttpSession
+   * must make one. It spares the proxy a promise and a microtask hop per
+   * request on a warm pool; a connector without it is only asked getHttpSession.
+   */
+  reusedHttpSession?(peer: HttpPeer): HttpClientSession | undefined;
   /** Returns a session whose exchange completed cleanly, for reuse under the peer's idle timeout. */
   releaseHttpSession(session: HttpClientSession, peer: HttpPeer): void;
 }
