@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startDemoOrigin } from '@pingora-ts/app-demo-origin';
 import {
   backgroundService,
   configField,
@@ -19,7 +20,6 @@ import {
 import type { PingoraError } from '@pingora-ts/error';
 import type { ResponseHeader } from '@pingora-ts/http';
 import { httpProxyService, type ProxyHttp, type Session } from '@pingora-ts/proxy';
-import { startDemoOrigin } from './demo-origin.ts';
 
 export const backoffConfigSchema = defineConfigSchema({
   listen: configField.stringList({ default: ['127.0.0.1:6194'], maxItems: 64 }),

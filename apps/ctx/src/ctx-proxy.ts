@@ -4,6 +4,8 @@
  * and read by later phases; the counters live on the proxy object itself,
  * shared by every request this process serves.
  */
+
+import { startDemoOrigin } from '@pingora-ts/app-demo-origin';
 import {
   backgroundService,
   configField,
@@ -13,7 +15,6 @@ import {
 } from '@pingora-ts/core';
 import type { ResponseHeader } from '@pingora-ts/http';
 import { httpProxyService, type ProxyHttp, type Session } from '@pingora-ts/proxy';
-import { startDemoOrigin } from './demo-origin.ts';
 
 export const ctxConfigSchema = defineConfigSchema({
   listen: configField.stringList({ default: ['127.0.0.1:6193'], maxItems: 64 }),

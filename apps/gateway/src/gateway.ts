@@ -3,6 +3,8 @@
  * a bearer token and answers 403 itself; upstreamPeer routes /api/* and
  * Host api.* to the API origin and everything else to the web origin.
  */
+
+import { startDemoOrigin } from '@pingora-ts/app-demo-origin';
 import {
   backgroundService,
   configField,
@@ -12,7 +14,6 @@ import {
 } from '@pingora-ts/core';
 import type { ResponseHeader } from '@pingora-ts/http';
 import { httpProxyService, type ProxyHttp, type Session } from '@pingora-ts/proxy';
-import { startDemoOrigin } from './demo-origin.ts';
 
 export const gatewayConfigSchema = defineConfigSchema({
   listen: configField.stringList({ default: ['127.0.0.1:6191'], maxItems: 64 }),

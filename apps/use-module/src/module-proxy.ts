@@ -3,6 +3,8 @@
  * initDownstreamModules: core's ResponseCompression (gzip/br/zstd by the
  * client's Accept-Encoding) and the custom ACL module.
  */
+
+import { startDemoOrigin } from '@pingora-ts/app-demo-origin';
 import {
   backgroundService,
   configField,
@@ -14,7 +16,6 @@ import {
 } from '@pingora-ts/core';
 import { httpProxyService, type ProxyHttp } from '@pingora-ts/proxy';
 import { AclBuilder } from './acl-module.ts';
-import { startDemoOrigin } from './demo-origin.ts';
 
 export const moduleConfigSchema = defineConfigSchema({
   listen: configField.stringList({ default: ['127.0.0.1:6195'], maxItems: 64 }),
