@@ -55,9 +55,10 @@ export function addForwardedHeaders(
   const replace = options.replaceIncoming === true;
   if (options.xForwardedFor !== false) {
     const ip = clientIp(client) ?? 'unknown';
-    const prior = replace ? [] : req.getAll('x-forwarded-for');
-    prior.push(ip);
-    req.insertHeader('X-Forwarded-For', prior.join(', '));
+    // Most requests carry no X-Forwarded-For: skip the list and join then.
+    const prior =
+      replace || !req.hasHeader('x-forwarded-for') ? undefined : req.getAll('x-forwarded-for');
+    req.insertHeader('X-Forwarded-For', prior === undefined ? ip : `${prior.join(', ')}, ${ip}`);
   }
   if (options.xForwardedProto !== false) {
     if (replace || !req.hasHeader('x-forwarded-proto'))

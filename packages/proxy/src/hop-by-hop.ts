@@ -32,6 +32,19 @@ export function connectionTokens(headers: HeaderList): string[] {
   return out;
 }
 
+function removeToken(headers: HeaderList, token: string, upgrade: boolean): void {
+  if (PROTECTED.has(token)) return;
+  if (upgrade && token === 'upgrade') return;
+  headers.removeHeader(token);
+}
+
+/** The token of a Connection value that is exactly `keep-alive` or `close` (any case), else undefined. */
+function singleToken(value: string): string | undefined {
+  if (value.length === 10) return /^keep-alive$/i.test(value) ? 'keep-alive' : undefined;
+  if (value.length === 5) return /^close$/i.test(value) ? 'close' : undefined;
+  return undefined;
+}
+
 /**
  * Removes the hop-by-hop fields from `headers` in place. With `upgrade`
  * (an upgrade request or its 101 answer being forwarded) the Upgrade field
@@ -39,11 +52,11 @@ export function connectionTokens(headers: HeaderList): string[] {
  */
 export function removeHopByHopHeaders(headers: HeaderList, upgrade = false): void {
   if (headers.hasHeader('connection')) {
-    for (const token of connectionTokens(headers)) {
-      if (PROTECTED.has(token)) continue;
-      if (upgrade && token === 'upgrade') continue;
-      headers.removeHeader(token);
-    }
+    const lines = headers.getAll('connection');
+    // The usual single `keep-alive` or `close`: no split/trim/lower-case list.
+    const only = lines.length === 1 ? singleToken(lines[0]!) : undefined;
+    if (only !== undefined) removeToken(headers, only, upgrade);
+    else for (const token of connectionTokens(headers)) removeToken(headers, token, upgrade);
   }
   for (const name of FIXED) {
     if (headers.hasHeader(name)) headers.removeHeader(name);

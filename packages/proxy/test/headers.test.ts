@@ -27,6 +27,23 @@ describe('removeHopByHopHeaders', () => {
     ]);
   });
 
+  it('a lone Connection: Close / keep-alive still removes the field it names (fast path)', () => {
+    const resp = ResponseHeader.build(200);
+    resp.appendHeader('Connection', 'Close');
+    resp.appendHeader('close', 'x');
+    resp.appendHeader('Keep-Alive', 'timeout=5');
+    resp.appendHeader('Content-Length', '0');
+    removeHopByHopHeaders(resp);
+    expect([...resp]).toEqual([['Content-Length', '0']]);
+    const two = ResponseHeader.build(200);
+    two.appendHeader('Connection', 'keep-alive');
+    two.appendHeader('Connection', 'X-Hop');
+    two.appendHeader('X-Hop', '1');
+    two.appendHeader('X-End', '2');
+    removeHopByHopHeaders(two);
+    expect([...two]).toEqual([['X-End', '2']]);
+  });
+
   it('never lets Connection remove Host or Content-Length', () => {
     const resp = ResponseHeader.build(200);
     resp.appendHeader('Content-Length', '5');
