@@ -101,7 +101,8 @@ export class HttpServer implements ServerApp {
       if (session.responseWritten === undefined) {
         throw PingoraError.explain(ErrorType.InternalError, 'the HTTP app wrote no response');
       }
-      await session.finishResponse();
+      // Usually finished already by the app: skip a promise and a microtask hop.
+      if (!session.responseFinished) await session.finishResponse();
       return true;
     } catch (err) {
       this.#logger?.error(

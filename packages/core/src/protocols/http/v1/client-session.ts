@@ -12,7 +12,7 @@ import type { BodySink, TunnelHandoff } from '../body-sink.ts';
 import type { HttpClientSession } from '../client-session.ts';
 import { armDeadline } from '../deadline-ticker.ts';
 import { BodyReader } from './body-reader.ts';
-import { H1Connection } from './h1-connection.ts';
+import { H1Connection, RESOLVED } from './h1-connection.ts';
 import {
   DEFAULT_HEAD_LIMITS,
   type HeadLimits,
@@ -156,7 +156,7 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
   }
 
   finishRequestBody(trailers?: HeaderList): Promise<void> {
-    if (this.out.done) return Promise.resolve();
+    if (this.out.done) return RESOLVED;
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const complete = this.out.finish(this, trailers);
     if (!complete) {

@@ -21,7 +21,7 @@ import type { FramedWriter } from './outgoing-body.ts';
 export const MIN_INPUT_HIGH_WATER = 64 * 1024;
 
 /** One settled promise for every write that did not block (no allocation per response). */
-const RESOLVED: Promise<void> = Promise.resolve();
+export const RESOLVED: Promise<void> = Promise.resolve();
 
 /** Bodies up to this size are copied next to their head or chunk framing to make one write. */
 const COALESCE_LIMIT = 16 * 1024;

@@ -13,7 +13,7 @@ import { httpDate } from '../date-cache.ts';
 import { armDeadline } from '../deadline-ticker.ts';
 import type { HttpServerSession } from '../server-session.ts';
 import { BodyReader } from './body-reader.ts';
-import { H1Connection } from './h1-connection.ts';
+import { H1Connection, RESOLVED } from './h1-connection.ts';
 import { HeadMode, HeadParser, NEED_MORE, PARSE_ERROR } from './head-parser.ts';
 import { responseHeadLength, writeResponseHead } from './head-writer.ts';
 import { commonLowerName } from './header-names.ts';
@@ -207,7 +207,7 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
         PingoraError.explain(ErrorType.InternalError, 'finishResponse before writeResponseHeader'),
       );
     }
-    if (this.out.done) return Promise.resolve();
+    if (this.out.done) return RESOLVED;
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const complete = this.out.finish(this, trailers);
     const status = this.responseWritten.status;
@@ -216,7 +216,7 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
     }
     if (!complete || !this.keepalive) {
       this.closeQuietly();
-      return Promise.resolve();
+      return RESOLVED;
     }
     return this.flushed();
   }
@@ -224,7 +224,7 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   respondError(status: number): Promise<void> {
     if (this.responseWritten !== undefined || this.phase !== P_SERVING) {
       this.fail(this.error(ErrorType.HTTPStatus, `error ${status} after the response started`));
-      return Promise.resolve();
+      return RESOLVED;
     }
     const resp = errorResponse(status);
     this.writeResponseHeader(resp);
@@ -232,6 +232,11 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   }
 
   // ---- connection ----
+
+  /** True once the response has been finished (finishResponse would resolve at once). */
+  get responseFinished(): boolean {
+    return this.out.done;
+  }
 
   get keepalive(): boolean {
     return (
