@@ -1,11 +1,11 @@
 /**
  * PooledH1Session and H1SessionIdleWatch: how an idle HTTP/1 client session
  * waits in the pool. The session stays attached to its socket (it is reused
- * whole, parser and buffers included); the watch adds its own listeners while
- * the session is pooled so that EOF, an error or any stray byte removes it
- * from the pool at once. Listeners are created once per connection.
+ * whole, parser and buffers included); while it is pooled, the session's own
+ * socket listeners report EOF, an error or any stray byte through its idle
+ * hook, which removes it from the pool at once.
  */
-import type { IdleEntry, IdleWatch, PoolDropReason } from '@pingora-ts/pool';
+import type { IdleEntry, IdleGoneReason, IdleWatch, PoolDropReason } from '@pingora-ts/pool';
 import type { H1ClientSession } from '../protocols/http/v1/client-session.ts';
 
 /** One upstream HTTP/1 connection as the pool holds it; kept for its whole life. */
@@ -16,10 +16,8 @@ export class PooledH1Session {
   /** How many times it was handed out from the pool. */
   reuses = 0;
   private entry: IdleEntry | undefined = undefined;
-  // A server never speaks first on an idle HTTP/1 connection: any byte is a violation.
-  private readonly onData = (): void => this.entry?.gone('unexpected-data');
-  private readonly onEnd = (): void => this.entry?.gone('closed');
-  private readonly onError = (): void => this.entry?.gone('error');
+  // Told by the session's own listeners (no listener added per pool visit).
+  private readonly onGone = (reason: IdleGoneReason): void => this.entry?.gone(reason);
 
   constructor(session: H1ClientSession, key: string) {
     this.session = session;
@@ -43,10 +41,9 @@ export class PooledH1Session {
   startWatch(entry: IdleEntry): void {
     const socket = this.session.socket;
     this.entry = entry;
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('close', this.onEnd);
-    socket.on('error', this.onError);
+    // A server never speaks first on an idle HTTP/1 connection: any byte is a
+    // violation, as are EOF and errors; the session reports each to onGone.
+    this.session.idleHook = this.onGone;
     // An idle pooled connection must not keep the process alive (as Node's http.Agent does).
     socket.unref();
     if (!this.usable()) entry.gone('closed');
@@ -54,13 +51,9 @@ export class PooledH1Session {
 
   /** @internal */
   stopWatch(): void {
-    const socket = this.session.socket;
     this.entry = undefined;
-    socket.removeListener('data', this.onData);
-    socket.removeListener('end', this.onEnd);
-    socket.removeListener('close', this.onEnd);
-    socket.removeListener('error', this.onError);
-    socket.ref();
+    this.session.idleHook = undefined;
+    this.session.socket.ref();
   }
 }
 

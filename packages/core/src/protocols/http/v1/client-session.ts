@@ -8,6 +8,7 @@
 import type { Socket } from 'node:net';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import type { IdleGoneReason } from '@pingora-ts/pool';
 import type { BodySink, TunnelHandoff } from '../body-sink.ts';
 import type { HttpClientSession } from '../client-session.ts';
 import { armDeadline } from '../deadline-ticker.ts';
@@ -48,6 +49,12 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
   receivedResponseBytes = false;
   /** Requests written on this connection (more than 1 means it was reused). */
   requestCount = 0;
+  /**
+   * @internal Set by the connection pool while the session sits idle in it:
+   * told of a stray byte, EOF or failure from the session's own socket
+   * listeners, so pooling adds and removes no listener per request.
+   */
+  idleHook: ((reason: IdleGoneReason) => void) | undefined = undefined;
 
   private phase = P_IDLE;
   private readonly parser: HeadParser;
@@ -260,11 +267,15 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
       this.parseHead();
     } else if (phase === P_BODY) {
       if (this.hasSink) this.pumpBody();
-      else if (this.decoder.done) this.unexpectedInput = true;
+      else if (this.decoder.done) {
+        this.unexpectedInput = true;
+        this.idleHook?.('unexpected-data');
+      }
     } else if (phase === P_SENT) {
       this.receivedResponseBytes = true;
     } else if (phase === P_IDLE) {
       this.unexpectedInput = true; // data on an idle connection: it cannot be reused
+      this.idleHook?.('unexpected-data');
     }
   }
 
@@ -273,6 +284,8 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
       this.fail(this.closedError('upstream closed before sending a full response head'));
     } else if (this.hasSink) {
       this.pumpBody();
+    } else {
+      this.idleHook?.('closed');
     }
   }
 
@@ -280,6 +293,7 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
     const reject = this.headReject;
     this.headResolve = this.headReject = null;
     reject?.(error);
+    this.idleHook?.(error.type === ErrorType.ConnectionClosed ? 'closed' : 'error');
   }
 
   onDeadline(): void {
