@@ -18,7 +18,7 @@ import {
 
 /** The app's settings: the `hello:` section of the configuration file. */
 export const helloConfigSchema = defineConfigSchema({
-  listen: configField.stringList({ default: ['127.0.0.1:6191'], maxItems: 64, item: checkAddr }),
+  listen: configField.stringList({ default: ['127.0.0.1:6197'], maxItems: 64, item: checkAddr }),
   message: configField.string({ default: 'Hello, world!' }),
   keepaliveTimeoutSeconds: configField.number({
     key: 'keepalive_timeout_seconds',

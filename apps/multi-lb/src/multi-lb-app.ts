@@ -30,7 +30,7 @@ const groupSchema = defineConfigSchema({
 });
 
 export const multiLbConfigSchema = defineConfigSchema({
-  listen: configField.stringList({ default: ['127.0.0.1:6190'], maxItems: 64, item: checkAddr }),
+  listen: configField.stringList({ default: ['127.0.0.1:6198'], maxItems: 64, item: checkAddr }),
   healthCheckIntervalMs: configField.integer({
     key: 'health_check_interval_ms',
     default: 1000,

@@ -25,7 +25,7 @@ function checkAddr(addr: string): string | undefined {
 }
 
 export const rateLimiterConfigSchema = defineConfigSchema({
-  listen: configField.stringList({ default: ['127.0.0.1:6192'], maxItems: 64, item: checkAddr }),
+  listen: configField.stringList({ default: ['127.0.0.1:6199'], maxItems: 64, item: checkAddr }),
   upstreams: configField.stringList({ required: true, maxItems: 1024, item: checkAddr }),
   clientIdHeader: configField.string({ key: 'client_id_header', default: 'appid' }),
   maxRequestsPerSecond: configField.integer({
