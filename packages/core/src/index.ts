@@ -141,7 +141,11 @@ export { IdleStream, StreamIdleWatch } from './connectors/idle-stream.ts';
 export { connectL4, DEFAULT_HANDSHAKE_TIMEOUT_MS } from './connectors/l4-connect.ts';
 export { connectPeer } from './connectors/peer-connect.ts';
 export { connectRequestHead, proxyHandshake } from './connectors/proxy-connect.ts';
-export { decideRetryByReuse, type ReuseFacts } from './connectors/reuse-retry.ts';
+export {
+  decideRetryByReuse,
+  markRetryByReuse,
+  type ReuseFacts,
+} from './connectors/reuse-retry.ts';
 export { tlsHandshake, tlsOptions } from './connectors/tls-connect.ts';
 export {
   type ConnectorOptions,

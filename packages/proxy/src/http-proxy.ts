@@ -12,6 +12,7 @@ import {
   type HttpServerApp,
   type HttpServerSession,
   type Logger,
+  markRetryByReuse,
   ResponseCompressionBuilder,
 } from '@pingora-ts/core';
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
@@ -187,9 +188,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         let e = toPingoraError(err);
         // Once the response started downstream, or the client failed, nothing can be retried.
         if (s.responseStarted || e.source === ErrorSource.Downstream) throw e;
-        if (e.retry === false && !up.receivedResponseBytes && reused && isStale(e)) {
-          e.withRetry('reused-only');
-        }
+        markRetryByReuse(e, { reused, responseStarted: up.receivedResponseBytes });
         e =
           inner.errorWhileProxy !== undefined
             ? inner.errorWhileProxy(peer, s, e, ctx, reused)
@@ -248,10 +247,6 @@ function publishRequest(s: Session, error: PingoraError | undefined): void {
     error: error?.type,
   };
   proxyRequestChannel.publish(event);
-}
-
-function isStale(e: PingoraError): boolean {
-  return e.type === 'ConnectionClosed' || e.type === 'ReadError' || e.type === 'WriteError';
 }
 
 /**

@@ -32,11 +32,21 @@ export interface ReuseFacts {
  * mark is withdrawn; an explicit `true` or `false` is kept. Returns the same error.
  */
 export function decideRetryByReuse(error: PingoraError, facts: ReuseFacts): PingoraError {
+  return markRetryByReuse(error, facts).withRetry(decideRetry(error.retry, facts.reused));
+}
+
+/**
+ * The marking half of decideRetryByReuse: a connection failure before any
+ * response byte becomes "reused only", a "reused only" mark after response
+ * bytes is withdrawn, and the decision itself is left for later (the proxy's
+ * errorWhileProxy phase sees the mark and decides with the reuse fact).
+ */
+export function markRetryByReuse(error: PingoraError, facts: ReuseFacts): PingoraError {
   if (facts.responseStarted) {
     // Part of a response was seen: resending could duplicate or mix answers.
     if (error.retry === 'reused-only') error.withRetry(false);
   } else if (error.retry === false && STALE_CONNECTION_KINDS.has(error.type)) {
     error.withRetry('reused-only');
   }
-  return error.withRetry(decideRetry(error.retry, facts.reused));
+  return error;
 }
