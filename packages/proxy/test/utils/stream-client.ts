@@ -71,29 +71,33 @@ export function streamRequest(
 }
 
 /**
- * Samples retained heap + array buffers (after a full GC) every 100 ms
- * during a transfer; stop() returns the median growth over the baseline.
- * The median, not the peak: V8 frees array buffer memory on a background
- * thread, so one sample right after a GC can still count freed buffers,
- * while a proxy that buffers bodies grows in every sample. Needs --expose-gc.
+ * Samples retained heap + array buffers (after full GCs) every 100 ms during
+ * a transfer; stop() returns the peak growth over the baseline. A proxy that
+ * buffers a body grows with it, one that streams holds a few socket buffers.
+ * Needs --expose-gc.
  */
 export function memoryWatch(): { stop(): number } {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('memoryWatch needs node --expose-gc');
-  const base = () => {
+  const retained = () => {
+    // The second collection finishes the first one's array-buffer sweep,
+    // which V8 otherwise runs on a background thread that a busy machine starves.
+    gc();
     gc();
     const m = process.memoryUsage();
     return m.heapUsed + m.arrayBuffers;
   };
-  const start = base();
-  const samples: number[] = [];
-  const timer = setInterval(() => samples.push(base() - start), 100);
+  const start = retained();
+  let peak = 0;
+  const sample = () => {
+    peak = Math.max(peak, retained() - start);
+  };
+  const timer = setInterval(sample, 100);
   return {
     stop() {
       clearInterval(timer);
-      samples.push(base() - start);
-      samples.sort((a, b) => a - b);
-      return samples[Math.floor(samples.length / 2)] ?? 0;
+      sample();
+      return peak;
     },
   };
 }
