@@ -4,6 +4,7 @@
  * 100-continue, bodiless responses (HEAD, 204, 304), chunked bodies with
  * trailers both ways, Upgrade to a raw tunnel, and the Date header.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { HeaderList, ResponseHeader } from '@pingora-ts/http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpServer } from '../../src/apps/http-app.ts';
@@ -256,6 +257,45 @@ describe('message bodies', () => {
     for (let i = 0; i < 30; i++) c.write(Buffer.alloc(10_000, 0x61));
     await c.waitFor((t) => t.endsWith('300000'));
     expect(seen.length).toBeGreaterThan(1);
+  });
+});
+
+describe('body integrity', () => {
+  it('keeps chunks a sink holds on to intact while later reads arrive (pipelined, chunked)', async () => {
+    const bodies = [randomBytes(1_500_000), randomBytes(70_000), randomBytes(3)];
+    const { port } = await serve(async (s) => {
+      const kept: Buffer[] = [];
+      for (;;) {
+        const c = await s.readBodyChunk();
+        if (c === null) break;
+        kept.push(c); // held past the read that carried it
+      }
+      const digest = createHash('sha256').update(Buffer.concat(kept)).digest('hex');
+      reply(s, 200, digest, { 'Content-Length': String(digest.length) });
+    });
+    await using c = await RawClient.connect(port);
+    const wire: Buffer[] = [];
+    for (const [i, body] of bodies.entries()) {
+      if (i === 1) {
+        wire.push(
+          Buffer.from(`POST /${i} HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n`),
+        );
+        for (let o = 0; o < body.length; o += 7_000) {
+          const part = body.subarray(o, o + 7_000);
+          wire.push(Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from('\r\n'));
+        }
+        wire.push(Buffer.from('0\r\n\r\n'));
+      } else {
+        wire.push(
+          Buffer.from(`POST /${i} HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n`),
+        );
+        wire.push(body);
+      }
+    }
+    c.write(Buffer.concat(wire));
+    const digests = bodies.map((b) => createHash('sha256').update(b).digest('hex'));
+    await c.waitFor((t) => t.endsWith(digests[2]!), 10_000);
+    for (const d of digests) expect(c.text).toContain(d);
   });
 });
 

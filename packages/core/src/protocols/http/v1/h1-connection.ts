@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import { type ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import { HeaderList } from '@pingora-ts/http';
+import { endDirectReads, startDirectReads } from '../../../l4/direct-read.ts';
 import type { BodySink } from '../body-sink.ts';
 import { armDeadline, type DeadlineOwner, disarmDeadline } from '../deadline-ticker.ts';
 import { BODY_ERROR, BodyDecoder } from './body-decoder.ts';
@@ -73,6 +74,8 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
   private readPaused = false;
   private drainCb: (() => void) | null = null;
   private readonly writeWatch: DeadlineOwner;
+  /** Whether the socket delivers reads to `onDirectRead` (else through 'data'). */
+  private readonly direct: boolean;
   private readonly listeners: {
     data: (chunk: Buffer) => void;
     end: () => void;
@@ -118,13 +121,27 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
         cb?.();
       },
     };
-    socket.on('data', this.listeners.data);
+    this.direct = startDirectReads(socket, this.onDirectRead);
+    if (!this.direct) socket.on('data', this.listeners.data);
+    // As a first 'data' listener would: start reading unless someone paused the socket.
+    else if (socket.readableFlowing !== false) socket.resume();
     socket.on('end', this.listeners.end);
     socket.on('error', this.listeners.error);
     socket.on('close', this.listeners.close);
     socket.on('drain', this.listeners.drain);
     socket.setNoDelay(true);
   }
+
+  private readonly onDirectRead = (buf: Buffer, n: number): void => {
+    const input = this.input;
+    input.appendTransient(buf, n);
+    try {
+      this.onInput();
+    } finally {
+      input.settle();
+    }
+    this.updateFlow();
+  };
 
   /** Bytes have been appended to `input`. */
   protected abstract onInput(): void;
@@ -243,11 +260,14 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
           else armDeadline(this, this.bodyTimeoutMs);
           break;
         }
+        // A transient view is reused by the next read: the sink gets a copy.
+        const transient = input.transient;
         input.consumeTo(r);
         disarmDeadline(this);
         if (de > ds) {
           if (!this.checkBodyBytes(d.received)) break;
-          if (!this.sink.onData(buf.subarray(ds, de))) this.sinkPaused = true;
+          const data = transient ? Buffer.from(buf.subarray(ds, de)) : buf.subarray(ds, de);
+          if (!this.sink.onData(data)) this.sinkPaused = true;
         }
       }
     } finally {
@@ -393,6 +413,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     disarmDeadline(this.writeWatch);
     const s = this.socket;
     s.pause();
+    if (this.direct) endDirectReads(s);
     s.off('data', this.listeners.data);
     s.off('end', this.listeners.end);
     s.off('error', this.listeners.error);

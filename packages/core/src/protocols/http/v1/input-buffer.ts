@@ -4,6 +4,11 @@
  * that doubles, so a trickled head costs amortized O(1) per byte. Bytes
  * handed out as body views are never overwritten: data is only ever written
  * after `end`, and a grown buffer is a new allocation.
+ *
+ * A direct read (see l4/direct-read.ts) is adopted as a transient view of a
+ * shared buffer: it is parsed in place, and `settle()` copies whatever is
+ * left before the read callback returns. Body bytes taken from a transient
+ * view must be copied by the taker (`transient` says so).
  */
 
 export class InputBuffer {
@@ -12,6 +17,8 @@ export class InputBuffer {
   end = 0;
   /** Whether `buf` is ours (spare room after `end` may be written). */
   private owned = false;
+  /** Whether `buf` is a view that is only valid until `settle()`. */
+  transient = false;
 
   get length(): number {
     return this.end - this.start;
@@ -24,6 +31,7 @@ export class InputBuffer {
       this.start = 0;
       this.end = n;
       this.owned = false;
+      this.transient = false;
       return;
     }
     if (this.owned && this.buf.length - this.end >= n) {
@@ -41,6 +49,36 @@ export class InputBuffer {
     this.owned = true;
   }
 
+  /** Adopts `src[0, n)`, valid only until `settle()` (which must follow before src is reused). */
+  appendTransient(src: Buffer, n: number): void {
+    if (this.start === this.end) {
+      this.buf = src;
+      this.start = 0;
+      this.end = n;
+      this.owned = false;
+      this.transient = true;
+      return;
+    }
+    this.append(src.subarray(0, n));
+  }
+
+  /** Copies what is left of a transient view into a buffer of our own. */
+  settle(): void {
+    if (!this.transient) return;
+    this.transient = false;
+    const have = this.end - this.start;
+    if (have === 0) {
+      this.clear();
+      return;
+    }
+    const own = Buffer.allocUnsafe(Math.max(have * 2, 1024));
+    this.buf.copy(own, 0, this.start, this.end);
+    this.buf = own;
+    this.start = 0;
+    this.end = have;
+    this.owned = true;
+  }
+
   /** Marks everything before `pos` consumed; drops the buffer once empty. */
   consumeTo(pos: number): void {
     this.start = pos;
@@ -48,6 +86,7 @@ export class InputBuffer {
   }
 
   clear(): void {
+    this.transient = false;
     this.buf = EMPTY;
     this.start = 0;
     this.end = 0;
