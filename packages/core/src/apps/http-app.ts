@@ -64,7 +64,9 @@ export class HttpServer implements ServerApp {
         }
         if (req === null) return;
         if (shutdown.aborted) session.setKeepalive(null);
-        if (!(await this.#serve(session, shutdown))) return;
+        // A synchronous app answers without a promise hop here.
+        const served = this.#serve(session, shutdown);
+        if (!(served === true || (served !== false && (await served)))) return;
         if (!session.keepalive || session.closed || shutdown.aborted) return;
       }
     } finally {
@@ -77,44 +79,67 @@ export class HttpServer implements ServerApp {
   }
 
   /** Runs the app for one request; false when the connection must not serve another. */
-  async #serve(session: H1ServerSession, shutdown: AbortSignal): Promise<boolean> {
+  #serve(session: H1ServerSession, shutdown: AbortSignal): boolean | Promise<boolean> {
+    let pending: Promise<void> | void;
     try {
-      const pending = this.app.processNewHttp(session, shutdown);
-      if (pending !== undefined) await pending;
+      pending = this.app.processNewHttp(session, shutdown);
     } catch (err) {
-      const error = toPingoraError(err);
-      this.#logger?.error(
-        { err: error.message, request: session.requestSummary() },
-        'HTTP app failed',
-      );
-      if (session.closed) return false;
-      if (session.responseWritten === undefined) {
-        session.setKeepalive(null);
-        await session.respondError(statusForError(error)).catch(() => {});
-      } else {
-        session.destroy();
-      }
-      return false;
+      return this.#appFailed(session, err);
     }
+    if (pending === undefined) return this.#finish(session);
+    return pending.then(
+      () => this.#finish(session),
+      (err: unknown) => this.#appFailed(session, err),
+    );
+  }
+
+  /** After the app returned: finishes its response; false when the connection must close. */
+  #finish(session: H1ServerSession): boolean | Promise<boolean> {
     if (session.closed) return false;
-    try {
-      if (session.responseWritten === undefined) {
-        throw PingoraError.explain(ErrorType.InternalError, 'the HTTP app wrote no response');
-      }
-      // Usually finished already by the app: skip a promise and a microtask hop.
-      if (!session.responseFinished) await session.finishResponse();
-      return true;
-    } catch (err) {
-      this.#logger?.error(
-        { err: String(err), request: session.requestSummary() },
-        'HTTP response failed',
+    if (session.responseWritten === undefined) {
+      return this.#responseFailed(
+        session,
+        PingoraError.explain(ErrorType.InternalError, 'the HTTP app wrote no response'),
       );
-      if (!session.closed && session.responseWritten === undefined) {
-        session.setKeepalive(null);
-        await session.respondError(500).catch(() => {});
-      }
-      return false;
     }
+    // Usually finished already by the app: no promise, no microtask hop.
+    if (session.responseFinished) return true;
+    try {
+      return session.finishResponse().then(
+        () => true,
+        (err: unknown) => this.#responseFailed(session, err),
+      );
+    } catch (err) {
+      return this.#responseFailed(session, err);
+    }
+  }
+
+  async #appFailed(session: H1ServerSession, err: unknown): Promise<boolean> {
+    const error = toPingoraError(err);
+    this.#logger?.error(
+      { err: error.message, request: session.requestSummary() },
+      'HTTP app failed',
+    );
+    if (session.closed) return false;
+    if (session.responseWritten === undefined) {
+      session.setKeepalive(null);
+      await session.respondError(statusForError(error)).catch(() => {});
+    } else {
+      session.destroy();
+    }
+    return false;
+  }
+
+  async #responseFailed(session: H1ServerSession, err: unknown): Promise<boolean> {
+    this.#logger?.error(
+      { err: String(err), request: session.requestSummary() },
+      'HTTP response failed',
+    );
+    if (!session.closed && session.responseWritten === undefined) {
+      session.setKeepalive(null);
+      await session.respondError(500).catch(() => {});
+    }
+    return false;
   }
 }
 

@@ -44,7 +44,7 @@ export class ServeHttpApp implements HttpServerApp {
   }
 }
 
-/** Writes a whole response on `session` (it is finished by the HttpServer loop). */
+/** Writes a whole response on `session` and finishes it. */
 export function writeWholeResponse(session: HttpServerSession, res: HttpResponse): void {
   const body = typeof res.body === 'string' ? Buffer.from(res.body) : res.body;
   const header = res.header;
@@ -56,8 +56,7 @@ export function writeWholeResponse(session: HttpServerSession, res: HttpResponse
       'content-length',
     );
   }
-  session.writeResponseHeader(header);
-  if (body !== undefined && body.length > 0) session.writeBody(body);
+  session.writeResponse(header, body);
 }
 
 /** A ServerApp that answers every request with `handler` (keep-alive, pipelining, limits included). */

@@ -260,6 +260,42 @@ describe('message bodies', () => {
   });
 });
 
+describe('writeResponse', () => {
+  it('writes head and body in one write and finishes, keeping the connection', async () => {
+    const writes: number[] = [];
+    const { port } = await serve(async (s) => {
+      const socket = s.socket;
+      const write = socket.write.bind(socket);
+      socket.write = ((chunk: Buffer, ...rest: never[]) => {
+        writes.push(chunk.length);
+        return write(chunk, ...rest);
+      }) as typeof socket.write;
+      const resp = ResponseHeader.build(200);
+      resp.insertHeader('Content-Length', 5);
+      s.writeResponse(resp, Buffer.from('hello'));
+      expect(s.responseFinished).toBe(true);
+      socket.write = write;
+    });
+    await using c = await RawClient.connect(port);
+    c.write('GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n');
+    await c.waitFor((t) => countResponses(t) === 2 && t.endsWith('hello'));
+    expect(writes.length).toBe(2); // one per response
+    expect(c.closed).toBe(false);
+  });
+
+  it('closes after a response that is shorter than its Content-Length', async () => {
+    const { port } = await serve(async (s) => {
+      const resp = ResponseHeader.build(200);
+      resp.insertHeader('Content-Length', 10);
+      s.writeResponse(resp, Buffer.from('short'));
+    });
+    await using c = await RawClient.connect(port);
+    c.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    await c.waitClosed();
+    expect(c.text.endsWith('short')).toBe(true);
+  });
+});
+
 describe('body integrity', () => {
   it('keeps chunks a sink holds on to intact while later reads arrive (pipelined, chunked)', async () => {
     const bodies = [randomBytes(1_500_000), randomBytes(70_000), randomBytes(3)];

@@ -76,6 +76,12 @@ export interface HttpServerSession {
    */
   finishResponse(trailers?: HeaderList): Promise<void>;
   /**
+   * Writes a whole response, head and optional body, in one write and
+   * finishes it (as writeResponseHeader, writeBody and finishResponse
+   * would). Waiting for the send buffer is left to the next readRequest.
+   */
+  writeResponse(resp: ResponseHeader, body?: Buffer): void;
+  /**
    * Answers with an empty error response of `status` and finishes it. If a
    * response head was already sent, the connection is closed instead.
    */

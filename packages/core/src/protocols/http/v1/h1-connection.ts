@@ -69,6 +69,8 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
 
   /** Bytes of a head that waits to go out with the first body bytes (0 = none). */
   protected pendingHeadLength = 0;
+  /** While true, a queued head waits for the caller's next write (no flush is scheduled). */
+  protected holdHead = false;
 
   private delivering = false;
   private readPaused = false;
@@ -363,7 +365,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
    */
   protected queueHead(length: number): void {
     this.pendingHeadLength = length;
-    process.nextTick(this.flushHead);
+    if (!this.holdHead) process.nextTick(this.flushHead);
   }
 
   private readonly flushHead = (): void => {

@@ -209,16 +209,34 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
     }
     if (this.out.done) return RESOLVED;
     if (this.failure !== undefined) return Promise.reject(this.failure);
+    return this.endResponse(trailers) ? this.flushed() : RESOLVED;
+  }
+
+  writeResponse(resp: ResponseHeader, body?: Buffer): void {
+    this.holdHead = true;
+    try {
+      this.writeResponseHeader(resp);
+    } finally {
+      this.holdHead = false;
+    }
+    if (body !== undefined && body.length > 0) this.writeBody(body);
+    if (this.out.done) return;
+    if (this.failure !== undefined) throw this.failure;
+    this.endResponse();
+  }
+
+  /** Ends the response body; true when the connection stays open (worth waiting for the flush). */
+  private endResponse(trailers?: HeaderList): boolean {
     const complete = this.out.finish(this, trailers);
-    const status = this.responseWritten.status;
+    const status = (this.responseWritten as ResponseHeader).status;
     if (isTunnel(this.requestHeader?.method ?? '', status)) {
-      return this.flushed(); // upgradeToTunnel() takes the connection from here
+      return true; // upgradeToTunnel() takes the connection from here
     }
     if (!complete || !this.keepalive) {
       this.closeQuietly();
-      return RESOLVED;
+      return false;
     }
-    return this.flushed();
+    return true;
   }
 
   respondError(status: number): Promise<void> {
