@@ -18,8 +18,12 @@ import { Socket } from 'node:net';
 /** Receives `buf[0, n)`; the bytes are only valid until the callback returns. */
 export type DirectReadCallback = (buf: Buffer, n: number) => void;
 
-/** One read buffer for the whole process (reads are delivered one at a time). */
-const SHARED = Buffer.allocUnsafe(64 * 1024);
+/**
+ * One read buffer for the whole process (reads are delivered one at a time).
+ * Larger than Node's 64 KiB per-read allocation: it costs no memory per
+ * connection, and a 64 KiB body with its head arrives in one read.
+ */
+const SHARED = Buffer.allocUnsafe(256 * 1024);
 
 interface ModeKeys {
   readonly buffer: symbol;

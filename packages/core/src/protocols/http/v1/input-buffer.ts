@@ -71,7 +71,8 @@ export class InputBuffer {
       this.clear();
       return;
     }
-    const own = Buffer.allocUnsafe(Math.max(have * 2, 1024));
+    // Room to grow for a head cut short; a body remainder is copied at its size.
+    const own = Buffer.allocUnsafe(have < 8192 ? Math.max(have * 2, 1024) : have);
     this.buf.copy(own, 0, this.start, this.end);
     this.buf = own;
     this.start = 0;
