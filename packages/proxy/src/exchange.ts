@@ -129,35 +129,78 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     }
   }
 
-  async #onResponseHeader(resp: ResponseHeader): Promise<void> {
+  /**
+   * The response head phases, then the head goes downstream and the body
+   * starts. Synchronous filters run without a promise: each step continues
+   * in the same call unless a filter returned one.
+   */
+  #onResponseHeader(resp: ResponseHeader): void {
     if (this.#settled) return;
     const s = this.#s;
-    const inner = this.#inner;
-    const ctx = this.#ctx;
     s.upstreamResponse = resp;
     s.upstreamTiming.responseHeader = performance.now() - s.startedAt;
     const upgraded = resp.status === 101 && s.isUpgradeRequest;
+    const endOfStream = this.#up.responseBodyDone || upgraded;
     try {
       removeHopByHopHeaders(resp, upgraded);
-      const endOfStream = this.#up.responseBodyDone || upgraded;
       const upstreamCompression = s.upstreamCompressionCtx;
       if (upstreamCompression?.isEnabled()) {
         upstreamCompression.responseHeaderFilter(resp, endOfStream);
       }
-      if (inner.upstreamResponseFilter !== undefined) {
-        const r = inner.upstreamResponseFilter(s, resp, ctx);
-        if (isPromise(r)) await r;
+      const filter = this.#inner.upstreamResponseFilter;
+      const r = filter === undefined ? undefined : filter.call(this.#inner, s, resp, this.#ctx);
+      if (isPromise(r)) {
+        r.then(() => this.#responseFilters(resp, upgraded, endOfStream), this.#onAsyncError);
+        return;
       }
-      if (inner.responseFilter !== undefined) {
-        const r = inner.responseFilter(s, resp, ctx);
-        if (isPromise(r)) await r;
+    } catch (err) {
+      this.#fail(toPingoraError(err));
+      return;
+    }
+    this.#responseFilters(resp, upgraded, endOfStream);
+  }
+
+  /** responseFilter and the downstream modules' header filters, then the head goes out. */
+  #responseFilters(resp: ResponseHeader, upgraded: boolean, endOfStream: boolean): void {
+    if (this.#settled) return;
+    const s = this.#s;
+    try {
+      const filter = this.#inner.responseFilter;
+      const r = filter === undefined ? undefined : filter.call(this.#inner, s, resp, this.#ctx);
+      if (isPromise(r)) {
+        r.then(() => this.#moduleHeaderFilters(resp, upgraded, endOfStream), this.#onAsyncError);
+        return;
       }
-      if (s.downstreamModules.modules.length > 0) {
-        const r = s.downstreamModules.responseHeaderFilter(resp, endOfStream);
-        if (r !== undefined) await r;
+    } catch (err) {
+      this.#fail(toPingoraError(err));
+      return;
+    }
+    this.#moduleHeaderFilters(resp, upgraded, endOfStream);
+  }
+
+  #moduleHeaderFilters(resp: ResponseHeader, upgraded: boolean, endOfStream: boolean): void {
+    if (this.#settled) return;
+    const modules = this.#s.downstreamModules;
+    if (modules.modules.length > 0) {
+      let r: Promise<void> | void;
+      try {
+        r = modules.responseHeaderFilter(resp, endOfStream);
+      } catch (err) {
+        this.#fail(toPingoraError(err));
+        return;
       }
-      if (this.#settled) return;
-      s.downstream.writeResponseHeader(resp);
+      if (r !== undefined) {
+        r.then(() => this.#sendResponseHeader(resp, upgraded), this.#onAsyncError);
+        return;
+      }
+    }
+    this.#sendResponseHeader(resp, upgraded);
+  }
+
+  #sendResponseHeader(resp: ResponseHeader, upgraded: boolean): void {
+    if (this.#settled) return;
+    try {
+      this.#s.downstream.writeResponseHeader(resp);
     } catch (err) {
       this.#fail(toPingoraError(err));
       return;
@@ -275,28 +318,51 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     this.#finishResponse();
   }
 
-  async #finishResponse(): Promise<void> {
+  /** Trailer filters (which may be async), then the response ends downstream. */
+  #finishResponse(): void {
+    const trailers = this.#trailers;
+    const inner = this.#inner;
+    if (
+      trailers === undefined ||
+      (inner.upstreamResponseTrailerFilter === undefined &&
+        inner.responseTrailerFilter === undefined)
+    ) {
+      this.#endResponse(trailers);
+      return;
+    }
+    this.#trailerFilters(trailers).then(
+      () => this.#endResponse(trailers),
+      (err: unknown) => this.#fail(toPingoraError(err)),
+    );
+  }
+
+  async #trailerFilters(trailers: HeaderList): Promise<void> {
     const s = this.#s;
     const inner = this.#inner;
-    let trailers = this.#trailers;
+    if (inner.upstreamResponseTrailerFilter !== undefined) {
+      await inner.upstreamResponseTrailerFilter(s, trailers, this.#ctx);
+    }
+    if (inner.responseTrailerFilter !== undefined) {
+      await inner.responseTrailerFilter(s, trailers, this.#ctx);
+    }
+  }
+
+  #endResponse(upstreamTrailers: HeaderList | undefined): void {
+    if (this.#settled) return;
+    const s = this.#s;
+    let trailers = upstreamTrailers;
+    // A (de)compressed body is not the one the upstream's trailers describe.
+    if (
+      trailers !== undefined &&
+      (s.upstreamCompressionCtx?.stats() !== undefined ||
+        s.downstreamCompression()?.stats() !== undefined)
+    ) {
+      trailers = undefined;
+    }
     try {
-      if (trailers !== undefined) {
-        if (inner.upstreamResponseTrailerFilter !== undefined) {
-          await inner.upstreamResponseTrailerFilter(s, trailers, this.#ctx);
-        }
-        if (inner.responseTrailerFilter !== undefined) {
-          await inner.responseTrailerFilter(s, trailers, this.#ctx);
-        }
-        // A (de)compressed body is not the one the upstream's trailers describe.
-        if (
-          s.upstreamCompressionCtx?.stats() !== undefined ||
-          s.downstreamCompression()?.stats() !== undefined
-        ) {
-          trailers = undefined;
-        }
-      }
       if (s.downstreamModules.modules.length > 0) s.downstreamModules.responseDone();
-      await s.downstream.finishResponse(trailers);
+      // The next readRequest waits for the send buffer: no need to wait here.
+      s.downstream.endResponse(trailers);
     } catch (err) {
       this.#fail(toPingoraError(err, { phase: 'write', source: ErrorSource.Downstream }));
       return;

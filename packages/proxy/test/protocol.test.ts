@@ -38,6 +38,67 @@ describe('HTTP/1 details through the proxy', () => {
     expect(raw).toContain('4\r\nbody\r\n0\r\nX-Checksum: abc123\r\nX-Proxy-Trailer: yes\r\n\r\n');
   });
 
+  it('waits for asynchronous header and trailer filters, in order', async () => {
+    await using origin = await startOrigin((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain', Trailer: 'X-Checksum' });
+      res.write('body');
+      res.addTrailers({ 'X-Checksum': 'abc123' });
+      res.end();
+    });
+    const seen: string[] = [];
+    const later = (what: string) =>
+      new Promise<void>((resolve) =>
+        setTimeout(() => {
+          seen.push(what);
+          resolve();
+        }, 5),
+      );
+    await using p = await startProxy<null>({
+      ...toOrigin(origin.address),
+      upstreamResponseFilter: async (_s, resp) => {
+        await later('upstreamResponseFilter');
+        resp.insertHeader('X-Upstream-Filter', '1');
+      },
+      responseFilter: async (_s, resp) => {
+        await later('responseFilter');
+        resp.insertHeader('X-Response-Filter', '1');
+      },
+      upstreamResponseTrailerFilter: () => later('upstreamResponseTrailerFilter'),
+      responseTrailerFilter: async (_s, trailers) => {
+        await later('responseTrailerFilter');
+        trailers.appendHeader('X-Proxy-Trailer', 'yes');
+      },
+    });
+    const raw = (
+      await rawExchange(
+        p.port,
+        'GET / HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: close\r\n\r\n',
+      )
+    ).toString('latin1');
+    expect(seen).toEqual([
+      'upstreamResponseFilter',
+      'responseFilter',
+      'upstreamResponseTrailerFilter',
+      'responseTrailerFilter',
+    ]);
+    expect(raw).toContain('X-Upstream-Filter: 1\r\n');
+    expect(raw).toContain('X-Response-Filter: 1\r\n');
+    expect(raw).toContain('4\r\nbody\r\n0\r\nX-Checksum: abc123\r\nX-Proxy-Trailer: yes\r\n\r\n');
+  });
+
+  it('answers a failing asynchronous responseFilter with 500', async () => {
+    await using origin = await startOrigin();
+    await using p = await startProxy<null>({
+      ...toOrigin(origin.address),
+      responseFilter: async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        throw new Error('filter broke');
+      },
+    });
+    const res = await request(p.port, '/hello');
+    expect(res.status).toBe(500);
+  });
+
   it('answers HEAD with the headers and no body, and keeps the connection usable', async () => {
     await using origin = await startOrigin();
     await using p = await startProxy(toOrigin(origin.address));

@@ -82,6 +82,12 @@ export interface HttpServerSession {
    */
   writeResponse(resp: ResponseHeader, body?: Buffer): void;
   /**
+   * Ends the response as finishResponse does, without waiting for the send
+   * buffer to drain (the next readRequest waits). Throws the connection's
+   * PingoraError if it has failed.
+   */
+  endResponse(trailers?: HeaderList): void;
+  /**
    * Answers with an empty error response of `status` and finishes it. If a
    * response head was already sent, the connection is closed instead.
    */

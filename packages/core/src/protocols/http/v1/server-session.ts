@@ -209,7 +209,7 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
     }
     if (this.out.done) return RESOLVED;
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    return this.endResponse(trailers) ? this.flushed() : RESOLVED;
+    return this.endMessage(trailers) ? this.flushed() : RESOLVED;
   }
 
   writeResponse(resp: ResponseHeader, body?: Buffer): void {
@@ -220,13 +220,20 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
       this.holdHead = false;
     }
     if (body !== undefined && body.length > 0) this.writeBody(body);
-    if (this.out.done) return;
-    if (this.failure !== undefined) throw this.failure;
     this.endResponse();
   }
 
+  endResponse(trailers?: HeaderList): void {
+    if (this.responseWritten === undefined) {
+      throw PingoraError.explain(ErrorType.InternalError, 'endResponse before writeResponseHeader');
+    }
+    if (this.out.done) return;
+    if (this.failure !== undefined) throw this.failure;
+    this.endMessage(trailers);
+  }
+
   /** Ends the response body; true when the connection stays open (worth waiting for the flush). */
-  private endResponse(trailers?: HeaderList): boolean {
+  private endMessage(trailers?: HeaderList): boolean {
     const complete = this.out.finish(this, trailers);
     const status = (this.responseWritten as ResponseHeader).status;
     if (isTunnel(this.requestHeader?.method ?? '', status)) {
