@@ -130,6 +130,24 @@ export class HeaderList {
     return this.#lower.indexOf(lookupName(name)) !== -1;
   }
 
+  /** True when a field's lower-case name is in `lowerNames` (one pass, for sets of names). */
+  hasAnyOf(lowerNames: ReadonlySet<string>): boolean {
+    const lowers = this.#lower;
+    for (let i = 0; i < lowers.length; i++) if (lowerNames.has(lowers[i]!)) return true;
+    return false;
+  }
+
+  /** Removes every field whose lower-case name is in `lowerNames`, in one compacting pass. */
+  removeAllOf(lowerNames: ReadonlySet<string>): void {
+    const lowers = this.#lower;
+    for (let i = 0; i < lowers.length; i++) {
+      if (lowerNames.has(lowers[i]!)) {
+        this.#removeFrom(lowers[i]!, i, undefined, lowerNames);
+        return;
+      }
+    }
+  }
+
   /** Calls `cb` with each field line's name (original case) and value, in order. */
   forEachHeader(cb: (name: string, value: string) => void): void {
     const names = this.#names;
@@ -206,14 +224,14 @@ export class HeaderList {
     this.#values = other.#values.slice();
   }
 
-  /** Removes the fields named `lower` at or after `from`, in one compacting pass. */
-  #removeFrom(lower: string, from: number, removed?: string[]): void {
+  /** Removes the fields named `lower` (or any of `set`) at or after `from`, in one compacting pass. */
+  #removeFrom(lower: string, from: number, removed?: string[], set?: ReadonlySet<string>): void {
     const names = this.#names;
     const lowers = this.#lower;
     const values = this.#values;
     let w = from;
     for (let r = from; r < lowers.length; r++) {
-      if (lowers[r] === lower) {
+      if (lowers[r] === lower || (set !== undefined && set.has(lowers[r]!))) {
         removed?.push(values[r]!);
         continue;
       }

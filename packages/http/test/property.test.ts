@@ -117,6 +117,28 @@ describe('properties', () => {
     );
   });
 
+  it('hasAnyOf and removeAllOf agree with per-name hasHeader and removeHeader', () => {
+    const names = fc.array(smallName, { maxLength: 12 });
+    const set = fc.uniqueArray(fc.constantFrom('host', 'x-a', 'set-cookie', 'via', 'te'), {
+      maxLength: 4,
+    });
+    fc.assert(
+      fc.property(names, set, (fields, lowers) => {
+        const a = RequestHeader.build('GET', '/');
+        for (const [i, n] of fields.entries()) a.appendHeader(n, `v${i}`);
+        const b = a.clone();
+        const wanted = new Set(lowers);
+        expect(a.hasAnyOf(wanted)).toBe(lowers.some((n) => b.hasHeader(n)));
+        a.removeAllOf(wanted);
+        for (const n of lowers) b.removeHeader(n);
+        expect(a.headerNames()).toEqual(b.headerNames());
+        expect(a.headerNames().map((n) => a.getAll(n))).toEqual(
+          b.headerNames().map((n) => b.getAll(n)),
+        );
+      }),
+    );
+  });
+
   it('insert/append/remove behave like a simple ordered model', () => {
     type Op = ['insert' | 'append' | 'remove', string, string];
     const op: fc.Arbitrary<Op> = fc.tuple(

@@ -6,7 +6,7 @@
  */
 import type { HeaderList } from '@pingora-ts/http';
 
-/** Always hop-by-hop, whatever Connection says. */
+/** Always hop-by-hop, whatever Connection says (Upgrade too, unless an upgrade is proxied). */
 const FIXED = [
   'connection',
   'keep-alive',
@@ -15,6 +15,8 @@ const FIXED = [
   'trailer',
   'transfer-encoding',
 ];
+const FIXED_SET: ReadonlySet<string> = new Set([...FIXED, 'upgrade']);
+const FIXED_SET_UPGRADE: ReadonlySet<string> = new Set(FIXED);
 
 /** End-to-end fields a hostile `Connection` list must not make us drop. */
 const PROTECTED = new Set(['host', 'content-length', 'content-type']);
@@ -32,12 +34,6 @@ export function connectionTokens(headers: HeaderList): string[] {
   return out;
 }
 
-function removeToken(headers: HeaderList, token: string, upgrade: boolean): void {
-  if (PROTECTED.has(token)) return;
-  if (upgrade && token === 'upgrade') return;
-  headers.removeHeader(token);
-}
-
 /** The token of a Connection value that is exactly `keep-alive` or `close` (any case), else undefined. */
 function singleToken(value: string): string | undefined {
   if (value.length === 10) return /^keep-alive$/i.test(value) ? 'keep-alive' : undefined;
@@ -51,19 +47,20 @@ function singleToken(value: string): string | undefined {
  * survives and `Connection: upgrade` is set again for the next hop.
  */
 export function removeHopByHopHeaders(headers: HeaderList, upgrade = false): void {
+  const fixed = upgrade ? FIXED_SET_UPGRADE : FIXED_SET;
+  // Most heads carry none, or only `Connection: keep-alive`: one pass decides.
+  if (!headers.hasAnyOf(fixed)) return;
+  let names = fixed;
   if (headers.hasHeader('connection')) {
     const lines = headers.getAll('connection');
-    // The usual single `keep-alive` or `close`: no split/trim/lower-case list.
     const only = lines.length === 1 ? singleToken(lines[0]!) : undefined;
-    if (only !== undefined) removeToken(headers, only, upgrade);
-    else for (const token of connectionTokens(headers)) removeToken(headers, token, upgrade);
+    const tokens = only !== undefined ? [only] : connectionTokens(headers);
+    for (const token of tokens) {
+      if (names.has(token) || PROTECTED.has(token) || (upgrade && token === 'upgrade')) continue;
+      if (names === fixed) names = new Set(fixed);
+      (names as Set<string>).add(token);
+    }
   }
-  for (const name of FIXED) {
-    if (headers.hasHeader(name)) headers.removeHeader(name);
-  }
-  if (upgrade) {
-    if (headers.hasHeader('upgrade')) headers.insertHeader('Connection', 'upgrade');
-  } else if (headers.hasHeader('upgrade')) {
-    headers.removeHeader('upgrade');
-  }
+  headers.removeAllOf(names);
+  if (upgrade && headers.hasHeader('upgrade')) headers.insertHeader('Connection', 'upgrade');
 }
