@@ -231,7 +231,7 @@ export class HeaderList {
     const values = this.#values;
     let w = from;
     for (let r = from; r < lowers.length; r++) {
-      if (lowers[r] === lower || (set !== undefined && set.has(lowers[r]!))) {
+      if (lowers[r] === lower || set?.has(lowers[r]!)) {
         removed?.push(values[r]!);
         continue;
       }
