@@ -2,9 +2,11 @@
  * How a server sends a final response head on HTTP/1: the body framing it
  * gets (none after HEAD/204/304 or for a tunnel, chunked when no length is
  * known and the client speaks 1.1, until-close otherwise), with the framing
- * headers made consistent, plus the empty error responses sessions answer with.
+ * headers made consistent, the persistence header, and the empty error
+ * responses sessions answer with.
  */
 import { type RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import { httpDate } from '../date-cache.ts';
 import { BodyKind } from './message-framing.ts';
 
 /** A 101, or a 2xx to CONNECT: the connection becomes a raw tunnel after the head. */
@@ -47,6 +49,35 @@ export function errorResponse(status: number): ResponseHeader {
   resp.appendUnchecked('Content-Length', '0', 'content-length');
   resp.appendUnchecked('Cache-Control', 'private, no-store', 'cache-control');
   return resp;
+}
+
+/** The error response that refuses a request head: the connection closes after it. */
+export function refusalResponse(status: number, withDate: boolean): ResponseHeader {
+  const resp = errorResponse(status);
+  resp.appendUnchecked('Connection', 'close', 'connection');
+  if (withDate) resp.appendUnchecked('Date', httpDate(), 'date');
+  return resp;
+}
+
+/**
+ * Says in `resp` whether the connection persists, where the client would
+ * otherwise assume the opposite: `Connection: close` when it will close
+ * (unless `connection`, the value the response already has, says so), and
+ * `Connection: keep-alive` to an HTTP/1.0 client when it stays open.
+ */
+export function addPersistenceHeader(
+  req: RequestHeader,
+  resp: ResponseHeader,
+  keepalive: boolean,
+  connection: string | undefined,
+): void {
+  if (!keepalive) {
+    if (connection === undefined || !hasCloseToken(connection)) {
+      resp.insertHeader('Connection', 'close');
+    }
+  } else if (req.version === 'HTTP/1.0') {
+    resp.insertHeader('Connection', 'keep-alive');
+  }
 }
 
 /** True when a Connection value lists `close`. */

@@ -6,7 +6,7 @@
  * turns into a raw tunnel after a 101. Implements HttpServerSession.
  */
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
-import { type HeaderList, RequestHeader, type ResponseHeader } from '@pingora-ts/http';
+import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import type { Stream, StreamDigest } from '../../../l4/stream.ts';
 import type { BodySink, TunnelHandoff } from '../body-sink.ts';
 import { httpDate } from '../date-cache.ts';
@@ -14,12 +14,18 @@ import { armDeadline } from '../deadline-ticker.ts';
 import type { HttpServerSession } from '../server-session.ts';
 import { BodyReader } from './body-reader.ts';
 import { H1Connection, RESOLVED } from './h1-connection.ts';
-import { HeadMode, HeadParser, NEED_MORE, PARSE_ERROR } from './head-parser.ts';
 import { responseHeadLength, writeResponseHead } from './head-writer.ts';
-import { commonLowerName } from './header-names.ts';
-import { BodyKind, HeadFacts } from './message-framing.ts';
+import { BodyKind } from './message-framing.ts';
 import { OutgoingBody } from './outgoing-body.ts';
-import { errorResponse, hasCloseToken, isTunnel, responseFraming } from './response-framing.ts';
+import { REFUSED, RequestHeadReader } from './request-head-reader.ts';
+import {
+  addPersistenceHeader,
+  errorResponse,
+  hasCloseToken,
+  isTunnel,
+  refusalResponse,
+  responseFraming,
+} from './response-framing.ts';
 import {
   type H1ServerOptions,
   type ResolvedH1ServerOptions,
@@ -49,8 +55,7 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   responseWritten: ResponseHeader | undefined;
 
   private phase = P_IDLE;
-  private readonly parser: HeadParser;
-  private readonly facts = new HeadFacts();
+  private readonly head: RequestHeadReader;
   private headResolve: ((req: RequestHeader | null) => void) | null = null;
   private headReject: ((err: PingoraError) => void) | null = null;
   private waitingIdle = false;
@@ -69,7 +74,7 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
     this.digest = stream.digest;
     this.options = opts;
     this.idleTimeoutMs = opts.keepaliveTimeoutMs;
-    this.parser = new HeadParser(HeadMode.Request, opts.headLimits);
+    this.head = new RequestHeadReader(opts.headLimits, opts.maxRequestBodyBytes);
     this.inputHighWater = Math.max(this.inputHighWater, opts.headLimits.maxHeadBytes + 1024);
     this.body = new BodyReader(this);
   }
@@ -181,14 +186,7 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
     if (this.options.addDateHeader && !resp.hasHeader('date')) {
       resp.appendUnchecked('Date', httpDate(), 'date');
     }
-    if (!tunnel) {
-      if (!this.keepalive) {
-        if (connection === undefined || !hasCloseToken(connection))
-          resp.insertHeader('Connection', 'close');
-      } else if (req.version === 'HTTP/1.0') {
-        resp.insertHeader('Connection', 'keep-alive');
-      }
-    }
+    if (!tunnel) addPersistenceHeader(req, resp, this.keepalive, connection);
     this.pendingResp = resp;
     this.queueHead(responseHeadLength(resp));
     if (kind === BodyKind.None) this.writeOut(null, false, false);
@@ -342,7 +340,7 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
 
   protected onEof(): void {
     if (this.phase === P_HEAD) {
-      if (this.parser.started || this.input.length > 0) {
+      if (this.head.started || this.input.length > 0) {
         this.rejectHead(
           this.error(ErrorType.ConnectionClosed, 'client closed in the middle of a request head'),
         );
@@ -400,48 +398,19 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   }
 
   private parseHead(): void {
-    const input = this.input;
-    if (input.length === 0) return;
-    const parser = this.parser;
-    const r = parser.feed(input.buf, input.start, input.end);
-    if (r === NEED_MORE) return;
-    if (r === PARSE_ERROR) {
-      this.refuse(parser.errorStatus, parser.errorText);
+    const head = this.head;
+    const req = head.read(this.input);
+    if (req === null) return;
+    if (req === REFUSED) {
+      this.refuse(head.refusalStatus, head.refusalText);
       return;
-    }
-    input.consumeTo(r);
-    const facts = this.facts;
-    facts.scan(parser.fields);
-    const status = facts.checkRequest(
-      parser.method,
-      parser.target,
-      parser.minor,
-      this.options.maxRequestBodyBytes,
-    );
-    if (status !== 0) {
-      this.refuse(status, facts.error);
-      return;
-    }
-    const minor = parser.minor;
-    const req = RequestHeader.unchecked(
-      parser.method,
-      parser.target,
-      minor === 1 ? 'HTTP/1.1' : 'HTTP/1.0',
-    );
-    const fields = parser.fields;
-    for (let i = 0; i < fields.length; i += 2) {
-      const name = fields[i]!;
-      req.appendUnchecked(name, fields[i + 1]!, commonLowerName(name));
     }
     this.requestHeader = req;
     this.requestCount++;
-    this.clientKeepalive =
-      minor === 1 ? !facts.connectionClose : facts.connectionKeepAlive && !facts.connectionClose;
-    this.isUpgradeRequest = minor === 1 && facts.upgrade && facts.connectionUpgrade;
-    this.expectContinue = minor === 1 && facts.expectContinue;
-    if (facts.chunked) this.decoder.start(BodyKind.Chunked);
-    else if (facts.contentLength > 0) this.decoder.start(BodyKind.Length, facts.contentLength);
-    else this.decoder.start(BodyKind.None);
+    this.clientKeepalive = head.keepalive;
+    this.isUpgradeRequest = head.upgrade;
+    this.expectContinue = head.expectContinue;
+    this.decoder.start(head.bodyKind, head.contentLength);
     this.phase = P_SERVING;
     this.deadline = 0;
     const resolve = this.headResolve;
@@ -450,7 +419,7 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   }
 
   private resetRequest(): void {
-    this.parser.reset();
+    this.head.reset();
     this.requestHeader = undefined;
     this.responseWritten = undefined;
     this.bodyTrailers = undefined;
@@ -463,9 +432,7 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
 
   /** Answers a bad request head with `status`, closes, and rejects readRequest. */
   private refuse(status: number, why: string, type: ErrorType = ErrorType.HTTPStatus): void {
-    const resp = errorResponse(status);
-    resp.appendUnchecked('Connection', 'close', 'connection');
-    if (this.options.addDateHeader) resp.appendUnchecked('Date', httpDate(), 'date');
+    const resp = refusalResponse(status, this.options.addDateHeader);
     this.sendHead(resp);
     const context = `${status} ${resp.reason}: ${why}`;
     const error =
