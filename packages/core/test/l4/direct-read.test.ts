@@ -1,5 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   directReadsAvailable,
@@ -52,6 +55,26 @@ describe('direct reads', () => {
     expect(hash.digest('hex')).toBe(createHash('sha256').update(payload).digest('hex'));
     // One shared buffer, not an allocation per read.
     expect(buffers.size).toBe(1);
+  });
+
+  it('reads Unix domain sockets directly too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pingora-ts-direct-'));
+    const path = join(dir, 's.sock');
+    let started = false;
+    const got = new Promise<string>((resolve) => {
+      const server = createServer((s) => {
+        started = startDirectReads(s, (buf, n) => resolve(buf.toString('latin1', 0, n)));
+        s.resume();
+      });
+      servers.push(server);
+      server.listen(path, () => connect(path).end('over unix'));
+    });
+    try {
+      expect(await got).toBe('over unix');
+      expect(started).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('pauses and resumes with socket.pause() and socket.resume()', async () => {
