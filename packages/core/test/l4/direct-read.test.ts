@@ -3,13 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   directReadsAvailable,
   endDirectReads,
   startDirectReads,
 } from '../../src/l4/direct-read.ts';
+import { hasOpenssl, makeCerts } from '../connectors/utils/certs.ts';
 
+const certs = hasOpenssl() ? makeCerts() : undefined;
 const servers: Server[] = [];
 afterEach(() => {
   for (const s of servers.splice(0)) s.close();
@@ -74,6 +77,26 @@ describe('direct reads', () => {
       expect(started).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(certs === undefined)('refuses TLS sockets (they keep data events)', async () => {
+    const c = certs!;
+    let result: boolean | undefined;
+    const server = createTlsServer({ cert: c.serverCert, key: c.serverKey }, (s) => {
+      result = startDirectReads(s, () => {});
+      s.end('hi');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const client = tlsConnect({ port, host: '127.0.0.1', ca: c.ca, servername: 'localhost' });
+      client.resume();
+      await new Promise((r) => client.once('end', r));
+      client.destroy();
+      expect(result).toBe(false);
+    } finally {
+      server.close();
     }
   });
 
