@@ -70,34 +70,4 @@ export function streamRequest(
   });
 }
 
-/**
- * Samples retained heap + array buffers (after full GCs) every 100 ms during
- * a transfer; stop() returns the peak growth over the baseline. A proxy that
- * buffers a body grows with it, one that streams holds a few socket buffers.
- * Needs --expose-gc.
- */
-export function memoryWatch(): { stop(): number } {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('memoryWatch needs node --expose-gc');
-  const retained = () => {
-    // The second collection finishes the first one's array-buffer sweep,
-    // which V8 otherwise runs on a background thread that a busy machine starves.
-    gc();
-    gc();
-    const m = process.memoryUsage();
-    return m.heapUsed + m.arrayBuffers;
-  };
-  const start = retained();
-  let peak = 0;
-  const sample = () => {
-    peak = Math.max(peak, retained() - start);
-  };
-  const timer = setInterval(sample, 100);
-  return {
-    stop() {
-      clearInterval(timer);
-      sample();
-      return peak;
-    },
-  };
-}
+export { memoryWatch } from '../../../../tooling/memory-watch.ts';

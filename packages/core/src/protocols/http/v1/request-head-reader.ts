@@ -76,7 +76,7 @@ export class RequestHeadReader {
       minor === 1 ? !facts.connectionClose : facts.connectionKeepAlive && !facts.connectionClose;
     this.upgrade = minor === 1 && facts.upgrade && facts.connectionUpgrade;
     this.expectContinue = minor === 1 && facts.expectContinue;
-    this.contentLength = facts.contentLength > 0 ? facts.contentLength : 0;
+    this.contentLength = Math.max(facts.contentLength, 0);
     this.bodyKind = facts.chunked
       ? BodyKind.Chunked
       : this.contentLength > 0

@@ -5,7 +5,7 @@
  * writes responses with the framing and persistence headers they need, and
  * turns into a raw tunnel after a 101. Implements HttpServerSession.
  */
-import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
+import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import type { Stream, StreamDigest } from '../../../l4/stream.ts';
 import type { BodySink, TunnelHandoff } from '../body-sink.ts';
@@ -43,6 +43,9 @@ const LINGER_MS = 5_000;
 
 export { errorResponse } from './response-framing.ts';
 
+/** Receives the next request head, null when the connection ends, or the error it was refused with. */
+export type RequestHeadCallback = (error: PingoraError | null, req: RequestHeader | null) => void;
+
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
 export class H1ServerSession extends H1Connection implements HttpServerSession {
@@ -56,8 +59,7 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
 
   private phase = P_IDLE;
   private readonly head: RequestHeadReader;
-  private headResolve: ((req: RequestHeader | null) => void) | null = null;
-  private headReject: ((err: PingoraError) => void) | null = null;
+  private headCb: RequestHeadCallback | null = null;
   private waitingIdle = false;
   private clientKeepalive = false;
   private serverKeepalive = true;
@@ -82,45 +84,71 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   // ---- request head ----
 
   readRequest(): Promise<RequestHeader | null> {
+    return new Promise((resolve, reject) => {
+      this.nextRequest((error, req) => (error === null ? resolve(req) : reject(error)));
+    });
+  }
+
+  /**
+   * readRequest with a callback instead of a promise (the request loop's
+   * path: no promise or microtask per request). `cb` is called once, never
+   * before nextRequest returns: with the next request head, with null when
+   * the connection ends, or with the error it was refused with.
+   */
+  nextRequest(cb: RequestHeadCallback): void {
     if (this.phase === P_SERVING) {
       if (!this.out.done) {
-        return Promise.reject(
-          PingoraError.explain(
-            ErrorType.InternalError,
-            'readRequest before the response was finished',
-          ),
+        const error = PingoraError.explain(
+          ErrorType.InternalError,
+          'readRequest before the response was finished',
         );
+        queueMicrotask(() => cb(error, null));
+        return;
       }
       this.phase = P_IDLE;
     }
-    if (this.phase !== P_IDLE || this.failure !== undefined) return Promise.resolve(null);
+    if (this.phase !== P_IDLE || this.failure !== undefined) {
+      queueMicrotask(() => cb(null, null));
+      return;
+    }
     if (!this.decoder.done) {
       // The last request body was not read: discard a little to keep the connection.
-      return this.body
-        .discard(this.options.maxDrainBytes)
-        .then((ok) => (ok ? this.readRequest() : this.closeQuietly()));
+      this.body.discard(this.options.maxDrainBytes).then(
+        (ok) => {
+          if (ok) this.nextRequest(cb);
+          else cb(null, this.closeQuietly());
+        },
+        (err: unknown) => cb(toPingoraError(err), null),
+      );
+      return;
     }
     if (this.socket.writableNeedDrain) {
       // Pipelined requests while the client does not read responses: wait before reading more.
-      return this.flushed().then(
-        () => this.readRequest(),
-        () => null,
+      this.flushed().then(
+        () => this.nextRequest(cb),
+        () => cb(null, null),
       );
+      return;
     }
     this.resetRequest();
     this.phase = P_HEAD;
-    return new Promise((resolve, reject) => {
-      this.headResolve = resolve;
-      this.headReject = reject;
-      this.parseHead();
-      this.updateFlow();
-      if (this.phase === P_HEAD) {
-        this.waitingIdle = this.requestCount > 0 && this.input.length === 0;
-        armDeadline(this, this.waitingIdle ? this.idleTimeoutMs : this.options.headerTimeoutMs);
-        if (this.eof) this.onEof();
-      }
-    });
+    this.headCb = cb;
+    // Bytes already here (pipelining) or the end of input would call back
+    // now: do it on a microtask, so a loop over pipelined requests cannot recurse.
+    if (this.input.length > 0 || this.eof) queueMicrotask(this.awaitHead);
+    else this.awaitHead();
   }
+
+  private readonly awaitHead = (): void => {
+    if (this.phase !== P_HEAD || this.headCb === null) return;
+    this.parseHead();
+    this.updateFlow();
+    if (this.phase === P_HEAD) {
+      this.waitingIdle = this.requestCount > 0 && this.input.length === 0;
+      armDeadline(this, this.waitingIdle ? this.idleTimeoutMs : this.options.headerTimeoutMs);
+      if (this.eof) this.onEof();
+    }
+  };
 
   // ---- request body ----
 
@@ -413,9 +441,9 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
     this.decoder.start(head.bodyKind, head.contentLength);
     this.phase = P_SERVING;
     this.deadline = 0;
-    const resolve = this.headResolve;
-    this.headResolve = this.headReject = null;
-    resolve?.(req);
+    const cb = this.headCb;
+    this.headCb = null;
+    cb?.(null, req);
   }
 
   private resetRequest(): void {
@@ -450,15 +478,15 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   }
 
   private rejectHead(error: PingoraError): void {
-    const reject = this.headReject;
-    this.headResolve = this.headReject = null;
-    reject?.(error);
+    const cb = this.headCb;
+    this.headCb = null;
+    cb?.(error, null);
   }
 
   /** Ends the connection after what was written, waits LINGER_MS for the client to close, resolves readRequest with null. */
   private closeQuietly(): null {
-    const resolve = this.headResolve;
-    this.headResolve = this.headReject = null;
+    const cb = this.headCb;
+    this.headCb = null;
     if (this.phase !== P_DONE && this.failure === undefined) {
       this.phase = P_DONE;
       this.input.clear();
@@ -466,7 +494,7 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
       armDeadline(this, LINGER_MS);
     }
     this.phase = P_DONE;
-    resolve?.(null);
+    cb?.(null, null);
     return null;
   }
 
