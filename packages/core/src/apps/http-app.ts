@@ -48,38 +48,23 @@ export class HttpServer implements ServerApp {
     this.#logger = options.logger;
   }
 
-  async processNewConnection(stream: Stream, shutdown: AbortSignal): Promise<void> {
-    const session = new H1ServerSession(stream, this.h1Options);
-    const onShutdown = (): void => session.closeIfIdle();
-    shutdown.addEventListener('abort', onShutdown, { once: true });
-    try {
-      for (;;) {
-        let req: unknown;
-        try {
-          req = await session.readRequest();
-        } catch (err) {
-          // Already answered (400, 408, 431, ...) and closed by the session.
-          this.#logger?.debug({ err: String(err) }, 'refused request');
-          return;
-        }
-        if (req === null) return;
-        if (shutdown.aborted) session.setKeepalive(null);
-        // A synchronous app answers without a promise hop here.
-        const served = this.#serve(session, shutdown);
-        if (!(served === true || (served !== false && (await served)))) return;
-        if (!session.keepalive || session.closed || shutdown.aborted) return;
-      }
-    } finally {
-      shutdown.removeEventListener('abort', onShutdown);
-    }
+  /** @internal where the connection loop logs refused requests. */
+  get logger(): Logger | undefined {
+    return this.#logger;
+  }
+
+  processNewConnection(stream: Stream, shutdown: AbortSignal): Promise<void> {
+    return new Promise<void>((done) => {
+      new ConnectionLoop(this, new H1ServerSession(stream, this.h1Options), shutdown, done).next();
+    });
   }
 
   cleanup(): Promise<void> | void {
     return this.app.cleanup?.();
   }
 
-  /** Runs the app for one request; false when the connection must not serve another. */
-  #serve(session: H1ServerSession, shutdown: AbortSignal): boolean | Promise<boolean> {
+  /** @internal Runs the app for one request; false when the connection must not serve another. */
+  serve(session: H1ServerSession, shutdown: AbortSignal): boolean | Promise<boolean> {
     let pending: Promise<void> | void;
     try {
       pending = this.app.processNewHttp(session, shutdown);
@@ -140,6 +125,86 @@ export class HttpServer implements ServerApp {
       await session.respondError(500).catch(() => {});
     }
     return false;
+  }
+}
+
+/**
+ * One connection's request loop: next head -> app -> next head, driven by
+ * callbacks, so a synchronous app costs no promise or microtask per request.
+ */
+class ConnectionLoop {
+  readonly #server: HttpServer;
+  readonly #session: H1ServerSession;
+  readonly #shutdown: AbortSignal;
+  readonly #done: () => void;
+  readonly #onShutdown: () => void;
+  #finished = false;
+
+  constructor(
+    server: HttpServer,
+    session: H1ServerSession,
+    shutdown: AbortSignal,
+    done: () => void,
+  ) {
+    this.#server = server;
+    this.#session = session;
+    this.#shutdown = shutdown;
+    this.#done = done;
+    this.#onShutdown = () => session.closeIfIdle();
+    shutdown.addEventListener('abort', this.#onShutdown, { once: true });
+  }
+
+  next(): void {
+    this.#session.nextRequest(this.#onRequest);
+  }
+
+  readonly #onRequest = (error: PingoraError | null, req: unknown): void => {
+    if (error !== null) {
+      // Already answered (400, 408, 431, ...) and closed by the session.
+      this.#server.logger?.debug({ err: String(error) }, 'refused request');
+      this.#finish();
+      return;
+    }
+    if (req === null) {
+      this.#finish();
+      return;
+    }
+    const session = this.#session;
+    try {
+      if (this.#shutdown.aborted) session.setKeepalive(null);
+      const served = this.#server.serve(session, this.#shutdown);
+      if (typeof served === 'boolean') this.#afterServe(served);
+      else served.then(this.#afterServe, this.#onFault);
+    } catch (err) {
+      this.#onFault(err);
+    }
+  };
+
+  readonly #afterServe = (ok: boolean): void => {
+    const session = this.#session;
+    if (!ok || !session.keepalive || session.closed || this.#shutdown.aborted) {
+      this.#finish();
+      return;
+    }
+    try {
+      this.next();
+    } catch (err) {
+      this.#onFault(err);
+    }
+  };
+
+  /** A fault of the loop itself (serve handles the app's): the connection cannot go on. */
+  readonly #onFault = (err: unknown): void => {
+    this.#server.logger?.error({ err: String(err) }, 'HTTP connection failed');
+    this.#session.destroy();
+    this.#finish();
+  };
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#shutdown.removeEventListener('abort', this.#onShutdown);
+    this.#done();
   }
 }
 

@@ -48,6 +48,37 @@ describe('HttpServer', () => {
     expect(c.closed).toBe(false);
   });
 
+  it('answers 3,000 pipelined requests in order without deepening the stack', async () => {
+    const { port } = await listen(
+      serveHttp((s) => ({
+        header: responseHead(200),
+        body: `#${s.requestHeader?.path.slice(1)};`,
+      })),
+    );
+    await using c = await RawClient.connect(port);
+    const n = 3_000;
+    let wire = '';
+    for (let i = 0; i < n; i++) wire += `GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    c.write(wire);
+    await c.waitFor((t) => t.endsWith(`#${n - 1};`), 10_000);
+    const order = [...c.text.matchAll(/#(\d+);/g)].map((m) => Number(m[1]));
+    expect(order).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(c.closed).toBe(false);
+  });
+
+  it('answers 500 and closes when a synchronous app throws', async () => {
+    const { port } = await listen(
+      serveHttp(() => {
+        throw new Error('sync boom');
+      }),
+    );
+    await using c = await RawClient.connect(port);
+    c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n');
+    await c.waitClosed();
+    expect(countResponses(c.text)).toBe(1);
+    expect(c.text).toMatch(/^HTTP\/1\.1 500 /);
+  });
+
   it('turns app failures into statuses and closes', async () => {
     const app = serveHttp(async (s) => {
       const path = s.requestHeader?.path;
