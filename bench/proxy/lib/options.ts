@@ -35,7 +35,7 @@ export const USAGE = `usage: node bench/proxy/run.ts [options]   (or: npm run be
   --quick               1 round of 2 s after a 1 s warm-up (smoke run)
   --rounds N            rounds, peers interleaved in each (default 3)
   --duration S          seconds measured per run (default 5)
-  --warmup S            seconds of warm-up load before each run (default 2)
+  --warmup S            seconds of warm-up load before each run (default 5)
   --connections N       wrk keep-alive connections (default 64)
   --threads N           wrk threads (default 1)
   --peers a,b           peers to run (default all): PEERS
@@ -133,7 +133,7 @@ export function parseOptions(
   return {
     rounds: int('rounds', v.rounds, quick ? 1 : 3, 1, 50),
     durationSec: int('duration', v.duration, quick ? 2 : 5, 1, 300),
-    warmupSec: int('warmup', v.warmup, quick ? 1 : 2, 0, 60),
+    warmupSec: int('warmup', v.warmup, quick ? 1 : 5, 0, 60),
     connections: int('connections', v.connections, 64, 1, 4096),
     threads: int('threads', v.threads, 1, 1, 64),
     peers: list('peers', v.peers, peerNames),
