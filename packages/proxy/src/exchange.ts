@@ -147,35 +147,34 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
       if (upstreamCompression?.isEnabled()) {
         upstreamCompression.responseHeaderFilter(resp, endOfStream);
       }
-      const filter = this.#inner.upstreamResponseFilter;
-      const r = filter === undefined ? undefined : filter.call(this.#inner, s, resp, this.#ctx);
-      if (isPromise(r)) {
-        r.then(() => this.#responseFilters(resp, upgraded, endOfStream), this.#onAsyncError);
-        return;
-      }
     } catch (err) {
       this.#fail(toPingoraError(err));
       return;
     }
-    this.#responseFilters(resp, upgraded, endOfStream);
+    const inner = this.#inner;
+    this.#headFilter(inner.upstreamResponseFilter, resp, () =>
+      this.#headFilter(inner.responseFilter, resp, () =>
+        this.#moduleHeaderFilters(resp, upgraded, endOfStream),
+      ),
+    );
   }
 
-  /** responseFilter and the downstream modules' header filters, then the head goes out. */
-  #responseFilters(resp: ResponseHeader, upgraded: boolean, endOfStream: boolean): void {
+  /** Runs one response-head filter, then `next`: at once, or when the filter's promise settles. */
+  #headFilter(
+    filter: ProxyHttp<Ctx>['responseFilter'],
+    resp: ResponseHeader,
+    next: () => void,
+  ): void {
     if (this.#settled) return;
-    const s = this.#s;
+    let r: unknown;
     try {
-      const filter = this.#inner.responseFilter;
-      const r = filter === undefined ? undefined : filter.call(this.#inner, s, resp, this.#ctx);
-      if (isPromise(r)) {
-        r.then(() => this.#moduleHeaderFilters(resp, upgraded, endOfStream), this.#onAsyncError);
-        return;
-      }
+      r = filter === undefined ? undefined : filter.call(this.#inner, this.#s, resp, this.#ctx);
     } catch (err) {
       this.#fail(toPingoraError(err));
       return;
     }
-    this.#moduleHeaderFilters(resp, upgraded, endOfStream);
+    if (isPromise(r)) r.then(next, this.#onAsyncError);
+    else next();
   }
 
   #moduleHeaderFilters(resp: ResponseHeader, upgraded: boolean, endOfStream: boolean): void {

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpPeer } from '@pingora-ts/core';
 import { describe, expect, it } from 'vitest';
 import type { ProxyHttp } from '../src/proxy-http.ts';
@@ -9,14 +10,17 @@ function toOrigin(address: string): ProxyHttp<null> {
   return { newCtx: () => null, upstreamPeer: () => new HttpPeer(address) };
 }
 
+/** An origin answering `body` with an `X-Checksum` trailer. */
+const withTrailer = (_req: IncomingMessage, res: ServerResponse): void => {
+  res.writeHead(200, { 'Content-Type': 'text/plain', Trailer: 'X-Checksum' });
+  res.write('body');
+  res.addTrailers({ 'X-Checksum': 'abc123' });
+  res.end();
+};
+
 describe('HTTP/1 details through the proxy', () => {
   it('forwards chunked trailers through both trailer filters', async () => {
-    await using origin = await startOrigin((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/plain', Trailer: 'X-Checksum' });
-      res.write('body');
-      res.addTrailers({ 'X-Checksum': 'abc123' });
-      res.end();
-    });
+    await using origin = await startOrigin(withTrailer);
     const seen: string[] = [];
     await using p = await startProxy<null>({
       ...toOrigin(origin.address),
@@ -39,12 +43,7 @@ describe('HTTP/1 details through the proxy', () => {
   });
 
   it('waits for asynchronous header and trailer filters, in order', async () => {
-    await using origin = await startOrigin((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/plain', Trailer: 'X-Checksum' });
-      res.write('body');
-      res.addTrailers({ 'X-Checksum': 'abc123' });
-      res.end();
-    });
+    await using origin = await startOrigin(withTrailer);
     const seen: string[] = [];
     const later = (what: string) =>
       new Promise<void>((resolve) =>

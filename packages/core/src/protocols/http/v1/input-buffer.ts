@@ -27,11 +27,7 @@ export class InputBuffer {
   append(chunk: Buffer): void {
     const n = chunk.length;
     if (this.start === this.end) {
-      this.buf = chunk;
-      this.start = 0;
-      this.end = n;
-      this.owned = false;
-      this.transient = false;
+      this.adopt(chunk, n, false);
       return;
     }
     if (this.owned && this.buf.length - this.end >= n) {
@@ -51,15 +47,17 @@ export class InputBuffer {
 
   /** Adopts `src[0, n)`, valid only until `settle()` (which must follow before src is reused). */
   appendTransient(src: Buffer, n: number): void {
-    if (this.start === this.end) {
-      this.buf = src;
-      this.start = 0;
-      this.end = n;
-      this.owned = false;
-      this.transient = true;
-      return;
-    }
-    this.append(src.subarray(0, n));
+    if (this.start === this.end) this.adopt(src, n, true);
+    else this.append(src.subarray(0, n));
+  }
+
+  /** Takes `buf[0, n)` as the whole input, without copying. */
+  private adopt(buf: Buffer, n: number, transient: boolean): void {
+    this.buf = buf;
+    this.start = 0;
+    this.end = n;
+    this.owned = false;
+    this.transient = transient;
   }
 
   /** Copies what is left of a transient view into a buffer of our own. */
