@@ -18,6 +18,12 @@ const withTrailer = (_req: IncomingMessage, res: ServerResponse): void => {
   res.end();
 };
 
+/** One GET that accepts trailers, the whole raw answer as text. */
+async function getWithTrailers(port: number): Promise<string> {
+  const request = 'GET / HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: close\r\n\r\n';
+  return (await rawExchange(port, request)).toString('latin1');
+}
+
 describe('HTTP/1 details through the proxy', () => {
   it('forwards chunked trailers through both trailer filters', async () => {
     await using origin = await startOrigin(withTrailer);
@@ -32,12 +38,7 @@ describe('HTTP/1 details through the proxy', () => {
         trailers.appendHeader('X-Proxy-Trailer', 'yes');
       },
     });
-    const raw = (
-      await rawExchange(
-        p.port,
-        'GET / HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: close\r\n\r\n',
-      )
-    ).toString('latin1');
+    const raw = await getWithTrailers(p.port);
     expect(seen).toEqual(['upstream abc123', 'downstream']);
     expect(raw).toContain('4\r\nbody\r\n0\r\nX-Checksum: abc123\r\nX-Proxy-Trailer: yes\r\n\r\n');
   });
@@ -68,12 +69,7 @@ describe('HTTP/1 details through the proxy', () => {
         trailers.appendHeader('X-Proxy-Trailer', 'yes');
       },
     });
-    const raw = (
-      await rawExchange(
-        p.port,
-        'GET / HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: close\r\n\r\n',
-      )
-    ).toString('latin1');
+    const raw = await getWithTrailers(p.port);
     expect(seen).toEqual([
       'upstreamResponseFilter',
       'responseFilter',
