@@ -3,26 +3,18 @@
  * (dead) upstream fails, the proxy backs off 10 ms and the retry succeeds;
  * with only dead upstreams it gives up after max_retries with 502.
  */
-import { request } from 'node:http';
 import { createServerLogger, DEFAULT_SERVER_CONF, Server } from '@pingora-ts/core';
 import { expect, it } from 'vitest';
+import { httpRequest } from '../../../tooling/test-http.ts';
 import { setupBackoffRetry } from '../src/backoff-proxy.ts';
 
-function get(port: number) {
-  return new Promise<{ status: number; retries: string; body: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, retries: String(res.headers['x-retries']), body }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function get(port: number) {
+  const res = await httpRequest(port, '/', { timeoutMs: 0 });
+  return {
+    status: res.status,
+    retries: String(res.headers['x-retries']),
+    body: res.body.toString(),
+  };
 }
 
 async function withApp(yaml: string, fn: (port: number) => Promise<void>): Promise<void> {

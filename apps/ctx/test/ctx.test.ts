@@ -2,30 +2,18 @@
  * Smoke test of the ctx sample, in-process from YAML with demo origins:
  * beta users are routed by their per-request ctx, counters are shared.
  */
-import { request } from 'node:http';
 import { createServerLogger, DEFAULT_SERVER_CONF, Server } from '@pingora-ts/core';
 import { expect, it } from 'vitest';
+import { httpRequest } from '../../../tooling/test-http.ts';
 import { setupCtx } from '../src/ctx-proxy.ts';
 
-function get(port: number, headers: Record<string, string> = {}) {
-  return new Promise<{ body: string; n: string; beta: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () =>
-        resolve({
-          body,
-          n: String(res.headers['x-request-number']),
-          beta: String(res.headers['x-beta-request-number']),
-        }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function get(port: number, headers: Record<string, string> = {}) {
+  const res = await httpRequest(port, '/', { headers, timeoutMs: 0 });
+  return {
+    body: res.body.toString(),
+    n: String(res.headers['x-request-number']),
+    beta: String(res.headers['x-beta-request-number']),
+  };
 }
 
 it('routes beta users by ctx and counts requests across them', async () => {

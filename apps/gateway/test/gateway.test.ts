@@ -2,26 +2,14 @@
  * Smoke test of the gateway sample, in-process from YAML with demo origins:
  * routing by path and Host, and the 403 from requestFilter.
  */
-import { request } from 'node:http';
 import { createServerLogger, DEFAULT_SERVER_CONF, Server, type SocketAddr } from '@pingora-ts/core';
 import { expect, it } from 'vitest';
+import { httpRequest } from '../../../tooling/test-http.ts';
 import { setupGateway } from '../src/gateway.ts';
 
-function get(port: number, path: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; body: string; server: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body, server: String(res.headers.server) }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function get(port: number, path: string, headers: Record<string, string> = {}) {
+  const res = await httpRequest(port, path, { headers, timeoutMs: 0 });
+  return { status: res.status, body: res.body.toString(), server: String(res.headers.server) };
 }
 
 it('routes by path and Host, and guards /admin with a token', async () => {

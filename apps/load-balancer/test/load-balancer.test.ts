@@ -7,10 +7,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { httpRequest } from '../../../tooling/test-http.ts';
 
 const APP = join(import.meta.dirname, '..');
 const MAIN = join(APP, 'src', 'main.ts');
@@ -19,25 +19,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function get(
+async function get(
   port: number,
   path: string,
 ): Promise<{ status: number; origin: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, origin: String(res.headers['x-origin']), body }),
-      );
-    });
-    req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error('timed out')));
-    req.end();
-  });
+  const res = await httpRequest(port, path, { timeoutMs: 10_000 });
+  return { status: res.status, origin: String(res.headers['x-origin']), body: res.body.toString() };
 }
 
 function writeConf(text: string): string {

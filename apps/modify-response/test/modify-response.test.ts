@@ -2,30 +2,18 @@
  * Smoke test of the modify-response sample, in-process from YAML with its
  * demo API: the JSON comes back rewritten, chunked instead of sized.
  */
-import { request } from 'node:http';
 import { createServerLogger, DEFAULT_SERVER_CONF, Server } from '@pingora-ts/core';
 import { expect, it } from 'vitest';
+import { httpRequest } from '../../../tooling/test-http.ts';
 import { setupModifyResponse } from '../src/modify-response.ts';
 
-function get(port: number, path: string) {
-  return new Promise<{ status: number; body: string; chunked: boolean }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          body,
-          chunked: res.headers['transfer-encoding'] === 'chunked',
-        }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function get(port: number, path: string) {
+  const res = await httpRequest(port, path, { timeoutMs: 0 });
+  return {
+    status: res.status,
+    body: res.body.toString(),
+    chunked: res.headers['transfer-encoding'] === 'chunked',
+  };
 }
 
 it('rewrites the JSON body of upstream responses', async () => {

@@ -8,11 +8,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { httpRequest } from '../../../tooling/test-http.ts';
 
 const MAIN = join(import.meta.dirname, '..', 'src', 'main.ts');
 const cleanups: Array<() => unknown> = [];
@@ -51,21 +52,9 @@ class Origin {
   }
 }
 
-function get(port: number, host: string): Promise<{ status: number; origin: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path: '/', headers: { host }, agent: false },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, origin: String(res.headers['x-origin']) }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error('timed out')));
-    req.end();
-  });
+async function get(port: number, host: string): Promise<{ status: number; origin: string }> {
+  const res = await httpRequest(port, '/', { headers: { host }, timeoutMs: 10_000 });
+  return { status: res.status, origin: String(res.headers['x-origin']) };
 }
 
 async function startApp(yaml: string): Promise<{ child: ChildProcess; port: number }> {

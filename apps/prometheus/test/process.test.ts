@@ -5,11 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, it } from 'vitest';
+import { httpRequest } from '../../../tooling/test-http.ts';
 
 const MAIN = join(import.meta.dirname, '..', 'src', 'main.ts');
 const dirs: string[] = [];
@@ -17,20 +17,9 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error('test request timed out')));
-    req.end();
-  });
+async function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  const res = await httpRequest(port, path, { timeoutMs: 10_000 });
+  return { status: res.status, body: res.body.toString() };
 }
 
 it('proxies, exposes /metrics and exits 0 on SIGTERM', async () => {

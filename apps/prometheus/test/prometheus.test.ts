@@ -3,26 +3,15 @@
  * origin: requests through the proxy show up in the app's own counter and
  * histogram and in the built-in upstream and connection metrics.
  */
-import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { core, prometheus, Server } from 'pingora-ts';
 import { expect, it } from 'vitest';
+import { httpRequest } from '../../../tooling/test-http.ts';
 import { setupMetricsProxy } from '../src/metrics-proxy.ts';
 
-function get(port: number, path: string) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error('test request timed out')));
-    req.end();
-  });
+async function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  const res = await httpRequest(port, path, { timeoutMs: 10_000 });
+  return { status: res.status, body: res.body.toString() };
 }
 
 function portOf(addr: core.SocketAddr | undefined): number {

@@ -7,11 +7,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, request } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { httpRequest } from '../../../tooling/test-http.ts';
 
 const MAIN = join(import.meta.dirname, '..', 'src', 'main.ts');
 const LIMIT = 3;
@@ -26,21 +27,10 @@ interface Reply {
   body: string;
 }
 
-function get(port: number, appid?: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const headers = appid === undefined ? {} : { appid };
-    const req = request({ host: '127.0.0.1', port, path: '/', headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error('timed out')));
-    req.end();
-  });
+async function get(port: number, appid?: string): Promise<Reply> {
+  const headers = appid === undefined ? {} : { appid };
+  const res = await httpRequest(port, '/', { headers, timeoutMs: 10_000 });
+  return { status: res.status, headers: res.headers, body: res.body.toString() };
 }
 
 async function startApp(yaml: string): Promise<{ child: ChildProcess; port: number }> {

@@ -4,31 +4,23 @@
  * compressed for clients that accept it (decoded here with zlib).
  */
 import { once } from 'node:events';
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { createServerLogger, DEFAULT_SERVER_CONF, Server } from '@pingora-ts/core';
 import { expect, it } from 'vitest';
+import { httpRequest } from '../../../tooling/test-http.ts';
 import { setupUseModule } from '../src/module-proxy.ts';
 
 const text = 'pingora-ts modules compress this text. '.repeat(500);
 
-function get(port: number, headers: Record<string, string>) {
-  return new Promise<{ status: number; encoding: string; body: Buffer }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers, agent: false }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          encoding: String(res.headers['content-encoding']),
-          body: Buffer.concat(parts),
-        }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function get(port: number, headers: Record<string, string>) {
+  const res = await httpRequest(port, '/', { headers, timeoutMs: 0 });
+  return {
+    status: res.status,
+    encoding: String(res.headers['content-encoding']),
+    body: res.body,
+  };
 }
 
 it('checks the credential in a module and compresses responses', async () => {

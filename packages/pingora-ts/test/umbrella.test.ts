@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as coreHome from '@pingora-ts/core';
 import * as errorHome from '@pingora-ts/error';
@@ -15,6 +15,7 @@ import * as lbHome from '@pingora-ts/load-balancing';
 import * as prometheusHome from '@pingora-ts/prometheus';
 import * as proxyHome from '@pingora-ts/proxy';
 import { describe, expect, it } from 'vitest';
+import { httpRequest } from '../../../tooling/test-http.ts';
 import * as umbrella from '../src/index.ts';
 
 const NAMESPACES: Record<string, string> = {
@@ -151,25 +152,10 @@ describe('pingora-ts umbrella', () => {
   });
 });
 
-function get(
+async function get(
   port: number,
   path: string,
 ): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString(),
-        }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error('test request timed out')));
-    req.end();
-  });
+  const res = await httpRequest(port, path, { timeoutMs: 10_000 });
+  return { status: res.status, headers: res.headers, body: res.body.toString() };
 }

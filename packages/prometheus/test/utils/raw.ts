@@ -1,31 +1,11 @@
 /**
  * A raw socket exchange for byte-exact checks (HEAD responses, keep-alive):
  * sends bytes, collects what comes back until the server closes or has been
- * quiet for `idleMs`.
+ * quiet for `idleMs`, as a latin1 string.
  */
-import { connect } from 'node:net';
+import { rawExchange as rawBytes } from '../../../../tooling/test-http.ts';
 
-export function rawExchange(port: number, bytes: string, idleMs = 500): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => socket.destroy(), idleMs);
-    };
-    socket.on('connect', () => {
-      socket.write(bytes);
-      arm();
-    });
-    socket.on('data', (c: Buffer) => {
-      chunks.push(c);
-      arm();
-    });
-    socket.on('error', reject);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(Buffer.concat(chunks).toString('latin1'));
-    });
-  });
+/** The shared rawExchange with a 500 ms idle bound, its reply read as latin1. */
+export async function rawExchange(port: number, bytes: string, idleMs = 500): Promise<string> {
+  return (await rawBytes(port, bytes, idleMs)).toString('latin1');
 }

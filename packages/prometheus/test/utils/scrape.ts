@@ -3,48 +3,16 @@
  * exposition: samples by name and labels, and bounded polling until a value
  * shows up (events are counted asynchronously to the requests causing them).
  */
-import { type IncomingHttpHeaders, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-export interface HttpResult {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
+import { httpRequest as sharedRequest, type TestResponse } from '../../../../tooling/test-http.ts';
 
 /** One request on a fresh connection; bounded by a 10 s timeout. */
 export function httpRequest(
   port: number,
   path: string,
   options: { method?: string; headers?: Record<string, string> } = {},
-): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: options.method ?? 'GET',
-        headers: options.headers,
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error('test request timed out')));
-    req.end();
-  });
+): Promise<TestResponse> {
+  return sharedRequest(port, path, { ...options, timeoutMs: 10_000 });
 }
 
 export interface Sample {
