@@ -6,6 +6,7 @@
  */
 import { MemoryCache, RTCache } from '@pingora-ts/memory-cache';
 import { bench, do_not_optimize, group, summary } from 'mitata';
+import { zipfKeys } from './cache-workload.ts';
 
 /** The peer: a Map in recency order with an expiry per entry, oldest evicted first. */
 class MapTtlLru<V> {
@@ -28,34 +29,15 @@ class MapTtlLru<V> {
   }
 }
 
-/** 64k draws of a Zipf(1) rank over `n` keys from a fixed-seed generator, as strings. */
-function zipfKeys(n: number): string[] {
-  const cdf = new Float64Array(n);
-  let acc = 0;
-  for (let i = 0; i < n; i++) cdf[i] = acc += 1 / (i + 1);
+/** The shared Zipf(1) key stream over `n` keys (cache-workload.ts), as host names. */
+function zipfHostKeys(n: number): string[] {
   const names = Array.from({ length: n }, (_, i) => `host-${i}.example.com`);
-  let s = 0x2545f491;
-  const out: string[] = [];
-  for (let j = 0; j < 65_536; j++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    const x = ((s >>> 0) / 4294967296) * acc;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    out.push(names[lo]!);
-  }
-  return out;
+  return Array.from(zipfKeys(n), (rank) => names[rank]!);
 }
 
 const SIZE = 10_000;
 const TTL = 3_600_000;
-const keys = zipfKeys(100_000);
+const keys = zipfHostKeys(100_000);
 const cache = new MemoryCache<string, number>({ size: SIZE, seed: 7 });
 const peer = new MapTtlLru<number>(SIZE);
 const rt = new RTCache<string, number>({ size: SIZE, seed: 7, lookup: () => ({ value: 1 }) });
