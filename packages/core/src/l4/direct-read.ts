@@ -15,8 +15,8 @@
  */
 import { Socket } from 'node:net';
 
-/** Receives `buf[0, n)`; the bytes are only valid until the callback returns. */
-export type DirectReadCallback = (buf: Buffer, n: number) => void;
+/** Receives `buf[0, n)` (Node's argument order); the bytes are only valid until it returns. */
+export type DirectReadCallback = (n: number, buf: Buffer) => void;
 
 /**
  * One read buffer for the whole process (reads are delivered one at a time).
@@ -71,9 +71,7 @@ export function startDirectReads(socket: Socket, onRead: DirectReadCallback): bo
   if (kind !== 'TCP' && kind !== 'Pipe') return false;
   if (fields[KEYS.buffer] || fields[KEYS.generator]) return false; // already in the mode
   fields[KEYS.buffer] = SHARED;
-  fields[KEYS.callback] = (n: number, buf: Buffer) => {
-    onRead(buf, n);
-  };
+  fields[KEYS.callback] = onRead;
   handle.useUserBuffer(SHARED);
   return true;
 }

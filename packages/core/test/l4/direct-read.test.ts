@@ -45,7 +45,7 @@ describe('direct reads', () => {
     let started = false;
     const done = new Promise<void>((resolve) => {
       void pair((s) => {
-        started = startDirectReads(s, (buf, n) => {
+        started = startDirectReads(s, (n, buf) => {
           buffers.add(buf.buffer);
           hash.update(buf.subarray(0, n));
           received += n;
@@ -66,7 +66,7 @@ describe('direct reads', () => {
     let started = false;
     const got = new Promise<string>((resolve) => {
       const server = createServer((s) => {
-        started = startDirectReads(s, (buf, n) => resolve(buf.toString('latin1', 0, n)));
+        started = startDirectReads(s, (n, buf) => resolve(buf.toString('latin1', 0, n)));
         s.resume();
       });
       servers.push(server);
@@ -105,7 +105,7 @@ describe('direct reads', () => {
     let received = 0;
     const client = await pair((s) => {
       accepted = s;
-      startDirectReads(s, (_buf, n) => {
+      startDirectReads(s, (n) => {
         received += n;
         s.pause();
       });

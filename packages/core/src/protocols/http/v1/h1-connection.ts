@@ -134,7 +134,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     socket.setNoDelay(true);
   }
 
-  private readonly onDirectRead = (buf: Buffer, n: number): void => {
+  private readonly onDirectRead = (n: number, buf: Buffer): void => {
     const input = this.input;
     input.appendTransient(buf, n);
     try {
