@@ -3,7 +3,7 @@
  * upstream: it answers every request with its name and the request line.
  */
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface DemoOrigin {
@@ -11,8 +11,8 @@ export interface DemoOrigin {
   close(): Promise<void>;
 }
 
-export async function startDemoOrigin(name: string, contentType: string): Promise<DemoOrigin> {
-  const server = createServer((req, res) => {
+export function startDemoOrigin(name: string, contentType: string): Promise<DemoOrigin> {
+  return serveOnLoopback((req, res) => {
     req.resume();
     const body =
       contentType === 'application/json'
@@ -21,6 +21,11 @@ export async function startDemoOrigin(name: string, contentType: string): Promis
     res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
   });
+}
+
+/** Serves `handler` on 127.0.0.1 on a free port; close() drops open connections too. */
+export async function serveOnLoopback(handler: RequestListener): Promise<DemoOrigin> {
+  const server = createServer(handler);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {

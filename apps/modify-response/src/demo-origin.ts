@@ -3,12 +3,10 @@
  * /ip answers `{"ip": ..., "port": ...}` like the service Pingora's example
  * rewrites, anything else a small list of items.
  */
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type DemoOrigin, serveOnLoopback } from '@pingora-ts/app-demo-origin';
 
-export async function startDemoApi(): Promise<{ address: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
+export function startDemoApi(): Promise<DemoOrigin> {
+  return serveOnLoopback((req, res) => {
     req.resume();
     const body = JSON.stringify(
       req.url === '/ip'
@@ -26,14 +24,4 @@ export async function startDemoApi(): Promise<{ address: string; close(): Promis
     });
     res.end(body);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }

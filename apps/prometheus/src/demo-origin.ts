@@ -3,17 +3,10 @@
  * upstream: it answers every request with the request line, and `/slow`
  * after 50 ms so the latency histogram has something to show.
  */
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type DemoOrigin, serveOnLoopback } from '@pingora-ts/app-demo-origin';
 
-export interface DemoOrigin {
-  readonly address: string;
-  close(): Promise<void>;
-}
-
-export async function startDemoOrigin(): Promise<DemoOrigin> {
-  const server = createServer((req, res) => {
+export function startDemoOrigin(): Promise<DemoOrigin> {
+  return serveOnLoopback((req, res) => {
     req.resume();
     const body = `demo origin: ${req.method} ${req.url}\n`;
     const send = () => {
@@ -26,14 +19,4 @@ export async function startDemoOrigin(): Promise<DemoOrigin> {
     if (req.url === '/slow') setTimeout(send, 50);
     else send();
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
