@@ -3,16 +3,21 @@
  * binds the TCP or Unix listener with its socket options, consults the
  * ConnectionFilter while the socket is still paused, and hands each admitted
  * connection on as a Stream. TLS will slot in here as a further layer.
+ * For graceful upgrades a listener is registered with the process's
+ * ListenerHandoff, adopts a descriptor passed by the old process, and binds a
+ * fixed TCP port with SO_REUSEPORT so that a `-u` successor can join it.
  */
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { chmodSync, linkSync, lstatSync, renameSync, unlinkSync } from 'node:fs';
+import { createServer, type ListenOptions, type Server, type Socket } from 'node:net';
 import { ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
+import { reusePortSupported } from '@pingora-ts/runtime';
 import type { Logger } from 'pino';
 import { type SocketAddr, socketAddrOf } from '../l4/socket-addr.ts';
 import { Stream } from '../l4/stream.ts';
 import type { ConnectionFilter } from './connection-filter.ts';
 import { connectionDeniedChannel } from './diagnostics.ts';
 import { DEFAULT_BACKLOG, type Endpoint, endpointName } from './endpoint.ts';
+import { listenerHandoff } from './listener-handoff.ts';
 
 /** A filter that has not answered by then denies the connection. */
 export const FILTER_TIMEOUT_MS = 10_000;
@@ -33,6 +38,8 @@ export class TransportStack {
   #server: Server | undefined;
   #address: SocketAddr | undefined;
   #closed = false;
+  /** The name a successor process finds this listener by. */
+  readonly #key: string;
 
   constructor(
     service: string,
@@ -47,6 +54,7 @@ export class TransportStack {
     this.#filter = filter;
     this.#handler = handler;
     this.#logger = logger;
+    this.#key = `${service}/${this.name}`;
   }
 
   /** The bound address (the real port when 0 was asked), once listening. */
@@ -70,7 +78,33 @@ export class TransportStack {
     });
     this.#server = server;
     server.on('connection', (socket: Socket) => this.#onConnection(socket));
-    if (ep.kind === 'uds') removeStaleSocket(ep.path);
+    const inherited = listenerHandoff.takeInherited(this.#key);
+    let listenOptions: ListenOptions | { fd: number };
+    if (inherited !== undefined) {
+      listenOptions = { fd: inherited };
+    } else if (ep.kind === 'tcp') {
+      const reusePort = this.#reusePort();
+      if (reusePort && ep.options.reusePort !== true && !listenerHandoff.joinRunning) {
+        // SO_REUSEPORT would let us share a port another server holds: check it is free first.
+        await bindOnce(ep.host, ep.port, ep.options.ipv6Only === true).catch((err: unknown) => {
+          this.#server = undefined;
+          throw toPingoraError(err, {
+            phase: 'bind',
+            context: `cannot listen on ${this.name} (to take over from a running server, start with -u)`,
+          });
+        });
+      }
+      listenOptions = {
+        host: ep.host,
+        port: ep.port,
+        backlog: ep.options.backlog ?? DEFAULT_BACKLOG,
+        ipv6Only: ep.options.ipv6Only === true,
+        reusePort,
+      };
+    } else {
+      removeStaleSocket(ep.path);
+      listenOptions = { path: ep.path, backlog: ep.options.backlog ?? DEFAULT_BACKLOG };
+    }
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => {
         this.#server = undefined;
@@ -81,21 +115,14 @@ export class TransportStack {
         server.off('error', onError);
         resolve();
       });
-      if (ep.kind === 'tcp') {
-        server.listen({
-          host: ep.host,
-          port: ep.port,
-          backlog: ep.options.backlog ?? DEFAULT_BACKLOG,
-          ipv6Only: ep.options.ipv6Only === true,
-          reusePort: ep.options.reusePort === true,
-        });
-      } else {
-        server.listen({ path: ep.path, backlog: ep.options.backlog ?? DEFAULT_BACKLOG });
-      }
+      server.listen(listenOptions);
     });
     // Errors after listening (EMFILE on accept, ...) are logged; the listener keeps going.
     server.on('error', (err) => this.#logger.error({ err, endpoint: this.name }, 'accept failed'));
-    if (ep.kind === 'uds') {
+    listenerHandoff.register(this.#key, server);
+    if (ep.kind === 'uds' && inherited !== undefined) {
+      this.#address = { kind: 'unix', path: ep.path };
+    } else if (ep.kind === 'uds') {
       try {
         chmodSync(ep.path, ep.options.mode ?? 0o666);
       } catch (err) {
@@ -109,8 +136,23 @@ export class TransportStack {
       this.#address =
         a !== null && typeof a === 'object' ? socketAddrOf(a.address, a.port, a.family) : undefined;
     }
-    this.#logger.info({ endpoint: this.name, bound: this.#address }, 'listening');
+    this.#logger.info(
+      { endpoint: this.name, bound: this.#address, inherited: inherited !== undefined },
+      'listening',
+    );
     return this.#address as SocketAddr;
+  }
+
+  /**
+   * Fixed TCP ports bind with SO_REUSEPORT where the platform has it (unless
+   * the endpoint says otherwise), so a `-u` successor can join; port 0 asks
+   * for a fresh port that nobody could join anyway.
+   */
+  #reusePort(): boolean {
+    const ep = this.endpoint;
+    if (ep.kind !== 'tcp') return false;
+    if (ep.options.reusePort !== undefined) return ep.options.reusePort;
+    return ep.port !== 0 && reusePortSupported();
   }
 
   /**
@@ -120,8 +162,16 @@ export class TransportStack {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    const server = this.#server;
+    if (server === undefined) return;
+    listenerHandoff.unregister(this.#key, server);
+    const ep = this.endpoint;
+    if (ep.kind === 'uds' && listenerHandoff.handedOver) {
+      closeKeepingPath(server, ep.path, this.#logger);
+      return;
+    }
     // Node's close() releases the listening socket now; its callback would wait for all connections.
-    this.#server?.close();
+    server.close();
   }
 
   #onConnection(socket: Socket): void {
@@ -192,6 +242,40 @@ export class TransportStack {
 }
 
 function ignoreError(): void {}
+
+/** Binds and releases `host:port` without SO_REUSEPORT: rejects with EADDRINUSE when it is taken. */
+function bindOnce(host: string, port: number, ipv6Only: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ host, port, ipv6Only, exclusive: true, backlog: 1 }, () => {
+      probe.close(() => resolve());
+    });
+  });
+}
+
+/**
+ * Closes a Unix listener whose socket a successor now serves. Node unlinks the
+ * path on close, which would leave the successor unreachable: a hard link
+ * keeps the file, renamed back in place right after (a connect in between
+ * fails with ENOENT; the successor keeps every connection already queued).
+ */
+function closeKeepingPath(server: Server, path: string, logger: Logger): void {
+  const keep = `${path}.${process.pid}.upgrade`;
+  try {
+    linkSync(path, keep);
+  } catch (err) {
+    logger.warn({ err, path }, 'cannot keep the socket file for the new process');
+    server.close();
+    return;
+  }
+  server.close();
+  try {
+    renameSync(keep, path);
+  } catch (err) {
+    logger.error({ err, path }, 'cannot put the socket file back for the new process');
+  }
+}
 
 /** A socket file left by a crashed process blocks bind(); other file kinds are left alone. */
 function removeStaleSocket(path: string): void {

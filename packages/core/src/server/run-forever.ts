@@ -1,8 +1,10 @@
 /**
  * The CLI path of a Server (Pingora's run_forever): `-t` checks and exits,
  * daemon mode detaches, then the services run until a signal: SIGINT fast
- * shutdown, SIGTERM graceful shutdown, SIGQUIT graceful upgrade. This file and
- * the CLI entry are the only places that call process.exit.
+ * shutdown, SIGTERM graceful shutdown, SIGQUIT graceful upgrade (a `-u`
+ * process has joined our listeners), SIGUSR2 graceful upgrade by starting the
+ * new process ourselves (upgrade.ts). This file and the CLI entry are the only
+ * places that call process.exit.
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { CLI_USAGE } from './cli-options.ts';
@@ -16,6 +18,12 @@ import {
 } from './daemon.ts';
 import type { Server } from './server.ts';
 import type { RunningServer } from './server-run.ts';
+import {
+  handOver,
+  prepareJoin,
+  reportReadyToPredecessor,
+  warnIfQueuedMayReset,
+} from './upgrade.ts';
 
 /** SIGINT: the process exits this long after the signal, whatever is still running. */
 const FAST_EXIT_MS = 50;
@@ -71,9 +79,7 @@ export async function runForever(server: Server): Promise<never> {
       exitWithError(err);
     }
   }
-  if (server.options.upgrade === true) {
-    log.warn('--upgrade: taking over sockets is not available yet; binding the endpoints directly');
-  }
+  if (server.options.upgrade === true) prepareJoin(log);
 
   let exitCode = 0;
   let run: RunningServer | undefined;
@@ -93,9 +99,14 @@ export async function runForever(server: Server): Promise<never> {
       // Pingora's fast shutdown: connections are cut, nothing waits for them.
       void run?.shutdown({ graceful: false });
       setTimeout(() => exit(exitCode), FAST_EXIT_MS);
-    } else void run?.shutdown({ graceful: true, upgrade: signal === 'SIGQUIT' });
+    } else if (signal === 'SIGQUIT') {
+      warnIfQueuedMayReset(log);
+      void run?.shutdown({ graceful: true, upgrade: true });
+    } else if (signal === 'SIGUSR2') {
+      void run?.shutdown({ graceful: true, upgrade: true, handOver: () => handOver(conf, log) });
+    } else void run?.shutdown({ graceful: true });
   };
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const) process.on(s, onSignal);
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'] as const) process.on(s, onSignal);
   // A bug that escapes every handler still ends the process (as Node would),
   // but logged where the operator looks and without leaving a stale pid file.
   process.on('uncaughtException', (err) => {
@@ -115,16 +126,18 @@ export async function runForever(server: Server): Promise<never> {
 
   running.ready.then(
     () => {
-      if (!conf.daemon) return;
-      try {
-        dropPrivileges(conf, log);
-      } catch (err) {
-        log.error({ err }, 'cannot drop privileges; stopping');
-        exitCode = 1;
-        void running.shutdown({ graceful: false });
-        return;
+      if (conf.daemon) {
+        try {
+          dropPrivileges(conf, log);
+        } catch (err) {
+          log.error({ err }, 'cannot drop privileges; stopping');
+          exitCode = 1;
+          void running.shutdown({ graceful: false });
+          return;
+        }
+        notifyDaemonParent(log);
       }
-      notifyDaemonParent(log);
+      reportReadyToPredecessor(log);
     },
     (err: unknown) => {
       // Stopped by a signal before every service was up: a requested stop, not a failure.

@@ -50,6 +50,13 @@ export interface ServerConf {
   readonly daemonWaitForReady: boolean;
   /** How long that parent waits. */
   readonly daemonReadyTimeoutSeconds: number;
+  /**
+   * Graceful upgrade: how long the old process keeps accepting beside the new
+   * one before it stops (Pingora's CLOSE_TIMEOUT, 5 s).
+   */
+  readonly upgradeCloseTimeoutSeconds: number;
+  /** SIGUSR2 upgrade: how long the new process may take to report ready. */
+  readonly upgradeReadyTimeoutSeconds: number;
 }
 
 export const DEFAULT_SERVER_CONF: ServerConf = Object.freeze({
@@ -72,6 +79,8 @@ export const DEFAULT_SERVER_CONF: ServerConf = Object.freeze({
   maxRetries: 16,
   daemonWaitForReady: false,
   daemonReadyTimeoutSeconds: 600,
+  upgradeCloseTimeoutSeconds: 5,
+  upgradeReadyTimeoutSeconds: 60,
 });
 
 const D = DEFAULT_SERVER_CONF;
@@ -145,6 +154,18 @@ export const serverConfSchema = defineConfigSchema(
     daemonReadyTimeoutSeconds: configField.number({
       key: 'daemon_ready_timeout_seconds',
       default: D.daemonReadyTimeoutSeconds,
+      min: 0.001,
+      max: MAX_SECONDS,
+    }),
+    upgradeCloseTimeoutSeconds: configField.number({
+      key: 'upgrade_close_timeout_seconds',
+      default: D.upgradeCloseTimeoutSeconds,
+      min: 0,
+      max: MAX_SECONDS,
+    }),
+    upgradeReadyTimeoutSeconds: configField.number({
+      key: 'upgrade_ready_timeout_seconds',
+      default: D.upgradeReadyTimeoutSeconds,
       min: 0.001,
       max: MAX_SECONDS,
     }),

@@ -13,8 +13,13 @@ import type { ServerConf } from './server-conf.ts';
 export interface ShutdownOptions {
   /** false: fast shutdown (close everything now). Default true. */
   graceful?: boolean;
-  /** Run through the graceful-upgrade phases (SIGQUIT). */
+  /** Run through the graceful-upgrade phases (SIGQUIT, SIGUSR2). */
   upgrade?: boolean;
+  /**
+   * Upgrade only: hands the listeners to the new process (SIGUSR2). If it
+   * rejects, the upgrade is abandoned and the server keeps running.
+   */
+  handOver?: () => Promise<void>;
 }
 
 /** The handle `server.run()` returns. */
@@ -34,6 +39,8 @@ export interface RunningServer {
 
 /** After `terminate`, services get this long to return before we stop waiting. */
 const SETTLE_MS = 2_000;
+/** A promise that never settles: a pure wait in raceTimeout. */
+const NEVER: Promise<void> = new Promise(() => {});
 /** How often a service still waiting for its dependencies is logged. */
 const WAIT_WARN_MS = 30_000;
 
@@ -60,6 +67,9 @@ export class ServerRun implements RunningServer {
   readonly #finished: PromiseWithResolvers<void> = Promise.withResolvers();
   #stopping: Promise<void> | undefined;
   #fast: (() => void) | undefined;
+  /** A shutdown asked for while listeners were being handed over. */
+  #requested: ShutdownOptions | undefined;
+  #handingOver = false;
 
   constructor(init: ServerRunInit) {
     this.#init = init;
@@ -82,10 +92,11 @@ export class ServerRun implements RunningServer {
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     const graceful = options.graceful !== false;
     if (this.#stopping !== undefined) {
+      if (this.#handingOver) this.#requested = options;
       if (!graceful) this.#fast?.();
       return this.#stopping;
     }
-    this.#stopping = this.#stop(graceful, options.upgrade === true);
+    this.#stopping = this.#stop(graceful, options.upgrade === true, options.handOver);
     return this.#stopping;
   }
 
@@ -167,7 +178,11 @@ export class ServerRun implements RunningServer {
     })();
   }
 
-  async #stop(graceful: boolean, upgrade: boolean): Promise<void> {
+  async #stop(
+    graceful: boolean,
+    upgrade: boolean,
+    handOver: (() => Promise<void>) | undefined,
+  ): Promise<void> {
     const { setPhase, conf } = this.#init;
     const log = this.#log;
     const all = Promise.all([...this.#tasks.values()].map((t) => t.done)).then(() => true);
@@ -181,7 +196,34 @@ export class ServerRun implements RunningServer {
     };
     if (graceful && upgrade) {
       setPhase(ExecutionPhase.GracefulUpgradeTransferringFds);
-      log.info('graceful upgrade: no socket hand-over in this version; shutting down gracefully');
+      if (handOver !== undefined) {
+        this.#handingOver = true;
+        try {
+          await handOver();
+        } catch (err) {
+          this.#handingOver = false;
+          log.error({ err }, 'graceful upgrade failed; still serving');
+          setPhase(ExecutionPhase.Running);
+          this.#stopping = undefined;
+          this.#fast = undefined;
+          const requested = this.#requested;
+          this.#requested = undefined;
+          // A stop asked for meanwhile still happens.
+          if (requested !== undefined || fast) {
+            return this.shutdown(requested ?? { graceful: false });
+          }
+          return;
+        }
+        this.#handingOver = false;
+      }
+      if (!fast) {
+        setPhase(ExecutionPhase.GracefulUpgradeCloseTimeout);
+        log.info(
+          { seconds: conf.upgradeCloseTimeoutSeconds },
+          'accepting beside the new process for the close timeout',
+        );
+        await raceTimeout(NEVER, conf.upgradeCloseTimeoutSeconds * 1000, escalate.signal);
+      }
     } else if (graceful) {
       setPhase(ExecutionPhase.GracefulTerminate);
     }

@@ -69,6 +69,8 @@ client_bind_to_ipv6: ["::1"]
 max_retries: 3
 daemon_wait_for_ready: true
 daemon_ready_timeout_seconds: 20
+upgrade_close_timeout_seconds: 1.5
+upgrade_ready_timeout_seconds: 30
 my_app_key: kept for the app
 `);
     expect(conf).toEqual({
@@ -91,6 +93,8 @@ my_app_key: kept for the app
       maxRetries: 3,
       daemonWaitForReady: true,
       daemonReadyTimeoutSeconds: 20,
+      upgradeCloseTimeoutSeconds: 1.5,
+      upgradeReadyTimeoutSeconds: 30,
     });
     expect(Object.isFrozen(conf)).toBe(true);
   });

@@ -1,0 +1,27 @@
+/**
+ * @pingora-ts/runtime (pingora-runtime): what a server process needs from
+ * the platform: listening sockets handed to a successor for a graceful
+ * upgrade (inherited descriptors, ready pipe), and kernel capability checks
+ * (SO_REUSEPORT, tcp_migrate_req).
+ */
+export {
+  decodeListenFds,
+  encodeListenFds,
+  InheritedListeners,
+  LISTEN_FDS_ENV,
+} from './inherited-listeners.ts';
+export {
+  migrateReqAdvice,
+  reusePortSupported,
+  TCP_MIGRATE_REQ_PATH,
+  tcpMigrateReq,
+} from './kernel.ts';
+export { listeningFd } from './listening-fd.ts';
+export {
+  type Successor,
+  SuccessorError,
+  type SuccessorListener,
+  type SuccessorOptions,
+  startSuccessor,
+} from './successor.ts';
+export { isSuccessor, notifyPredecessor, READY_FD, UPGRADE_READY_ENV } from './upgrade-ready.ts';
