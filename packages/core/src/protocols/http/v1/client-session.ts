@@ -26,6 +26,7 @@ import { requestHeadLength, writeRequestHead } from './head-writer.ts';
 import { commonLowerName } from './header-names.ts';
 import { BodyKind, HeadFacts } from './message-framing.ts';
 import { OutgoingBody } from './outgoing-body.ts';
+import { hasConnectionToken, is100Continue, isChunkedFinal } from './response-framing.ts';
 
 export interface H1ClientOptions {
   /** Limits on response heads. */
@@ -106,13 +107,7 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
     let kind: BodyKind = BodyKind.None;
     if (req.hasHeader('transfer-encoding')) {
       const te = req.getAll('transfer-encoding').join(',');
-      if (
-        req.hasHeader('content-length') ||
-        te
-          .slice(te.lastIndexOf(',') + 1)
-          .trim()
-          .toLowerCase() !== 'chunked'
-      ) {
+      if (req.hasHeader('content-length') || !isChunkedFinal(te)) {
         throw PingoraError.explain(
           ErrorType.InvalidHTTPHeader,
           'request Transfer-Encoding must end in chunked, without Content-Length',
@@ -132,8 +127,8 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
     const connection = req.getHeader('connection');
     this.requestClose =
       req.version === 'HTTP/1.0'
-        ? connection === undefined || !connection.toLowerCase().includes('keep-alive')
-        : connection?.toLowerCase().includes('close') === true;
+        ? connection === undefined || !hasConnectionToken(connection, 'keep-alive')
+        : connection !== undefined && hasConnectionToken(connection, 'close');
     this.requestComplete = false;
     this.responseHeader = undefined;
     this.receivedResponseBytes = false;
@@ -145,7 +140,7 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
     if (kind === BodyKind.None) {
       this.out.finish(this);
       this.requestComplete = true;
-    } else if (req.getHeader('expect')?.toLowerCase() === '100-continue') {
+    } else if (is100Continue(req.getHeader('expect'))) {
       this.writeOut(null, false, false); // the peer answers the head before we send the body
     }
     // Bytes may have arrived early (an error response) while idle.
