@@ -26,7 +26,12 @@ import { requestHeadLength, writeRequestHead } from './head-writer.ts';
 import { commonLowerName } from './header-names.ts';
 import { BodyKind, HeadFacts } from './message-framing.ts';
 import { OutgoingBody } from './outgoing-body.ts';
-import { hasConnectionToken, is100Continue, isChunkedFinal } from './response-framing.ts';
+import {
+  hasConnectionToken,
+  is100Continue,
+  isChunkedFinal,
+  upgradeAgreed,
+} from './response-framing.ts';
 
 export interface H1ClientOptions {
   /** Limits on response heads. */
@@ -64,6 +69,8 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
   private readonly body: BodyReader;
   private requestMethod = '';
   private requestClose = false;
+  /** The request in flight: a 101 must agree to the Upgrade it offered. */
+  private request: RequestHeader | undefined = undefined;
   private requestComplete = true;
   private responseKeepalive = false;
   private unexpectedInput = false;
@@ -124,6 +131,7 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
     if (kind === BodyKind.Length && this.out.remaining === 0) kind = BodyKind.None;
     this.requestCount++;
     this.requestMethod = req.method;
+    this.request = req;
     const connection = req.getHeader('connection');
     this.requestClose =
       req.version === 'HTTP/1.0'
@@ -353,6 +361,24 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
       return;
     }
     const status = resp.status;
+    const request = this.request;
+    this.request = undefined;
+    if (status === 101) {
+      // Forwarding a 101 nobody asked for (or for another protocol) would turn
+      // the client's connection into a tunnel it does not expect.
+      const requested = request?.getHeader('upgrade');
+      if (requested === undefined || !upgradeAgreed(requested, resp.getHeader('upgrade'))) {
+        this.fail(
+          this.error(
+            ErrorType.InvalidHTTPHeader,
+            requested === undefined
+              ? 'unsolicited 101 Switching Protocols (the request asked for no upgrade)'
+              : `101 Switching Protocols to ${resp.getHeader('upgrade') ?? 'no protocol'}, not to the ${requested} asked for`,
+          ),
+        );
+        return;
+      }
+    }
     const tunnel = status === 101 || (this.requestMethod === 'CONNECT' && status < 300);
     if (tunnel || this.requestMethod === 'HEAD' || status === 204 || status === 304) {
       this.decoder.start(BodyKind.None);

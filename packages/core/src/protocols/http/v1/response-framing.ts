@@ -107,6 +107,24 @@ export function isChunkedFinal(value: string): boolean {
   return last.length === 7 && last.toLowerCase() === 'chunked';
 }
 
+/**
+ * True when a 101's `Upgrade` value (`answered`) names only protocols the
+ * request's `Upgrade` value (`requested`) offered, and at least one (RFC
+ * 9110 7.8). Names compare ASCII case-insensitively, SP/HTAB trimmed.
+ */
+export function upgradeAgreed(requested: string, answered: string | undefined): boolean {
+  if (answered === undefined) return false;
+  const offered = requested.split(',').map((t) => trimOws(t).toLowerCase());
+  let any = false;
+  for (const part of answered.split(',')) {
+    const t = trimOws(part).toLowerCase();
+    if (t === '') continue;
+    if (!offered.includes(t)) return false;
+    any = true;
+  }
+  return any;
+}
+
 /** True when an Expect value is exactly `100-continue` (any case). */
 export function is100Continue(value: string | undefined): boolean {
   return value !== undefined && value.length === 12 && value.toLowerCase() === '100-continue';
