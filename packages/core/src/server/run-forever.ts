@@ -66,6 +66,12 @@ export async function runForever(server: Server): Promise<never> {
     );
     process.exit(0);
   }
+  // Before detaching, so a typo in the file is reported where the operator typed the command.
+  try {
+    server.checkConfigKeys();
+  } catch (err) {
+    exitWithError(err);
+  }
   if (conf.daemon && !isDaemonChild()) {
     log.info('daemonizing');
     process.exit(await daemonize(conf, log));
