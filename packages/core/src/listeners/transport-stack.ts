@@ -18,6 +18,7 @@ import type { ConnectionFilter } from './connection-filter.ts';
 import { connectionDeniedChannel } from './diagnostics.ts';
 import { DEFAULT_BACKLOG, type Endpoint, endpointName } from './endpoint.ts';
 import { listenerHandoff } from './listener-handoff.ts';
+import { threadRouting } from './thread-routing.ts';
 
 /** A filter that has not answered by then denies the connection. */
 export const FILTER_TIMEOUT_MS = 10_000;
@@ -84,7 +85,12 @@ export class TransportStack {
       listenOptions = { fd: inherited };
     } else if (ep.kind === 'tcp') {
       const reusePort = this.#reusePort();
-      if (reusePort && ep.options.reusePort !== true && !listenerHandoff.joinRunning) {
+      const probe =
+        reusePort &&
+        ep.options.reusePort !== true &&
+        !listenerHandoff.joinRunning &&
+        threadRouting.thread === undefined;
+      if (probe) {
         // SO_REUSEPORT would let us share a port another server holds: check it is free first.
         await bindOnce(ep.host, ep.port, ep.options.ipv6Only === true).catch((err: unknown) => {
           this.#server = undefined;
@@ -144,6 +150,24 @@ export class TransportStack {
   }
 
   /**
+   * On a server thread fed by the main thread: take the sockets it accepted
+   * (and filtered) for this endpoint instead of binding.
+   */
+  receiveFromMain(): void {
+    const thread = threadRouting.thread;
+    if (thread === undefined) return;
+    thread.receive(this.#key, (socket) => {
+      socket.on('error', ignoreError);
+      if (this.#closed) socket.destroy();
+      else this.#admit(socket);
+    });
+    this.#logger.info(
+      { endpoint: this.name, thread: thread.index },
+      'serving from the main thread',
+    );
+  }
+
+  /**
    * Fixed TCP ports bind with SO_REUSEPORT where the platform has it (unless
    * the endpoint says otherwise), so a `-u` successor can join; port 0 asks
    * for a fresh port that nobody could join anyway.
@@ -151,6 +175,8 @@ export class TransportStack {
   #reusePort(): boolean {
     const ep = this.endpoint;
     if (ep.kind !== 'tcp') return false;
+    // Every server thread binds its own socket on the port.
+    if (threadRouting.thread?.ownListeners === true) return true;
     if (ep.options.reusePort !== undefined) return ep.options.reusePort;
     return ep.port !== 0 && reusePortSupported();
   }
@@ -230,6 +256,13 @@ export class TransportStack {
   }
 
   #admit(socket: Socket): void {
+    const dispatch = threadRouting.dispatch;
+    if (dispatch !== undefined) {
+      // Still unread: the server thread that gets it starts the flow.
+      socket.off('error', ignoreError);
+      dispatch(this.#key, socket);
+      return;
+    }
     // pauseOnConnect left the stream in explicit paused mode; back to the initial
     // state so the app's first 'data' listener, pipe() or read() starts the flow.
     (socket as { readableFlowing: boolean | null }).readableFlowing = null;

@@ -18,6 +18,7 @@ import {
 } from './daemon.ts';
 import type { Server } from './server.ts';
 import type { RunningServer } from './server-run.ts';
+import { planThreads, runThread, ThreadPoolService, threadOf } from './threads.ts';
 import {
   handOver,
   prepareJoin,
@@ -66,6 +67,8 @@ export async function runForever(server: Server): Promise<never> {
     );
     process.exit(0);
   }
+  const thread = threadOf();
+  if (thread !== undefined) return runThread(server, thread, log);
   // Before detaching, so a typo in the file is reported where the operator typed the command.
   try {
     server.checkConfigKeys();
@@ -121,7 +124,10 @@ export async function runForever(server: Server): Promise<never> {
     process.exit(1);
   });
   try {
-    run = server.run();
+    const plan = planThreads(conf, log);
+    run = server.run(
+      plan === undefined ? undefined : { plan, pool: new ThreadPoolService(plan, log) },
+    );
   } catch (err) {
     if (pidFile !== undefined) removePidFile(pidFile);
     exitWithError(err);

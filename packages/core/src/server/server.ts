@@ -24,6 +24,12 @@ import {
   serverConfWith,
 } from './server-conf.ts';
 import { type RunningServer, ServerRun } from './server-run.ts';
+import {
+  checkThreadEndpoints,
+  mainThreadServices,
+  type ThreadPlan,
+  type ThreadPoolService,
+} from './threads.ts';
 
 export interface ServerInit {
   /** Parsed command line; `conf` names the YAML file to load. */
@@ -249,14 +255,23 @@ export class Server {
     this.#graph.startOrder();
   }
 
-  /** Starts every service, dependencies first, in this process. */
-  run(): RunningServer {
+  /**
+   * Starts every service, dependencies first, in this process. `threads`
+   * (runForever with `threads: N`): the main thread runs the pool and the
+   * listeners only; the app's services run on the server threads.
+   */
+  run(threads?: { pool: ThreadPoolService; plan: ThreadPlan }): RunningServer {
     if (this.#run !== undefined) return this.#run;
     this.checkConfigKeys();
     this.bootstrap();
     const order = this.#graph.startOrder();
     const byName = new Map(this.#services.map((s) => [s.service.name, s]));
-    const services = order.map((name) => byName.get(name) as ServiceEntry);
+    let services: ServiceEntry[] = order.map((name) => byName.get(name) as ServiceEntry);
+    if (threads !== undefined) {
+      const all = services.map((s) => s.service);
+      checkThreadEndpoints(threads.plan, all);
+      services = mainThreadServices(threads.pool, threads.plan, all);
+    }
     if (this.configuration.daemon && !isDaemonChild()) {
       this.#log.warn('daemon mode is applied by runForever(); run() stays in the foreground');
     }

@@ -23,6 +23,7 @@ import {
   type UdsSocketOptions,
   udsEndpoint,
 } from '../listeners/endpoint.ts';
+import { threadRouting } from '../listeners/thread-routing.ts';
 import { type StreamHandler, TransportStack } from '../listeners/transport-stack.ts';
 import type { Service, ServiceContext } from './service.ts';
 
@@ -133,9 +134,11 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
     this.#logger = logger;
     if (this.#endpoints.length === 0) logger.warn('listening service has no endpoints');
     try {
+      const fedByMain = threadRouting.thread !== undefined && !threadRouting.thread.ownListeners;
       for (const ep of this.#endpoints) {
         const stack = new TransportStack(this.name, ep, this.#filter, this, logger);
-        await stack.listen();
+        if (fedByMain) stack.receiveFromMain();
+        else await stack.listen();
         this.#stacks.push(stack);
         if (ctx.shutdown.aborted) break;
       }

@@ -1,0 +1,186 @@
+/**
+ * ThreadPool (pingora-runtime's multi-threaded runtime for Node): N
+ * worker_threads running the same entry module, each its own event loop.
+ * Accepted sockets go to the thread with the fewest open connections,
+ * counted in a SharedArrayBuffer the threads update with Atomics. A thread
+ * that dies is replaced; shutdown reaches every thread and waits for it.
+ */
+import type { Socket } from 'node:net';
+import { type Transferable, Worker } from 'node:worker_threads';
+import { THREAD_DATA_KEY, type ThreadControl, type ThreadData } from './thread-protocol.ts';
+
+export interface ThreadPoolOptions {
+  readonly threads: number;
+  /** The module every thread runs (the server's own entry). */
+  readonly entry: string | URL;
+  readonly argv?: readonly string[];
+  readonly execArgv?: readonly string[];
+  /** Threads bind their own SO_REUSEPORT listeners instead of receiving sockets. */
+  readonly ownListeners: boolean;
+  /** How long a thread may take to report ready. */
+  readonly readyTimeoutMs: number;
+  /** Told about a thread that died and what replaces it. */
+  readonly onThreadExit?: (index: number, code: number, replaced: boolean) => void;
+}
+
+/** Why a pool did not start or a thread failed. */
+export class ThreadPoolError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ThreadPoolError';
+  }
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  exited: Promise<number>;
+}
+
+export class ThreadPool {
+  /** Open connections per thread (index = thread), shared with the threads. */
+  readonly load: Int32Array;
+  readonly #options: ThreadPoolOptions;
+  readonly #slots: Slot[] = [];
+  #next = 0;
+  #stopping = false;
+
+  constructor(options: ThreadPoolOptions) {
+    if (!Number.isSafeInteger(options.threads) || options.threads < 1) {
+      throw new RangeError(`threads must be a positive integer, got ${options.threads}`);
+    }
+    this.#options = options;
+    this.load = new Int32Array(new SharedArrayBuffer(4 * options.threads));
+  }
+
+  get size(): number {
+    return this.#options.threads;
+  }
+
+  /** Thread ids (worker threadId) by index, for logs and tests. */
+  get threadIds(): number[] {
+    return this.#slots.map((s) => s.worker.threadId);
+  }
+
+  /** Starts every thread; resolves once each reported ready, rejects on the first failure. */
+  async start(): Promise<void> {
+    const readies: Promise<void>[] = [];
+    for (let i = 0; i < this.#options.threads; i++) readies.push(this.#spawn(i));
+    try {
+      await Promise.all(readies);
+    } catch (err) {
+      await this.stop({ graceful: false }, 1_000);
+      throw err;
+    }
+  }
+
+  /**
+   * Hands an accepted, not yet read socket to the least-loaded thread
+   * (ties broken round robin). `key` names the listener it came from.
+   */
+  dispatch(key: string, socket: Socket): void {
+    const load = this.load;
+    const n = load.length;
+    let best = -1;
+    let bestLoad = Number.MAX_SAFE_INTEGER;
+    const start = this.#next;
+    for (let k = 0; k < n; k++) {
+      const i = (start + k) % n;
+      const slot = this.#slots[i];
+      if (slot === undefined || !slot.ready) continue;
+      const l = Atomics.load(load, i);
+      if (l < bestLoad) {
+        bestLoad = l;
+        best = i;
+      }
+    }
+    if (best < 0) {
+      socket.destroy();
+      return;
+    }
+    this.#next = (best + 1) % n;
+    Atomics.add(load, best, 1);
+    const slot = this.#slots[best] as Slot;
+    try {
+      slot.worker.postMessage({ kind: 'socket', key, socket } satisfies ThreadControl, [
+        socket as unknown as Transferable,
+      ]);
+    } catch {
+      Atomics.sub(load, best, 1);
+      socket.destroy();
+    }
+  }
+
+  /**
+   * Tells every thread to shut down (graceful or fast) and resolves once all
+   * have exited; threads still running after `timeoutMs` are terminated.
+   */
+  async stop(how: { graceful: boolean; upgrade?: boolean }, timeoutMs: number): Promise<void> {
+    this.#stopping = true;
+    const control: ThreadControl = {
+      kind: 'shutdown',
+      graceful: how.graceful,
+      upgrade: how.upgrade === true,
+    };
+    for (const s of this.#slots) s.worker.postMessage(control);
+    const all = Promise.all(this.#slots.map((s) => s.exited));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), timeoutMs);
+    });
+    const r = await Promise.race([all, late]);
+    clearTimeout(timer);
+    if (r === 'late') await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+  }
+
+  #spawn(index: number): Promise<void> {
+    const data: ThreadData = {
+      index,
+      load: this.load,
+      ownListeners: this.#options.ownListeners,
+    };
+    const worker = new Worker(this.#options.entry, {
+      argv: [...(this.#options.argv ?? [])],
+      execArgv: [...(this.#options.execArgv ?? [])],
+      workerData: { [THREAD_DATA_KEY]: data },
+      stdout: false,
+      stderr: false,
+    });
+    const ready = Promise.withResolvers<void>();
+    ready.promise.catch(() => {});
+    const slot: Slot = {
+      worker,
+      ready: false,
+      exited: new Promise((resolve) => worker.once('exit', resolve)),
+    };
+    this.#slots[index] = slot;
+    const timer = setTimeout(() => {
+      ready.reject(
+        new ThreadPoolError(`thread ${index} not ready within ${this.#options.readyTimeoutMs} ms`),
+      );
+      void worker.terminate();
+    }, this.#options.readyTimeoutMs);
+    worker.on('message', (msg: ThreadControl) => {
+      if (msg.kind === 'ready') {
+        clearTimeout(timer);
+        slot.ready = true;
+        ready.resolve();
+      }
+    });
+    // An uncaught error ends the thread; 'exit' follows and decides about a replacement.
+    worker.on('error', () => {});
+    worker.once('exit', (code) => {
+      clearTimeout(timer);
+      slot.ready = false;
+      Atomics.store(this.load, index, 0);
+      // No-op once ready: then only a replacement is decided.
+      ready.reject(
+        new ThreadPoolError(`thread ${index} exited (code ${code}) before it was ready`),
+      );
+      const replace = !this.#stopping && this.#slots[index] === slot;
+      this.#options.onThreadExit?.(index, code, replace);
+      if (replace) this.#spawn(index).catch(() => {});
+    });
+    return ready.promise;
+  }
+}
