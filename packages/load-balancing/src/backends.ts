@@ -11,6 +11,7 @@ import type { Discovered, ServiceDiscovery } from './discovery/service-discovery
 import type { HealthCheck } from './health/health-check.ts';
 import { type HealthSnapshot, HealthState } from './health/health-state.ts';
 import { runChecks } from './health/run-checks.ts';
+import { SharedHealth } from './health/shared-health.ts';
 import { type LbLogger, silentLogger } from './logger.ts';
 
 /** The most backends one set may hold. */
@@ -47,6 +48,8 @@ export class Backends {
   private list: readonly Backend[] = Object.freeze([]);
   private states = new Map<string, HealthState>();
   private checking: Promise<void> | undefined;
+  /** Server threads of one process share health; undefined on a single thread. */
+  private readonly shared: SharedHealth | undefined = SharedHealth.forThisThread();
 
   constructor(discovery: ServiceDiscovery, options: BackendsOptions = {}) {
     this.discovery = discovery;
@@ -116,7 +119,9 @@ export class Backends {
   ready(backend: Backend): boolean {
     const h = backend.healthOwner === this ? backend.healthState : this.states.get(backend.addr);
     if (h === undefined) return this.healthCheck === undefined;
-    if (!h.healthy || !h.enabled) return false;
+    const healthy =
+      this.shared === undefined ? h.healthy : this.shared.healthy(backend.addr, h.healthy);
+    if (!healthy || !h.enabled) return false;
     return h.passiveDownUntil === 0 || this.passiveExpired(backend, h);
   }
 
@@ -132,13 +137,14 @@ export class Backends {
     if (h === undefined) return undefined;
     const now = performance.now();
     const passiveDown = h.passiveDownUntil !== 0 && now < h.passiveDownUntil;
+    const healthy = this.shared === undefined ? h.healthy : this.shared.healthy(addr, h.healthy);
     return {
       addr,
-      healthy: h.healthy,
+      healthy,
       enabled: h.enabled,
       passiveDown,
       passiveDownForMs: passiveDown ? h.passiveDownUntil - now : 0,
-      ready: h.healthy && h.enabled && !passiveDown,
+      ready: healthy && h.enabled && !passiveDown,
       consecutive: h.consecutive,
       lastError: h.lastError,
       sinceMs: now - h.changedAt,
@@ -172,6 +178,8 @@ export class Backends {
   private async checkRound(parallel: boolean | number): Promise<void> {
     const check = this.healthCheck;
     if (check === undefined) return;
+    // With server threads, one thread checks for all of them (SharedHealth).
+    if (this.shared !== undefined && !this.shared.leader) return;
     const list = this.list;
     const concurrency =
       parallel === false ? 1 : parallel === true ? this.maxParallelChecks : parallel;
@@ -217,7 +225,10 @@ export class Backends {
     if (error !== undefined) h.lastError = error;
     this.settlePassive(backend, h);
     const wasReady = h.readyIgnoringPassive() && h.passiveDownUntil === 0;
-    if (!h.observe(success, check.healthThreshold(success))) return;
+    const flipped = h.observe(success, check.healthThreshold(success));
+    // Every round, not only on flips: a replaced leader thread republishes what it sees.
+    this.shared?.publish(backend.addr, h.healthy);
+    if (!flipped) return;
     const ready = h.readyIgnoringPassive() && h.passiveDownUntil === 0;
     if (wasReady !== ready) this.changed(backend, h, ready, 'active-check');
     else this.logHealth(backend, success, error);

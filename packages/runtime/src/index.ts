@@ -29,3 +29,4 @@ export { ServerThread, type ShutdownRequest, serverThread } from './server-threa
 export { socketTransferSupported } from './socket-transfer.ts';
 export { THREAD_DATA_KEY, type ThreadControl, type ThreadData } from './thread-protocol.ts';
 export { ThreadPool, ThreadPoolError, type ThreadPoolOptions } from './thread-pool.ts';
+export { SharedTable } from './shared-table.ts';

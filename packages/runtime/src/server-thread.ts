@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { SharedTable } from './shared-table.ts';
 import { THREAD_DATA_KEY, type ThreadControl, type ThreadData } from './thread-protocol.ts';
 
 export interface ShutdownRequest {
@@ -15,6 +16,10 @@ export interface ShutdownRequest {
 export class ServerThread {
   readonly index: number;
   readonly ownListeners: boolean;
+  /** Shared with every thread of the pool. */
+  readonly shared: SharedTable;
+  /** Thread 0 runs what must run once per process (health checks) and publishes it here. */
+  readonly leader: boolean;
   readonly #load: Int32Array;
   readonly #receivers = new Map<string, (socket: Socket) => void>();
   #onShutdown: ((req: ShutdownRequest) => void) | undefined;
@@ -23,6 +28,8 @@ export class ServerThread {
   constructor(data: ThreadData) {
     this.index = data.index;
     this.ownListeners = data.ownListeners;
+    this.shared = new SharedTable(data.shared);
+    this.leader = data.index === 0;
     this.#load = data.load;
     parentPort?.on('message', (msg: ThreadControl) => this.#onMessage(msg));
   }

@@ -7,6 +7,7 @@
  */
 import type { Socket } from 'node:net';
 import { type Transferable, Worker } from 'node:worker_threads';
+import { SharedTable } from './shared-table.ts';
 import { THREAD_DATA_KEY, type ThreadControl, type ThreadData } from './thread-protocol.ts';
 
 export interface ThreadPoolOptions {
@@ -17,6 +18,8 @@ export interface ThreadPoolOptions {
   readonly execArgv?: readonly string[];
   /** Threads bind their own SO_REUSEPORT listeners instead of receiving sockets. */
   readonly ownListeners: boolean;
+  /** Keys of the SharedTable every thread sees (default 65536). */
+  readonly sharedKeys?: number;
   /** How long a thread may take to report ready. */
   readonly readyTimeoutMs: number;
   /** Told about a thread that died and what replaces it. */
@@ -40,6 +43,8 @@ interface Slot {
 export class ThreadPool {
   /** Open connections per thread (index = thread), shared with the threads. */
   readonly load: Int32Array;
+  /** Shared by every thread: health per backend, shared counters. */
+  readonly shared: SharedTable;
   readonly #options: ThreadPoolOptions;
   readonly #slots: Slot[] = [];
   #next = 0;
@@ -51,6 +56,7 @@ export class ThreadPool {
     }
     this.#options = options;
     this.load = new Int32Array(new SharedArrayBuffer(4 * options.threads));
+    this.shared = new SharedTable(options.sharedKeys ?? 65_536);
   }
 
   get size(): number {
@@ -138,6 +144,7 @@ export class ThreadPool {
       index,
       load: this.load,
       ownListeners: this.#options.ownListeners,
+      shared: this.shared.buffer,
     };
     const worker = new Worker(this.#options.entry, {
       argv: [...(this.#options.argv ?? [])],

@@ -14,6 +14,8 @@ export interface ThreadData {
   readonly load: Int32Array;
   /** true: bind own SO_REUSEPORT listeners; false: receive sockets from main. */
   readonly ownListeners: boolean;
+  /** The pool's SharedTable (health per backend, shared counters). */
+  readonly shared: SharedArrayBuffer;
 }
 
 export type ThreadControl =

@@ -16,6 +16,8 @@ export class Origin {
   port = 0;
   /** Status of GET /health. */
   healthStatus = 200;
+  /** GET /health requests seen. */
+  healthChecks = 0;
   /** Drop the connection instead of answering (anything but /health). */
   crash = false;
   /** Requests to /hold wait here until release() (or the origin stops). */
@@ -38,8 +40,10 @@ export class Origin {
         res.writeHead(status, { 'X-Origin': this.name, 'Content-Length': this.name.length });
         res.end(this.name);
       };
-      if (req.url === '/health') answer(this.healthStatus);
-      else if (this.crash) req.socket.destroy();
+      if (req.url === '/health') {
+        this.healthChecks++;
+        answer(this.healthStatus);
+      } else if (this.crash) req.socket.destroy();
       else if (req.url === '/hold') this.held.add(() => answer(200));
       else answer(200);
     });
