@@ -5,7 +5,13 @@
  * X-Rate-Limit-Limit, -Remaining and -Reset; allowed responses carry the
  * limit and what remains. Requests without a client id are not limited.
  */
-import { configField, defineConfigSchema, HttpPeer, parseSocketAddr } from '@pingora-ts/core';
+import {
+  configField,
+  defineConfigSchema,
+  HttpPeer,
+  parseSocketAddr,
+  sharedInt32,
+} from '@pingora-ts/core';
 import { PingoraError } from '@pingora-ts/error';
 import { Rate } from '@pingora-ts/limits';
 import {
@@ -61,7 +67,9 @@ export interface RateLimiter {
 export function rateLimiter(config: RateLimiterConfig, logger?: LbLogger): RateLimiter {
   const limit = config.maxRequestsPerSecond;
   const header = config.clientIdHeader.toLowerCase();
-  const rate = new Rate(WINDOW_MS);
+  // With `threads: N` every server thread counts in the same memory: the limit is per process.
+  const shared = sharedInt32('rate-limiter/rate', Rate.sharedLength());
+  const rate = new Rate(WINDOW_MS, shared === undefined ? {} : { shared });
   const lb = LoadBalancer.fromAddrs(config.upstreams, RoundRobin, {
     healthCheck: new TcpHealthCheck({ connectTimeoutMs: 1000 }),
     healthCheckFrequencyMs: config.healthCheckIntervalMs,

@@ -126,3 +126,51 @@ it('limits each client id per second with 429 and X-Rate-Limit-* headers, exits 
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
 });
+
+it('threads: 4: limit+1 requests for one client id spread over all threads get exactly one 429', async () => {
+  const origin = createServer((req, res) => {
+    req.resume();
+    res.end('from origin');
+  });
+  origin.listen(0, '127.0.0.1');
+  await once(origin, 'listening');
+  cleanups.push(() => new Promise((resolve) => origin.close(resolve)));
+  const upstream = `127.0.0.1:${(origin.address() as AddressInfo).port}`;
+  const limit = 20;
+  const { child, port } = await startApp(
+    [
+      'version: 1',
+      'threads: 4',
+      'grace_period_seconds: 1',
+      'graceful_shutdown_timeout_seconds: 1',
+      'rate_limiter:',
+      '  listen: ["127.0.0.1:0"]',
+      `  upstreams: ["${upstream}"]`,
+      '  client_id_header: appid',
+      `  max_requests_per_second: ${limit}`,
+      '',
+    ].join('\n'),
+  );
+  // The shared windows are wall-clock seconds: one burst must fall inside one of them.
+  let statuses: number[] = [];
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
+    const began = Date.now();
+    const id = `carol-${attempt}`;
+    // New connections, all at once: the main thread spreads them over the 4 threads.
+    statuses = (await Promise.all(Array.from({ length: limit + 1 }, () => get(port, id)))).map(
+      (r) => r.status,
+    );
+    if (Math.floor(began / 1000) === Math.floor(Date.now() / 1000)) break;
+    statuses = [];
+  }
+  expect(statuses.length).toBe(limit + 1);
+  expect(statuses.filter((s) => s === 429).length).toBe(1);
+  expect(statuses.filter((s) => s === 200).length).toBe(limit);
+
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+});

@@ -85,6 +85,7 @@ export {
   serverConfWith,
 } from './server/server-conf.ts';
 export type { RunningServer, ShutdownOptions } from './server/server-run.ts';
+export { sharedInt32 } from './server/threads.ts';
 export { type BackgroundService, backgroundService } from './services/background-service.ts';
 export {
   ListeningService,

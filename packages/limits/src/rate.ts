@@ -4,10 +4,12 @@
  * the other ("blue") holds the last full interval. The first call at least
  * one interval after the last flip clears blue and swaps them; after two
  * idle intervals both are stale and the rate is 0. The clock is injectable
- * so tests can step time.
+ * so tests can step time. With `shared` memory the windows live there instead
+ * (SharedWindows) and every server thread of the process counts in them.
  */
 import { Estimator } from './estimator.ts';
-import type { Key } from './key-hash.ts';
+import { type Key, randomSeed } from './key-hash.ts';
+import { SharedWindows } from './shared-rate.ts';
 
 /** What a custom rate function gets (Pingora's RateComponents). */
 export interface RateComponents {
@@ -40,6 +42,12 @@ export interface RateOptions {
   now?: () => number;
   /** Hash seed for both estimators (default random). */
   seed?: number;
+  /**
+   * Counters shared by the server threads of a process: an Int32Array over a
+   * SharedArrayBuffer of at least `Rate.sharedLength(hashes, slots)` cells.
+   * Intervals are then aligned to the wall clock (`now` must be one too).
+   */
+  shared?: Int32Array;
 }
 
 export class Rate {
@@ -48,6 +56,12 @@ export class Rate {
   #previous: Estimator;
   readonly #now: () => number;
   #lastReset: number;
+  readonly #shared: SharedWindows | undefined;
+
+  /** Int32 cells `options.shared` needs for these sizes (defaults 4 x 1024). */
+  static sharedLength(hashes = 4, slots = 1024): number {
+    return SharedWindows.length(hashes, slots);
+  }
 
   /** Throws RangeError unless `intervalMs` is a positive finite number of milliseconds. */
   constructor(intervalMs: number, options: RateOptions = {}) {
@@ -62,16 +76,33 @@ export class Rate {
     this.#previous = new Estimator(hashes, slots, seed);
     this.#now = options.now ?? (() => performance.now());
     this.#lastReset = this.#now();
+    this.#shared =
+      options.shared === undefined
+        ? undefined
+        : new SharedWindows(
+            options.shared,
+            intervalMs,
+            hashes,
+            slots,
+            options.seed ?? randomSeed(),
+            options.now ?? wallClock,
+          );
   }
 
   /** Records `events` for `key`; returns the key's events so far in the current interval. */
   observe(key: Key, events: number): number {
+    const shared = this.#shared;
+    if (shared !== undefined) return shared.add(shared.interval().n, key, events);
     this.#maybeFlip();
     return this.#current.incr(key, events);
   }
 
   /** Events per second of `key` in the last full interval (0 when it is older than that). */
   rate(key: Key): number {
+    const shared = this.#shared;
+    if (shared !== undefined) {
+      return (shared.get(shared.interval().n - 1, key) * 1000) / this.intervalMs;
+    }
     const past = this.#maybeFlip();
     if (past >= this.intervalMs * 2) return 0;
     return (this.#previous.get(key) * 1000) / this.intervalMs;
@@ -80,6 +111,16 @@ export class Rate {
   /** A rate computed by `fn` from the previous and current intervals' counts (see proportionalRate). */
   rateWith<T>(key: Key, fn: (c: RateComponents) => T): T {
     const interval = this.intervalMs;
+    const shared = this.#shared;
+    if (shared !== undefined) {
+      const { n, into } = shared.interval();
+      return fn({
+        prevSamples: shared.get(n - 1, key),
+        currSamples: shared.get(n, key),
+        intervalMs: interval,
+        currentIntervalFraction: into / interval,
+      });
+    }
     const past = this.#maybeFlip();
     let prevSamples = 0;
     let currSamples = 0;
@@ -111,4 +152,9 @@ export class Rate {
     this.#lastReset = now;
     return past;
   }
+}
+
+/** Milliseconds since the epoch, monotonic within a thread: the clock every thread agrees on. */
+function wallClock(): number {
+  return performance.timeOrigin + performance.now();
 }

@@ -21,6 +21,7 @@ export class ServerThread {
   /** Thread 0 runs what must run once per process (health checks) and publishes it here. */
   readonly leader: boolean;
   readonly #load: Int32Array;
+  readonly #arena: Int32Array;
   readonly #receivers = new Map<string, (socket: Socket) => void>();
   #onShutdown: ((req: ShutdownRequest) => void) | undefined;
   #pendingShutdown: ShutdownRequest | undefined;
@@ -31,6 +32,7 @@ export class ServerThread {
     this.shared = new SharedTable(data.shared);
     this.leader = data.index === 0;
     this.#load = data.load;
+    this.#arena = new Int32Array(data.arena);
     parentPort?.on('message', (msg: ThreadControl) => this.#onMessage(msg));
   }
 
@@ -43,6 +45,42 @@ export class ServerThread {
   onShutdown(handler: (req: ShutdownRequest) => void): void {
     this.#onShutdown = handler;
     if (this.#pendingShutdown !== undefined) handler(this.#pendingShutdown);
+  }
+
+  /**
+   * The Int32Array named `name`, the same memory on every thread of the pool
+   * (the first thread to ask allocates it, zeroed). Throws a RangeError when
+   * the arena is full or `name` was allocated with another length.
+   */
+  sharedInt32(name: string, length: number): Int32Array {
+    if (!Number.isSafeInteger(length) || length < 1) {
+      throw new RangeError(`shared region "${name}": length must be a positive integer`);
+    }
+    const arena = this.#arena;
+    const slot = this.shared.slot(`region/${name}`);
+    const lenSlot = this.shared.slot(`region-length/${name}`);
+    for (let spin = 0; spin < 10_000_000; spin++) {
+      const v = this.shared.load(slot);
+      if (v > 0) {
+        if (this.shared.load(lenSlot) !== length) {
+          throw new RangeError(`shared region "${name}" exists with another length`);
+        }
+        return new Int32Array(arena.buffer, (v - 1) * 4, length);
+      }
+      if (v === 0 && this.shared.add(slot, -1) === -1) {
+        // Ours to allocate: cells start at 16 (index 0 is the bump pointer).
+        Atomics.compareExchange(arena, 0, 0, 16);
+        const at = Atomics.add(arena, 0, length);
+        if (at + length > arena.length) {
+          this.shared.store(slot, 0);
+          throw new RangeError(`shared arena full: no room for "${name}" (${length} cells)`);
+        }
+        this.shared.store(lenSlot, length);
+        this.shared.store(slot, at + 1);
+        return new Int32Array(arena.buffer, at * 4, length);
+      }
+    }
+    throw new RangeError(`shared region "${name}": allocation by another thread did not finish`);
   }
 
   ready(): void {

@@ -20,6 +20,8 @@ export interface ThreadPoolOptions {
   readonly ownListeners: boolean;
   /** Keys of the SharedTable every thread sees (default 65536). */
   readonly sharedKeys?: number;
+  /** Bytes for named shared regions (default 16 MiB). */
+  readonly arenaBytes?: number;
   /** How long a thread may take to report ready. */
   readonly readyTimeoutMs: number;
   /** Told about a thread that died and what replaces it. */
@@ -45,6 +47,7 @@ export class ThreadPool {
   readonly load: Int32Array;
   /** Shared by every thread: health per backend, shared counters. */
   readonly shared: SharedTable;
+  readonly #arena: SharedArrayBuffer;
   readonly #options: ThreadPoolOptions;
   readonly #slots: Slot[] = [];
   #next = 0;
@@ -57,6 +60,7 @@ export class ThreadPool {
     this.#options = options;
     this.load = new Int32Array(new SharedArrayBuffer(4 * options.threads));
     this.shared = new SharedTable(options.sharedKeys ?? 65_536);
+    this.#arena = new SharedArrayBuffer(options.arenaBytes ?? 16 * 1024 * 1024);
   }
 
   get size(): number {
@@ -145,6 +149,7 @@ export class ThreadPool {
       load: this.load,
       ownListeners: this.#options.ownListeners,
       shared: this.shared.buffer,
+      arena: this.#arena,
     };
     const worker = new Worker(this.#options.entry, {
       argv: [...(this.#options.argv ?? [])],

@@ -16,6 +16,8 @@ export interface ThreadData {
   readonly ownListeners: boolean;
   /** The pool's SharedTable (health per backend, shared counters). */
   readonly shared: SharedArrayBuffer;
+  /** Memory for named shared regions (e.g. a Rate's counters); int32 0 is the allocation mark. */
+  readonly arena: SharedArrayBuffer;
 }
 
 export type ThreadControl =

@@ -169,3 +169,12 @@ function abortOf(signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', () => resolve(), { once: true }),
   );
 }
+
+/**
+ * Memory every server thread of this process shares under `name` (e.g. a
+ * Rate's counters: `new Rate(ms, { shared })`), or undefined when the server
+ * runs on one thread and nothing needs sharing.
+ */
+export function sharedInt32(name: string, length: number): Int32Array | undefined {
+  return threadRouting.thread?.sharedInt32(name, length);
+}
