@@ -9,11 +9,12 @@ import { haproxy } from './haproxy.ts';
 import { httpProxy } from './http-proxy.ts';
 import { nginx } from './nginx.ts';
 import { nodeTcpRelay } from './node-tcp-relay.ts';
-import { pingoraTs } from './pingora-ts.ts';
+import { pingoraTs, pingoraTsThreads2 } from './pingora-ts.ts';
 import { undiciPool } from './undici-pool.ts';
 
 export const PEERS: readonly Peer[] = [
   pingoraTs,
+  pingoraTsThreads2,
   nginx,
   haproxy,
   nodeTcpRelay,
