@@ -138,4 +138,30 @@ describe('threads: 4', () => {
     expect(await child.exited(30_000)).toBe(0);
     expect(child.stderr).toMatch(/every server thread stopped/);
   });
+
+  it('SIGUSR2 with work stealing: the main thread hands its listener over; the new process serves on its own threads', async () => {
+    using tmp = tempDir();
+    const child = start(
+      `${conf(2, true, '127.0.0.1:0')}`.replace(
+        'version: 1\n',
+        'version: 1\nupgrade_close_timeout_seconds: 0.2\n',
+      ),
+      tmp,
+    );
+    const p = await port(child);
+    child.proc.kill('SIGUSR2');
+    try {
+      expect(await child.exited(30_000)).toBe(0);
+      const newPid = Number(/"successorPid":(\d+)/.exec(child.stderr)?.[1]);
+      const after = await spread(p, 40, 4);
+      expect(after.size).toBe(2);
+      expect((await exchange(p, '/')).body).toBe(`ok ${newPid}`);
+    } finally {
+      try {
+        process.kill(Number(/"successorPid":(\d+)/.exec(child.stderr)?.[1]), 'SIGTERM');
+      } catch {
+        // Already gone (a failure above says why).
+      }
+    }
+  });
 });
