@@ -63,6 +63,7 @@ export {
   type FieldAt,
 } from './server/config-schema.ts';
 export { ConfigSource, MAX_CONFIG_BYTES } from './server/config-source.ts';
+export { suggestKey, type UnclaimedKeys } from './server/config-keys.ts';
 export {
   ExecutionPhase,
   type PhaseEvent,

@@ -139,8 +139,13 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     const inner = this.inner;
     const pump = new RequestPump(s, inner, ctx);
     for (;;) {
-      const chosen = inner.upstreamPeer(s, ctx);
-      const peer = isPromise(chosen) ? await chosen : chosen;
+      let peer: HttpPeer;
+      try {
+        const chosen = inner.upstreamPeer(s, ctx);
+        peer = isPromise(chosen) ? await chosen : chosen;
+      } catch (err) {
+        throw retrySelectionFailed(s, err);
+      }
       s.upstreamPeer = peer;
       // A warm pool answers synchronously: no promise or microtask hop per request.
       let up = this.connector.reusedHttpSession?.(peer);
@@ -154,6 +159,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           let e = toPingoraError(err, { phase: 'connect', source: ErrorSource.Upstream });
           if (inner.failToConnect !== undefined) e = inner.failToConnect(s, peer, ctx, e);
           e.moreContext(`peer: ${peer.toString()}`);
+          s.recordUpstreamFailure(e);
           if (e.retryable(false) && this.#mayRetry(s)) continue;
           throw e;
         }
@@ -198,6 +204,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           inner.errorWhileProxy !== undefined
             ? inner.errorWhileProxy(peer, s, e, ctx, reused)
             : defaultErrorWhileProxy(peer, s, e, reused);
+        s.recordUpstreamFailure(e);
         if (e.retryable(reused) && !s.retryBufferTruncated && this.#mayRetry(s)) continue;
         throw e;
       }
@@ -217,7 +224,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     if (!suppressed && this.#logger !== undefined) {
       const summary =
         inner.requestSummary !== undefined ? inner.requestSummary(s, ctx) : s.requestSummary();
-      this.#logger.error({ err: error.message, request: summary }, 'fail to proxy');
+      this.#logger.error(failureLogFields(s, error, summary), 'fail to proxy');
     }
     const startedBefore = s.responseStarted;
     let result: FailToProxy;
@@ -236,6 +243,36 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     }
     if (!result.canReuseDownstream || s.upstreamPeer !== undefined) s.disableKeepalive();
   }
+}
+
+/** What the error log says about a failed request: the error, the request, and the chain before it. */
+function failureLogFields(
+  s: Session,
+  error: PingoraError,
+  request: string,
+): { err: string; request: string; retries?: number; failures?: string[] } {
+  const chain = s.upstreamFailures;
+  if (chain.length < 2) return { err: error.message, request };
+  const failures = chain.map((e) => e.message);
+  const dropped = s.upstreamFailuresDropped;
+  if (dropped > 0) failures.splice(1, 0, `(${dropped} more failures)`);
+  return { err: error.message, request, retries: s.retries, failures };
+}
+
+/**
+ * The error a request fails with when upstreamPeer throws. On a retry, the
+ * request failed because of the attempt being retried (a hung upstream is a
+ * 504 even when no other upstream is left to try): that failure is the
+ * answer, and the selection error joins the chain behind it. Pingora
+ * answers with the selection error instead.
+ */
+function retrySelectionFailed(s: Session, err: unknown): PingoraError {
+  const e = toPingoraError(err);
+  const chain = s.upstreamFailures;
+  const previous = chain[chain.length - 1];
+  if (previous === undefined) return e;
+  s.recordUpstreamFailure(e);
+  return previous;
 }
 
 function publishRequest(s: Session, error: PingoraError | undefined): void {
