@@ -10,14 +10,14 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { PrometheusMetrics } from '../src/prometheus-metrics.ts';
 import { parseExposition, sampleValue } from './utils/scrape.ts';
-import { hasOpenssl, selfSignedCert } from './utils/tls-cert.ts';
+import { selfSignedCert } from './utils/tls-cert.ts';
 
-const pem = hasOpenssl() ? selfSignedCert() : undefined;
+const pem = selfSignedCert();
 
-describe.skipIf(pem === undefined)('upstream TLS metrics', () => {
+describe('upstream TLS metrics', () => {
   it('counts full and resumed handshakes, failures by type and contexts built', async () => {
     using m = new PrometheusMetrics({ registry: new Registry() });
-    const server = createServer({ key: pem!.key, cert: pem!.cert }, (socket) => {
+    const server = createServer({ key: pem.key, cert: pem.cert }, (socket) => {
       socket.on('error', () => {});
       // TLS 1.3 tickets go out with the first server write: send one byte.
       socket.end('x');
@@ -32,7 +32,7 @@ describe.skipIf(pem === undefined)('upstream TLS metrics', () => {
       const peer = (ca: string) =>
         new HttpPeer(`127.0.0.1:${port}`, { tls: true, sni: 'localhost', options: { ca } });
       for (let i = 0; i < 2; i++) {
-        const conn = await connector.newStream(peer(pem!.cert));
+        const conn = await connector.newStream(peer(pem.cert));
         // Read until the server closes, so the session ticket arrives before the next connect.
         await new Promise((r) => conn.stream.socket.on('close', r).resume());
       }
