@@ -8,6 +8,8 @@
 import { ConnectionPool } from '@pingora-ts/pool';
 import type { HttpClientSession } from '../protocols/http/client-session.ts';
 import { type H1ClientOptions, H1ClientSession } from '../protocols/http/v1/client-session.ts';
+import type { TimeoutConf, UpstreamTimeouts } from '../server/timeout-conf.ts';
+import { upstreamTimeoutsFromServerConf } from '../server/timeout-conf.ts';
 import type { Peer } from '../upstreams/peer.ts';
 import { ALPN } from '../upstreams/peer-options.ts';
 import { type BindToLists, resolveBindToLists } from './bind-to.ts';
@@ -32,6 +34,12 @@ export const DEFAULT_UPSTREAM_IO_TIMEOUT_MS = 60_000;
 export interface HttpConnectorOptions extends ConnectorOptions {
   /** Options for new HTTP/1 sessions (head limits); timeouts come from each peer. */
   readonly h1?: Omit<H1ClientOptions, 'readTimeoutMs' | 'writeTimeoutMs'> | undefined;
+  /**
+   * Timeouts for peers whose PeerOptions leave them unset (the server's
+   * upstream_*_timeout_seconds keys). Defaults: read and write 60 s,
+   * connect and pool idle unset (no limit of ours).
+   */
+  readonly timeouts?: Partial<UpstreamTimeouts> | undefined;
 }
 
 /** What getHttpSession returns. */
@@ -50,6 +58,10 @@ export class HttpConnector {
   private readonly watch: H1SessionIdleWatch;
   private readonly h1: H1ClientOptions;
   private readonly pooled = new WeakMap<HttpClientSession, PooledH1Session>();
+  private readonly readTimeoutMs: number;
+  private readonly writeTimeoutMs: number;
+  private readonly connectTimeoutMs: number | undefined;
+  private readonly idleTimeoutMs: number | undefined;
 
   constructor(options: HttpConnectorOptions = {}) {
     this.pool = new ConnectionPool<PooledH1Session>({
@@ -57,13 +69,25 @@ export class HttpConnector {
     });
     this.bindTo = resolveBindToLists(options.bindToV4, options.bindToV6);
     this.h1 = options.h1 ?? {};
+    const t = options.timeouts ?? {};
+    this.readTimeoutMs = t.readTimeoutMs ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
+    this.writeTimeoutMs = t.writeTimeoutMs ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
+    this.connectTimeoutMs = t.connectTimeoutMs;
+    this.idleTimeoutMs = t.idleTimeoutMs;
     const stats = this.stats;
     this.watch = new H1SessionIdleWatch((conn, reason) => recordDrop(stats, reason, conn.key));
   }
 
-  /** A connector configured from the server's upstream settings. */
-  static fromServerConf(conf: ConnectorServerConf, h1?: HttpConnectorOptions['h1']): HttpConnector {
-    return new HttpConnector({ ...connectorOptionsFromServerConf(conf), h1 });
+  /** A connector configured from the server's upstream settings (pool, bind, timeouts). */
+  static fromServerConf(
+    conf: ConnectorServerConf & Partial<TimeoutConf>,
+    h1?: HttpConnectorOptions['h1'],
+  ): HttpConnector {
+    const timeouts =
+      conf.upstreamReadTimeoutSeconds === undefined
+        ? undefined
+        : upstreamTimeoutsFromServerConf(conf as TimeoutConf);
+    return new HttpConnector({ ...connectorOptionsFromServerConf(conf), h1, timeouts });
   }
 
   /** Idle connections pooled now, across all peers. */
@@ -82,11 +106,11 @@ export class HttpConnector {
     const reused = this.reusedHttpSession(peer);
     if (reused !== undefined) return { session: reused, reused: true };
     // This connector speaks HTTP/1 only, so it offers only http/1.1 in ALPN.
-    const stream = await connectPeer(peer, this.bindTo, ALPN.H1);
+    const stream = await connectPeer(peer, this.bindTo, ALPN.H1, this.connectTimeoutMs);
     const session = new H1ClientSession(stream.socket, {
       ...this.h1,
-      readTimeoutMs: peer.options.readTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
-      writeTimeoutMs: peer.options.writeTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
+      readTimeoutMs: peer.options.readTimeout ?? this.readTimeoutMs,
+      writeTimeoutMs: peer.options.writeTimeout ?? this.writeTimeoutMs,
     });
     this.pooled.set(session, new PooledH1Session(session, peer.reuseHash()));
     this.stats.newConnections++;
@@ -109,8 +133,8 @@ export class HttpConnector {
       }
       conn.reuses++;
       const session = conn.session;
-      session.readTimeoutMs = peer.options.readTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
-      session.writeTimeoutMs = peer.options.writeTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
+      session.readTimeoutMs = peer.options.readTimeout ?? this.readTimeoutMs;
+      session.writeTimeoutMs = peer.options.writeTimeout ?? this.writeTimeoutMs;
       this.stats.reusedConnections++;
       if (connectorChannels.reuse.hasSubscribers) connectorChannels.reuse.publish({ peer });
       return session;
@@ -127,7 +151,7 @@ export class HttpConnector {
    */
   releaseHttpSession(session: HttpClientSession, peer: Peer): void {
     const conn = this.pooled.get(session);
-    const idleTimeout = peer.options.idleTimeout;
+    const idleTimeout = peer.options.idleTimeout ?? this.idleTimeoutMs;
     // Released twice: it is already pooled (or was dropped from the pool); nothing to do.
     if (conn?.idle === true) return;
     // Only sessions this connector opened, to this peer, may be pooled.

@@ -13,15 +13,17 @@ import { tlsHandshake } from './tls-connect.ts';
 
 /**
  * A new connection to `peer`, TLS included when the peer wants it. `alpn`
- * overrides the peer's ALPN (an HTTP/1 connector offers only http/1.1).
+ * overrides the peer's ALPN (an HTTP/1 connector offers only http/1.1);
+ * `connectTimeoutMs` is the connect limit when the peer sets none.
  */
 export async function connectPeer(
   peer: Peer,
   bindTo?: BindToLists,
   alpn: ALPN = peer.options.alpn,
+  connectTimeoutMs?: number,
 ): Promise<Stream> {
   const started = performance.now();
-  const stream = await connectL4(peer, bindTo);
+  const stream = await connectL4(peer, bindTo, connectTimeoutMs);
   if (!peer.tls) return stream;
   const context = `connecting to ${peer.toString()}`;
   const socket = stream.socket;
