@@ -15,6 +15,7 @@ import {
   proxyTimeoutsFromServerConf,
   type ServerConf,
 } from '@pingora-ts/core';
+import { upstreamTlsFromServerConf } from '@pingora-ts/tls-openssl';
 import { HttpProxy, type HttpProxyOptions } from './http-proxy.ts';
 import type { ProxyHttp } from './proxy-http.ts';
 
@@ -36,7 +37,8 @@ export function httpProxyService<Ctx>(
   options: HttpProxyServiceOptions = {},
 ): ListeningService<HttpServer> {
   const proxyOptions: HttpProxyOptions = {
-    connector: HttpConnector.fromServerConf(conf),
+    // TLS upstreams are verified against the conf's ca_file (else the system store).
+    connector: HttpConnector.fromServerConf(conf, undefined, upstreamTlsFromServerConf(conf)),
     maxRetries: conf.maxRetries,
     ...proxyTimeoutsFromServerConf(conf),
     ...options.proxy,

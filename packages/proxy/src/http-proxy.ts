@@ -16,6 +16,7 @@ import {
   ResponseCompressionBuilder,
 } from '@pingora-ts/core';
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
+import { upstreamTls } from '@pingora-ts/tls-openssl';
 import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome } from './exchange.ts';
 import { isPromise } from './maybe-promise.ts';
@@ -27,7 +28,10 @@ import type { UpstreamConnector } from './upstream-connector.ts';
 import { upstreamRequestFrom } from './upstream-request.ts';
 
 export interface HttpProxyOptions {
-  /** Where upstream HTTP sessions come from. Default: core's pooling HttpConnector. */
+  /**
+   * Where upstream HTTP sessions come from. Default: core's pooling
+   * HttpConnector with tls-openssl's shared upstream TLS (system roots).
+   */
   connector?: UpstreamConnector;
   /** Retries after the first attempt (the server's max_retries). Default 16. */
   maxRetries?: number;
@@ -57,7 +61,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
 
   constructor(inner: ProxyHttp<Ctx>, options: HttpProxyOptions = {}) {
     this.inner = inner;
-    this.connector = options.connector ?? new HttpConnector();
+    this.connector = options.connector ?? new HttpConnector({ tls: upstreamTls() });
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.#logger = options.logger;
     this.#tunnelIdleMs = options.tunnelIdleTimeoutMs ?? 600_000;
@@ -177,6 +181,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       }
       s.activeUpstream = up;
       s.upstreamReused = reused;
+      s.upstreamTls = up.upstreamTls;
       s.upstreamTiming.connected = performance.now() - s.startedAt;
       const o = peer.options;
       if (o.readTimeout !== undefined) up.readTimeoutMs = o.readTimeout;

@@ -14,6 +14,7 @@ import {
   type HttpServerSession,
   ResponseCompression,
   type StreamDigest,
+  type UpstreamTlsDigest,
 } from '@pingora-ts/core';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
@@ -54,6 +55,11 @@ export class Session implements DeadlineOwner {
   upstreamReused = false;
   /** The peer of the last upstream attempt. */
   upstreamPeer: HttpPeer | undefined;
+  /**
+   * The TLS digest of the last upstream connection (version, cipher, ALPN,
+   * resumed, certificate); undefined for plaintext. Set before connectedToUpstream.
+   */
+  upstreamTls: UpstreamTlsDigest | undefined;
   /** The upstream response header as received (before the response filters). */
   upstreamResponse: ResponseHeader | undefined;
   readonly upstreamTiming: UpstreamTiming = {

@@ -5,6 +5,7 @@
  */
 import type { PingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import type { UpstreamTlsDigest } from '../../connectors/upstream-tls.ts';
 import type { BodySink, TunnelHandoff } from './body-sink.ts';
 
 export interface HttpClientSession {
@@ -15,6 +16,8 @@ export interface HttpClientSession {
   writeTimeoutMs: number;
   /** Called with each informational (1xx) response other than 100 and 101, e.g. 103 Early Hints. */
   onInformational: ((resp: ResponseHeader) => void) | undefined;
+  /** Over TLS: what the upstream handshake negotiated (version, cipher, ALPN, resumed, certificate). */
+  readonly upstreamTls?: UpstreamTlsDigest | undefined;
 
   /**
    * Sends a request head (case and order kept). A body follows when the head

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import type { IdleGoneReason } from '@pingora-ts/pool';
+import type { UpstreamTlsDigest } from '../../../connectors/upstream-tls.ts';
 import type { BodySink, TunnelHandoff } from '../body-sink.ts';
 import type { HttpClientSession } from '../client-session.ts';
 import { armDeadline } from '../deadline-ticker.ts';
@@ -51,6 +52,8 @@ const P_TUNNEL = 4;
 export class H1ClientSession extends H1Connection implements HttpClientSession {
   readonly protocol = 'HTTP/1.1' as const;
   onInformational: ((resp: ResponseHeader) => void) | undefined;
+  /** Over TLS: what the handshake negotiated (set by the connector); undefined for plaintext. */
+  upstreamTls: UpstreamTlsDigest | undefined = undefined;
   responseHeader: ResponseHeader | undefined;
   receivedResponseBytes = false;
   /** Requests written on this connection (more than 1 means it was reused). */
