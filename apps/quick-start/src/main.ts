@@ -41,6 +41,5 @@ upstreams.setHealthCheck(new TcpHealthCheck());
 const background = upstreams.service('health check', { readyAfter: 'health-check' });
 const lb = httpProxyService(server.configuration, new LB(upstreams), { logger: server.logger });
 lb.addTcp(conf.listen);
-server.addService(background);
-server.addService(lb, { dependsOn: [background] });
+server.addService(lb, { dependsOn: [server.addService(background)] });
 await server.runForever();
