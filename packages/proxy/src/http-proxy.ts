@@ -21,6 +21,7 @@ import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome } from './exchange.ts';
 import { FailureLog, type ProxyLogger } from './failure-log.ts';
 import { isPromise } from './maybe-promise.ts';
+import { withPhaseNames } from './phase-errors.ts';
 import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
 import { RequestPump } from './request-pump.ts';
@@ -67,7 +68,8 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   readonly #requestTimeoutMs: number;
 
   constructor(inner: ProxyHttp<Ctx>, options: HttpProxyOptions = {}) {
-    this.inner = inner;
+    // Errors from the user's phases name the phase (phase-errors.ts).
+    this.inner = withPhaseNames(inner);
     this.connector = options.connector ?? new HttpConnector({ tls: upstreamTls() });
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.#logger = options.logger;

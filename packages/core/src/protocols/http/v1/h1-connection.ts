@@ -60,8 +60,10 @@ const NO_SINK: BodySink = {
 export abstract class H1Connection implements DeadlineOwner, BodySource, FramedWriter {
   /** The underlying socket. Do not read from it while the session owns it. */
   readonly socket: Socket;
-  /** Read deadline (epoch ms, 0 = none); see DeadlineOwner. */
+  /** Read deadline (wheel clock ms, 0 = none); see DeadlineOwner. */
   deadline = 0;
+  /** The deadline wheel's slot (owned by the wheel). */
+  wheelTick = 0;
   /** Milliseconds a body read may wait for the next bytes. */
   bodyTimeoutMs: number;
   /** Milliseconds a write may stay blocked (backpressured) before the connection is dropped. */
@@ -106,6 +108,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     this.writeTimeoutMs = writeTimeoutMs;
     this.writeWatch = {
       deadline: 0,
+      wheelTick: 0,
       onDeadline: () =>
         this.fail(
           this.error(ErrorType.WriteTimedout, `write blocked for over ${this.writeTimeoutMs} ms`),
