@@ -94,7 +94,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       error = toPingoraError(err);
       await this.#fail(session, ctx, error);
     }
-    session.deadline = 0; // done: the shared ticker drops it on its next pass
+    session.deadline = 0; // done: disarmed (the shared timer wheel drops it lazily)
     if (session.downstreamModules.modules.length > 0) session.downstreamModules.responseDone();
     if (inner.logging !== undefined) {
       try {

@@ -88,8 +88,10 @@ export class Session implements DeadlineOwner {
   #failures: PingoraError[] | undefined;
   #failuresDropped = 0;
 
-  /** @internal DeadlineOwner: the request deadline (epoch ms, 0 = none) on core's shared ticker. */
+  /** @internal DeadlineOwner: the request deadline (clock ms, 0 = none) on core's shared timer wheel. */
   deadline = 0;
+  /** @internal DeadlineOwner: the wheel slot the deadline is filed in. */
+  wheelTick = 0;
   /** @internal the upstream session of the attempt in progress (the deadline ends it). */
   activeUpstream: HttpClientSession | undefined;
   /** @internal the request deadline passed: no further attempt is made. */
