@@ -84,7 +84,21 @@ export {
   serverConfSchema,
   serverConfWith,
 } from './server/server-conf.ts';
+export {
+  armDeadline,
+  type DeadlineOwner,
+  disarmDeadline,
+  TICK_MS,
+} from './protocols/http/deadline-ticker.ts';
 export type { RunningServer, ShutdownOptions } from './server/server-run.ts';
+export {
+  DEFAULT_TIMEOUT_CONF,
+  h1TimeoutsFromServerConf,
+  proxyTimeoutsFromServerConf,
+  type TimeoutConf,
+  type UpstreamTimeouts,
+  upstreamTimeoutsFromServerConf,
+} from './server/timeout-conf.ts';
 export { type BackgroundService, backgroundService } from './services/background-service.ts';
 export {
   ListeningService,

@@ -20,6 +20,7 @@ import { upstreamTls } from '@pingora-ts/tls-openssl';
 import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome } from './exchange.ts';
 import { isPromise } from './maybe-promise.ts';
+import { withPhaseNames } from './phase-errors.ts';
 import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
 import { RequestPump } from './request-pump.ts';
@@ -39,6 +40,12 @@ export interface HttpProxyOptions {
   logger?: Pick<Logger, 'error' | 'warn'>;
   /** Idle limit of an upgraded (WebSocket) tunnel in ms; 0 disables. Default 10 minutes. */
   tunnelIdleTimeoutMs?: number;
+  /**
+   * Total deadline of a request in ms, from its head to the end of its
+   * response (504 past it, or the connection closed once the response
+   * started); undefined or 0: none. Per request: `session.setRequestTimeout`.
+   */
+  requestTimeoutMs?: number | undefined;
 }
 
 /** Pingora's default of the `max_retries` server setting. */
@@ -51,13 +58,16 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   readonly maxRetries: number;
   readonly #logger: Pick<Logger, 'error' | 'warn'> | undefined;
   readonly #tunnelIdleMs: number;
+  readonly #requestTimeoutMs: number;
 
   constructor(inner: ProxyHttp<Ctx>, options: HttpProxyOptions = {}) {
-    this.inner = inner;
+    // Errors from the user's phases name the phase (phase-errors.ts).
+    this.inner = withPhaseNames(inner);
     this.connector = options.connector ?? new HttpConnector({ tls: upstreamTls() });
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.#logger = options.logger;
     this.#tunnelIdleMs = options.tunnelIdleTimeoutMs ?? 600_000;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 0;
     if (inner.initDownstreamModules !== undefined) inner.initDownstreamModules(this.modules);
     else this.modules.addModule(ResponseCompressionBuilder.enable(0));
   }
@@ -66,6 +76,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     const inner = this.inner;
     const session = new Session(downstream, this.modules.buildCtx());
     const ctx = inner.newCtx();
+    if (this.#requestTimeoutMs > 0) session.setRequestTimeout(this.#requestTimeoutMs);
     let error: PingoraError | undefined;
     try {
       const phases = this.#requestPhases(session, ctx);
@@ -75,6 +86,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       error = toPingoraError(err);
       await this.#fail(session, ctx, error);
     }
+    session.deadline = 0; // done: the shared ticker drops it on its next pass
     if (session.downstreamModules.modules.length > 0) session.downstreamModules.responseDone();
     if (inner.logging !== undefined) {
       try {
@@ -146,6 +158,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       } catch (err) {
         throw retrySelectionFailed(s, err);
       }
+      if (s.timedOut !== undefined) throw s.timedOut;
       s.upstreamPeer = peer;
       // A warm pool answers synchronously: no promise or microtask hop per request.
       let up = this.connector.reusedHttpSession?.(peer);
@@ -164,6 +177,11 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           throw e;
         }
       }
+      if (s.timedOut !== undefined) {
+        up.destroy();
+        throw s.timedOut;
+      }
+      s.activeUpstream = up;
       s.upstreamReused = reused;
       s.upstreamTls = up.upstreamTls;
       s.upstreamTiming.connected = performance.now() - s.startedAt;
@@ -190,10 +208,12 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         }
         const exchange = new Exchange(s, inner, ctx, up, pump, this.#tunnelIdleMs);
         const outcome = await exchange.run(req);
+        s.activeUpstream = undefined;
         if (outcome === ExchangeOutcome.Reusable) this.connector.releaseHttpSession(up, peer);
         else if (outcome === ExchangeOutcome.Done) up.destroy();
         return;
       } catch (err) {
+        s.activeUpstream = undefined;
         pump.detach();
         up.destroy();
         let e = toPingoraError(err);
@@ -212,7 +232,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   }
 
   #mayRetry(s: Session): boolean {
-    if (s.retries >= this.maxRetries) return false;
+    if (s.retries >= this.maxRetries || s.timedOut !== undefined) return false;
     s.retries++;
     return true;
   }

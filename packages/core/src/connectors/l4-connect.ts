@@ -26,9 +26,15 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 60_000;
  * A new connection to `peer` (never a pooled one). `bindTo` holds the
  * server's client_bind_to_ipv4/ipv6 lists, used when the peer sets no bindTo.
  */
-export async function connectL4(peer: Peer, bindTo: BindToLists = NO_BIND): Promise<Stream> {
+export async function connectL4(
+  peer: Peer,
+  bindTo: BindToLists = NO_BIND,
+  defaultConnectTimeoutMs?: number,
+): Promise<Stream> {
   const started = performance.now();
-  const { connectionTimeout, totalConnectionTimeout: total } = peer.options;
+  const total = peer.options.totalConnectionTimeout;
+  // The peer's own limit wins over the connector's (the server's upstream_connect_timeout_seconds).
+  const connectionTimeout = peer.options.connectionTimeout ?? defaultConnectTimeoutMs;
   const proxy = peer.proxy;
   const target = proxy === undefined ? peer.address : proxy.nextHop;
   const context = `connecting to ${peer.toString()}`;
