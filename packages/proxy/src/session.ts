@@ -90,6 +90,8 @@ export class Session implements DeadlineOwner {
 
   /** @internal DeadlineOwner: the request deadline (epoch ms, 0 = none) on core's shared ticker. */
   deadline = 0;
+  /** @internal DeadlineOwner: the timer-wheel slot the deadline is filed in (0: none). */
+  wheelTick = 0;
   /** @internal the upstream session of the attempt in progress (the deadline ends it). */
   activeUpstream: HttpClientSession | undefined;
   /** @internal the request deadline passed: no further attempt is made. */

@@ -56,7 +56,9 @@ describe('errors from user phases name the phase', () => {
       const res = await request(proxy.port, '/');
       expect(res.status).toBe(500);
       expect(inner.logged?.context).toContain(`phase ${phase}`);
-      expect(inner.logged?.message).toMatch(new RegExp(`context: (.*: )?phase ${phase} cause: .*boom`));
+      expect(inner.logged?.message).toMatch(
+        new RegExp(`context: (.*: )?phase ${phase} cause: .*boom`),
+      );
       expect(proxy.errors[0]?.err).toContain(`phase ${phase}`);
     });
   }
