@@ -10,6 +10,7 @@ import {
   ConfigSource,
   configField,
   DEFAULT_SERVER_CONF,
+  DEFAULT_TIMEOUT_CONF,
   defineConfigSchema,
   parseServerConf,
   serverConfWith,
@@ -95,6 +96,8 @@ my_app_key: kept for the app
       daemonReadyTimeoutSeconds: 20,
       upgradeCloseTimeoutSeconds: 1.5,
       upgradeReadyTimeoutSeconds: 30,
+      // The timeout keys (timeout-conf.test.ts) keep their defaults here.
+      ...DEFAULT_TIMEOUT_CONF,
     });
     expect(Object.isFrozen(conf)).toBe(true);
   });
