@@ -5,7 +5,7 @@
  * while the process keeps serving, and SIGTERM drains every thread.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Child, spawnTs, tempDir } from './utils/child.ts';
+import { type Child, spawnTs, stderrMatching, tempDir } from './utils/child.ts';
 import { exchange, freePort } from './utils/http-load.ts';
 
 const HTTP_SERVER = new URL('./fixtures/http-server.ts', import.meta.url).pathname;
@@ -78,7 +78,9 @@ describe('threads: 4', () => {
     using tmp = tempDir();
     const child = start(conf(4, true, '127.0.0.1:0'), tmp);
     const p = await port(child);
-    expectEven(await spread(p, 4_000), 4, 4_000, 0.1);
+    // 8 at a time: least-loaded placement is load-aware, so a thread the loaded
+    // test machine deschedules gets fewer; fewer open at once keeps that small.
+    expectEven(await spread(p, 4_000, 8), 4, 4_000, 0.1);
     child.proc.kill('SIGTERM');
     expect(await child.exited(30_000)).toBe(0);
   });
@@ -98,7 +100,9 @@ describe('threads: 4', () => {
     using tmp = tempDir();
     const child = start(conf(4, false, '127.0.0.1:0'), tmp);
     expect(await child.exited(30_000)).toBe(1);
-    expect(child.stderr).toMatch(/work_stealing: false: service "http" listens on port 0/);
+    expect(
+      await stderrMatching(child, /work_stealing: false: service "http" listens on port 0/),
+    ).toMatch(/work_stealing: false: service "http" listens on port 0/);
   });
 
   it('a crashed thread is replaced and the process keeps serving', async () => {
@@ -111,7 +115,9 @@ describe('threads: 4', () => {
       /phase Running \d+\n[\s\S]*phase Running \d+\n[\s\S]*phase Running \d+\n[\s\S]*phase Running \d+\n/,
       30_000,
     );
-    expect(child.stderr).toMatch(/server thread died; starting another/);
+    expect(await stderrMatching(child, /server thread died; starting another/)).toMatch(
+      /server thread died; starting another/,
+    );
     const after = await spread(p, 40, 4);
     expect(after.size).toBe(2);
     // One of the threads is new.
@@ -136,7 +142,9 @@ describe('threads: 4', () => {
     ).toBe(true);
     expect(threads.size).toBe(4);
     expect(await child.exited(30_000)).toBe(0);
-    expect(child.stderr).toMatch(/every server thread stopped/);
+    expect(await stderrMatching(child, /every server thread stopped/)).toMatch(
+      /every server thread stopped/,
+    );
   });
 
   it('SIGUSR2 with work stealing: the main thread hands its listener over; the new process serves on its own threads', async () => {

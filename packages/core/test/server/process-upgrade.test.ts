@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Child, spawnTs, tempDir } from './utils/child.ts';
+import { type Child, spawnTs, stderrMatching, tempDir } from './utils/child.ts';
 import { connectLoop, type Exchange, exchange, freePort } from './utils/http-load.ts';
 
 const HTTP_SERVER = new URL('./fixtures/http-server.ts', import.meta.url).pathname;
@@ -109,7 +109,7 @@ describe('graceful upgrade', () => {
       old.stdout.indexOf(`phase ShutdownStarted ${oldPid}`),
     );
     expect((await exchange(port, '/')).body).toBe(`ok ${newPid}`);
-    expect(old.stderr).toMatch(/"inherited":true/);
+    expect(await stderrMatching(old, /"inherited":true/)).toMatch(/"inherited":true/);
     process.kill(newPid, 'SIGTERM');
   });
 
@@ -153,11 +153,13 @@ describe('graceful upgrade', () => {
     await listening(old);
     const next = start(['-u', '-c', confPath]);
     await listening(next);
-    expect(next.stderr).toMatch(/sysctl -w net\.ipv4\.tcp_migrate_req=1/);
+    expect(await stderrMatching(next, /sysctl -w net\.ipv4\.tcp_migrate_req=1/)).toMatch(
+      /sysctl -w net\.ipv4\.tcp_migrate_req=1/,
+    );
     // Without -u a second server on the same port is refused, reuseport or not.
     const third = start(['-c', confPath]);
     expect(await third.exited()).toBe(1);
-    expect(third.stderr).toMatch(/start with -u/);
+    expect(await stderrMatching(third, /start with -u/)).toMatch(/start with -u/);
   });
 
   it('naive stop-and-start (old closes, then new binds) refuses connections: the loop sees them', async () => {

@@ -110,3 +110,15 @@ export function tempDir(): {
     },
   };
 }
+
+/**
+ * Waits (bounded) until `child`'s stderr matches: stderr is its own pipe, so
+ * a line may arrive after the exit or after a stdout line written later.
+ */
+export async function stderrMatching(child: Child, re: RegExp, ms = 5_000): Promise<string> {
+  const until = Date.now() + ms;
+  while (!re.test(child.stderr) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return child.stderr;
+}
