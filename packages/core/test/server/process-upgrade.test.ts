@@ -162,6 +162,22 @@ describe('graceful upgrade', () => {
     expect(await stderrMatching(third, /start with -u/)).toMatch(/start with -u/);
   });
 
+  it('SIGUSR2 with a new build that cannot start: the old process says why and keeps serving', async () => {
+    using tmp = tempDir();
+    const confPath = tmp.write('conf.yaml', conf('127.0.0.1:0'));
+    const old = start(['-c', confPath]);
+    const { pid, port } = await listening(old);
+    // The "new build" reads a broken configuration and exits 1.
+    writeFileSync(confPath, 'version: 1\nthreads: nope\n');
+    old.proc.kill('SIGUSR2');
+    expect(await stderrMatching(old, /graceful upgrade failed; still serving/, 20_000)).toMatch(
+      /exited before it was ready \(code 1/,
+    );
+    expect((await exchange(port, '/')).body).toBe(`ok ${pid}`);
+    old.proc.kill('SIGTERM');
+    expect(await old.exited()).toBe(0);
+  });
+
   it('naive stop-and-start (old closes, then new binds) refuses connections: the loop sees them', async () => {
     using tmp = tempDir();
     const port = await freePort();
