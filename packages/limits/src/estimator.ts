@@ -14,6 +14,13 @@ export const MAX_COUNTERS = 1 << 24;
 export interface EstimatorOptions {
   /** Hash seed; random by default. Fix it only for reproducible tests. */
   seed?: number;
+  /**
+   * Counters shared by the server threads of a process: an Int32Array over a
+   * SharedArrayBuffer of at least `Estimator.sharedLength(hashes, slots)`
+   * cells, updated with Atomics (counts then wrap at 2^31). Every thread
+   * hashes with the seed the first one stored there.
+   */
+  shared?: Int32Array;
 }
 
 function checkCount(what: string, n: number, max: number): void {
@@ -33,6 +40,13 @@ export class Estimator {
   readonly slots: number;
   readonly #counters: Float64Array;
   readonly #seed: number;
+  /** Shared counters (cell 0: the seed), or undefined for this thread's own. */
+  readonly #shared: Int32Array | undefined;
+
+  /** Int32 cells `options.shared` needs for these sizes. */
+  static sharedLength(hashes: number, slots: number): number {
+    return 1 + hashes * slots;
+  }
 
   /**
    * `hashes` rows of `slots` counters. More slots lower the overestimate from
@@ -49,8 +63,27 @@ export class Estimator {
     }
     this.hashes = hashes;
     this.slots = slots;
-    this.#counters = new Float64Array(hashes * slots);
-    this.#seed = (options.seed ?? randomSeed()) >>> 0;
+    const shared = options.shared;
+    if (shared === undefined) {
+      this.#counters = new Float64Array(hashes * slots);
+      this.#seed = (options.seed ?? randomSeed()) >>> 0;
+      this.#shared = undefined;
+      return;
+    }
+    if (!(shared.buffer instanceof SharedArrayBuffer)) {
+      throw new RangeError('a shared Estimator needs an Int32Array over a SharedArrayBuffer');
+    }
+    const need = Estimator.sharedLength(hashes, slots);
+    if (shared.length < need) {
+      throw new RangeError(
+        `a shared Estimator of ${hashes} x ${slots} needs ${need} cells, got ${shared.length}`,
+      );
+    }
+    this.#counters = new Float64Array(0);
+    this.#shared = shared;
+    // The first thread's seed wins (never 0, which marks "not set").
+    Atomics.compareExchange(shared, 0, 0, (options.seed ?? randomSeed()) | 1);
+    this.#seed = Atomics.load(shared, 0) >>> 0;
   }
 
   /** The seeded hash this estimator files `key` under; guards keep it instead of the key. */
@@ -77,6 +110,7 @@ export class Estimator {
 
   /** incr() by a hash from keyHash(). */
   incrHash(hash: number, value: number): number {
+    if (this.#shared !== undefined) return this.#sharedIncr(hash, value);
     const slots = this.slots;
     const counters = this.#counters;
     const step = fmix32(hash ^ 0x5bd1e995) | 1;
@@ -92,6 +126,7 @@ export class Estimator {
 
   /** get() by a hash from keyHash(). */
   getHash(hash: number): number {
+    if (this.#shared !== undefined) return this.#sharedGet(hash);
     const slots = this.slots;
     const counters = this.#counters;
     const step = fmix32(hash ^ 0x5bd1e995) | 1;
@@ -105,6 +140,33 @@ export class Estimator {
 
   /** Sets every counter back to zero. */
   reset(): void {
-    this.#counters.fill(0);
+    const shared = this.#shared;
+    if (shared === undefined) this.#counters.fill(0);
+    else for (let i = 1; i < shared.length; i++) Atomics.store(shared, i, 0);
+  }
+
+  #sharedIncr(hash: number, value: number): number {
+    const shared = this.#shared as Int32Array;
+    const slots = this.slots;
+    const step = fmix32(hash ^ 0x5bd1e995) | 1;
+    let min = Number.POSITIVE_INFINITY;
+    for (let row = 0, base = 1; row < this.hashes; row++, base += slots) {
+      const i = base + (((hash + Math.imul(row, step)) & 0x7fffffff) % slots);
+      const v = Atomics.add(shared, i, value) + value;
+      if (v < min) min = v;
+    }
+    return min;
+  }
+
+  #sharedGet(hash: number): number {
+    const shared = this.#shared as Int32Array;
+    const slots = this.slots;
+    const step = fmix32(hash ^ 0x5bd1e995) | 1;
+    let min = Number.POSITIVE_INFINITY;
+    for (let row = 0, base = 1; row < this.hashes; row++, base += slots) {
+      const v = Atomics.load(shared, base + (((hash + Math.imul(row, step)) & 0x7fffffff) % slots));
+      if (v < min) min = v;
+    }
+    return min;
   }
 }

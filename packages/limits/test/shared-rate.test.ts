@@ -1,11 +1,11 @@
 /**
- * Rate over shared memory: instances on one SharedArrayBuffer (one per server
+ * Rate and Estimator over shared memory: instances on one SharedArrayBuffer (one per server
  * thread) count in the same windows; intervals follow the wall clock; a new
  * interval clears the stale window once. Real threads sharing one Rate:
  * apps/rate-limiter's threads test (exactly one 429 over four threads).
  */
 import { describe, expect, it } from 'vitest';
-import { Rate } from '../src/index.ts';
+import { Estimator, Rate } from '../src/index.ts';
 
 function sharedCells(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * Rate.sharedLength(4, 64)));
@@ -41,5 +41,22 @@ describe('Rate with shared memory', () => {
     expect(() => new Rate(1000, { shared: new Int32Array(new SharedArrayBuffer(16)) })).toThrow(
       /needs/,
     );
+  });
+});
+
+describe('Estimator with shared memory', () => {
+  it('instances on one buffer count together with one seed; reset clears for all', () => {
+    const cells = new Int32Array(new SharedArrayBuffer(4 * Estimator.sharedLength(4, 64)));
+    const a = new Estimator(4, 64, { shared: cells, seed: 1 });
+    const b = new Estimator(4, 64, { shared: cells, seed: 2 });
+    expect(a.keyHash('k')).toBe(b.keyHash('k'));
+    expect(a.incr('k', 3)).toBe(3);
+    expect(b.incr('k', 2)).toBe(5);
+    b.decr('k', 1);
+    expect(a.get('k')).toBe(4);
+    expect(a.get('unseen')).toBe(0);
+    b.reset();
+    expect(a.get('k')).toBe(0);
+    expect(() => new Estimator(4, 64, { shared: new Int32Array(10) })).toThrow(/SharedArrayBuffer/);
   });
 });
