@@ -1,8 +1,9 @@
 /**
  * ThreadPool (pingora-runtime's multi-threaded runtime for Node): N
  * worker_threads running the same entry module, each its own event loop.
- * Accepted sockets go to the thread with the fewest open connections,
- * counted in a SharedArrayBuffer the threads update with Atomics. A thread
+ * Accepted sockets go to the threads in turn, skipping one that holds
+ * clearly more open connections than the least loaded (counted in a
+ * SharedArrayBuffer the threads update with Atomics). A thread
  * that dies is replaced; shutdown reaches every thread and waits for it.
  */
 import type { Socket } from 'node:net';
@@ -85,23 +86,31 @@ export class ThreadPool {
   }
 
   /**
-   * Hands an accepted, not yet read socket to the least-loaded thread
-   * (ties broken round robin). `key` names the listener it came from.
+   * Hands an accepted, not yet read socket to a thread: in turn, skipping a
+   * thread that holds clearly more open connections than the least loaded
+   * one (a stalled or busy thread), so equal threads get equal shares and a
+   * slow one gets fewer. `key` names the listener it came from.
    */
   dispatch(key: string, socket: Socket): void {
     const load = this.load;
     const n = load.length;
-    let best = -1;
-    let bestLoad = Number.MAX_SAFE_INTEGER;
-    const start = this.#next;
-    for (let k = 0; k < n; k++) {
-      const i = (start + k) % n;
-      const slot = this.#slots[i];
-      if (slot === undefined || !slot.ready) continue;
+    let min = Number.MAX_SAFE_INTEGER;
+    for (let i = 0; i < n; i++) {
+      if (this.#slots[i]?.ready !== true) continue;
       const l = Atomics.load(load, i);
-      if (l < bestLoad) {
-        bestLoad = l;
+      if (l < min) min = l;
+    }
+    if (min === Number.MAX_SAFE_INTEGER) {
+      socket.destroy();
+      return;
+    }
+    // "Clearly more": beyond a quarter above the least loaded, and at least 2.
+    const limit = min + Math.max(2, min >> 2);
+    let best = -1;
+    for (let k = 0, i = this.#next; k < n; k++, i = i + 1 === n ? 0 : i + 1) {
+      if (this.#slots[i]?.ready === true && Atomics.load(load, i) <= limit) {
         best = i;
+        break;
       }
     }
     if (best < 0) {

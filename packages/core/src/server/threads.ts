@@ -3,7 +3,7 @@
  * thread keeps configuration, signals, listeners and upgrades and runs a
  * ThreadPool of N server threads, each running the app's services on its own
  * event loop. `work_stealing: true`: main accepts and hands each connection
- * to the least-loaded thread; `false`: each thread binds its own
+ * to the threads in turn, skipping a clearly busier one; `false`: each thread binds its own
  * SO_REUSEPORT listener. Where the platform lacks either, one thread.
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
@@ -49,22 +49,26 @@ export function planThreads(conf: ServerConf, log: Logger): ThreadPlan | undefin
   return undefined;
 }
 
-/** With own listeners every thread binds the same port: port 0 would give each its own. */
+/**
+ * Endpoints a thread layout cannot serve, as a ConfigError naming the
+ * service: with own listeners every thread binds the same port (port 0 would
+ * give each its own, and SO_REUSEPORT does not cover Unix sockets); with work
+ * stealing, Node cannot move a Unix-socket connection to another thread.
+ */
 export function checkThreadEndpoints(plan: ThreadPlan, services: readonly Service[]): void {
-  if (!plan.ownListeners) return;
   for (const s of services) {
     if (!(s instanceof ListeningService)) continue;
     for (const ep of s.endpoints) {
-      if (ep.kind === 'tcp' && ep.port === 0) {
-        throw PingoraError.explain(
-          ErrorType.ConfigError,
-          `work_stealing: false: service "${s.name}" listens on port 0, and every thread would get a port of its own; give a fixed port or use work_stealing: true`,
-        );
-      }
       if (ep.kind === 'uds') {
         throw PingoraError.explain(
           ErrorType.ConfigError,
-          `work_stealing: false: service "${s.name}" listens on unix:${ep.path}, which SO_REUSEPORT cannot share; use work_stealing: true`,
+          `threads: ${plan.threads}: service "${s.name}" listens on unix:${ep.path}, and connections on Unix sockets cannot be spread over threads; use threads: 1 for it`,
+        );
+      }
+      if (plan.ownListeners && ep.port === 0) {
+        throw PingoraError.explain(
+          ErrorType.ConfigError,
+          `work_stealing: false: service "${s.name}" listens on port 0, and every thread would get a port of its own; give a fixed port or use work_stealing: true`,
         );
       }
     }

@@ -105,6 +105,15 @@ describe('threads: 4', () => {
     ).toMatch(/work_stealing: false: service "http" listens on port 0/);
   });
 
+  it('a Unix-socket endpoint on several threads is a configuration error naming the service', async () => {
+    using tmp = tempDir();
+    const child = start(conf(2, true, `unix:${tmp.dir}/s.sock`), tmp);
+    expect(await child.exited(30_000)).toBe(1);
+    expect(await stderrMatching(child, /cannot be spread over threads/)).toMatch(
+      /threads: 2: service "http" listens on unix:.*use threads: 1/,
+    );
+  });
+
   it('a crashed thread is replaced and the process keeps serving', async () => {
     using tmp = tempDir();
     const child = start(conf(2, true, '127.0.0.1:0'), tmp);
