@@ -19,7 +19,7 @@ for (const addr of config.listen) listening.addAddress(addr);
 
 // The proxy starts once each group has run its first discovery and health check round.
 const upstreams = [...groups].map(([name, lb]) =>
-  server.addService(lb.service(`upstreams ${name}`)),
+  server.addService(lb.service(`upstreams ${name}`, { readyAfter: 'health-check' })),
 );
 server.addService(listening, { dependsOn: upstreams });
 server.bootstrap();

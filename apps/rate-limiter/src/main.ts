@@ -20,7 +20,7 @@ const listening = httpProxyService(server.configuration, proxy, { name: 'rate-li
 for (const addr of config.listen) listening.addAddress(addr);
 
 // The proxy starts once the upstreams had their first health check round.
-const upstreams = server.addService(lb.service('upstreams'));
+const upstreams = server.addService(lb.service('upstreams', { readyAfter: 'health-check' }));
 server.addService(listening, { dependsOn: [upstreams] });
 server.bootstrap();
 await server.runForever();

@@ -27,6 +27,7 @@ export {
   socketAddrOf,
 } from './l4/socket-addr.ts';
 export { Stream, type StreamDigest } from './l4/stream.ts';
+export { type L4Connect, VirtualSocket, type VirtualSocketSink } from './l4/virtual-socket.ts';
 export {
   type AddressFilterOptions,
   addressFilter,

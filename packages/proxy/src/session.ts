@@ -88,9 +88,9 @@ export class Session implements DeadlineOwner {
   #failures: PingoraError[] | undefined;
   #failuresDropped = 0;
 
-  /** @internal DeadlineOwner: the request deadline (clock ms, 0 = none) on core's shared timer wheel. */
+  /** @internal DeadlineOwner: the request deadline (wheel clock ms, 0 = none) on core's shared wheel. */
   deadline = 0;
-  /** @internal DeadlineOwner: the wheel slot the deadline is filed in. */
+  /** @internal DeadlineOwner: the deadline wheel's slot (owned by the wheel). */
   wheelTick = 0;
   /** @internal the upstream session of the attempt in progress (the deadline ends it). */
   activeUpstream: HttpClientSession | undefined;
