@@ -115,4 +115,26 @@ describe('upstream deadlines on a fake clock', () => {
     // No retry after the deadline, even though errorWhileProxy says retry.
     expect(hung.connections).toBe(1);
   });
+
+  it('session.setRequestTimeout in requestFilter replaces the proxy-wide deadline', async () => {
+    await using hung = await startRawOrigin(() => {});
+    await using p = await startProxy<Ctx>(
+      {
+        ...failover([hung], 60_000),
+        requestFilter: (s) => {
+          s.setRequestTimeout(500);
+          return false;
+        },
+      },
+      { requestTimeoutMs: 30_000 },
+    );
+    const r = pending(p.port);
+    await until(() => hung.heads.length === 1);
+    await settle();
+    clock.advance(400);
+    await settle();
+    expect(r.done()).toBe(false);
+    clock.advance(100 + TICK);
+    expect((await r.response).status).toBe(504);
+  });
 });
