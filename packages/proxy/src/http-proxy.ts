@@ -173,7 +173,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       let reused = true;
       if (up === undefined) {
         try {
-          const lease = await this.connector.getHttpSession(peer);
+          const lease = await s.untilDeadline(this.connector.getHttpSession(peer));
           up = lease.session;
           reused = lease.reused;
         } catch (err) {

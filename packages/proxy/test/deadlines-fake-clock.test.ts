@@ -9,6 +9,7 @@ import { HttpPeer, useDeadlineWheel } from '@pingora-ts/core';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { ManualClock, TimerWheel } from '@pingora-ts/timeout';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { blackhole } from '../../core/test/connectors/utils/blackhole.ts';
 import type { ProxyHttp } from '../src/proxy-http.ts';
 import { request, type TestResponse } from './utils/client.ts';
 import { startProxy } from './utils/proxy-harness.ts';
@@ -136,5 +137,30 @@ describe('upstream deadlines on a fake clock', () => {
     expect(r.done()).toBe(false);
     clock.advance(100 + TICK);
     expect((await r.response).status).toBe(504);
+  });
+
+  it('the request deadline also ends a connect that has no limit of its own', async () => {
+    await using hole = await blackhole();
+    const errors: string[] = [];
+    await using p = await startProxy<null>(
+      {
+        newCtx: () => null,
+        upstreamPeer: () => new HttpPeer(`127.0.0.1:${hole.port}`),
+        logging: (_s, e) => {
+          if (e !== undefined) errors.push(e.message);
+        },
+      },
+      { requestTimeoutMs: 1_000 },
+    );
+    const r = pending(p.port);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the connect is under way
+    await settle();
+    clock.advance(900);
+    await settle();
+    expect(r.done()).toBe(false);
+    clock.advance(100 + TICK);
+    expect((await r.response).status).toBe(504);
+    await until(() => errors.length === 1);
+    expect(errors[0]).toMatch(/deadline/);
   });
 });
