@@ -71,24 +71,22 @@ export class CacheKey {
 
   /** A compact, storage-agnostic form: what eviction and purge use. */
   toCompact(): CompactCacheKey {
-    return {
-      primary: this.primaryHex(),
-      variance: this.variance?.toString('hex'),
-      userTag: this.userTag,
-    };
+    return { primary: this.primaryHex(), combined: this.combinedHex(), userTag: this.userTag };
   }
 }
 
 /** Pingora's CompactCacheKey: the hashes and user tag, no readable parts. */
 export interface CompactCacheKey {
+  /** Hex of the primary hash. */
   readonly primary: string;
-  readonly variance: string | undefined;
+  /** Hex of the combined hash (equal to `primary` without variance). */
+  readonly combined: string;
   readonly userTag: string;
 }
 
-/** The storage key string of a compact key: `primary` or `primary:variance`. */
-export function compactKeyString(key: CompactCacheKey): string {
-  return key.variance === undefined ? key.primary : `${key.primary}:${key.variance}`;
+/** Whether a compact key names the primary slot (no variance). */
+export function isPrimaryKey(key: CompactCacheKey): boolean {
+  return key.combined === key.primary;
 }
 
 /**
