@@ -32,6 +32,9 @@ export interface CacheSettings {
   readonly now?: (() => number) | undefined;
 }
 
+/** What X-Cache-Status says about a request. */
+export type CacheStatusText = 'HIT' | 'MISS' | 'STALE' | 'EXPIRED' | 'REVALIDATED' | 'BYPASS';
+
 function misuse(what: string, phase: CachePhase): PingoraError {
   return PingoraError.explain(ErrorType.InternalError, `cache: ${what} in phase ${phase}`);
 }
@@ -49,6 +52,7 @@ export class HttpCache {
   #readLock: ReadLock | undefined;
   #lockWaitedMs = 0;
   #written = 0;
+  #fromExpired = false;
   /** The primary slot's `created`, a tombstone for older variants (Pingora's vary lookup). */
   #primaryCreated: number | undefined;
 
@@ -171,7 +175,31 @@ export class HttpCache {
     }
     this.#hit?.finish();
     this.#hit = undefined;
+    if (this.#phase === CachePhase.Expired) this.#fromExpired = true;
     this.#phase = CachePhase.Miss;
+  }
+
+  /**
+   * The X-Cache-Status of the request: HIT, MISS, STALE, EXPIRED (an expired
+   * asset fetched again), REVALIDATED (304) or BYPASS (cache not used).
+   */
+  get statusText(): CacheStatusText {
+    switch (this.#phase) {
+      case CachePhase.Hit:
+        return 'HIT';
+      case CachePhase.Miss:
+        return this.#fromExpired ? 'EXPIRED' : 'MISS';
+      case CachePhase.Expired:
+        return 'EXPIRED';
+      case CachePhase.Stale:
+      case CachePhase.StaleUpdating:
+        return 'STALE';
+      case CachePhase.Revalidated:
+      case CachePhase.RevalidatedNoCache:
+        return 'REVALIDATED';
+      default:
+        return 'BYPASS';
+    }
   }
 
   /** Serves the found (expired) asset as is: stale-if-error or stale-while-revalidate. */
@@ -283,7 +311,8 @@ export class HttpCache {
       return false;
     }
     const key = this.key;
-    meta.variance = key.variance;
+    // the primary slot keeps the variance of its asset in the meta
+    meta.variance ??= key.variance;
     this.#meta = meta;
     this.#written = 0;
     try {

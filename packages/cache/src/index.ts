@@ -66,7 +66,7 @@ export {
   LruEvictionManager,
   TinyUfoEvictionManager,
 } from './eviction.ts';
-export { type CacheSettings, HttpCache } from './http-cache.ts';
+export { type CacheSettings, type CacheStatusText, HttpCache } from './http-cache.ts';
 export {
   CacheLock,
   type CacheLockOptions,

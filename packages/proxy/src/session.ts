@@ -13,8 +13,10 @@ import {
   type StreamDigest,
   type UpstreamTlsDigest,
 } from '@pingora-ts/core';
+import { HttpCache } from '@pingora-ts/cache';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import type { ResponseTap } from './response-tap.ts';
 
 /** How much request body is kept to replay on a retry (Pingora's retry buffer). */
 export const RETRY_BUFFER_LIMIT = 64 * 1024;
@@ -81,6 +83,10 @@ export class Session {
   requestBodyComplete = false;
   /** @internal the request trailers, once read. */
   requestTrailers: HeaderList | undefined;
+  /** @internal the cache state, made on first use of `cache` (never for a proxy without cache). */
+  cacheState: HttpCache | undefined;
+  /** @internal the cache's hook into the upstream response of this request, if any. */
+  cacheTap: ResponseTap | undefined;
 
   #failures: PingoraError[] | undefined;
   #failuresDropped = 0;
@@ -104,6 +110,15 @@ export class Session {
   get upstreamCompression(): ResponseCompression {
     this.upstreamCompressionCtx ??= ResponseCompression.upstream();
     return this.upstreamCompressionCtx;
+  }
+
+  /**
+   * The HTTP cache state of this request (Pingora's session.cache):
+   * requestCacheFilter enables it, later phases read its phase and meta.
+   */
+  get cache(): HttpCache {
+    this.cacheState ??= new HttpCache();
+    return this.cacheState;
   }
 
   /** Who is on each end of the downstream connection. */
