@@ -13,8 +13,8 @@ import {
   NoCacheReason,
   type RespCacheable,
 } from '@pingora-ts/cache';
-import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { HttpClientSession, Logger } from '@pingora-ts/core';
+import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import { cacheUpstreamRequest } from './cache-upstream.ts';
 import { isPromise } from './maybe-promise.ts';
@@ -71,7 +71,8 @@ async function run<Ctx>(
     if (inner.upstreamRequestFilter !== undefined) await inner.upstreamRequestFilter(s, req, ctx);
     up.writeRequestHeader(req);
     const resp: ResponseHeader = await up.readResponseHeader();
-    if (inner.upstreamResponseFilter !== undefined) await inner.upstreamResponseFilter(s, resp, ctx);
+    if (inner.upstreamResponseFilter !== undefined)
+      await inner.upstreamResponseFilter(s, resp, ctx);
     const now = settings.now?.() ?? Date.now();
     const judge = (h: ResponseHeader): RespCacheable =>
       inner.responseCacheFilter !== undefined

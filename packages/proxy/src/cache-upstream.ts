@@ -7,9 +7,9 @@
  */
 import {
   type CacheMeta,
+  type HttpCache,
   NoCacheReason,
   type RespCacheable,
-  type HttpCache,
 } from '@pingora-ts/cache';
 import type { RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import type { ProxyHttp } from './proxy-http.ts';

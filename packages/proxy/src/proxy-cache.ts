@@ -29,13 +29,13 @@ import type { Session } from './session.ts';
 const MAX_LOOKUPS = 16;
 
 /** Starts a stale-while-revalidate refresh in the background (see cache-background.ts). */
-export type BackgroundRevalidate<Ctx> = (s: Session, cache: HttpCache) => void;
+export type BackgroundRevalidate = (s: Session, cache: HttpCache) => void;
 
 export class ProxyCache<Ctx> {
   readonly #inner: ProxyHttp<Ctx>;
-  readonly #background: BackgroundRevalidate<Ctx>;
+  readonly #background: BackgroundRevalidate;
 
-  constructor(inner: ProxyHttp<Ctx>, background: BackgroundRevalidate<Ctx>) {
+  constructor(inner: ProxyHttp<Ctx>, background: BackgroundRevalidate) {
     this.#inner = inner;
     this.#background = background;
   }
@@ -236,7 +236,9 @@ export class ProxyCache<Ctx> {
   serveDiverted(s: Session, ctx: Ctx): Promise<void> {
     const cache = s.cacheState;
     if (cache === undefined) {
-      return Promise.reject(PingoraError.explain(ErrorType.InternalError, 'diverted without cache'));
+      return Promise.reject(
+        PingoraError.explain(ErrorType.InternalError, 'diverted without cache'),
+      );
     }
     return serveFromCache(this.#inner, s, ctx, cache);
   }

@@ -5,6 +5,8 @@
  * (retries, pooled upstream connection, timings). It wraps the downstream
  * HttpServerSession, which stays reachable as `downstream`.
  */
+
+import { HttpCache } from '@pingora-ts/cache';
 import {
   type HttpModuleCtx,
   type HttpPeer,
@@ -13,7 +15,6 @@ import {
   type StreamDigest,
   type UpstreamTlsDigest,
 } from '@pingora-ts/core';
-import { HttpCache } from '@pingora-ts/cache';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import type { ResponseTap } from './response-tap.ts';

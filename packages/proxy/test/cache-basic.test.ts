@@ -1,10 +1,10 @@
 import { ForcedHit, MemoryStorage } from '@pingora-ts/cache';
+import { HttpPeer } from '@pingora-ts/core';
 import { describe, expect, it } from 'vitest';
 import type { ProxyHttp } from '../src/proxy-http.ts';
 import { cacheable, cachingProxy, ManualClock, startScriptedOrigin } from './utils/cache-proxy.ts';
 import { request } from './utils/client.ts';
 import { startProxy } from './utils/proxy-harness.ts';
-import { HttpPeer } from '@pingora-ts/core';
 
 describe('proxy cache: hit, miss, purge, revalidation (Pingora test_upstream.rs)', () => {
   it('basic caching: miss, then hit with Age, one origin fetch', async () => {
@@ -12,10 +12,18 @@ describe('proxy cache: hit, miss, purge, revalidation (Pingora test_upstream.rs)
     const clock = new ManualClock();
     await using p = await startProxy(cachingProxy(() => origin.address, clock));
     const a = await request(p.port, '/basic');
-    expect([a.status, a.headers['x-cache-status'], a.body.toString()]).toEqual([200, 'MISS', 'hello world']);
+    expect([a.status, a.headers['x-cache-status'], a.body.toString()]).toEqual([
+      200,
+      'MISS',
+      'hello world',
+    ]);
     clock.advance(500);
     const b = await request(p.port, '/basic');
-    expect([b.status, b.headers['x-cache-status'], b.body.toString()]).toEqual([200, 'HIT', 'hello world']);
+    expect([b.status, b.headers['x-cache-status'], b.body.toString()]).toEqual([
+      200,
+      'HIT',
+      'hello world',
+    ]);
     expect(b.headers.age).toBe('0');
     expect(origin.count('/basic')).toBe(1);
     clock.advance(1000);
@@ -93,7 +101,10 @@ describe('proxy cache: hit, miss, purge, revalidation (Pingora test_upstream.rs)
     clock.advance(2000);
     origin.script = cacheable('max-age=100');
     const r = await request(p.port, '/merge');
-    expect([r.headers['x-cache-status'], r.headers['cache-control']]).toEqual(['REVALIDATED', 'max-age=100']);
+    expect([r.headers['x-cache-status'], r.headers['cache-control']]).toEqual([
+      'REVALIDATED',
+      'max-age=100',
+    ]);
     clock.advance(50_000);
     expect((await request(p.port, '/merge')).headers['x-cache-status']).toBe('HIT');
   });

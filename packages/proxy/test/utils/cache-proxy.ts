@@ -57,7 +57,8 @@ export function cachingProxy(
       if (s.reqHeader.path.startsWith('/nocache')) return;
       s.cache.enable(inner.settings);
     },
-    cacheKeyCallback: (s) => CacheKey.default(s.reqHeader.getHeader('host') ?? '', s.reqHeader.target),
+    cacheKeyCallback: (s) =>
+      CacheKey.default(s.reqHeader.getHeader('host') ?? '', s.reqHeader.target),
     isPurge: (s) => s.reqHeader.method === 'PURGE',
     responseFilter(s, resp) {
       resp.insertHeader('X-Cache-Status', s.cacheState?.statusText ?? 'BYPASS');
@@ -117,7 +118,9 @@ export const cacheable =
     res.end(body);
   };
 
-export async function startScriptedOrigin(script: OriginScript = cacheable()): Promise<ScriptedOrigin> {
+export async function startScriptedOrigin(
+  script: OriginScript = cacheable(),
+): Promise<ScriptedOrigin> {
   const hits = new Map<string, number>();
   const requests: ScriptedOrigin['requests'] = [];
   const sockets = new Set<Socket>();
