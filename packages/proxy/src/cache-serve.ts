@@ -14,6 +14,7 @@ import {
   toNotModified,
 } from '@pingora-ts/cache';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
+import type { ResponseHeader } from '@pingora-ts/http';
 import { isPromise } from './maybe-promise.ts';
 import type { ProxyHttp } from './proxy-http.ts';
 import type { Session } from './session.ts';
@@ -57,13 +58,30 @@ export async function serveFromCache<Ctx>(
       range = undefined;
     } else if (rr.kind === 'none') range = undefined;
   }
-  if (inner.responseFilter !== undefined) await inner.responseFilter(s, resp, ctx);
-  const headOnly = req.method === 'HEAD' || resp.status === 304 || resp.status === 204;
+  if (inner.responseFilter !== undefined) {
+    const r = inner.responseFilter(s, resp, ctx);
+    if (isPromise(r)) await r;
+  }
+  const headOnly =
+    req.method === 'HEAD' ||
+    resp.status === 304 ||
+    resp.status === 204 ||
+    range?.request.kind === 'invalid';
+  const first = headOnly ? null : hit.readBody();
+  if (!isPromise(first) && hit.bodyLength !== undefined) {
+    // A stored body is there whole: head and body go out in one write, no promise per piece.
+    try {
+      await writeWhole(inner, s, ctx, resp, first, range);
+    } finally {
+      hit.finish();
+    }
+    return;
+  }
   await s.writeResponseHeader(resp, false);
   try {
-    if (!headOnly && range?.request.kind !== 'invalid') {
+    if (!headOnly) {
+      let r: Buffer | null | Promise<Buffer | null> = first;
       for (;;) {
-        const r = hit.readBody();
         let chunk = isPromise(r) ? await r : r;
         if (chunk === null) break;
         if (range !== undefined) chunk = range.filter(chunk);
@@ -72,6 +90,7 @@ export async function serveFromCache<Ctx>(
           if (out !== undefined) chunk = out;
         }
         if (chunk !== null && chunk.length > 0) await s.writeResponseBody(chunk, false);
+        r = hit.readBody();
       }
     }
     let last: Buffer | null = null;
@@ -83,4 +102,35 @@ export async function serveFromCache<Ctx>(
   } finally {
     hit.finish();
   }
+}
+
+/**
+ * The whole response in one downstream write: the body (one piece, already
+ * seeked or to be ranged) through responseBodyFilter (as the last piece) and
+ * the downstream modules, which only cost a promise when they return one.
+ */
+async function writeWhole<Ctx>(
+  inner: ProxyHttp<Ctx>,
+  s: Session,
+  ctx: Ctx,
+  resp: ResponseHeader,
+  piece: Buffer | null,
+  range: RangeBody | undefined,
+): Promise<void> {
+  let body = piece;
+  if (body !== null && range !== undefined) body = range.filter(body);
+  if (inner.responseBodyFilter !== undefined) {
+    const out = inner.responseBodyFilter(s, body, true, ctx);
+    if (out !== undefined) body = out;
+  }
+  const modules = s.downstreamModules;
+  if (modules.modules.length > 0) {
+    const h = modules.responseHeaderFilter(resp, false);
+    if (h !== undefined) await h;
+    const b = modules.responseBodyFilter(body, true);
+    body = isPromise(b) ? await b : b;
+  }
+  const out = body ?? undefined;
+  if (out !== undefined) s.responseBodyBytes += out.length;
+  s.downstream.writeResponse(resp, out);
 }
