@@ -279,8 +279,10 @@ export class HttpCache {
     this.#phase = CachePhase.Revalidated;
     try {
       await this.settings.storage.updateMeta(this.key, meta);
-    } finally {
       this.releaseLock(LockStatus.Done);
+    } catch {
+      // the asset is served all the same; the next request revalidates again
+      this.releaseLock(LockStatus.TransientError);
     }
   }
 

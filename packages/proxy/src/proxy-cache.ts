@@ -14,6 +14,7 @@ import {
   type HttpCache,
   invalidatedTargets,
   LockStatus,
+  type LookupResult,
   NoCacheReason,
   onlyIfCached,
 } from '@pingora-ts/cache';
@@ -107,14 +108,26 @@ export class ProxyCache<Ctx> {
     const req = s.reqHeader;
     const policy = cache.settings.policy;
     for (let round = 0; round < MAX_LOOKUPS; round++) {
-      let found = cache.lookup();
-      if (isPromise(found)) found = await found;
+      let found: LookupResult | undefined;
+      try {
+        const r = cache.lookup();
+        found = isPromise(r) ? await r : r;
+      } catch {
+        // a storage that fails to answer is a miss without the cache (Pingora: StorageError)
+        cache.disable(NoCacheReason.StorageError);
+        return false;
+      }
       if (found !== undefined && inner.cacheVaryFilter !== undefined) {
         const v = inner.cacheVaryFilter(found.meta, ctx, req);
         if (!cache.varyLookup(v, found.meta)) {
           found.hit.finish();
-          found = cache.lookup();
-          if (isPromise(found)) found = await found;
+          try {
+            const r = cache.lookup();
+            found = isPromise(r) ? await r : r;
+          } catch {
+            cache.disable(NoCacheReason.StorageError);
+            return false;
+          }
           if (found !== undefined && !cache.varyLookup(v, found.meta)) {
             found.hit.finish();
             found = undefined;

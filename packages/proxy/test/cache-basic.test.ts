@@ -1,4 +1,4 @@
-import { ForcedHit, LruEvictionManager, MemoryStorage } from '@pingora-ts/cache';
+import { ForcedHit, LruEvictionManager, MemoryStorage, type Storage } from '@pingora-ts/cache';
 import { HttpPeer } from '@pingora-ts/core';
 import { describe, expect, it } from 'vitest';
 import type { ProxyHttp } from '../src/proxy-http.ts';
@@ -43,6 +43,28 @@ describe('proxy cache: hit, miss, purge, revalidation (Pingora test_upstream.rs)
     expect((await request(p.port, '/purge-me', { method: 'PURGE' })).status).toBe(404);
     expect((await request(p.port, '/purge-me')).headers['x-cache-status']).toBe('MISS');
     expect((await request(p.port, '/nocache/x', { method: 'PURGE' })).status).toBe(405);
+  });
+
+  it('a failing storage: purge answers 500, lookups fall back to the origin', async () => {
+    await using origin = await startScriptedOrigin();
+    const broken: Storage = {
+      supportsStreamingPartialWrite: false,
+      lookup: () => Promise.reject(new Error('storage down')),
+      getMissHandler: () => Promise.reject(new Error('storage down')),
+      purge: () => Promise.reject(new Error('storage down')),
+      updateMeta: () => false,
+    };
+    await using p = await startProxy(
+      cachingProxy(() => origin.address, new ManualClock(), { settings: { storage: broken } }),
+    );
+    expect((await request(p.port, '/broken', { method: 'PURGE' })).status).toBe(500);
+    const r = await request(p.port, '/broken');
+    expect([r.status, r.body.toString(), r.headers['x-cache-status']]).toEqual([
+      200,
+      'hello world',
+      'BYPASS',
+    ]);
+    expect(p.errors).toEqual([]);
   });
 
   it('uncacheable responses and methods are proxied untouched', async () => {

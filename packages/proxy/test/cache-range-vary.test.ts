@@ -88,6 +88,33 @@ describe('proxy cache: Vary (Pingora test_vary_*)', () => {
     expect((await get('br')).headers['x-cache-status']).toBe('MISS');
   });
 
+  it('some Vary fields ignored: only the others make variants (also with repeated fields)', async () => {
+    await using origin = await startScriptedOrigin((req, res) => {
+      const body = `lang ${req.headers['accept-language'] ?? '-'}`;
+      res.writeHead(200, {
+        'Cache-Control': 'max-age=100',
+        Vary: 'Accept-Language, X-Ignored',
+        'Content-Length': body.length,
+      });
+      res.end(body);
+    });
+    await using p = await startProxy(
+      cachingProxy(() => origin.address, new ManualClock(), {
+        vary: true,
+        varyIgnore: ['x-ignored'],
+      }),
+    );
+    const get = (lang: string, ignored: string) =>
+      request(p.port, '/vary-some', { headers: { 'Accept-Language': lang, 'X-Ignored': ignored } });
+    expect((await get('en', '1')).headers['x-cache-status']).toBe('MISS');
+    const same = await get('en', '2');
+    expect([same.headers['x-cache-status'], same.body.toString()]).toEqual(['HIT', 'lang en']);
+    expect((await get('fr', '1')).headers['x-cache-status']).toBe('MISS');
+    const fr = await get('fr', '3');
+    expect([fr.headers['x-cache-status'], fr.body.toString()]).toEqual(['HIT', 'lang fr']);
+    expect(origin.count('/vary-some')).toBe(2);
+  });
+
   it('a Vary the filter ignores shares one asset', async () => {
     await using origin = await startScriptedOrigin(
       cacheable('max-age=100', 'same', { Vary: 'X-Ignored' }),

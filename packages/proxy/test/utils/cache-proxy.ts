@@ -33,7 +33,9 @@ export class ManualClock {
 
 export interface CachingOptions {
   settings?: Partial<CacheSettings>;
+  /** Follow Vary in cacheVaryFilter; names in `varyIgnore` do not count. */
   vary?: boolean;
+  varyIgnore?: string[];
   hitFilter?: (req: RequestHeader) => ForcedHit | undefined;
   serveStale?: (error: PingoraError | undefined) => boolean;
 }
@@ -70,7 +72,7 @@ export function cachingProxy(
       for (const v of meta.header.getAll('vary')) {
         for (const name of v.split(',')) {
           const n = name.trim().toLowerCase();
-          if (n.length > 0) b.add(n, req.getAll(n).join(','));
+          if (n.length > 0 && !options.varyIgnore?.includes(n)) b.add(n, req.getAll(n).join(','));
         }
       }
       return b.finalize();
