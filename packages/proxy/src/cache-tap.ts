@@ -36,6 +36,10 @@ export class CacheTap<Ctx> implements ResponseTap {
     this.#cache = cache;
   }
 
+  get storing(): boolean {
+    return this.#cache.writing;
+  }
+
   upstreamRequest(req: RequestHeader): void {
     this.#rangeStripped = req.hasHeader('range');
     const c = this.#cache;

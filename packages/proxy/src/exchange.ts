@@ -50,6 +50,8 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
   #trailers: HeaderList | undefined;
   /** The cache's tap once it saw the head (only for requests with the cache on). */
   #tap: ResponseTap | undefined;
+  /** The client went away while the cache stores the response: the body is still read. */
+  #downstreamGone = false;
 
   constructor(
     session: Session,
@@ -258,8 +260,11 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     try {
       this.#s.downstream.writeResponseHeader(resp);
     } catch (err) {
-      this.#fail(toPingoraError(err));
-      return;
+      if (this.#tap?.storing === true && !upgraded) this.#downstreamGone = true;
+      else {
+        this.#fail(toPingoraError(err));
+        return;
+      }
     }
     if (upgraded) {
       this.#tunnel();
@@ -337,11 +342,16 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
   /** Writes downstream; false when its send buffer is full (or the attempt failed). */
   #write(body: Buffer | null, eos: boolean): boolean {
     if (body === null || body.length === 0) return true;
+    if (this.#downstreamGone) return this.#keepStoring();
     const s = this.#s;
     s.responseBodyBytes += body.length;
     try {
       if (s.downstream.writeBody(body)) return true;
     } catch (err) {
+      if (this.#tap?.storing === true) {
+        this.#downstreamGone = true;
+        return true;
+      }
       this.#fail(toPingoraError(err, { phase: 'write', source: ErrorSource.Downstream }));
       return false;
     }
@@ -351,6 +361,15 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     } else {
       s.downstream.onDrain(this.#resumeUpstream);
     }
+    return false;
+  }
+
+  /** The client is gone: go on reading only while the cache still stores the body. */
+  #keepStoring(): boolean {
+    if (this.#tap?.storing === true) return true;
+    this.#fail(
+      PingoraError.create(ErrorType.WriteError, ErrorSource.Downstream, 'client went away'),
+    );
     return false;
   }
 

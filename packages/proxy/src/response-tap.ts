@@ -16,6 +16,12 @@ export interface ResponseTap {
    * the tap answers the request from cache afterwards.
    */
   responseHeader(resp: ResponseHeader, endOfStream: boolean): boolean | Promise<boolean>;
+  /**
+   * True while the response is being stored: if the client goes away then,
+   * the exchange keeps reading the upstream so the asset completes (readers
+   * waiting on it are not cut off), as Pingora does.
+   */
+  readonly storing: boolean;
   /** A body piece (null with `eos` at the end): stores it, returns what goes downstream. */
   responseBody(body: Buffer | null, eos: boolean): Buffer | null;
 }

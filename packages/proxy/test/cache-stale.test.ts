@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { CacheLock } from '@pingora-ts/cache';
 import { describe, expect, it } from 'vitest';
 import { cacheable, cachingProxy, ManualClock, startScriptedOrigin } from './utils/cache-proxy.ts';
@@ -121,6 +123,34 @@ describe('proxy cache: stale-if-error, stale-while-revalidate, streaming (Pingor
     await request(p.port, '/swr-off');
     clock.advance(2000);
     expect((await request(p.port, '/swr-off')).headers['x-cache-status']).toBe('REVALIDATED');
+  });
+
+  it('caching when the downstream bails: the asset still completes for the readers and later hits', async () => {
+    let release: () => void = () => {};
+    const body = 'a'.repeat(200_000);
+    await using origin = await startScriptedOrigin((_req, res) => {
+      res.writeHead(200, { 'Cache-Control': 'max-age=100', 'Content-Length': body.length * 2 });
+      res.write(body);
+      release = () => res.end(body);
+    });
+    const lock = new CacheLock({ ageTimeoutMs: 5000 });
+    await using p = await startProxy(
+      cachingProxy(() => origin.address, new ManualClock(), { settings: { lock } }),
+    );
+    const socket = connect(p.port, '127.0.0.1');
+    socket.write('GET /bails HTTP/1.1\r\nHost: h\r\n\r\n');
+    await once(socket, 'data');
+    const reader = request(p.port, '/bails', { headers: { Host: 'h' } });
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    const r = await reader;
+    expect(r.body.length).toBe(body.length * 2);
+    expect(r.headers['x-cache-status']).toBe('HIT');
+    const later = await request(p.port, '/bails', { headers: { Host: 'h' } });
+    expect([later.headers['x-cache-status'], later.body.length]).toEqual(['HIT', body.length * 2]);
+    expect(origin.count('/bails')).toBe(1);
   });
 
   it('streaming partial body: a reader arriving mid-write reads the body as it arrives', async () => {
