@@ -12,7 +12,7 @@ const oneOf =
     values.includes(v) ? undefined : `expected one of ${values.join(', ')}`;
 
 export const cacheProxyConfigSchema = defineConfigSchema({
-  listen: configField.addressList({ default: ['127.0.0.1:6200'], maxItems: 64 }),
+  listen: configField.addressList({ default: ['127.0.0.1:6202'], maxItems: 64 }),
   /** Empty: a demo origin is started in-process. */
   upstreams: configField.addressList({ default: [], maxItems: 1024 }),
   maxSizeBytes: configField.integer({

@@ -4,7 +4,7 @@
  * the documented shape; unknown statuses fold into `other`.
  */
 import { channel } from 'node:diagnostics_channel';
-import { CacheKey, CacheMeta, MemoryStorage } from '@pingora-ts/cache';
+import { CacheKey, CacheMeta, LruEvictionManager, MemoryStorage } from '@pingora-ts/cache';
 import { ResponseHeader } from '@pingora-ts/http';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -24,7 +24,11 @@ describe('cache metrics', () => {
     const lookups = channel(CACHE_LOOKUP_CHANNEL);
     for (const status of ['HIT', 'HIT', 'MISS', 'STALE', 'NOPE']) lookups.publish({ status });
     channel(CACHE_LOCK_WAIT_CHANNEL).publish({ ms: 30, status: 'Done' });
-    const storage = new MemoryStorage({ maxSizeBytes: 2000 });
+    // one shard: strict LRU, so the newest asset always stays
+    const storage = new MemoryStorage({
+      maxSizeBytes: 2000,
+      eviction: new LruEvictionManager(2000, 1),
+    });
     for (let i = 0; i < 3; i++) {
       const meta = new CacheMeta({ created: 0, freshUntil: 1, header: ResponseHeader.build(200) });
       const miss = storage.getMissHandler(new CacheKey('', `m${i}`), meta);

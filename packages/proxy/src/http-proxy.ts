@@ -11,16 +11,18 @@ import {
   type HttpPeer,
   type HttpServerApp,
   type HttpServerSession,
-  type Logger,
   markRetryByReuse,
   ResponseCompressionBuilder,
 } from '@pingora-ts/core';
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
 import { upstreamTls } from '@pingora-ts/tls-openssl';
 import { revalidateInBackground } from './cache-background.ts';
+import type { ErrorLogLimiterOptions } from './error-log-limiter.ts';
 import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome } from './exchange.ts';
+import { FailureLog, type ProxyLogger } from './failure-log.ts';
 import { isPromise } from './maybe-promise.ts';
+import { withPhaseNames } from './phase-errors.ts';
 import { ProxyCache } from './proxy-cache.ts';
 import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
@@ -37,10 +39,21 @@ export interface HttpProxyOptions {
   connector?: UpstreamConnector;
   /** Retries after the first attempt (the server's max_retries). Default 16. */
   maxRetries?: number;
-  /** The error log; failures are logged once per request. */
-  logger?: Pick<Logger, 'error' | 'warn'>;
+  /**
+   * The error log; failures are logged once per request (client aborts at
+   * debug, identical upstream errors rate-limited: see errorLogLimit).
+   */
+  logger?: ProxyLogger;
+  /** Rate limit of identical upstream error lines. Default: once per 10 s per message. */
+  errorLogLimit?: ErrorLogLimiterOptions;
   /** Idle limit of an upgraded (WebSocket) tunnel in ms; 0 disables. Default 10 minutes. */
   tunnelIdleTimeoutMs?: number;
+  /**
+   * Total deadline of a request in ms, from its head to the end of its
+   * response (504 past it, or the connection closed once the response
+   * started); undefined or 0: none. Per request: `session.setRequestTimeout`.
+   */
+  requestTimeoutMs?: number | undefined;
 }
 
 /** Pingora's default of the `max_retries` server setting. */
@@ -51,24 +64,29 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   readonly modules = new HttpModules();
   readonly connector: UpstreamConnector;
   readonly maxRetries: number;
-  readonly #logger: Pick<Logger, 'error' | 'warn'> | undefined;
+  readonly #logger: ProxyLogger | undefined;
+  readonly #failureLog: FailureLog;
   readonly #tunnelIdleMs: number;
   /** The cache flow; undefined for a ProxyHttp without requestCacheFilter (no cost then). */
   readonly #cache: ProxyCache<Ctx> | undefined;
+  readonly #requestTimeoutMs: number;
 
   constructor(inner: ProxyHttp<Ctx>, options: HttpProxyOptions = {}) {
-    this.inner = inner;
+    // Errors from the user's phases name the phase (phase-errors.ts).
+    this.inner = withPhaseNames(inner);
     this.connector = options.connector ?? new HttpConnector({ tls: upstreamTls() });
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.#logger = options.logger;
+    this.#failureLog = new FailureLog(options.logger, options.errorLogLimit);
     this.#tunnelIdleMs = options.tunnelIdleTimeoutMs ?? 600_000;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 0;
     if (inner.initDownstreamModules !== undefined) inner.initDownstreamModules(this.modules);
     else this.modules.addModule(ResponseCompressionBuilder.enable(0));
     this.#cache =
       inner.requestCacheFilter === undefined
         ? undefined
-        : new ProxyCache(inner, (s, cache) =>
-            revalidateInBackground(inner, this.connector, s, cache, this.#logger),
+        : new ProxyCache(this.inner, (s, cache) =>
+            revalidateInBackground(this.inner, this.connector, s, cache, this.#logger),
           );
   }
 
@@ -76,6 +94,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     const inner = this.inner;
     const session = new Session(downstream, this.modules.buildCtx());
     const ctx = inner.newCtx();
+    if (this.#requestTimeoutMs > 0) session.setRequestTimeout(this.#requestTimeoutMs);
     let error: PingoraError | undefined;
     try {
       const phases = this.#requestPhases(session, ctx);
@@ -88,6 +107,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       } else await this.#fail(session, ctx, error);
     }
     if (session.cacheState !== undefined) this.#cache?.finish(session);
+    session.deadline = 0; // done: disarmed (the shared timer wheel drops it lazily)
     if (session.downstreamModules.modules.length > 0) session.downstreamModules.responseDone();
     if (inner.logging !== undefined) {
       try {
@@ -174,6 +194,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       } catch (err) {
         throw retrySelectionFailed(s, err);
       }
+      if (s.timedOut !== undefined) throw s.timedOut;
       s.upstreamPeer = peer;
       // A warm pool answers synchronously: no promise or microtask hop per request.
       let up = this.connector.reusedHttpSession?.(peer);
@@ -192,6 +213,11 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           throw e;
         }
       }
+      if (s.timedOut !== undefined) {
+        up.destroy();
+        throw s.timedOut;
+      }
+      s.activeUpstream = up;
       s.upstreamReused = reused;
       s.upstreamTls = up.upstreamTls;
       s.upstreamTiming.connected = performance.now() - s.startedAt;
@@ -219,12 +245,14 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         }
         const exchange = new Exchange(s, inner, ctx, up, pump, this.#tunnelIdleMs);
         const outcome = await exchange.run(req);
+        s.activeUpstream = undefined;
         if (outcome === ExchangeOutcome.Reusable) this.connector.releaseHttpSession(up, peer);
         else if (outcome === ExchangeOutcome.Done) up.destroy();
         // returned, not awaited: a failure while serving from cache is no upstream error to retry
         else if (outcome === ExchangeOutcome.Diverted) return this.#cache?.serveDiverted(s, ctx);
         return;
       } catch (err) {
+        s.activeUpstream = undefined;
         pump.detach();
         up.destroy();
         let e = toPingoraError(err);
@@ -243,7 +271,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   }
 
   #mayRetry(s: Session): boolean {
-    if (s.retries >= this.maxRetries) return false;
+    if (s.retries >= this.maxRetries || s.timedOut !== undefined) return false;
     s.retries++;
     return true;
   }
@@ -252,11 +280,9 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   async #fail(s: Session, ctx: Ctx, error: PingoraError): Promise<void> {
     const inner = this.inner;
     const suppressed = inner.suppressErrorLog?.(s, ctx, error) ?? false;
-    if (!suppressed && this.#logger !== undefined) {
-      const summary =
-        inner.requestSummary !== undefined ? inner.requestSummary(s, ctx) : s.requestSummary();
-      this.#logger.error(failureLogFields(s, error, summary), 'fail to proxy');
-    }
+    this.#failureLog.record(s, error, suppressed, () =>
+      inner.requestSummary !== undefined ? inner.requestSummary(s, ctx) : s.requestSummary(),
+    );
     const startedBefore = s.responseStarted;
     let result: FailToProxy;
     try {
@@ -274,20 +300,6 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     }
     if (!result.canReuseDownstream || s.upstreamPeer !== undefined) s.disableKeepalive();
   }
-}
-
-/** What the error log says about a failed request: the error, the request, and the chain before it. */
-function failureLogFields(
-  s: Session,
-  error: PingoraError,
-  request: string,
-): { err: string; request: string; retries?: number; failures?: string[] } {
-  const chain = s.upstreamFailures;
-  if (chain.length < 2) return { err: error.message, request };
-  const failures = chain.map((e) => e.message);
-  const dropped = s.upstreamFailuresDropped;
-  if (dropped > 0) failures.splice(1, 0, `(${dropped} more failures)`);
-  return { err: error.message, request, retries: s.retries, failures };
 }
 
 /**
