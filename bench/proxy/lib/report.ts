@@ -142,6 +142,7 @@ function targets(peers: readonly Peer[], results: Results, o: Options): Target[]
         });
       };
       vs('nginx-cache', 0.6, `${w}: cache hits req/s >= 0.6x nginx proxy_cache`);
+      vs('varnish-cache', 0.6, `${w}: cache hits req/s >= 0.6x Varnish`);
       vs(OURS, 1.5, `${w}: cache hits req/s >= 1.5x our proxied (miss) path`);
     }
   }

@@ -1,7 +1,7 @@
 /**
  * Every peer the runner knows, in the order the report lists them: ours,
  * the native proxies, the Node ceiling, the Node proxies, then the caching
- * proxies (ours and nginx proxy_cache, answering hits). A new row is a
+ * proxies (ours, nginx proxy_cache and Varnish, answering hits). A new row is a
  * new adapter file plus one line here.
  */
 import type { Peer } from '../lib/peer.ts';
@@ -14,6 +14,7 @@ import { nodeTcpRelay } from './node-tcp-relay.ts';
 import { pingoraTs } from './pingora-ts.ts';
 import { pingoraTsCache } from './pingora-ts-cache.ts';
 import { undiciPool } from './undici-pool.ts';
+import { varnishCache } from './varnish-cache.ts';
 
 export const PEERS: readonly Peer[] = [
   pingoraTs,
@@ -25,4 +26,5 @@ export const PEERS: readonly Peer[] = [
   httpProxy,
   pingoraTsCache,
   nginxCache,
+  varnishCache,
 ];
