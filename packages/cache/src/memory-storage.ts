@@ -20,10 +20,16 @@ import type {
 } from './storage.ts';
 
 export interface MemoryStorageOptions {
-  /** The most bytes (bodies plus heads) held. */
+  /** The most bytes (bodies plus heads) held by finished assets. */
   maxSizeBytes: number;
   /** Which eviction to use, or a manager of your own. Default 'lru'. */
   eviction?: EvictionKind | EvictionManager;
+  /**
+   * The most body bytes held by assets still being written, all together; a
+   * write that would pass it fails (the response goes on, uncached).
+   * Default: maxSizeBytes.
+   */
+  maxWritingBytes?: number;
 }
 
 /** Bytes counted per asset beyond its body and head, so tiny assets still weigh something. */
@@ -33,6 +39,16 @@ interface Asset {
   meta: CacheMeta;
   body: Buffer;
   weight: number;
+  /** The primary key when this asset is a variant stored under its own key. */
+  primary: string | undefined;
+}
+
+/** A body kept for long should not pin a much larger socket read it is a view of. */
+function compact(b: Buffer): Buffer {
+  if (b.length * 2 >= b.buffer.byteLength) return b;
+  const own = Buffer.allocUnsafeSlow(b.length);
+  b.copy(own);
+  return own;
 }
 
 class Partial {
@@ -40,6 +56,8 @@ class Partial {
   readonly chunks: Buffer[] = [];
   size = 0;
   done = false;
+  /** Whether `size` was taken off the storage's in-flight total. */
+  settled = false;
   failed: PingoraError | undefined;
   #waiters: (() => void)[] = [];
 
@@ -123,6 +141,8 @@ export class MemoryStorage implements Storage {
   readonly supportsStreamingPartialWrite = true;
   readonly eviction: EvictionManager;
   readonly maxSizeBytes: number;
+  readonly maxWritingBytes: number;
+  #writingBytes = 0;
   readonly #assets = new Map<string, Asset>();
   readonly #writing = new Map<string, Partial>();
   /** primary key -> variant keys stored under it, so purging the primary frees them. */
@@ -137,6 +157,7 @@ export class MemoryStorage implements Storage {
       );
     }
     this.maxSizeBytes = maxSizeBytes;
+    this.maxWritingBytes = options.maxWritingBytes ?? maxSizeBytes;
     this.eviction =
       typeof eviction === 'string' ? evictionManager(eviction, maxSizeBytes) : eviction;
   }
@@ -149,6 +170,17 @@ export class MemoryStorage implements Storage {
   /** Bytes held by finished assets (as the eviction manager counts them). */
   get bytes(): number {
     return this.eviction.totalSize;
+  }
+
+  /** Body bytes held by assets still being written. */
+  get writingBytes(): number {
+    return this.#writingBytes;
+  }
+
+  #settle(p: Partial): void {
+    if (p.settled) return;
+    p.settled = true;
+    this.#writingBytes -= p.size;
   }
 
   lookup(key: CacheKey): LookupResult | undefined {
@@ -174,8 +206,15 @@ export class MemoryStorage implements Storage {
           throw PingoraError.explain(ErrorType.InternalError, 'write after finish or abort');
         }
         if (data.length > 0) {
+          if (this.#writingBytes + data.length > this.maxWritingBytes) {
+            throw PingoraError.explain(
+              ErrorType.InternalError,
+              `cache writes in progress would pass ${this.maxWritingBytes} bytes`,
+            );
+          }
           p.chunks.push(data);
           p.size += data.length;
+          this.#writingBytes += data.length;
         }
         if (eof) p.done = true;
         p.wake();
@@ -186,6 +225,7 @@ export class MemoryStorage implements Storage {
         }
         p.done = true;
         p.wake();
+        this.#settle(p);
         if (this.#writing.get(k) === p) this.#writing.delete(k);
         this.#store(k, primary, p);
         return { size: p.size };
@@ -193,6 +233,7 @@ export class MemoryStorage implements Storage {
       abort: () => {
         if (p.done && this.#writing.get(k) !== p) return;
         p.failed ??= PingoraError.explain(ErrorType.InternalError, 'cache write aborted');
+        this.#settle(p);
         p.wake();
         if (this.#writing.get(k) === p) this.#writing.delete(k);
       },
@@ -200,11 +241,12 @@ export class MemoryStorage implements Storage {
   }
 
   #store(k: string, primary: string, p: Partial): void {
-    const body = p.chunks.length === 1 ? p.chunks[0]! : Buffer.concat(p.chunks, p.size);
+    const body = p.chunks.length === 1 ? compact(p.chunks[0]!) : Buffer.concat(p.chunks, p.size);
     const weight = body.length + p.meta.header.headersWireLength() + ASSET_OVERHEAD;
     if (this.#assets.has(k)) this.eviction.remove(k);
-    this.#assets.set(k, { meta: p.meta, body, weight });
-    if (k !== primary) {
+    const variantOf = k === primary ? undefined : primary;
+    this.#assets.set(k, { meta: p.meta, body, weight, primary: variantOf });
+    if (variantOf !== undefined) {
       let set = this.#variants.get(primary);
       if (set === undefined) {
         set = new Set();
@@ -219,6 +261,7 @@ export class MemoryStorage implements Storage {
       if (gone === undefined) continue;
       bytes += gone.weight;
       this.#assets.delete(e);
+      this.#forgetVariant(e, gone);
     }
     if (cacheStoreChannel.hasSubscribers && this.#assets.has(k)) {
       cacheStoreChannel.publish({ bytes: weight });
@@ -247,12 +290,30 @@ export class MemoryStorage implements Storage {
         ErrorType.InternalError,
         'asset purged while written',
       );
+      this.#settle(partial);
       partial.wake();
       this.#writing.delete(k);
     }
-    if (!this.#assets.delete(k)) return partial !== undefined;
+    const a = this.#assets.get(k);
+    if (a === undefined) return partial !== undefined;
+    this.#assets.delete(k);
     this.eviction.remove(k);
+    this.#forgetVariant(k, a);
     return true;
+  }
+
+  /** Keeps the primary -> variants index to the variants still held (it stays bounded). */
+  #forgetVariant(k: string, a: Asset): void {
+    if (a.primary === undefined) return;
+    const set = this.#variants.get(a.primary);
+    if (set === undefined) return;
+    set.delete(k);
+    if (set.size === 0) this.#variants.delete(a.primary);
+  }
+
+  /** Primary keys with variants indexed (for tests of the index bound). */
+  get variantIndexSize(): number {
+    return this.#variants.size;
   }
 
   updateMeta(key: CacheKey, meta: CacheMeta): boolean {

@@ -1,6 +1,6 @@
 import { ResponseHeader } from '@pingora-ts/http';
 import { describe, expect, it } from 'vitest';
-import { CacheKey, CacheMeta, MemoryStorage } from '../src/index.ts';
+import { CacheKey, CacheMeta, LruEvictionManager, MemoryStorage } from '../src/index.ts';
 import { storageConformance } from '../src/testing/index.ts';
 import { zipfKeys } from './utils/zipf.ts';
 
@@ -49,5 +49,42 @@ describe('MemoryStorage bounds', () => {
     const present = keys.filter((k) => s.lookup(k) !== undefined).length;
     expect(present).toBeLessThan(10);
     expect(s.size).toBe(present);
+  });
+
+  it('bounds the bytes of writes in progress; finishing or aborting gives them back', () => {
+    const s = new MemoryStorage({ maxSizeBytes: 10_000, maxWritingBytes: 1000 });
+    const a = s.getMissHandler(new CacheKey('', 'w1'), meta());
+    const b = s.getMissHandler(new CacheKey('', 'w2'), meta());
+    a.writeBody(Buffer.alloc(600), false);
+    expect(() => b.writeBody(Buffer.alloc(600), false)).toThrow(/would pass 1000 bytes/);
+    expect(s.writingBytes).toBe(600);
+    a.abort();
+    expect(s.writingBytes).toBe(0);
+    b.writeBody(Buffer.alloc(600), true);
+    b.finish();
+    expect(s.writingBytes).toBe(0);
+    expect(s.lookup(new CacheKey('', 'w2'))?.hit.bodyLength).toBe(600);
+  });
+
+  it('keeps its variant index to the variants it holds', async () => {
+    const s = new MemoryStorage({ maxSizeBytes: 5000, eviction: new LruEvictionManager(5000, 1) });
+    for (let i = 0; i < 200; i++) {
+      const key = new CacheKey('', `p${i}`);
+      key.variance = Buffer.alloc(16, i % 7);
+      await put(s, key, 500);
+    }
+    expect(s.variantIndexSize).toBeLessThanOrEqual(s.size);
+  });
+
+  it('does not keep a small body as a view pinning a large read buffer', async () => {
+    const s = new MemoryStorage({ maxSizeBytes: 1 << 20 });
+    const big = Buffer.alloc(65536, 1);
+    const key = new CacheKey('', 'view');
+    const miss = s.getMissHandler(key, meta());
+    miss.writeBody(big.subarray(0, 10), true);
+    miss.finish();
+    const body = s.lookup(key)?.hit.readBody() as Buffer;
+    expect(body.length).toBe(10);
+    expect(body.buffer.byteLength).toBeLessThan(65536);
   });
 });
