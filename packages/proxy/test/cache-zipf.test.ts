@@ -14,7 +14,10 @@ import { startProxy } from './utils/proxy-harness.ts';
 function zipf(count: number, universe: number, seed: number): number[] {
   const cdf: number[] = [];
   let sum = 0;
-  for (let i = 0; i < universe; i++) cdf.push((sum += 1 / (i + 1)));
+  for (let i = 0; i < universe; i++) {
+    sum += 1 / (i + 1);
+    cdf.push(sum);
+  }
   let x = seed;
   const out: number[] = [];
   for (let n = 0; n < count; n++) {
