@@ -87,7 +87,11 @@ export class Session implements DeadlineOwner {
   requestBodyComplete = false;
   /** @internal the request trailers, once read. */
   requestTrailers: HeaderList | undefined;
-  /** @internal the cache state, made on first use of `cache` (never for a proxy without cache). */
+  /**
+   * The cache state if `cache` was ever used for this request, else
+   * undefined: read this (not `cache`) where no state should be made, e.g.
+   * `session.cacheState?.statusText` in responseFilter.
+   */
   cacheState: HttpCache | undefined;
   /** @internal the cache's hook into the upstream response of this request, if any. */
   cacheTap: ResponseTap | undefined;
