@@ -312,6 +312,8 @@ export class HttpCache {
       this.disable(NoCacheReason.ResponseTooLarge);
       return false;
     }
+    // a retried upstream attempt starts over: the earlier attempt's write is dropped
+    this.#abortMiss();
     const key = this.key;
     // the primary slot keeps the variance of its asset in the meta
     meta.variance ??= key.variance;

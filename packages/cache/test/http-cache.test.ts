@@ -48,6 +48,21 @@ describe('HttpCache', () => {
     expect((await drain(b))?.toString()).toBe('ok');
   });
 
+  it('a second miss handler (a retried attempt) drops the first write', async () => {
+    const storage = new MemoryStorage({ maxSizeBytes: 1 << 20 });
+    const c = new HttpCache();
+    c.enable({ storage });
+    c.setCacheKey(new CacheKey('', 'retry'));
+    c.cacheMiss();
+    await c.setMissHandler(meta());
+    await c.writeBody(Buffer.from('first attempt'), false);
+    expect(storage.writingBytes).toBe(13);
+    await c.setMissHandler(meta());
+    expect(storage.writingBytes).toBe(0);
+    await c.writeBody(Buffer.from('ok'), true);
+    expect(await c.finishMiss()).toBe(2);
+  });
+
   it('refuses transitions from the wrong phase', () => {
     const c = new HttpCache();
     expect(() => c.setCacheKey(new CacheKey('', 'x'))).toThrow(/setCacheKey in phase Disabled/);
