@@ -135,3 +135,8 @@ export async function handshakeOutcome(
     return String((err as { code?: unknown }).code ?? (err as Error).message);
   }
 }
+
+/** Fast shutdown of every server started so far (what the afterEach does). */
+export async function stopAll(): Promise<void> {
+  await Promise.all(runs.splice(0).map((r) => r.shutdown({ graceful: false })));
+}
