@@ -5,6 +5,7 @@
  * them to client sessions.
  */
 import type { Socket } from 'node:net';
+import type { UpstreamTlsDigest } from '../connectors/upstream-tls.ts';
 import type { TlsDigest } from '../protocols/tls/digest.ts';
 import { type SocketAddr, socketAddrOf } from './socket-addr.ts';
 
@@ -26,6 +27,8 @@ export interface StreamDigest {
 export class Stream {
   readonly socket: Socket;
   readonly digest: StreamDigest;
+  /** For a TLS connection to an upstream: what its handshake negotiated (set by the connector). */
+  upstreamTls: UpstreamTlsDigest | undefined = undefined;
 
   /** `tls` is the handshake's digest when `socket` is the TLS socket of a TLS listener. */
   constructor(socket: Socket, localUnixPath?: string, tls?: TlsDigest) {
