@@ -76,11 +76,8 @@ export class PrometheusMetrics implements Disposable {
         ...new ServerMetrics(this.#set, maxSeries).subscriptions(),
         ...new ProxyMetrics(this.#set, requestBuckets).subscriptions(),
         ...new HealthMetrics(this.#set, maxSeries).subscriptions(),
-<<<<<<< HEAD
         ...new CacheMetrics(this.#set).subscriptions(),
-=======
         ...new TlsMetrics(this.#set, maxSeries).subscriptions(),
->>>>>>> tls-listen
       ];
       if (options.defaultMetrics === true) {
         const registry = this.registry;
