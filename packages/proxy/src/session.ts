@@ -5,6 +5,8 @@
  * (retries, pooled upstream connection, timings). It wraps the downstream
  * HttpServerSession, which stays reachable as `downstream`.
  */
+
+import { HttpCache } from '@pingora-ts/cache';
 import {
   armDeadline,
   type DeadlineOwner,
@@ -18,6 +20,7 @@ import {
 } from '@pingora-ts/core';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import type { ResponseTap } from './response-tap.ts';
 
 /** How much request body is kept to replay on a retry (Pingora's retry buffer). */
 export const RETRY_BUFFER_LIMIT = 64 * 1024;
@@ -84,6 +87,14 @@ export class Session implements DeadlineOwner {
   requestBodyComplete = false;
   /** @internal the request trailers, once read. */
   requestTrailers: HeaderList | undefined;
+  /**
+   * The cache state if `cache` was ever used for this request, else
+   * undefined: read this (not `cache`) where no state should be made, e.g.
+   * `session.cacheState?.statusText` in responseFilter.
+   */
+  cacheState: HttpCache | undefined;
+  /** @internal the cache's hook into the upstream response of this request, if any. */
+  cacheTap: ResponseTap | undefined;
 
   #failures: PingoraError[] | undefined;
   #failuresDropped = 0;
@@ -119,6 +130,15 @@ export class Session implements DeadlineOwner {
   get upstreamCompression(): ResponseCompression {
     this.upstreamCompressionCtx ??= ResponseCompression.upstream();
     return this.upstreamCompressionCtx;
+  }
+
+  /**
+   * The HTTP cache state of this request (Pingora's session.cache):
+   * requestCacheFilter enables it, later phases read its phase and meta.
+   */
+  get cache(): HttpCache {
+    this.cacheState ??= new HttpCache();
+    return this.cacheState;
   }
 
   /** Who is on each end of the downstream connection. */
