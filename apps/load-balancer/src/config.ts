@@ -1,7 +1,7 @@
 /**
  * The gateway's settings: the `load_balancer` section of the YAML file
  * (listen, tls_listen and tls, upstreams, selection, hash_key,
- * health_check), read with core's
+ * health_check, upstream_tls), read with core's
  * ConfigSchema. Rules that span keys (hash_key only with a hashing
  * selection, http-only health keys, a selection the upstreams can build)
  * are checked here too, so `-t` catches them with the key and line.
@@ -27,6 +27,11 @@ import {
   type SelectionName,
 } from './selection.ts';
 import { settleTls, tlsField } from './tls-config.ts';
+import {
+  settleUpstreamTls,
+  type UpstreamTlsConfig,
+  upstreamTlsField,
+} from './upstream-tls-config.ts';
 import { upstreamsField } from './upstreams-field.ts';
 
 const fields = {
@@ -53,6 +58,7 @@ const fields = {
     },
   }),
   healthCheck: healthCheckField,
+  upstreamTls: upstreamTlsField,
   /** The older spelling of health_check.interval_ms (bench/proxy still writes it). */
   intervalSeconds: configField.number({
     key: 'health_check_interval_seconds',
@@ -73,6 +79,8 @@ export interface LbConfig {
   readonly selection: SelectionName;
   readonly hashKey: HashKey;
   readonly healthCheck: HealthCheckConfig;
+  /** Speak TLS to the upstreams with these settings; undefined: plaintext. */
+  readonly upstreamTls: UpstreamTlsConfig | undefined;
 }
 
 class LbConfigSchema extends ConfigSchema<LbConfig> {
@@ -120,6 +128,12 @@ class LbConfigSchema extends ConfigSchema<LbConfig> {
       raw.tlsListen.length === 0
         ? undefined
         : settleTls(raw.tls, source.name, (path, message) => refuse(['tls', ...path], message));
+    const upstreamTls =
+      nodeOf('upstream_tls') === undefined
+        ? undefined
+        : settleUpstreamTls(raw.upstreamTls, (key, message) =>
+            refuse(['upstream_tls', key], message),
+          );
 
     return {
       listen: raw.listen,
@@ -129,6 +143,7 @@ class LbConfigSchema extends ConfigSchema<LbConfig> {
       selection,
       hashKey,
       healthCheck,
+      upstreamTls,
     };
   }
 }

@@ -7,6 +7,7 @@
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { collectDefaultMetrics, type Registry, register } from 'prom-client';
+import { CacheMetrics } from './cache-metrics.ts';
 import { HealthMetrics } from './health-metrics.ts';
 import { DEFAULT_CONNECTION_DURATION_BUCKETS, ListenerMetrics } from './listener-metrics.ts';
 import { MetricSet } from './metric-set.ts';
@@ -15,6 +16,7 @@ import { ServerMetrics } from './server-metrics.ts';
 import { type Subscription, subscribeAll, unsubscribeAll } from './subscription.ts';
 import { TlsMetrics } from './tls-metrics.ts';
 import { UpstreamMetrics } from './upstream-metrics.ts';
+import { UpstreamTlsMetrics } from './upstream-tls-metrics.ts';
 
 export interface PrometheusMetricsOptions {
   /** Where the metrics are registered (default: prom-client's global registry, as Pingora's gather()). */
@@ -70,9 +72,11 @@ export class PrometheusMetrics implements Disposable {
       this.#subscriptions = [
         ...new ListenerMetrics(this.#set, maxSeries, buckets).subscriptions(),
         ...new UpstreamMetrics(this.#set, maxSeries).subscriptions(),
+        ...new UpstreamTlsMetrics(this.#set).subscriptions(),
         ...new ServerMetrics(this.#set, maxSeries).subscriptions(),
         ...new ProxyMetrics(this.#set, requestBuckets).subscriptions(),
         ...new HealthMetrics(this.#set, maxSeries).subscriptions(),
+        ...new CacheMetrics(this.#set).subscriptions(),
         ...new TlsMetrics(this.#set, maxSeries).subscriptions(),
       ];
       if (options.defaultMetrics === true) {

@@ -11,15 +11,19 @@ import {
   type HttpPeer,
   type HttpServerApp,
   type HttpServerSession,
-  type Logger,
   markRetryByReuse,
   ResponseCompressionBuilder,
 } from '@pingora-ts/core';
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
 import { upstreamTls } from '@pingora-ts/tls-openssl';
+import { revalidateInBackground } from './cache-background.ts';
+import type { ErrorLogLimiterOptions } from './error-log-limiter.ts';
 import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome } from './exchange.ts';
+import { FailureLog, type ProxyLogger } from './failure-log.ts';
 import { isPromise } from './maybe-promise.ts';
+import { withPhaseNames } from './phase-errors.ts';
+import { ProxyCache } from './proxy-cache.ts';
 import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
 import { RequestPump } from './request-pump.ts';
@@ -35,10 +39,21 @@ export interface HttpProxyOptions {
   connector?: UpstreamConnector;
   /** Retries after the first attempt (the server's max_retries). Default 16. */
   maxRetries?: number;
-  /** The error log; failures are logged once per request. */
-  logger?: Pick<Logger, 'error' | 'warn'>;
+  /**
+   * The error log; failures are logged once per request (client aborts at
+   * debug, identical upstream errors rate-limited: see errorLogLimit).
+   */
+  logger?: ProxyLogger;
+  /** Rate limit of identical upstream error lines. Default: once per 10 s per message. */
+  errorLogLimit?: ErrorLogLimiterOptions;
   /** Idle limit of an upgraded (WebSocket) tunnel in ms; 0 disables. Default 10 minutes. */
   tunnelIdleTimeoutMs?: number;
+  /**
+   * Total deadline of a request in ms, from its head to the end of its
+   * response (504 past it, or the connection closed once the response
+   * started); undefined or 0: none. Per request: `session.setRequestTimeout`.
+   */
+  requestTimeoutMs?: number | undefined;
 }
 
 /** Pingora's default of the `max_retries` server setting. */
@@ -49,23 +64,37 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   readonly modules = new HttpModules();
   readonly connector: UpstreamConnector;
   readonly maxRetries: number;
-  readonly #logger: Pick<Logger, 'error' | 'warn'> | undefined;
+  readonly #logger: ProxyLogger | undefined;
+  readonly #failureLog: FailureLog;
   readonly #tunnelIdleMs: number;
+  /** The cache flow; undefined for a ProxyHttp without requestCacheFilter (no cost then). */
+  readonly #cache: ProxyCache<Ctx> | undefined;
+  readonly #requestTimeoutMs: number;
 
   constructor(inner: ProxyHttp<Ctx>, options: HttpProxyOptions = {}) {
-    this.inner = inner;
+    // Errors from the user's phases name the phase (phase-errors.ts).
+    this.inner = withPhaseNames(inner);
     this.connector = options.connector ?? new HttpConnector({ tls: upstreamTls() });
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.#logger = options.logger;
+    this.#failureLog = new FailureLog(options.logger, options.errorLogLimit);
     this.#tunnelIdleMs = options.tunnelIdleTimeoutMs ?? 600_000;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 0;
     if (inner.initDownstreamModules !== undefined) inner.initDownstreamModules(this.modules);
     else this.modules.addModule(ResponseCompressionBuilder.enable(0));
+    this.#cache =
+      inner.requestCacheFilter === undefined
+        ? undefined
+        : new ProxyCache(this.inner, (s, cache) =>
+            revalidateInBackground(this.inner, this.connector, s, cache, this.#logger),
+          );
   }
 
   async processNewHttp(downstream: HttpServerSession, _shutdown: AbortSignal): Promise<void> {
     const inner = this.inner;
     const session = new Session(downstream, this.modules.buildCtx());
     const ctx = inner.newCtx();
+    if (this.#requestTimeoutMs > 0) session.setRequestTimeout(this.#requestTimeoutMs);
     let error: PingoraError | undefined;
     try {
       const phases = this.#requestPhases(session, ctx);
@@ -73,8 +102,12 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       if (!answered) await this.#proxyToUpstream(session, ctx);
     } catch (err) {
       error = toPingoraError(err);
-      await this.#fail(session, ctx, error);
+      if (session.cacheState !== undefined && (await this.#serveStale(session, ctx, error))) {
+        error = undefined;
+      } else await this.#fail(session, ctx, error);
     }
+    if (session.cacheState !== undefined) this.#cache?.finish(session);
+    session.deadline = 0; // done: disarmed (the shared timer wheel drops it lazily)
     if (session.downstreamModules.modules.length > 0) session.downstreamModules.responseDone();
     if (inner.logging !== undefined) {
       try {
@@ -118,12 +151,27 @@ export class HttpProxy<Ctx> implements HttpServerApp {
 
   #afterRequestFilter(s: Session, ctx: Ctx, answered: boolean): boolean | Promise<boolean> {
     if (answered) return true;
-    // Seam for @pingora-ts/cache: requestCacheFilter, cache lookup and serving a hit go here.
+    if (this.#cache !== undefined) return this.#cache.requestPhases(s, ctx, this.#upstreamFilter);
+    return this.#upstreamFilter(s, ctx);
+  }
+
+  /** proxyUpstreamFilter (after the cache lookup when there is a cache). */
+  readonly #upstreamFilter = (s: Session, ctx: Ctx): boolean | Promise<boolean> => {
     const filter = this.inner.proxyUpstreamFilter;
     if (filter === undefined) return false;
     const r = filter.call(this.inner, s, ctx);
     if (isPromise(r)) return r.then((go) => this.#afterUpstreamFilter(s, go));
     return this.#afterUpstreamFilter(s, r);
+  };
+
+  /** Stale-if-error: true when the cache answered the failed request with a stale asset. */
+  async #serveStale(s: Session, ctx: Ctx, error: PingoraError): Promise<boolean> {
+    try {
+      return (await this.#cache?.serveStaleOnError(s, ctx, error)) ?? false;
+    } catch (err) {
+      this.#logger?.warn({ err: String(err) }, 'cache: serving stale failed');
+      return false;
+    }
   }
 
   /** proxyUpstreamFilter said no: answer 502 unless the filter already answered. */
@@ -146,13 +194,14 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       } catch (err) {
         throw retrySelectionFailed(s, err);
       }
+      if (s.timedOut !== undefined) throw s.timedOut;
       s.upstreamPeer = peer;
       // A warm pool answers synchronously: no promise or microtask hop per request.
       let up = this.connector.reusedHttpSession?.(peer);
       let reused = true;
       if (up === undefined) {
         try {
-          const lease = await this.connector.getHttpSession(peer);
+          const lease = await s.untilDeadline(this.connector.getHttpSession(peer));
           up = lease.session;
           reused = lease.reused;
         } catch (err) {
@@ -164,6 +213,11 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           throw e;
         }
       }
+      if (s.timedOut !== undefined) {
+        up.destroy();
+        throw s.timedOut;
+      }
+      s.activeUpstream = up;
       s.upstreamReused = reused;
       s.upstreamTls = up.upstreamTls;
       s.upstreamTiming.connected = performance.now() - s.startedAt;
@@ -176,6 +230,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           if (isPromise(r)) await r;
         }
         const req = upstreamRequestFrom(s, peer);
+        if (s.cacheTap !== undefined) s.cacheTap.upstreamRequest(req);
         if (inner.upstreamRequestFilter !== undefined) {
           const r = inner.upstreamRequestFilter(s, req, ctx);
           if (isPromise(r)) await r;
@@ -190,15 +245,24 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         }
         const exchange = new Exchange(s, inner, ctx, up, pump, this.#tunnelIdleMs);
         const outcome = await exchange.run(req);
+        s.activeUpstream = undefined;
         if (outcome === ExchangeOutcome.Reusable) this.connector.releaseHttpSession(up, peer);
         else if (outcome === ExchangeOutcome.Done) up.destroy();
+        // returned, not awaited: a failure while serving from cache is no upstream error to retry
+        else if (outcome === ExchangeOutcome.Diverted) return this.#cache?.serveDiverted(s, ctx);
         return;
       } catch (err) {
+        s.activeUpstream = undefined;
         pump.detach();
         up.destroy();
         let e = toPingoraError(err);
-        // Once the response started downstream, or the client failed, nothing can be retried.
-        if (s.responseStarted || e.source === ErrorSource.Downstream) throw e;
+        // The client failed: not an upstream failure, and nothing to retry for.
+        if (e.source === ErrorSource.Downstream) throw e;
+        if (s.responseStarted) {
+          // Once the response started downstream nothing can be retried: it is the last failure.
+          s.recordUpstreamFailure(e);
+          throw e;
+        }
         markRetryByReuse(e, { reused, responseStarted: up.receivedResponseBytes });
         e =
           inner.errorWhileProxy !== undefined
@@ -212,7 +276,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   }
 
   #mayRetry(s: Session): boolean {
-    if (s.retries >= this.maxRetries) return false;
+    if (s.retries >= this.maxRetries || s.timedOut !== undefined) return false;
     s.retries++;
     return true;
   }
@@ -221,11 +285,9 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   async #fail(s: Session, ctx: Ctx, error: PingoraError): Promise<void> {
     const inner = this.inner;
     const suppressed = inner.suppressErrorLog?.(s, ctx, error) ?? false;
-    if (!suppressed && this.#logger !== undefined) {
-      const summary =
-        inner.requestSummary !== undefined ? inner.requestSummary(s, ctx) : s.requestSummary();
-      this.#logger.error(failureLogFields(s, error, summary), 'fail to proxy');
-    }
+    this.#failureLog.record(s, error, suppressed, () =>
+      inner.requestSummary !== undefined ? inner.requestSummary(s, ctx) : s.requestSummary(),
+    );
     const startedBefore = s.responseStarted;
     let result: FailToProxy;
     try {
@@ -243,20 +305,6 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     }
     if (!result.canReuseDownstream || s.upstreamPeer !== undefined) s.disableKeepalive();
   }
-}
-
-/** What the error log says about a failed request: the error, the request, and the chain before it. */
-function failureLogFields(
-  s: Session,
-  error: PingoraError,
-  request: string,
-): { err: string; request: string; retries?: number; failures?: string[] } {
-  const chain = s.upstreamFailures;
-  if (chain.length < 2) return { err: error.message, request };
-  const failures = chain.map((e) => e.message);
-  const dropped = s.upstreamFailuresDropped;
-  if (dropped > 0) failures.splice(1, 0, `(${dropped} more failures)`);
-  return { err: error.message, request, retries: s.retries, failures };
 }
 
 /**

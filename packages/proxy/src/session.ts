@@ -5,7 +5,12 @@
  * (retries, pooled upstream connection, timings). It wraps the downstream
  * HttpServerSession, which stays reachable as `downstream`.
  */
+
+import { HttpCache } from '@pingora-ts/cache';
 import {
+  armDeadline,
+  type DeadlineOwner,
+  type HttpClientSession,
   type HttpModuleCtx,
   type HttpPeer,
   type HttpServerSession,
@@ -13,8 +18,9 @@ import {
   type StreamDigest,
   type UpstreamTlsDigest,
 } from '@pingora-ts/core';
-import { ErrorType, PingoraError } from '@pingora-ts/error';
+import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import type { ResponseTap } from './response-tap.ts';
 
 /** How much request body is kept to replay on a retry (Pingora's retry buffer). */
 export const RETRY_BUFFER_LIMIT = 64 * 1024;
@@ -37,7 +43,7 @@ export interface UpstreamTiming {
   responseDone: number | undefined;
 }
 
-export class Session {
+export class Session implements DeadlineOwner {
   /** The downstream connection's session (HTTP/1 today). */
   readonly downstream: HttpServerSession;
   /** The module instances of this request (compression, user modules). */
@@ -81,9 +87,29 @@ export class Session {
   requestBodyComplete = false;
   /** @internal the request trailers, once read. */
   requestTrailers: HeaderList | undefined;
+  /**
+   * The cache state if `cache` was ever used for this request, else
+   * undefined: read this (not `cache`) where no state should be made, e.g.
+   * `session.cacheState?.statusText` in responseFilter.
+   */
+  cacheState: HttpCache | undefined;
+  /** @internal the cache's hook into the upstream response of this request, if any. */
+  cacheTap: ResponseTap | undefined;
 
   #failures: PingoraError[] | undefined;
   #failuresDropped = 0;
+
+  /** @internal DeadlineOwner: the request deadline (wheel clock ms, 0 = none) on core's shared wheel. */
+  deadline = 0;
+  /** @internal DeadlineOwner: the deadline wheel's slot (owned by the wheel). */
+  wheelTick = 0;
+  /** @internal the upstream session of the attempt in progress (the deadline ends it). */
+  activeUpstream: HttpClientSession | undefined;
+  /** @internal the request deadline passed: no further attempt is made. */
+  timedOut: PingoraError | undefined;
+  #timeoutMs = 0;
+  /** Rejects a connect being waited for when the deadline passes first. */
+  #onTimedOut: ((error: PingoraError) => void) | undefined;
 
   constructor(downstream: HttpServerSession, modules: HttpModuleCtx) {
     this.downstream = downstream;
@@ -104,6 +130,15 @@ export class Session {
   get upstreamCompression(): ResponseCompression {
     this.upstreamCompressionCtx ??= ResponseCompression.upstream();
     return this.upstreamCompressionCtx;
+  }
+
+  /**
+   * The HTTP cache state of this request (Pingora's session.cache):
+   * requestCacheFilter enables it, later phases read its phase and meta.
+   */
+  get cache(): HttpCache {
+    this.cacheState ??= new HttpCache();
+    return this.cacheState;
   }
 
   /** Who is on each end of the downstream connection. */
@@ -199,6 +234,61 @@ export class Session {
     resp.insertHeader('Content-Length', bytes.length);
     await this.writeResponseHeader(resp, false);
     await this.writeResponseBody(bytes.length > 0 ? bytes : null, true);
+  }
+
+  /**
+   * Sets this request's total deadline to `ms` after its head was read
+   * (0: none), replacing the server's request_timeout_seconds; e.g. from
+   * requestFilter for a slow endpoint. When it passes, the attempt in
+   * progress ends and the request is answered 504 (or, once the response
+   * started, its connection is closed). An upgraded tunnel is not bound by it.
+   */
+  setRequestTimeout(ms: number): void {
+    this.#timeoutMs = ms;
+    if (ms > 0) armDeadline(this, Math.max(1, ms - (performance.now() - this.startedAt)));
+    else this.deadline = 0;
+  }
+
+  /** @internal DeadlineOwner: the request deadline passed. */
+  onDeadline(): void {
+    if (this.timedOut !== undefined) return;
+    const up = this.activeUpstream;
+    const error = PingoraError.create(
+      ErrorType.ReadTimedout,
+      up === undefined ? ErrorSource.Internal : ErrorSource.Upstream,
+      `request not done within its ${this.#timeoutMs} ms deadline`,
+    );
+    this.timedOut = error;
+    up?.destroy(error);
+    const waiter = this.#onTimedOut;
+    this.#onTimedOut = undefined;
+    waiter?.(error.asUpstream());
+  }
+
+  /**
+   * @internal `connecting` (a new upstream connection), or the deadline's
+   * error if it passes first: a connect with no limit of its own cannot
+   * outlive the request. A connection that arrives too late is closed. No
+   * wrapper without an armed deadline.
+   */
+  untilDeadline<T extends { readonly session: HttpClientSession }>(
+    connecting: Promise<T>,
+  ): Promise<T> {
+    if (this.deadline === 0) return connecting;
+    return new Promise<T>((resolve, reject) => {
+      this.#onTimedOut = reject;
+      connecting.then(
+        (lease) => {
+          this.#onTimedOut = undefined;
+          if (this.timedOut === undefined) resolve(lease);
+          else lease.session.destroy();
+        },
+        (err: unknown) => {
+          this.#onTimedOut = undefined;
+          reject(err);
+        },
+      );
+    });
   }
 
   /** Closes the downstream connection after this response (no keep-alive). */

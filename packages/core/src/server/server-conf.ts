@@ -7,11 +7,13 @@
 import { isIP } from 'node:net';
 import { configField, defineConfigSchema } from './config-schema.ts';
 import { ConfigSource } from './config-source.ts';
+import { DEFAULT_TIMEOUT_CONF, type TimeoutConf, timeoutConfFields } from './timeout-conf.ts';
 
 /** The configuration versions this build understands. */
 export const SUPPORTED_CONF_VERSIONS: readonly number[] = [1];
 
-export interface ServerConf {
+/** The server's settings; the timeout keys are listed in TimeoutConf (timeout-conf.ts). */
+export interface ServerConf extends TimeoutConf {
   /** Version of the file format; only 1 exists. */
   readonly version: number;
   /** Detach and run in the background (also `-d`). */
@@ -34,6 +36,11 @@ export interface ServerConf {
   readonly workStealing: boolean;
   /** CA bundle for upstream TLS; unset: the platform's store. */
   readonly caFile: string | undefined;
+  /**
+   * Append upstream TLS secrets to the file named by SSLKEYLOGFILE (for
+   * Wireshark); a debugging aid, off by default (Pingora's upstream_debug_ssl_keylog).
+   */
+  readonly upstreamDebugSslKeylog: boolean;
   /** How long a graceful shutdown lets in-flight work finish (Pingora: 300). */
   readonly gracePeriodSeconds: number;
   /** After the grace period, how long what is left gets before it is closed (Pingora: 5). */
@@ -64,6 +71,7 @@ export const DEFAULT_SERVER_CONF: ServerConf = Object.freeze({
   threads: 1,
   workStealing: true,
   caFile: undefined,
+  upstreamDebugSslKeylog: false,
   gracePeriodSeconds: 300,
   gracefulShutdownTimeoutSeconds: 5,
   upstreamKeepalivePoolSize: 128,
@@ -72,6 +80,7 @@ export const DEFAULT_SERVER_CONF: ServerConf = Object.freeze({
   maxRetries: 16,
   daemonWaitForReady: false,
   daemonReadyTimeoutSeconds: 600,
+  ...DEFAULT_TIMEOUT_CONF,
 });
 
 const D = DEFAULT_SERVER_CONF;
@@ -104,6 +113,10 @@ export const serverConfSchema = defineConfigSchema(
     threads: configField.integer({ default: D.threads, min: 1, max: 1024 }),
     workStealing: configField.boolean({ key: 'work_stealing', default: D.workStealing }),
     caFile: configField.string({ key: 'ca_file', check: nonEmpty }),
+    upstreamDebugSslKeylog: configField.boolean({
+      key: 'upstream_debug_ssl_keylog',
+      default: D.upstreamDebugSslKeylog,
+    }),
     gracePeriodSeconds: configField.number({
       key: 'grace_period_seconds',
       default: D.gracePeriodSeconds,
@@ -148,6 +161,7 @@ export const serverConfSchema = defineConfigSchema(
       min: 0.001,
       max: MAX_SECONDS,
     }),
+    ...timeoutConfFields,
   },
   // The file root also holds the apps' keys: unknown keys are theirs, not errors.
   { strict: false },

@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
+import type { L4Connect } from '../l4/virtual-socket.ts';
 
 /** Which HTTP versions to offer in TLS ALPN. */
 export const ALPN = {
@@ -39,6 +40,11 @@ export interface PeerOptions {
   writeTimeout: number | undefined;
   /** How long an idle connection waits in the pool; 0 disables pooling for this peer. */
   idleTimeout: number | undefined;
+  /**
+   * Idle limit of an upgraded (WebSocket) tunnel to this peer; 0: none.
+   * Unset: the proxy's (the server's upgrade_idle_timeout_seconds).
+   */
+  upgradeIdleTimeout: number | undefined;
   /** Check that the upstream's certificate chains to a trusted CA. Hashed for reuse. */
   verifyCert: boolean;
   /** Check that the certificate names the SNI (or `alternativeCn`). Hashed for reuse. */
@@ -62,6 +68,8 @@ export interface PeerOptions {
    * Node has no client-side TFO API, so connecting does not use it.
    */
   tcpFastOpen: boolean;
+  /** Reach the peer through this custom L4 transport instead of TCP (Pingora's custom_l4). Its name is hashed for reuse. */
+  customL4: L4Connect | undefined;
 }
 
 export type PeerOptionsInit = { [K in keyof PeerOptions]?: PeerOptions[K] | undefined };
@@ -72,6 +80,7 @@ const DURATIONS = [
   'readTimeout',
   'writeTimeout',
   'idleTimeout',
+  'upgradeIdleTimeout',
 ] as const;
 const ALPNS = new Set<string>(Object.values(ALPN));
 
@@ -84,6 +93,7 @@ export function resolvePeerOptions(init: PeerOptionsInit = {}): PeerOptions {
     readTimeout: init.readTimeout,
     writeTimeout: init.writeTimeout,
     idleTimeout: init.idleTimeout,
+    upgradeIdleTimeout: init.upgradeIdleTimeout,
     verifyCert: init.verifyCert ?? true,
     verifyHostname: init.verifyHostname ?? true,
     alternativeCn: init.alternativeCn,
@@ -92,6 +102,7 @@ export function resolvePeerOptions(init: PeerOptionsInit = {}): PeerOptions {
     curves: init.curves,
     tcpKeepalive: init.tcpKeepalive,
     tcpFastOpen: init.tcpFastOpen ?? false,
+    customL4: init.customL4,
   };
   for (const name of DURATIONS) {
     const value = options[name];

@@ -10,6 +10,7 @@ import {
   ConfigSource,
   configField,
   DEFAULT_SERVER_CONF,
+  DEFAULT_TIMEOUT_CONF,
   defineConfigSchema,
   parseServerConf,
   serverConfWith,
@@ -61,6 +62,7 @@ working_directory: /srv
 threads: 4
 work_stealing: false
 ca_file: /etc/ca.pem
+upstream_debug_ssl_keylog: true
 grace_period_seconds: 30
 graceful_shutdown_timeout_seconds: 2.5
 upstream_keepalive_pool_size: 64
@@ -83,6 +85,7 @@ my_app_key: kept for the app
       threads: 4,
       workStealing: false,
       caFile: '/etc/ca.pem',
+      upstreamDebugSslKeylog: true,
       gracePeriodSeconds: 30,
       gracefulShutdownTimeoutSeconds: 2.5,
       upstreamKeepalivePoolSize: 64,
@@ -91,6 +94,8 @@ my_app_key: kept for the app
       maxRetries: 3,
       daemonWaitForReady: true,
       daemonReadyTimeoutSeconds: 20,
+      // The timeout keys (timeout-conf.test.ts) keep their defaults here.
+      ...DEFAULT_TIMEOUT_CONF,
     });
     expect(Object.isFrozen(conf)).toBe(true);
   });

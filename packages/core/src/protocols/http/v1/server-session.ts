@@ -342,6 +342,17 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
 
   // ---- internals ----
 
+  /**
+   * A response whose end the client takes from the connection closing (an
+   * HTTP/1.0 client, or a body without a length the client can decode) must
+   * never end with a FIN when it failed half-way: it would look complete.
+   */
+  protected override resetOnFailure(): boolean {
+    if (this.responseWritten === undefined || this.out.done) return false;
+    // HTTP/1.0 clients are reset whatever the framing: many take the close as the end anyway.
+    return this.out.kind === BodyKind.Close || this.requestHeader?.version === 'HTTP/1.0';
+  }
+
   /** @internal the response head waiting to be written with the first body bytes. */
   pendingResp: ResponseHeader | undefined;
 
