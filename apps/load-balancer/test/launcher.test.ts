@@ -156,7 +156,7 @@ describe('node scripts/workspace.mjs start', () => {
 
   it('passes SIGUSR2 on and ends by the same signal as the server', async () => {
     const { conf, dir } = writeConf();
-    const ws = launch(process.execPath, [script, 'start', '-c', conf]);
+    const ws = launch(process.execPath, [script, 'start', 'load-balancer', '-c', conf]);
     const port = await ws.port();
     ws.proc.kill('SIGUSR2');
     expect(await ws.exited(15_000)).toEqual({ code: null, signal: 'SIGUSR2' });
