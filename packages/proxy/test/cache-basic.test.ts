@@ -1,5 +1,6 @@
+import { gunzipSync } from 'node:zlib';
 import { ForcedHit, LruEvictionManager, MemoryStorage, type Storage } from '@pingora-ts/cache';
-import { HttpPeer } from '@pingora-ts/core';
+import { HttpPeer, ResponseCompressionBuilder } from '@pingora-ts/core';
 import { describe, expect, it } from 'vitest';
 import type { ProxyHttp } from '../src/proxy-http.ts';
 import { cacheable, cachingProxy, ManualClock, startScriptedOrigin } from './utils/cache-proxy.ts';
@@ -178,6 +179,28 @@ describe('proxy cache: hit, miss, purge, revalidation (Pingora test_upstream.rs)
     expect((await request(p.port, '/evict/4')).headers['x-cache-status']).toBe('HIT');
     expect((await request(p.port, '/evict/0')).headers['x-cache-status']).toBe('MISS');
     expect(storage.bytes).toBeLessThanOrEqual(3000);
+  });
+
+  it('downstream compression applies to hits and misses; the cache stores the identity body', async () => {
+    const body = 'compress me '.repeat(200);
+    await using origin = await startScriptedOrigin(cacheable('max-age=100', body));
+    const inner = cachingProxy(() => origin.address, new ManualClock());
+    inner.initDownstreamModules = (modules) =>
+      modules.addModule(ResponseCompressionBuilder.enable(6));
+    await using p = await startProxy(inner);
+    const gz = { 'Accept-Encoding': 'gzip' };
+    const miss = await request(p.port, '/gz', { headers: gz });
+    const hit = await request(p.port, '/gz', { headers: gz });
+    const plain = await request(p.port, '/gz');
+    expect([miss.headers['x-cache-status'], hit.headers['x-cache-status']]).toEqual([
+      'MISS',
+      'HIT',
+    ]);
+    for (const r of [miss, hit]) {
+      expect(r.headers['content-encoding']).toBe('gzip');
+      expect(gunzipSync(r.body).toString()).toBe(body);
+    }
+    expect([plain.headers['content-encoding'], plain.body.toString()]).toEqual([undefined, body]);
   });
 
   it('a proxy without requestCacheFilter never makes cache state', async () => {
