@@ -4,7 +4,7 @@ import { HttpPeer, ResponseCompressionBuilder } from '@pingora-ts/core';
 import { describe, expect, it } from 'vitest';
 import type { ProxyHttp } from '../src/proxy-http.ts';
 import { cacheable, cachingProxy, ManualClock, startScriptedOrigin } from './utils/cache-proxy.ts';
-import { request } from './utils/client.ts';
+import { rawExchange, request } from './utils/client.ts';
 import { startProxy } from './utils/proxy-harness.ts';
 
 describe('proxy cache: hit, miss, purge, revalidation (Pingora test_upstream.rs)', () => {
@@ -201,6 +201,23 @@ describe('proxy cache: hit, miss, purge, revalidation (Pingora test_upstream.rs)
       expect(gunzipSync(r.body).toString()).toBe(body);
     }
     expect([plain.headers['content-encoding'], plain.body.toString()]).toEqual([undefined, body]);
+  });
+
+  it('HTTP/1.0 clients get hits too, also of a body the origin sent chunked', async () => {
+    await using origin = await startScriptedOrigin((_req, res) => {
+      res.writeHead(200, { 'Cache-Control': 'max-age=100' });
+      res.write('chunked ');
+      res.end('body');
+    });
+    await using p = await startProxy(cachingProxy(() => origin.address, new ManualClock()));
+    expect((await request(p.port, '/h10')).body.toString()).toBe('chunked body');
+    const raw = (
+      await rawExchange(p.port, `GET /h10 HTTP/1.0\r\nHost: 127.0.0.1:${p.port}\r\n\r\n`, 300)
+    ).toString();
+    expect(raw.startsWith('HTTP/1.0 200') || raw.startsWith('HTTP/1.1 200')).toBe(true);
+    expect(raw).toMatch(/X-Cache-Status: HIT/i);
+    expect(raw).not.toMatch(/transfer-encoding/i);
+    expect(raw.endsWith('\r\n\r\nchunked body')).toBe(true);
   });
 
   it('a proxy without requestCacheFilter never makes cache state', async () => {
