@@ -471,7 +471,8 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
       this.#fail(toPingoraError(err));
       return;
     }
-    startTunnel(down, up, this.#tunnelIdleMs).then(
+    const idleMs = s.upstreamPeer?.options.upgradeIdleTimeout ?? this.#tunnelIdleMs;
+    startTunnel(down, up, idleMs).then(
       () => this.#resolve(ExchangeOutcome.Tunnel),
       (err: unknown) => this.#reject(toPingoraError(err)),
     );

@@ -201,7 +201,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       let reused = true;
       if (up === undefined) {
         try {
-          const lease = await this.connector.getHttpSession(peer);
+          const lease = await s.untilDeadline(this.connector.getHttpSession(peer));
           up = lease.session;
           reused = lease.reused;
         } catch (err) {
@@ -256,8 +256,13 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         pump.detach();
         up.destroy();
         let e = toPingoraError(err);
-        // Once the response started downstream, or the client failed, nothing can be retried.
-        if (s.responseStarted || e.source === ErrorSource.Downstream) throw e;
+        // The client failed: not an upstream failure, and nothing to retry for.
+        if (e.source === ErrorSource.Downstream) throw e;
+        if (s.responseStarted) {
+          // Once the response started downstream nothing can be retried: it is the last failure.
+          s.recordUpstreamFailure(e);
+          throw e;
+        }
         markRetryByReuse(e, { reused, responseStarted: up.receivedResponseBytes });
         e =
           inner.errorWhileProxy !== undefined

@@ -108,6 +108,8 @@ export class Session implements DeadlineOwner {
   /** @internal the request deadline passed: no further attempt is made. */
   timedOut: PingoraError | undefined;
   #timeoutMs = 0;
+  /** Rejects a connect being waited for when the deadline passes first. */
+  #onTimedOut: ((error: PingoraError) => void) | undefined;
 
   constructor(downstream: HttpServerSession, modules: HttpModuleCtx) {
     this.downstream = downstream;
@@ -258,6 +260,35 @@ export class Session implements DeadlineOwner {
     );
     this.timedOut = error;
     up?.destroy(error);
+    const waiter = this.#onTimedOut;
+    this.#onTimedOut = undefined;
+    waiter?.(error.asUpstream());
+  }
+
+  /**
+   * @internal `connecting` (a new upstream connection), or the deadline's
+   * error if it passes first: a connect with no limit of its own cannot
+   * outlive the request. A connection that arrives too late is closed. No
+   * wrapper without an armed deadline.
+   */
+  untilDeadline<T extends { readonly session: HttpClientSession }>(
+    connecting: Promise<T>,
+  ): Promise<T> {
+    if (this.deadline === 0) return connecting;
+    return new Promise<T>((resolve, reject) => {
+      this.#onTimedOut = reject;
+      connecting.then(
+        (lease) => {
+          this.#onTimedOut = undefined;
+          if (this.timedOut === undefined) resolve(lease);
+          else lease.session.destroy();
+        },
+        (err: unknown) => {
+          this.#onTimedOut = undefined;
+          reject(err);
+        },
+      );
+    });
   }
 
   /** Closes the downstream connection after this response (no keep-alive). */
