@@ -1,7 +1,10 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { ForcedHit, LruEvictionManager, MemoryStorage, type Storage } from '@pingora-ts/cache';
 import { HttpPeer, ResponseCompressionBuilder } from '@pingora-ts/core';
 import { describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { ProxyHttp } from '../src/proxy-http.ts';
 import { cacheable, cachingProxy, ManualClock, startScriptedOrigin } from './utils/cache-proxy.ts';
 import { rawExchange, request } from './utils/client.ts';
@@ -218,6 +221,32 @@ describe('proxy cache: hit, miss, purge, revalidation (Pingora test_upstream.rs)
     expect(raw).toMatch(/X-Cache-Status: HIT/i);
     expect(raw).not.toMatch(/transfer-encoding/i);
     expect(raw.endsWith('\r\n\r\nchunked body')).toBe(true);
+  });
+
+  it('a WebSocket upgrade through a caching proxy tunnels and stores nothing (test_cache_websocket_101)', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await once(wss, 'listening');
+    wss.on('connection', (ws) => ws.on('message', (d) => ws.send(`echo ${d}`)));
+    const address = `127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    const storage = new MemoryStorage({ maxSizeBytes: 1 << 20 });
+    try {
+      await using p = await startProxy(
+        cachingProxy(() => address, new ManualClock(), { settings: { storage } }),
+      );
+      for (let i = 0; i < 2; i++) {
+        const ws = new WebSocket(`ws://127.0.0.1:${p.port}/ws`);
+        await once(ws, 'open');
+        ws.send(`hi ${i}`);
+        const [msg] = await once(ws, 'message');
+        expect(String(msg)).toBe(`echo hi ${i}`);
+        ws.close();
+        await once(ws, 'close');
+      }
+      expect(storage.size).toBe(0);
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    }
   });
 
   it('a proxy without requestCacheFilter never makes cache state', async () => {
