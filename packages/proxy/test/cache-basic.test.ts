@@ -249,6 +249,21 @@ describe('proxy cache: hit, miss, purge, revalidation (Pingora test_upstream.rs)
     }
   });
 
+  it('1xx before a cacheable 200 is forwarded and the 200 is cached (test_1xx_caching)', async () => {
+    await using origin = await startScriptedOrigin((req, res, n) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+      cacheable('max-age=100')(req, res, n);
+    });
+    await using p = await startProxy(cachingProxy(() => origin.address, new ManualClock()));
+    const raw = (
+      await rawExchange(p.port, `GET /1xx HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`, 300)
+    ).toString();
+    expect(raw.startsWith('HTTP/1.1 103')).toBe(true);
+    expect(raw).toMatch(/HTTP\/1.1 200 OK[\s\S]*X-Cache-Status: MISS[\s\S]*hello world$/);
+    const hit = await request(p.port, '/1xx', { headers: { Host: 'h' } });
+    expect([hit.headers['x-cache-status'], hit.body.toString()]).toEqual(['HIT', 'hello world']);
+  });
+
   it('a proxy without requestCacheFilter never makes cache state', async () => {
     await using origin = await startScriptedOrigin();
     const seen: unknown[] = [];
