@@ -17,6 +17,7 @@ import { type LbConfig, lbConfigSchema } from './config.ts';
 import { startDemoOrigins } from './demo-origins.ts';
 import { LbProxy } from './lb-proxy.ts';
 import { countsInFlight } from './selection.ts';
+import { peerTlsInit } from './upstream-tls-config.ts';
 
 export interface Gateway {
   readonly config: LbConfig;
@@ -51,7 +52,11 @@ export async function addGateway(server: Server): Promise<Gateway> {
   const lb = buildLoadBalancer(config, upstreams, server.logger.child({ service: 'health_check' }));
   const proxy = httpProxyService(
     server.configuration,
-    new LbProxy(lb, { hashKey: config.hashKey, countInFlight: countsInFlight(config.selection) }),
+    new LbProxy(lb, {
+      hashKey: config.hashKey,
+      countInFlight: countsInFlight(config.selection),
+      peer: config.upstreamTls === undefined ? undefined : peerTlsInit(config.upstreamTls),
+    }),
     { name: 'load_balancer', logger: server.logger },
   );
   for (const addr of config.listen) proxy.addAddress(addr);

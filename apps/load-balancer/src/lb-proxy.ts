@@ -5,7 +5,7 @@
  * in-flight guards for least_conn/p2c released once in the logging phase,
  * and X-Forwarded-For/Proto for the origins.
  */
-import { HttpPeer } from '@pingora-ts/core';
+import { HttpPeer, type HttpPeerInit } from '@pingora-ts/core';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import type { RequestHeader } from '@pingora-ts/http';
 import type { Backend, InFlightGuard, LoadBalancer } from '@pingora-ts/load-balancing';
@@ -34,6 +34,8 @@ export interface LbProxyOptions {
   readonly hashKey: HashKey;
   /** Hold an in-flight guard per request (the selection reads the counts). */
   readonly countInFlight: boolean;
+  /** Settings of the upstream peers (TLS from upstream_tls); default plaintext. */
+  readonly peer?: HttpPeerInit | undefined;
 }
 
 export class LbProxy implements ProxyHttp<LbCtx> {
@@ -42,11 +44,13 @@ export class LbProxy implements ProxyHttp<LbCtx> {
   readonly #countInFlight: boolean;
   /** One HttpPeer per backend, made once: its options and reuse hash are then reused. */
   readonly #peers = new Map<string, HttpPeer>();
+  readonly #peerInit: HttpPeerInit;
 
   constructor(lb: LoadBalancer, options: LbProxyOptions) {
     this.#lb = lb;
     this.#hashKey = options.hashKey;
     this.#countInFlight = options.countInFlight;
+    this.#peerInit = options.peer ?? {};
   }
 
   newCtx(): LbCtx {
@@ -69,7 +73,7 @@ export class LbProxy implements ProxyHttp<LbCtx> {
     let peer = this.#peers.get(backend.addr);
     if (peer === undefined) {
       // Bounded by the backend set: discovery caps it (MAX_BACKENDS).
-      peer = new HttpPeer(backend.socketAddr);
+      peer = new HttpPeer(backend.socketAddr, this.#peerInit);
       this.#peers.set(backend.addr, peer);
     }
     return peer;

@@ -42,9 +42,10 @@ describe('PrometheusMetrics registry handling', () => {
     const m = new PrometheusMetrics({ registry });
     const names = metricNames(registry);
     expect(names).toContain('pingora_upstream_tls_handshakes_total');
-    // Every metric name appears once (22 with the upstream TLS ones).
+    expect(names).toContain('pingora_client_aborts_total');
+    // Every metric name appears once (23 with the upstream TLS ones and client aborts).
     expect(new Set(names).size).toBe(names.length);
-    expect(names.length).toBe(22);
+    expect(names.length).toBe(23);
     m[Symbol.dispose]();
     expect(m.subscribed).toBe(false);
     expect(metricNames(registry)).toEqual([]);

@@ -11,14 +11,15 @@ import {
   type HttpPeer,
   type HttpServerApp,
   type HttpServerSession,
-  type Logger,
   markRetryByReuse,
   ResponseCompressionBuilder,
 } from '@pingora-ts/core';
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
 import { upstreamTls } from '@pingora-ts/tls-openssl';
+import type { ErrorLogLimiterOptions } from './error-log-limiter.ts';
 import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome } from './exchange.ts';
+import { FailureLog, type ProxyLogger } from './failure-log.ts';
 import { isPromise } from './maybe-promise.ts';
 import { withPhaseNames } from './phase-errors.ts';
 import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
@@ -36,8 +37,13 @@ export interface HttpProxyOptions {
   connector?: UpstreamConnector;
   /** Retries after the first attempt (the server's max_retries). Default 16. */
   maxRetries?: number;
-  /** The error log; failures are logged once per request. */
-  logger?: Pick<Logger, 'error' | 'warn'>;
+  /**
+   * The error log; failures are logged once per request (client aborts at
+   * debug, identical upstream errors rate-limited: see errorLogLimit).
+   */
+  logger?: ProxyLogger;
+  /** Rate limit of identical upstream error lines. Default: once per 10 s per message. */
+  errorLogLimit?: ErrorLogLimiterOptions;
   /** Idle limit of an upgraded (WebSocket) tunnel in ms; 0 disables. Default 10 minutes. */
   tunnelIdleTimeoutMs?: number;
   /**
@@ -56,7 +62,8 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   readonly modules = new HttpModules();
   readonly connector: UpstreamConnector;
   readonly maxRetries: number;
-  readonly #logger: Pick<Logger, 'error' | 'warn'> | undefined;
+  readonly #logger: ProxyLogger | undefined;
+  readonly #failureLog: FailureLog;
   readonly #tunnelIdleMs: number;
   readonly #requestTimeoutMs: number;
 
@@ -66,6 +73,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     this.connector = options.connector ?? new HttpConnector({ tls: upstreamTls() });
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.#logger = options.logger;
+    this.#failureLog = new FailureLog(options.logger, options.errorLogLimit);
     this.#tunnelIdleMs = options.tunnelIdleTimeoutMs ?? 600_000;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 0;
     if (inner.initDownstreamModules !== undefined) inner.initDownstreamModules(this.modules);
@@ -86,7 +94,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       error = toPingoraError(err);
       await this.#fail(session, ctx, error);
     }
-    session.deadline = 0; // done: the shared ticker drops it on its next pass
+    session.deadline = 0; // done: disarmed (the shared timer wheel drops it lazily)
     if (session.downstreamModules.modules.length > 0) session.downstreamModules.responseDone();
     if (inner.logging !== undefined) {
       try {
@@ -241,11 +249,9 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   async #fail(s: Session, ctx: Ctx, error: PingoraError): Promise<void> {
     const inner = this.inner;
     const suppressed = inner.suppressErrorLog?.(s, ctx, error) ?? false;
-    if (!suppressed && this.#logger !== undefined) {
-      const summary =
-        inner.requestSummary !== undefined ? inner.requestSummary(s, ctx) : s.requestSummary();
-      this.#logger.error(failureLogFields(s, error, summary), 'fail to proxy');
-    }
+    this.#failureLog.record(s, error, suppressed, () =>
+      inner.requestSummary !== undefined ? inner.requestSummary(s, ctx) : s.requestSummary(),
+    );
     const startedBefore = s.responseStarted;
     let result: FailToProxy;
     try {
@@ -263,20 +269,6 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     }
     if (!result.canReuseDownstream || s.upstreamPeer !== undefined) s.disableKeepalive();
   }
-}
-
-/** What the error log says about a failed request: the error, the request, and the chain before it. */
-function failureLogFields(
-  s: Session,
-  error: PingoraError,
-  request: string,
-): { err: string; request: string; retries?: number; failures?: string[] } {
-  const chain = s.upstreamFailures;
-  if (chain.length < 2) return { err: error.message, request };
-  const failures = chain.map((e) => e.message);
-  const dropped = s.upstreamFailuresDropped;
-  if (dropped > 0) failures.splice(1, 0, `(${dropped} more failures)`);
-  return { err: error.message, request, retries: s.retries, failures };
 }
 
 /**

@@ -2,7 +2,7 @@
  * Every timeout key of the server YAML takes effect through
  * httpProxyService, as a sample app builds its proxy: each is set to a
  * short value and the fault that needs it is scripted by a test origin or
- * a raw client (the shared deadline ticker fires within 100 ms).
+ * a raw client (the shared timer wheel fires within a tick).
  */
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
@@ -18,7 +18,7 @@ import { startOrigin, streamPattern } from './utils/origin.ts';
 import { serveApp } from './utils/proxy-harness.ts';
 import { startRawOrigin } from './utils/raw-origin.ts';
 
-/** Allowed lateness of a timeout: the 100 ms ticker plus a loaded machine. */
+/** Allowed lateness of a timeout: the wheel tick plus a loaded machine. */
 const SLACK_MS = 700;
 
 interface Seen {

@@ -46,7 +46,7 @@ export const DEFAULT_TIMEOUT_CONF: TimeoutConf = Object.freeze({
 
 // A day: longer waits are surely a unit mistake (milliseconds given as seconds).
 const MAX_SECONDS = 86_400;
-// The shared deadline ticker checks every 100 ms: shorter limits cannot be kept.
+// Shorter limits than 100 ms are surely a unit mistake (seconds given as ms/1000).
 const MIN_SECONDS = 0.1;
 const D = DEFAULT_TIMEOUT_CONF;
 
