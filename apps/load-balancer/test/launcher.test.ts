@@ -27,7 +27,7 @@ function writeConf(): { conf: string; dir: string } {
   const conf = join(dir, 'conf.yaml');
   writeFileSync(
     conf,
-    `version: 1\ngrace_period_seconds: ${GRACE_SECONDS}\ngraceful_shutdown_timeout_seconds: 1\n` +
+    `version: 1\ngrace_period_seconds: ${GRACE_SECONDS}\ngraceful_shutdown_timeout_seconds: 1\nupgrade_close_timeout_seconds: 0.2\n` +
       'load_balancer:\n  listen:\n    - 127.0.0.1:0\n',
   );
   cleanups.push(() => {
@@ -154,13 +154,45 @@ describe('node scripts/workspace.mjs start', () => {
     expect(await refused(port)).toBe(true);
   });
 
-  it('passes SIGHUP on and ends by the same signal as the server', async () => {
+  it('passes SIGUSR2 on: the server upgrades (the new process keeps the port) and the launcher exits 0', async () => {
+    const { conf, dir } = writeConf();
+    const ws = launch(process.execPath, [script, 'start', 'load-balancer', '-c', conf]);
+    const port = await ws.port();
+    ws.proc.kill('SIGUSR2');
+    expect(await ws.exited(30_000)).toEqual({ code: 0, signal: null });
+    const successor = Number(/"successorPid":(\d+)/.exec(ws.stderr)?.[1]);
+    expect(pidsMentioning(dir)).toEqual([successor]);
+    expect(await refused(port)).toBe(false);
+    process.kill(successor, 'SIGTERM');
+    for (let i = 0; i < 100 && pidsMentioning(dir).length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(pidsMentioning(dir)).toEqual([]);
+  });
+
+  it('ends by the same signal as the server (SIGKILL to the server)', async () => {
+    const { conf, dir } = writeConf();
+    const ws = launch(process.execPath, [script, 'start', 'load-balancer', '-c', conf]);
+    await ws.port();
+    const server = pidsMentioning(dir).find((pid) => pid !== ws.proc.pid) as number;
+    process.kill(server, 'SIGKILL');
+    expect(await ws.exited(15_000)).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(pidsMentioning(dir)).toEqual([]);
+  });
+
+  it('passes SIGHUP on: the server reloads (TLS certificates) and keeps serving', async () => {
     const { conf, dir } = writeConf();
     const ws = launch(process.execPath, [script, 'start', 'load-balancer', '-c', conf]);
     const port = await ws.port();
     ws.proc.kill('SIGHUP');
-    expect(await ws.exited(15_000)).toEqual({ code: null, signal: 'SIGHUP' });
+    for (let i = 0; i < 200 && !/"msg":"reload done"/.test(ws.stderr); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(ws.stderr).toMatch(/"msg":"SIGHUP received; reloading"/);
+    expect(ws.stderr).toMatch(/"msg":"reload done"/);
+    expect(await refused(port)).toBe(false);
+    ws.proc.kill('SIGTERM');
+    expect(await ws.exited(15_000)).toEqual({ code: 0, signal: null });
     expect(pidsMentioning(dir)).toEqual([]);
-    expect(await refused(port)).toBe(true);
   });
 });

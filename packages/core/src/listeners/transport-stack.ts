@@ -1,11 +1,15 @@
 /**
  * TransportStack: the accept side of one endpoint (Pingora's TransportStack):
  * binds the TCP or Unix listener with its socket options, consults the
- * ConnectionFilter while the socket is still paused, and hands each admitted
- * connection on as a Stream. TLS will slot in here as a further layer.
+ * ConnectionFilter while the socket is still paused, runs the TLS handshake
+ * on TLS endpoints (after the filter, so a denied peer gets no handshake
+ * byte), and hands each admitted connection on as a Stream whose digest
+ * carries the TLS outcome (ALPN included, for picking HTTP/1 or HTTP/2).
  * For graceful upgrades a listener is registered with the process's
  * ListenerHandoff, adopts a descriptor passed by the old process, and binds a
- * fixed TCP port with SO_REUSEPORT so that a `-u` successor can join it.
+ * fixed TCP port with SO_REUSEPORT so that a `-u` successor can join it. With
+ * server threads, the main thread hands each admitted socket (before TLS) to
+ * a thread, whose stack runs the handshake.
  */
 import { chmodSync, linkSync, lstatSync, renameSync, unlinkSync } from 'node:fs';
 import { createServer, type ListenOptions, type Server, type Socket } from 'node:net';
@@ -14,11 +18,17 @@ import { reusePortSupported } from '@pingora-ts/runtime';
 import type { Logger } from 'pino';
 import { type SocketAddr, socketAddrOf } from '../l4/socket-addr.ts';
 import { Stream } from '../l4/stream.ts';
+import type { TlsDigest } from '../protocols/tls/digest.ts';
 import type { ConnectionFilter } from './connection-filter.ts';
-import { connectionDeniedChannel } from './diagnostics.ts';
+import {
+  connectionDeniedChannel,
+  tlsHandshakeChannel,
+  tlsHandshakeFailedChannel,
+} from './diagnostics.ts';
 import { DEFAULT_BACKLOG, type Endpoint, endpointName } from './endpoint.ts';
 import { listenerHandoff } from './listener-handoff.ts';
 import { threadRouting } from './thread-routing.ts';
+import type { TlsAcceptCallbacks, TlsAcceptor, TlsFailureReason } from './tls-acceptor.ts';
 
 /** A filter that has not answered by then denies the connection. */
 export const FILTER_TIMEOUT_MS = 10_000;
@@ -36,10 +46,13 @@ export class TransportStack {
   readonly #filter: ConnectionFilter | undefined;
   readonly #handler: StreamHandler;
   readonly #logger: Logger;
+  readonly #tls: TlsAcceptor | undefined;
+  /** Sockets in their TLS handshake: not handed on yet, destroyed by close(). */
+  readonly #handshaking = new Set<Socket>();
   #server: Server | undefined;
   #address: SocketAddr | undefined;
   #closed = false;
-  /** The name a successor process finds this listener by. */
+  /** The name a successor process (or a server thread) finds this listener by. */
   readonly #key: string;
 
   constructor(
@@ -48,8 +61,10 @@ export class TransportStack {
     filter: ConnectionFilter | undefined,
     handler: StreamHandler,
     logger: Logger,
+    tls?: TlsAcceptor,
   ) {
     this.endpoint = endpoint;
+    this.#tls = tls;
     this.name = endpointName(endpoint);
     this.#service = service;
     this.#filter = filter;
@@ -151,7 +166,7 @@ export class TransportStack {
 
   /**
    * On a server thread fed by the main thread: take the sockets it accepted
-   * (and filtered) for this endpoint instead of binding.
+   * (and filtered) for this endpoint instead of binding; TLS runs here.
    */
   receiveFromMain(): void {
     const thread = threadRouting.thread;
@@ -181,23 +196,41 @@ export class TransportStack {
     return ep.port !== 0 && reusePortSupported();
   }
 
+  /** True for an endpoint that runs TLS before handing connections on. */
+  get tls(): boolean {
+    return this.#tls !== undefined;
+  }
+
+  /** Connections in their TLS handshake now. */
+  get handshaking(): number {
+    return this.#handshaking.size;
+  }
+
+  /** Re-reads the TLS certificate files (no-op on a plaintext endpoint). */
+  reloadTls(): Promise<void> {
+    return this.#tls === undefined ? Promise.resolve() : this.#tls.reload();
+  }
+
   /**
-   * Stops accepting at once (new connections are refused by the kernel);
-   * connections already handed on are not touched.
+   * Stops accepting at once (new connections are refused by the kernel) and
+   * drops connections still in their TLS handshake; connections already
+   * handed on are not touched.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     const server = this.#server;
-    if (server === undefined) return;
-    listenerHandoff.unregister(this.#key, server);
-    const ep = this.endpoint;
-    if (ep.kind === 'uds' && listenerHandoff.handedOver) {
-      closeKeepingPath(server, ep.path, this.#logger);
-      return;
+    if (server !== undefined) {
+      listenerHandoff.unregister(this.#key, server);
+      const ep = this.endpoint;
+      if (ep.kind === 'uds' && listenerHandoff.handedOver)
+        closeKeepingPath(server, ep.path, this.#logger);
+      // Node's close() releases the listening socket now; its callback would wait for all connections.
+      else server.close();
     }
-    // Node's close() releases the listening socket now; its callback would wait for all connections.
-    server.close();
+    this.#tls?.close();
+    for (const socket of this.#handshaking) socket.destroy();
+    this.#handshaking.clear();
   }
 
   #onConnection(socket: Socket): void {
@@ -258,7 +291,7 @@ export class TransportStack {
   #admit(socket: Socket): void {
     const dispatch = threadRouting.dispatch;
     if (dispatch !== undefined) {
-      // Still unread: the server thread that gets it starts the flow.
+      // Still unread (TLS included): the server thread that gets it starts the flow.
       socket.off('error', ignoreError);
       dispatch(this.#key, socket);
       return;
@@ -266,9 +299,66 @@ export class TransportStack {
     // pauseOnConnect left the stream in explicit paused mode; back to the initial
     // state so the app's first 'data' listener, pipe() or read() starts the flow.
     (socket as { readableFlowing: boolean | null }).readableFlowing = null;
+    if (this.#tls === undefined) this.#handOn(socket, undefined);
+    else this.#handshake(socket, this.#tls);
+  }
+
+  #handshake(socket: Socket, acceptor: TlsAcceptor): void {
+    const peer =
+      this.endpoint.kind === 'uds'
+        ? undefined
+        : socketAddrOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
+    this.#handshaking.add(socket);
+    const started = performance.now();
+    const callbacks: TlsAcceptCallbacks = {
+      onSecure: (tlsSocket, digest) => {
+        this.#handshaking.delete(socket);
+        if (tlsHandshakeChannel.hasSubscribers) {
+          tlsHandshakeChannel.publish({
+            service: this.#service,
+            endpoint: this.name,
+            peer,
+            version: digest.version,
+            alpn: digest.alpn,
+            resumed: digest.resumed,
+            durationMs: digest.handshakeMs,
+          });
+        }
+        if (this.#closed) {
+          tlsSocket.destroy();
+          return;
+        }
+        tlsSocket.on('error', ignoreError);
+        this.#handOn(tlsSocket, digest);
+      },
+      onFailed: (error: PingoraError, reason: TlsFailureReason) => {
+        this.#handshaking.delete(socket);
+        socket.destroy();
+        this.#logger.debug(
+          { err: error, reason, endpoint: this.name, peer },
+          'TLS handshake failed',
+        );
+        if (tlsHandshakeFailedChannel.hasSubscribers) {
+          tlsHandshakeFailedChannel.publish({
+            service: this.#service,
+            endpoint: this.name,
+            peer,
+            reason,
+            durationMs: performance.now() - started,
+            error,
+          });
+        }
+      },
+    };
+    acceptor.accept(socket, peer, callbacks);
+  }
+
+  /** The connection is ready for the app (after TLS when the endpoint has it). */
+  #handOn(socket: Socket, tls: TlsDigest | undefined): void {
     const stream = new Stream(
       socket,
       this.endpoint.kind === 'uds' ? this.endpoint.path : undefined,
+      tls,
     );
     this.#handler.onStream(stream, this);
   }

@@ -3,8 +3,8 @@
  * daemon mode detaches, then the services run until a signal: SIGINT fast
  * shutdown, SIGTERM graceful shutdown, SIGQUIT graceful upgrade (a `-u`
  * process has joined our listeners), SIGUSR2 graceful upgrade by starting the
- * new process ourselves (upgrade.ts). This file and the CLI entry are the only
- * places that call process.exit.
+ * new process ourselves (upgrade.ts), SIGHUP reloads TLS certificates. This
+ * file and the CLI entry are the only places that call process.exit.
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { CLI_USAGE } from './cli-options.ts';
@@ -116,6 +116,11 @@ export async function runForever(server: Server): Promise<never> {
     } else void run?.shutdown({ graceful: true });
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'] as const) process.on(s, onSignal);
+  // SIGHUP reloads what can change in place (TLS certificates), as nginx does.
+  process.on('SIGHUP', () => {
+    log.info({ signal: 'SIGHUP' }, 'SIGHUP received; reloading');
+    void run?.reload();
+  });
   // A bug that escapes every handler still ends the process (as Node would),
   // but logged where the operator looks and without leaving a stale pid file.
   process.on('uncaughtException', (err) => {
