@@ -24,6 +24,7 @@ export class ServerThread {
   readonly #arena: Int32Array;
   readonly #receivers = new Map<string, (socket: Socket) => void>();
   #onShutdown: ((req: ShutdownRequest) => void) | undefined;
+  #onReload: (() => void) | undefined;
   #pendingShutdown: ShutdownRequest | undefined;
 
   constructor(data: ThreadData) {
@@ -83,6 +84,11 @@ export class ServerThread {
     throw new RangeError(`shared region "${name}": allocation by another thread did not finish`);
   }
 
+  /** Called when the main thread asks for a reload (SIGHUP). */
+  onReload(handler: () => void): void {
+    this.#onReload = handler;
+  }
+
   ready(): void {
     parentPort?.postMessage({ kind: 'ready' } satisfies ThreadControl);
   }
@@ -96,6 +102,8 @@ export class ServerThread {
       const receive = this.#receivers.get(msg.key);
       if (receive === undefined) socket.destroy();
       else receive(socket);
+    } else if (msg.kind === 'reload') {
+      this.#onReload?.();
     } else if (msg.kind === 'shutdown') {
       const req = { graceful: msg.graceful, upgrade: msg.upgrade };
       this.#pendingShutdown = req;

@@ -29,6 +29,9 @@ export interface ThreadPoolOptions {
   readonly onThreadExit?: (index: number, code: number, replaced: boolean) => void;
 }
 
+/** A thread is skipped while it holds more than the least loaded plus max(this, that count). */
+const SKIP_SLACK = 8;
+
 /** Why a pool did not start or a thread failed. */
 export class ThreadPoolError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -104,8 +107,9 @@ export class ThreadPool {
       socket.destroy();
       return;
     }
-    // "Clearly more": beyond a quarter above the least loaded, and at least 2.
-    const limit = min + Math.max(2, min >> 2);
+    // "Clearly more": over twice the least loaded and at least 8 more, so
+    // scheduling noise does not reorder equal threads but a stalled one is skipped.
+    const limit = min + Math.max(SKIP_SLACK, min);
     let best = -1;
     for (let k = 0, i = this.#next; k < n; k++, i = i + 1 === n ? 0 : i + 1) {
       if (this.#slots[i]?.ready === true && Atomics.load(load, i) <= limit) {
@@ -128,6 +132,11 @@ export class ThreadPool {
       Atomics.sub(load, best, 1);
       socket.destroy();
     }
+  }
+
+  /** Asks every thread to reload what can change in place (SIGHUP: TLS certificates). */
+  reload(): void {
+    for (const s of this.#slots) s.worker.postMessage({ kind: 'reload' } satisfies ThreadControl);
   }
 
   /**

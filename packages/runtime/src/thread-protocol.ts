@@ -23,4 +23,5 @@ export interface ThreadData {
 export type ThreadControl =
   | { readonly kind: 'ready' }
   | { readonly kind: 'socket'; readonly key: string; readonly socket: Socket }
-  | { readonly kind: 'shutdown'; readonly graceful: boolean; readonly upgrade: boolean };
+  | { readonly kind: 'shutdown'; readonly graceful: boolean; readonly upgrade: boolean }
+  | { readonly kind: 'reload' };

@@ -97,6 +97,12 @@ export class ThreadPoolService implements Service {
     });
   }
 
+  /** SIGHUP: every thread reloads its services (TLS certificates of its stacks). */
+  reload(): Promise<void> {
+    this.pool.reload();
+    return Promise.resolve();
+  }
+
   async start(ctx: ServiceContext): Promise<void> {
     await this.pool.start();
     if (!this.#plan.ownListeners) {
@@ -153,6 +159,7 @@ export function threadOf(): ServerThread | undefined {
 export async function runThread(server: Server, thread: ServerThread, log: Logger): Promise<never> {
   const run = server.run();
   thread.onShutdown((req) => void run.shutdown(req));
+  thread.onReload(() => void run.reload());
   run.ready.then(
     () => {
       log.info({ thread: thread.index }, 'server thread ready');

@@ -114,6 +114,19 @@ describe('threads: 4', () => {
     );
   });
 
+  it('SIGHUP reaches every thread (each reloads its services)', async () => {
+    using tmp = tempDir();
+    const child = start(conf(2, true, '127.0.0.1:0'), tmp);
+    await port(child);
+    child.proc.kill('SIGHUP');
+    const reloads = () => (child.stderr.match(/"msg":"reload done"/g) ?? []).length;
+    for (let i = 0; i < 200 && reloads() < 3; i++) await new Promise((r) => setTimeout(r, 25));
+    // The main thread and both server threads.
+    expect(reloads()).toBe(3);
+    child.proc.kill('SIGTERM');
+    expect(await child.exited(30_000)).toBe(0);
+  });
+
   it('a crashed thread is replaced and the process keeps serving', async () => {
     using tmp = tempDir();
     const child = start(conf(2, true, '127.0.0.1:0'), tmp);
