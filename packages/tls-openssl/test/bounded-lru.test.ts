@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BoundedLru } from '../src/index.ts';
+import { BoundedLru } from '../src/connector/bounded-lru.ts';
 
 describe('BoundedLru (the upstream context and session caches)', () => {
   it('matches a model: never over capacity, evicts the least recently used (property)', () => {
