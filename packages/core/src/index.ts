@@ -208,7 +208,6 @@ export {
   replaceLeftmostUnderscore,
   sniFor,
   tlsContextKey,
-  type UpstreamCertSummary,
   type UpstreamTls,
   type UpstreamTlsDigest,
   type UpstreamTlsRequest,
