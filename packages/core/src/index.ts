@@ -207,7 +207,6 @@ export {
   replaceLeftmostUnderscore,
   sniFor,
   tlsContextKey,
-  type UpstreamCertSummary,
   type UpstreamTls,
   type UpstreamTlsDigest,
   type UpstreamTlsRequest,
