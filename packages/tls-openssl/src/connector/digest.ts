@@ -5,7 +5,8 @@
  * verified when the session was made).
  */
 import type { PeerCertificate, TLSSocket } from 'node:tls';
-import type { UpstreamCertSummary, UpstreamTlsDigest } from '@pingora-ts/core';
+import type { UpstreamTlsDigest } from '@pingora-ts/core';
+import type { UpstreamCertSummary } from '@pingora-ts/core/connectors';
 
 export function upstreamDigest(
   socket: TLSSocket,
