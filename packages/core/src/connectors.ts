@@ -35,7 +35,6 @@ export {
   replaceLeftmostUnderscore,
   sniFor,
   tlsContextKey,
-  type UpstreamCertSummary,
   type UpstreamTlsRequest,
   type UpstreamTlsStream,
 } from './connectors/upstream-tls.ts';

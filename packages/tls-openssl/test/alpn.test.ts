@@ -1,10 +1,12 @@
 /**
  * ALPN: the protocol chosen (server preference) is in the digest for the
- * HTTP layer; a client that sends no ALPN is served; and where no protocol
- * overlaps node:tls sends a fatal no_application_protocol alert, unlike
- * Pingora which answers without ALPN (NOACK) and lets the client carry on
- * with HTTP/1.1. This test pins node's behaviour.
+ * HTTP layer; a client that sends no ALPN is served; where no protocol
+ * overlaps the listener answers without ALPN (Pingora's NOACK, the client
+ * carries on with HTTP/1.1) instead of node:tls's fatal alert, except for
+ * h2-only listeners which keep the alert as Pingora's h2_only does.
  */
+import { type AddressInfo, connect, createServer } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { ListenerAlpn, ListeningService, type TlsSettings } from '@pingora-ts/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import '../src/index.ts';
@@ -65,10 +67,75 @@ describe('ALPN', () => {
     expect(await negotiated(p, ['spdy/3'])).toEqual({ server: undefined, client: false });
   });
 
-  it('no overlap: node:tls sends a fatal alert where Pingora would go on without ALPN', async () => {
-    const p = await start({ alpn: ListenerAlpn.H1 });
-    expect(await handshakeOutcome(p, { ca: ca.cert, ALPNProtocols: ['h2'] })).toMatch(
+  it('no overlap: carries on without ALPN as Pingora does (h1 and h2h1)', async () => {
+    for (const alpn of [ListenerAlpn.H1, ListenerAlpn.H2H1]) {
+      const p = await start({ alpn });
+      expect(await negotiated(p, ['spdy/3', 'acme-tls/1'])).toEqual({
+        server: undefined,
+        client: false,
+      });
+      expect(await negotiated(p, ['http/1.1'])).toEqual({ server: 'http/1.1', client: 'http/1.1' });
+    }
+    const h1 = await start({ alpn: ListenerAlpn.H1 });
+    expect(await negotiated(h1, ['h2'])).toEqual({ server: undefined, client: false });
+  });
+
+  it('no overlap on an h2-only listener: a fatal alert (Pingora h2_only), as node:tls does by itself', async () => {
+    const p = await start({ alpn: ListenerAlpn.H2 });
+    expect(await negotiated(p, ['h2', 'http/1.1'])).toEqual({ server: 'h2', client: 'h2' });
+    expect(await handshakeOutcome(p, { ca: ca.cert, ALPNProtocols: ['http/1.1'] })).toMatch(
       /NO_APPLICATION_PROTOCOL/,
     );
   });
+
+  it('reads the ALPN list under TLS 1.2 and from a ClientHello split over many TCP writes', async () => {
+    const p = await start({ alpn: ListenerAlpn.H1 });
+    const c = await connectTls(p, {
+      ca: ca.cert,
+      maxVersion: 'TLSv1.2',
+      ALPNProtocols: ['spdy/3'],
+    });
+    expect(c.digest).toMatchObject({ version: 'TLSv1.2' });
+    expect(c.digest.alpn).toBeUndefined();
+    c.socket.destroy();
+    // The same ClientHello, one byte per write: the peek waits for all of it.
+    const hello = await captureClientHello(['spdy/3']);
+    const split = await new Promise<Buffer>((resolve, reject) => {
+      const s = connect(p, '127.0.0.1');
+      const got: Buffer[] = [];
+      s.on('error', reject);
+      s.on('data', (d: Buffer) => {
+        got.push(d);
+        // A ServerHello came back: the handshake went on without ALPN.
+        if (Buffer.concat(got).length >= 5) {
+          s.destroy();
+          resolve(Buffer.concat(got));
+        }
+      });
+      s.on('connect', async () => {
+        for (let i = 0; i < hello.length; i += 64) {
+          s.write(hello.subarray(i, i + 64));
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      });
+    });
+    expect(split[0]).toBe(22); // a handshake record, not an alert (21)
+  });
 });
+
+/** The bytes of a real ClientHello offering `protocols` (from node's own client). */
+function captureClientHello(protocols: string[]): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const sink = createServer((s) => {
+      s.once('data', (d: Buffer) => {
+        s.destroy();
+        sink.close();
+        resolve(d);
+      });
+    }).listen(0, '127.0.0.1', () => {
+      const addr = sink.address() as AddressInfo;
+      const c = tlsConnect({ host: '127.0.0.1', port: addr.port, ALPNProtocols: protocols });
+      c.on('error', () => {});
+    });
+  });
+}

@@ -152,6 +152,13 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
     return this.#connections.size;
   }
 
+  /** Connections in their TLS handshake now (not yet handed to the app). */
+  get tlsHandshakesInFlight(): number {
+    let n = 0;
+    for (const s of this.#stacks) n += s.handshaking;
+    return n;
+  }
+
   async start(ctx: ServiceContext): Promise<void> {
     this.#assertNotStarted();
     this.#started = true;

@@ -6,18 +6,17 @@
  * options, and reports the digest. Failures are Upstream PingoraErrors.
  */
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { formatSocketAddr, type UpstreamTls } from '@pingora-ts/core';
+import { formatSocketAddr, type TlsClientCert, type UpstreamTls } from '@pingora-ts/core';
 import {
   ALPN_PROTOCOLS,
   sniFor,
-  type UpstreamCertSummary,
   type UpstreamTlsRequest,
   type UpstreamTlsStream,
 } from '@pingora-ts/core/connectors';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import { BoundedLru } from './bounded-lru.ts';
 import { SecureContextCache } from './context-cache.ts';
-import { certSummary, upstreamDigest } from './digest.ts';
+import { peerCertOf, upstreamDigest } from './digest.ts';
 import { upstreamTlsChannels } from './events.ts';
 import { KeylogFile } from './keylog-file.ts';
 import { readCaFile, systemTrustAnchors, type TrustAnchors, TrustedRoots } from './trust-store.ts';
@@ -49,7 +48,7 @@ export interface UpstreamTlsOptions {
 /** A session kept for resumption, with the certificate verified when it was made. */
 interface CachedSession {
   readonly session: Buffer;
-  readonly peerCert: UpstreamCertSummary | undefined;
+  readonly peerCert: TlsClientCert | undefined;
 }
 
 /** Running totals of one OpensslUpstreamTls. */
@@ -124,7 +123,7 @@ export class OpensslUpstreamTls implements UpstreamTls {
     return new Promise((resolve, reject) => {
       let tlsSocket: TLSSocket;
       let offered: CachedSession | undefined;
-      let peerCert: UpstreamCertSummary | undefined;
+      let peerCert: TlsClientCert | undefined;
       try {
         const options: ConnectionOptions = {
           socket,
@@ -153,7 +152,7 @@ export class OpensslUpstreamTls implements UpstreamTls {
       if (sessions.capacity > 0) {
         // TLS 1.2 hands its ticket over before the handshake ends: read the certificate then.
         tlsSocket.on('session', (session: Buffer) => {
-          peerCert ??= certSummary(tlsSocket.getPeerCertificate()) ?? offered?.peerCert;
+          peerCert ??= peerCertOf(tlsSocket) ?? offered?.peerCert;
           sessions.set(key, { session, peerCert });
         });
       }

@@ -16,6 +16,7 @@ import {
   DEFAULT_TLS_SESSION_TIMEOUT_SECONDS,
   DEFAULT_TLS_WATCH_DEBOUNCE_MS,
   LISTENER_ALPN_PROTOCOLS,
+  ListenerAlpn,
   type SocketAddr,
   TicketKeys,
   type TlsAcceptCallbacks,
@@ -26,6 +27,7 @@ import {
   type TlsPem,
   type TlsSettings,
 } from '@pingora-ts/core';
+import { peekAlpn } from './alpn-peek.ts';
 import { CertStore } from './cert-store.ts';
 import { baseContextOptions, contextOptions } from './context-options.ts';
 import { failureReason, handshakeError } from './failure-reason.ts';
@@ -59,6 +61,8 @@ export class OpensslAcceptor implements TlsAcceptor {
   readonly #settings: TlsSettings;
   readonly #env: TlsAcceptorEnv;
   readonly #server: TlsServer;
+  /** The twin without ALPN, for clients offering no protocol we speak (see the constructor). */
+  readonly #noAlpn: TlsServer | undefined;
   readonly #ticketKeys: TicketKeys;
   readonly #unsubscribe: () => void;
   readonly #timeoutMs: number;
@@ -87,9 +91,25 @@ export class OpensslAcceptor implements TlsAcceptor {
         ([name, src]) => [name, loadCertSync(src, `sni.${name}`)] as const,
       ),
     );
-    const acceptor = this;
+    const cacheSize = settings.sessionCacheSize ?? DEFAULT_TLS_SESSION_CACHE_SIZE;
+    if (cacheSize > 0) {
+      const ttl = (settings.sessionTimeoutSeconds ?? DEFAULT_TLS_SESSION_TIMEOUT_SECONDS) * 1000;
+      this.#sessions = new SessionCache(cacheSize, ttl);
+    }
     const alpn = settings.alpn;
-    this.#server = new TlsServer({
+    this.#server = this.#makeServer(alpn === undefined ? undefined : LISTENER_ALPN_PROTOCOLS[alpn]);
+    // Pingora answers a client whose ALPN list has nothing in common with ours
+    // without ALPN (NOACK); node:tls would send a fatal alert. Such clients are
+    // handed to a twin server that offers no ALPN (h2-only keeps the alert, as Pingora).
+    this.#noAlpn =
+      alpn === undefined || alpn === ListenerAlpn.H2 ? undefined : this.#makeServer(undefined);
+    this.#unsubscribe = this.#ticketKeys.onRotate((key) => this.#rekey(key));
+    if (settings.watchFiles !== false) this.#startWatch();
+  }
+
+  #makeServer(protocols: readonly string[] | undefined): TlsServer {
+    const acceptor = this;
+    const server = new TlsServer({
       ...contextOptions(this.#store.base, this.#store.defaultCert?.loaded),
       requestCert: this.#mode !== ClientCertMode.None,
       rejectUnauthorized: this.#mode === ClientCertMode.Required,
@@ -98,32 +118,28 @@ export class OpensslAcceptor implements TlsAcceptor {
       SNICallback(this: unknown, servername, cb) {
         acceptor.#sni(this as TLSSocket, servername, cb);
       },
-      ...(alpn === undefined ? {} : { ALPNProtocols: [...LISTENER_ALPN_PROTOCOLS[alpn]] }),
+      ...(protocols === undefined ? {} : { ALPNProtocols: [...protocols] }),
     });
-    this.#server.on('secureConnection', (tlsSocket: TLSSocket) => this.#secure(tlsSocket));
-    this.#server.on('tlsClientError', (err: Error, tlsSocket: TLSSocket) => {
+    server.on('secureConnection', (tlsSocket: TLSSocket) => this.#secure(tlsSocket));
+    server.on('tlsClientError', (err: Error, tlsSocket: TLSSocket) => {
       const hs = this.#handshakeOf(tlsSocket);
       if (hs === undefined) tlsSocket.destroy();
       else this.#fail(hs, hs.reason ?? failureReason(err), err);
     });
-    const cacheSize = settings.sessionCacheSize ?? DEFAULT_TLS_SESSION_CACHE_SIZE;
-    if (cacheSize > 0) {
-      const ttl = (settings.sessionTimeoutSeconds ?? DEFAULT_TLS_SESSION_TIMEOUT_SECONDS) * 1000;
-      const cache = new SessionCache(cacheSize, ttl);
-      this.#sessions = cache;
-      this.#server.on('newSession', (id: Buffer, data: Buffer, cb: () => void) => {
+    const cache = this.#sessions;
+    if (cache !== undefined) {
+      server.on('newSession', (id: Buffer, data: Buffer, cb: () => void) => {
         cache.set(id, data);
         cb();
       });
-      this.#server.on(
+      server.on(
         'resumeSession',
         (id: Buffer, cb: (err: Error | null, data: Buffer | null) => void) => {
           cb(null, cache.get(id) ?? null);
         },
       );
     }
-    this.#unsubscribe = this.#ticketKeys.onRotate((key) => this.#rekey(key));
-    if (settings.watchFiles !== false) this.#startWatch();
+    return server;
   }
 
   /** The ticket keys this listener issues and accepts tickets under. */
@@ -153,7 +169,22 @@ export class OpensslAcceptor implements TlsAcceptor {
     );
     hs.timer.unref();
     this.#pending.set(socket, hs);
-    this.#server.emit('connection', socket);
+    const twin = this.#noAlpn;
+    if (twin === undefined) {
+      this.#server.emit('connection', socket);
+      return;
+    }
+    const ours = LISTENER_ALPN_PROTOCOLS[this.#settings.alpn ?? ListenerAlpn.H1];
+    peekAlpn(socket, (offered) => {
+      if (hs.done) return;
+      if (socket.destroyed) {
+        this.#fail(hs, TlsFailureReason.ClientClosed, undefined);
+        return;
+      }
+      const overlap =
+        offered === undefined || offered.length === 0 || offered.some((p) => ours.includes(p));
+      (overlap ? this.#server : twin).emit('connection', socket);
+    });
   }
 
   reload(): Promise<void> {
@@ -208,7 +239,9 @@ export class OpensslAcceptor implements TlsAcceptor {
 
   #install(store: CertStore, clientCa: TlsPem | undefined): void {
     // setSecureContext resets whatever it is not given: hand it the full options.
-    this.#server.setSecureContext(contextOptions(store.base, store.defaultCert?.loaded));
+    const options = contextOptions(store.base, store.defaultCert?.loaded);
+    this.#server.setSecureContext(options);
+    this.#noAlpn?.setSecureContext(options);
     this.#store = store;
     this.#clientCa = clientCa;
   }
