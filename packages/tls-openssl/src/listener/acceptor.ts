@@ -124,6 +124,9 @@ export class OpensslAcceptor implements TlsAcceptor {
     server.on('tlsClientError', (err: Error, tlsSocket: TLSSocket) => {
       const hs = this.#handshakeOf(tlsSocket);
       if (hs === undefined) tlsSocket.destroy();
+      // A client certificate node:tls refused (required mode) ends as a plain close: say why.
+      else if (hs.reason === undefined && tlsSocket.authorizationError != null)
+        this.#fail(hs, TlsFailureReason.ClientCert, tlsSocket.authorizationError);
       else this.#fail(hs, hs.reason ?? failureReason(err), err);
     });
     const cache = this.#sessions;
