@@ -81,6 +81,9 @@ describe('TLS listener certificates', () => {
       callbacks: {
         async certificateCallback(hello) {
           seen.push(hello.servername);
+          // The handshake is matched to its connection: the peer is known.
+          if (hello.peer?.kind !== 'inet' || hello.peer.address !== '127.0.0.1')
+            throw new Error('no peer');
           await new Promise((r) => setTimeout(r, 5));
           if (hello.servername === 'dynamic.test') return chosen;
           if (hello.servername === 'fail.test') throw new Error('no certificate for you');

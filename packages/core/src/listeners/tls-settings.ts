@@ -88,6 +88,11 @@ export interface TlsSettings {
   readonly sessionCacheSize?: number;
   /** A client that has not completed the handshake by then is dropped (ms, default 10000). */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Handshakes in flight at once on the endpoint; past it new connections
+   * are closed at once (default 10000). Bounds what slow or silent clients hold.
+   */
+  readonly maxHandshakes?: number;
   /** Reload certificate files when they change on disk (default true). */
   readonly watchFiles?: boolean;
   /** Changes within this window are reloaded once (ms, default 500). */
@@ -100,6 +105,7 @@ export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_TLS_SESSION_TIMEOUT_SECONDS = 300;
 export const DEFAULT_TLS_SESSION_CACHE_SIZE = 10_000;
 export const DEFAULT_TLS_WATCH_DEBOUNCE_MS = 500;
+export const DEFAULT_TLS_MAX_HANDSHAKES = 10_000;
 
 /** Pingora's `TlsSettings::intermediate(cert_path, key_path)`, with more settings if given. */
 export function tlsSettings(
@@ -150,6 +156,7 @@ export function checkTlsSettings(settings: TlsSettings): TlsSettings {
   checkInteger(s.sessionCacheSize, 'sessionCacheSize', 0, 10_000_000);
   checkInteger(s.handshakeTimeoutMs, 'handshakeTimeoutMs', 1, 3_600_000);
   checkInteger(s.watchDebounceMs, 'watchDebounceMs', 0, 3_600_000);
+  checkInteger(s.maxHandshakes, 'maxHandshakes', 1, 10_000_000);
   return settings;
 }
 
