@@ -35,3 +35,4 @@ export {
   replyNumber,
 } from './redis-like.ts';
 export { RedisStorage, type RedisStorageOptions } from './redis-storage.ts';
+export { TieredStorage, type TieredStorageOptions } from './tiered-storage.ts';
