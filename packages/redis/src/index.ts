@@ -36,3 +36,10 @@ export {
 } from './redis-like.ts';
 export { RedisStorage, type RedisStorageOptions } from './redis-storage.ts';
 export { TieredStorage, type TieredStorageOptions } from './tiered-storage.ts';
+export {
+  RedisCacheLock,
+  type RedisCacheLockOptions,
+  type RedisLocked,
+  RedisReadLock,
+  RedisWritePermit,
+} from './redis-lock.ts';
