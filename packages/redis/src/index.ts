@@ -43,3 +43,11 @@ export {
   RedisReadLock,
   RedisWritePermit,
 } from './redis-lock.ts';
+export {
+  FAIL_MODES,
+  type FailMode,
+  GlobalRateLimiter,
+  type GlobalRateLimiterOptions,
+  type RateDecision,
+  rateLimitHeaders,
+} from './global-rate-limiter.ts';
