@@ -5,7 +5,8 @@
  * backpressure. It settles once both directions are done, or with the
  * first error, after which the proxy decides about a retry.
  */
-import type { BodySink, HttpClientSession, TunnelHandoff } from '@pingora-ts/core';
+import type { HttpClientSession } from '@pingora-ts/core';
+import type { BodySink, TunnelHandoff } from '@pingora-ts/core/h1';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import { removeHopByHopHeaders } from './hop-by-hop.ts';

@@ -11,9 +11,9 @@ import {
   type HttpPeer,
   type HttpServerApp,
   type HttpServerSession,
-  markRetryByReuse,
   ResponseCompressionBuilder,
 } from '@pingora-ts/core';
+import { markRetryByReuse } from '@pingora-ts/core/connectors';
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
 import { upstreamTls } from '@pingora-ts/tls-openssl';
 import { revalidateInBackground } from './cache-background.ts';

@@ -11,9 +11,9 @@
  * server threads, the main thread hands each admitted socket (before TLS) to
  * a thread, whose stack runs the handshake.
  */
-import { chmodSync, linkSync, lstatSync, renameSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type ListenOptions, type Server, type Socket } from 'node:net';
-import { ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
+import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import { reusePortSupported } from '@pingora-ts/runtime';
 import type { Logger } from 'pino';
 import { type SocketAddr, socketAddrOf } from '../l4/socket-addr.ts';
@@ -26,9 +26,11 @@ import {
   tlsHandshakeFailedChannel,
 } from './diagnostics.ts';
 import { DEFAULT_BACKLOG, type Endpoint, endpointName } from './endpoint.ts';
+import { bindOnce, closeKeepingPath } from './listener-binding.ts';
 import { listenerHandoff } from './listener-handoff.ts';
 import { threadRouting } from './thread-routing.ts';
-import type { TlsAcceptCallbacks, TlsAcceptor, TlsFailureReason } from './tls-acceptor.ts';
+import { type TlsAcceptCallbacks, type TlsAcceptor, TlsFailureReason } from './tls-acceptor.ts';
+import { DEFAULT_TLS_MAX_HANDSHAKES } from './tls-settings.ts';
 
 /** A filter that has not answered by then denies the connection. */
 export const FILTER_TIMEOUT_MS = 10_000;
@@ -308,8 +310,16 @@ export class TransportStack {
       this.endpoint.kind === 'uds'
         ? undefined
         : socketAddrOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
-    this.#handshaking.add(socket);
     const started = performance.now();
+    const ep = this.endpoint;
+    const max =
+      (ep.kind === 'tcp' ? ep.tls?.maxHandshakes : undefined) ?? DEFAULT_TLS_MAX_HANDSHAKES;
+    if (this.#handshaking.size >= max) {
+      socket.destroy();
+      this.#publishFailure(peer, TlsFailureReason.Overload, started, overloaded(this.name, max));
+      return;
+    }
+    this.#handshaking.add(socket);
     const callbacks: TlsAcceptCallbacks = {
       onSecure: (tlsSocket, digest) => {
         this.#handshaking.delete(socket);
@@ -338,19 +348,27 @@ export class TransportStack {
           { err: error, reason, endpoint: this.name, peer },
           'TLS handshake failed',
         );
-        if (tlsHandshakeFailedChannel.hasSubscribers) {
-          tlsHandshakeFailedChannel.publish({
-            service: this.#service,
-            endpoint: this.name,
-            peer,
-            reason,
-            durationMs: performance.now() - started,
-            error,
-          });
-        }
+        this.#publishFailure(peer, reason, started, error);
       },
     };
     acceptor.accept(socket, peer, callbacks);
+  }
+
+  #publishFailure(
+    peer: SocketAddr | undefined,
+    reason: TlsFailureReason,
+    started: number,
+    error: Error,
+  ): void {
+    if (!tlsHandshakeFailedChannel.hasSubscribers) return;
+    tlsHandshakeFailedChannel.publish({
+      service: this.#service,
+      endpoint: this.name,
+      peer,
+      reason,
+      durationMs: performance.now() - started,
+      error,
+    });
   }
 
   /** The connection is ready for the app (after TLS when the endpoint has it). */
@@ -366,38 +384,11 @@ export class TransportStack {
 
 function ignoreError(): void {}
 
-/** Binds and releases `host:port` without SO_REUSEPORT: rejects with EADDRINUSE when it is taken. */
-function bindOnce(host: string, port: number, ipv6Only: boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen({ host, port, ipv6Only, exclusive: true, backlog: 1 }, () => {
-      probe.close(() => resolve());
-    });
+function overloaded(endpoint: string, max: number): PingoraError {
+  return new PingoraError(ErrorType.AcceptError, {
+    source: ErrorSource.Downstream,
+    context: `${endpoint}: ${max} TLS handshakes in flight (maxHandshakes); connection refused`,
   });
-}
-
-/**
- * Closes a Unix listener whose socket a successor now serves. Node unlinks the
- * path on close, which would leave the successor unreachable: a hard link
- * keeps the file, renamed back in place right after (a connect in between
- * fails with ENOENT; the successor keeps every connection already queued).
- */
-function closeKeepingPath(server: Server, path: string, logger: Logger): void {
-  const keep = `${path}.${process.pid}.upgrade`;
-  try {
-    linkSync(path, keep);
-  } catch (err) {
-    logger.warn({ err, path }, 'cannot keep the socket file for the new process');
-    server.close();
-    return;
-  }
-  server.close();
-  try {
-    renameSync(keep, path);
-  } catch (err) {
-    logger.error({ err, path }, 'cannot put the socket file back for the new process');
-  }
 }
 
 /** A socket file left by a crashed process blocks bind(); other file kinds are left alone. */
