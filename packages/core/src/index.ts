@@ -116,6 +116,14 @@ export {
   resolveH1ServerOptions,
 } from './protocols/http/v1/server-options.ts';
 export { errorResponse, H1ServerSession } from './protocols/http/v1/server-session.ts';
+export { h2Channels } from './protocols/http/v2/h2-events.ts';
+export { H2_PREFACE } from './protocols/http/v2/h2c-preface.ts';
+export {
+  type H2ServerOptions,
+  type ResolvedH2ServerOptions,
+  resolveH2ServerOptions,
+} from './protocols/http/v2/server-options.ts';
+export { H2ServerSession } from './protocols/http/v2/server-session.ts';
 
 // --- Peers and connectors
 export { type BindToLists, pickBindTo, resolveBindToLists } from './connectors/bind-to.ts';
