@@ -18,6 +18,7 @@ import {
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
 import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome } from './exchange.ts';
+import { grpcErrorResponse, isGrpcRequest } from './grpc-error.ts';
 import { isPromise } from './maybe-promise.ts';
 import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
@@ -278,7 +279,8 @@ export async function defaultFailToProxy(s: Session, e: PingoraError): Promise<F
   }
   s.disableKeepalive();
   try {
-    await s.respondError(status);
+    if (isGrpcRequest(s.reqHeader)) s.downstream.writeResponse(grpcErrorResponse(status, e));
+    else await s.respondError(status);
   } catch {
     s.downstream.destroy();
   }

@@ -9,9 +9,9 @@ import { constants } from 'node:http2';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { HeaderList, RequestHeader } from '@pingora-ts/http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startH2Origin } from '../../../../tooling/test-h2-origin.ts';
 import { ALPN, type HttpClientSession, HttpConnector, HttpPeer } from '../../src/index.ts';
 import { startGoawayOrigin } from './utils/goaway-origin.ts';
-import { startH2Origin } from './utils/h2-origin.ts';
 
 const connectors: HttpConnector[] = [];
 afterEach(() => {

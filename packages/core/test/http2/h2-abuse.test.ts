@@ -7,11 +7,18 @@
 import { ResponseHeader } from '@pingora-ts/http';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  FrameType,
+  frame,
+  GET_BLOCK,
+  getHeaders,
+  rawH2,
+  rstCancel,
+} from '../../../../tooling/test-h2-frames.ts';
 import { HttpServer, type HttpServerOptions } from '../../src/apps/http-app.ts';
 import { Server } from '../../src/server/server.ts';
 import type { RunningServer } from '../../src/server/server-run.ts';
 import { ListeningService } from '../../src/services/listening-service.ts';
-import { FrameType, frame, GET_BLOCK, getHeaders, rawH2, rstCancel } from './utils/raw-h2.ts';
 
 const runs: RunningServer[] = [];
 afterEach(async () => {

@@ -10,13 +10,13 @@ import { connect as netConnect } from 'node:net';
 import { HeaderList, ResponseHeader } from '@pingora-ts/http';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { H2Client } from '../../../../tooling/test-h2-client.ts';
 import { HttpServer, type HttpServerApp, type HttpServerOptions } from '../../src/apps/http-app.ts';
 import { responseHead, serveHttp } from '../../src/apps/serve-http.ts';
 import type { HttpServerSession } from '../../src/protocols/http/server-session.ts';
 import { Server } from '../../src/server/server.ts';
 import type { RunningServer } from '../../src/server/server-run.ts';
 import { ListeningService } from '../../src/services/listening-service.ts';
-import { H2Client } from './utils/h2-client.ts';
 
 const quietLogger = pino({ level: process.env.LOGLEVEL ?? 'silent' });
 const runs: RunningServer[] = [];

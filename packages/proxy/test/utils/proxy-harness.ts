@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
-import { HttpConnector, HttpServer, Stream } from '@pingora-ts/core';
+import { HttpConnector, HttpServer, type HttpServerOptions, Stream } from '@pingora-ts/core';
 import { HttpProxy, type HttpProxyOptions } from '../../src/http-proxy.ts';
 import type { ProxyHttp } from '../../src/proxy-http.ts';
 
@@ -21,8 +21,9 @@ export interface ProxyUnderTest<Ctx> extends AsyncDisposable {
 export async function startProxy<Ctx>(
   inner: ProxyHttp<Ctx>,
   options: Partial<HttpProxyOptions> = {},
+  serverOptions: HttpServerOptions = {},
 ): Promise<ProxyUnderTest<Ctx>> {
-  const connector = new HttpConnector();
+  const connector = (options.connector as HttpConnector | undefined) ?? new HttpConnector();
   const errors: Array<{ err: string; request: string }> = [];
   const logger = {
     error: (obj: { err: string; request: string }) => {
@@ -35,7 +36,7 @@ export async function startProxy<Ctx>(
     logger: logger as unknown as NonNullable<HttpProxyOptions['logger']>,
     ...options,
   });
-  const app = new HttpServer(proxy);
+  const app = new HttpServer(proxy, serverOptions);
   const controller = new AbortController();
   const sockets = new Set<import('node:net').Socket>();
   const server: Server = createServer((socket) => {

@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server } from 'node:net';
-import { FrameType, frame } from '../../http2/utils/raw-h2.ts';
+import { FrameType, frame } from '../../../../../tooling/test-h2-frames.ts';
 
 export interface GoawayOrigin extends AsyncDisposable {
   readonly port: number;

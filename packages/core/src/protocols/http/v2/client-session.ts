@@ -62,6 +62,8 @@ export class H2ClientSession implements HttpClientSession, DeadlineOwner {
   #drainCb: (() => void) | undefined;
   #writeBlocked = false;
   #released = false;
+  /** Request body bytes handed to the stream: after any, nothing is retried. */
+  #bodySent = 0;
   #chunks: Buffer[] = [];
   #chunkWaiter: ((err: PingoraError | null, chunk: Buffer | null) => void) | undefined;
 
@@ -104,6 +106,7 @@ export class H2ClientSession implements HttpClientSession, DeadlineOwner {
 
   writeBody(chunk: Buffer): boolean {
     const stream = this.#active();
+    this.#bodySent += chunk.length;
     if (stream.write(chunk)) return true;
     this.#writeBlocked = true;
     armDeadline(this, this.writeTimeoutMs);
@@ -362,7 +365,9 @@ export class H2ClientSession implements HttpClientSession, DeadlineOwner {
   /** Pingora's retry classes, from the stream's reset code. */
   #classify(error: PingoraError): PingoraError {
     const code = this.#stream?.rstCode;
-    if (code === constants.NGHTTP2_REFUSED_STREAM && !this.#gotBytes) {
+    // Once request body bytes went out (a gRPC stream), nothing is replayed.
+    const fresh = !this.#gotBytes && this.#bodySent === 0;
+    if (code === constants.NGHTTP2_REFUSED_STREAM && fresh) {
       return PingoraError.because(ErrorType.H2Error, 'upstream refused the stream', error)
         .asUpstream()
         .withRetry(true);
@@ -371,7 +376,7 @@ export class H2ClientSession implements HttpClientSession, DeadlineOwner {
       this.#host.downgradeRequired();
       return PingoraError.because(ErrorType.H2Downgrade, 'upstream requires HTTP/1.1', error)
         .asUpstream()
-        .withRetry(!this.#gotBytes && !this.#host.requiresH2);
+        .withRetry(fresh && !this.#host.requiresH2);
     }
     return error;
   }

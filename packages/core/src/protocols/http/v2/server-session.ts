@@ -381,7 +381,8 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
   #fail(error: PingoraError): void {
     if (this.#failure !== undefined) return;
     this.#failure = error;
-    if (!this.#bodyDone) this.#sink?.onError(error);
+    // After the body ended too: a reset stream must stop the exchange (and cancel the upstream).
+    if (!this.#bodyDone || !this.#finished) this.#sink?.onError(error);
     const cb = this.#drainCb;
     this.#drainCb = undefined;
     cb?.();
