@@ -12,6 +12,7 @@ import {
   type Logger,
   type ServerConf,
 } from '@pingora-ts/core';
+import { upstreamTlsFromServerConf } from '@pingora-ts/tls-openssl';
 import { HttpProxy, type HttpProxyOptions } from './http-proxy.ts';
 import type { ProxyHttp } from './proxy-http.ts';
 
@@ -33,7 +34,8 @@ export function httpProxyService<Ctx>(
   options: HttpProxyServiceOptions = {},
 ): ListeningService<HttpServer> {
   const proxyOptions: HttpProxyOptions = {
-    connector: HttpConnector.fromServerConf(conf),
+    // TLS upstreams are verified against the conf's ca_file (else the system store).
+    connector: HttpConnector.fromServerConf(conf, undefined, upstreamTlsFromServerConf(conf)),
     maxRetries: conf.maxRetries,
     ...options.proxy,
   };

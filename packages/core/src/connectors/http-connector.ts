@@ -54,6 +54,7 @@ export class HttpConnector {
   private readonly bindTo: BindToLists;
   private readonly watch: H1SessionIdleWatch;
   private readonly h1: H1ClientOptions;
+  private readonly tls: HttpConnectorOptions['tls'];
   private readonly pooled = new WeakMap<HttpClientSession, PooledH1Session>();
   /** HTTP/2 upstreams (peers with ALPN h2 or h2h1): multiplexed connections. */
   readonly h2: H2Connector;
@@ -64,6 +65,7 @@ export class HttpConnector {
     });
     this.bindTo = resolveBindToLists(options.bindToV4, options.bindToV6);
     this.h1 = options.h1 ?? {};
+    this.tls = options.tls;
     this.h2 = new H2Connector(
       options.keepalivePoolSize ?? DEFAULT_KEEPALIVE_POOL_SIZE,
       this.stats,
@@ -73,9 +75,16 @@ export class HttpConnector {
     this.watch = new H1SessionIdleWatch((conn, reason) => recordDrop(stats, reason, conn.key));
   }
 
-  /** A connector configured from the server's upstream settings. */
-  static fromServerConf(conf: ConnectorServerConf, h1?: HttpConnectorOptions['h1']): HttpConnector {
-    return new HttpConnector({ ...connectorOptionsFromServerConf(conf), h1 });
+  /**
+   * A connector configured from the server's upstream settings, with `tls`
+   * as its TLS backend (built from the same conf for its ca_file).
+   */
+  static fromServerConf(
+    conf: ConnectorServerConf,
+    h1?: HttpConnectorOptions['h1'],
+    tls?: HttpConnectorOptions['tls'],
+  ): HttpConnector {
+    return new HttpConnector({ ...connectorOptionsFromServerConf(conf), h1, tls });
   }
 
   /** Idle connections pooled now, across all peers. */
@@ -89,6 +98,7 @@ export class HttpConnector {
    * write timeouts are applied. Rejects with an Upstream PingoraError
    * (ConnectRefused, ConnectTimedout, ConnectNoRoute, ConnectProxyFailure,
    * TLSHandshakeFailure, InvalidCert, ...) when a new connection cannot be made.
+   * A TLS session carries its handshake digest on `session.upstreamTls`.
    */
   async getHttpSession(peer: Peer): Promise<HttpSessionLease> {
     const reused = this.reusedHttpSession(peer);
@@ -98,7 +108,7 @@ export class HttpConnector {
     }
     // An HTTP/1 connection offers only http/1.1 in ALPN.
     return {
-      session: this.#newH1Session(peer, await connectPeer(peer, this.bindTo, ALPN.H1)),
+      session: this.#newH1Session(peer, await connectPeer(peer, this.bindTo, this.tls, ALPN.H1)),
       reused: false,
     };
   }
@@ -109,7 +119,7 @@ export class HttpConnector {
     const writeMs = peer.options.writeTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
     // Bounded: each pass either gets a stream or opens a connection of its own.
     for (let attempt = 0; attempt < 8; attempt++) {
-      const result = await this.h2.connect(peer, this.bindTo);
+      const result = await this.h2.connect(peer, this.bindTo, this.tls);
       if (result.kind === 'h1')
         return { session: this.#newH1Session(peer, result.stream), reused: false };
       const session = this.h2.streamOn(result.conn, peer, readMs, writeMs);
@@ -132,6 +142,7 @@ export class HttpConnector {
       readTimeoutMs: peer.options.readTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
       writeTimeoutMs: peer.options.writeTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
     });
+    session.upstreamTls = stream.upstreamTls;
     this.pooled.set(session, new PooledH1Session(session, peer.reuseHash()));
     this.stats.newConnections++;
     if (connectorChannels.new.hasSubscribers) connectorChannels.new.publish({ peer });

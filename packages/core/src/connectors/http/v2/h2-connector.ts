@@ -10,7 +10,6 @@
  */
 import { connect as h2connect } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import type { IdleEntry, IdleWatch, PoolDropReason } from '@pingora-ts/pool';
 import { ConnectionPool } from '@pingora-ts/pool';
@@ -21,6 +20,7 @@ import { ALPN } from '../../../upstreams/peer-options.ts';
 import type { BindToLists } from '../../bind-to.ts';
 import { type ConnectorStats, connectorChannels, recordDrop } from '../../connector-events.ts';
 import { connectPeer } from '../../peer-connect.ts';
+import type { UpstreamTls } from '../../upstream-tls.ts';
 import { H2Connection, type H2ConnectionOwner } from './h2-connection.ts';
 
 export interface H2ConnectorOptions {
@@ -111,11 +111,15 @@ export class H2Connector implements H2ConnectionOwner, IdleWatch<H2Connection> {
    * the same peer. The result is an h2 connection, or (ALPN chose
    * http/1.1, or a plaintext H2H1 peer) a socket for an HTTP/1 session.
    */
-  connect(peer: Peer, bindTo: BindToLists): Promise<H2ConnectResult> {
+  connect(
+    peer: Peer,
+    bindTo: BindToLists,
+    tls: UpstreamTls | undefined,
+  ): Promise<H2ConnectResult> {
     const key = peer.reuseHash();
     const pending = this.#connecting.get(key);
     if (pending !== undefined) return pending;
-    const p = this.#connect(peer, bindTo).finally(() => this.#connecting.delete(key));
+    const p = this.#connect(peer, bindTo, tls).finally(() => this.#connecting.delete(key));
     this.#connecting.set(key, p);
     return p;
   }
@@ -131,25 +135,29 @@ export class H2Connector implements H2ConnectionOwner, IdleWatch<H2Connection> {
     return this.#take(conn, peer, readMs, writeMs);
   }
 
-  async #connect(peer: Peer, bindTo: BindToLists): Promise<H2ConnectResult> {
+  async #connect(
+    peer: Peer,
+    bindTo: BindToLists,
+    tls: UpstreamTls | undefined,
+  ): Promise<H2ConnectResult> {
     const alpn = peer.options.alpn;
     const key = peer.reuseHash();
     if (!peer.tls && alpn !== ALPN.H2) {
       // Plaintext without h2 required: HTTP/1 (no Upgrade: h2c, as Pingora).
-      return { kind: 'h1', stream: await connectPeer(peer, bindTo, ALPN.H1) };
+      return { kind: 'h1', stream: await connectPeer(peer, bindTo, tls, ALPN.H1) };
     }
     const offer = alpn === ALPN.H2H1 && this.#preferH1.has(key) ? ALPN.H1 : alpn;
-    const stream = await connectPeer(peer, bindTo, offer);
+    const stream = await connectPeer(peer, bindTo, tls, offer);
     const socket = stream.socket;
     if (peer.tls) {
-      const negotiated = (socket as TLSSocket).alpnProtocol;
+      const negotiated = stream.upstreamTls?.alpn;
       if (negotiated !== 'h2') {
         if (alpn === ALPN.H2) {
           socket.destroy();
           throw PingoraError.create(
             ErrorType.InvalidH2,
             ErrorSource.Upstream,
-            `peer requires h2 but ALPN chose ${negotiated === false ? 'nothing' : String(negotiated)}`,
+            `peer requires h2 but ALPN chose ${negotiated ?? 'nothing'}`,
           ).moreContext(`peer: ${peer.toString()}`);
         }
         return { kind: 'h1', stream };

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { RequestHeader } from '@pingora-ts/http';
 import { describe, expect, it } from 'vitest';
-import { type ALPN, HttpConnector, HttpPeer } from '../../src/index.ts';
+import { type ALPN, HttpConnector, HttpPeer } from '@pingora-ts/core';
+import { OpensslUpstreamTls } from '../src/index.ts';
 import { hasOpenssl, makeCerts } from './utils/certs.ts';
 import { tlsOrigin } from './utils/tls-origin.ts';
 
@@ -44,7 +45,7 @@ describe.skipIf(certs === undefined)('HTTP/2 over TLS to upstreams', () => {
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    const connector = new HttpConnector();
+    const connector = new HttpConnector({ tls: new OpensslUpstreamTls({ roots: 'bundled' }) });
     try {
       const port = (server.address() as AddressInfo).port;
       expect(await get(connector, peer(port, 'h2h1'))).toEqual({
@@ -59,7 +60,7 @@ describe.skipIf(certs === undefined)('HTTP/2 over TLS to upstreams', () => {
 
   it('an h2h1 peer falls back to HTTP/1.1 when the origin has no ALPN; an h2 peer refuses', async () => {
     await using origin = await tlsOrigin({ cert: c.serverCert, key: c.serverKey });
-    const connector = new HttpConnector();
+    const connector = new HttpConnector({ tls: new OpensslUpstreamTls({ roots: 'bundled' }) });
     try {
       expect(await get(connector, peer(origin.port, 'h2h1'))).toEqual({
         protocol: 'HTTP/1.1',
