@@ -6,10 +6,10 @@
 import { once } from 'node:events';
 import { createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { type ALPN, HttpConnector, HttpPeer } from '@pingora-ts/core';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { RequestHeader } from '@pingora-ts/http';
 import { describe, expect, it } from 'vitest';
-import { type ALPN, HttpConnector, HttpPeer } from '@pingora-ts/core';
 import { OpensslUpstreamTls } from '../src/index.ts';
 import { hasOpenssl, makeCerts } from './utils/certs.ts';
 import { tlsOrigin } from './utils/tls-origin.ts';

@@ -115,6 +115,15 @@ describe('HttpConnector over HTTP/2', () => {
     expect(PingoraError.is(err) && err.retryable(false)).toBe(true);
   });
 
+  it('does not retry a refused stream once request body bytes were sent', async () => {
+    await using origin = await startH2Origin((stream) => {
+      stream.once('data', () => stream.close(constants.NGHTTP2_REFUSED_STREAM));
+    });
+    const err = await post(connector(), h2Peer(origin.port), '/', 'body').catch((e: unknown) => e);
+    expect(PingoraError.is(err)).toBe(true);
+    expect(PingoraError.is(err) && err.retryable(true)).toBe(false);
+  });
+
   it('retries a stream above the GOAWAY last stream id and never reuses that connection', async () => {
     await using scripted = await startGoawayOrigin();
     const c = connector();

@@ -111,11 +111,7 @@ export class H2Connector implements H2ConnectionOwner, IdleWatch<H2Connection> {
    * the same peer. The result is an h2 connection, or (ALPN chose
    * http/1.1, or a plaintext H2H1 peer) a socket for an HTTP/1 session.
    */
-  connect(
-    peer: Peer,
-    bindTo: BindToLists,
-    tls: UpstreamTls | undefined,
-  ): Promise<H2ConnectResult> {
+  connect(peer: Peer, bindTo: BindToLists, tls: UpstreamTls | undefined): Promise<H2ConnectResult> {
     const key = peer.reuseHash();
     const pending = this.#connecting.get(key);
     if (pending !== undefined) return pending;

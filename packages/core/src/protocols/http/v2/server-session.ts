@@ -5,7 +5,7 @@
  * out with `respond`, 1xx with `additionalHeaders`, trailers through
  * `waitForTrailers`; a failure after the head resets the stream.
  */
-import { constants, type ServerHttp2Stream } from 'node:http2';
+import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import type { StreamDigest } from '../../../l4/stream.ts';
@@ -44,6 +44,8 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
   /** The response head went out with END_STREAM (HEAD, 204, 304): no body or trailers. */
   #bodyless = false;
   #finished = false;
+  /** A final head not yet handed to nghttp2: it waits for the end of the tick (see writeResponseHeader). */
+  #pendingHead: OutgoingHttpHeaders | undefined;
   #trailers: HeaderList | undefined;
   #failure: PingoraError | undefined;
   #drainCb: (() => void) | undefined;
@@ -195,6 +197,11 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
     return this.#finished;
   }
 
+  /**
+   * Writes the head; a final one waits for the end of the current tick, so
+   * a response that ends in the same tick goes out as one HEADERS frame with
+   * END_STREAM (a gRPC trailers-only response stays trailers-only).
+   */
   writeResponseHeader(resp: ResponseHeader): void {
     this.#head(resp, false, false);
   }
@@ -220,12 +227,25 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
     if (this.#options.addDateHeader && out.date === undefined) out.date = httpDate();
     this.#response = resp;
     this.#bodyless = this.requestHeader.method === 'HEAD' || noBodyStatus(status) || empty;
-    this.stream.respond(out, {
-      endStream: this.#bodyless,
-      waitForTrailers: !this.#bodyless && !whole,
-    });
-    if (this.#bodyless) this.#finished = true;
+    if (whole || this.#bodyless) {
+      this.stream.respond(out, { endStream: this.#bodyless, waitForTrailers: false });
+      if (this.#bodyless) this.#finished = true;
+      return;
+    }
+    this.#pendingHead = out;
+    queueMicrotask(this.#flushHead);
   }
+
+  /** Sends a held head; `endStream`: nothing follows it. */
+  #sendHead(endStream: boolean): void {
+    const out = this.#pendingHead as OutgoingHttpHeaders;
+    this.#pendingHead = undefined;
+    this.stream.respond(out, { endStream, waitForTrailers: !endStream });
+  }
+
+  readonly #flushHead = (): void => {
+    if (this.#pendingHead !== undefined && this.#failure === undefined) this.#sendHead(false);
+  };
 
   writeBody(chunk: Buffer): boolean {
     this.#check();
@@ -233,6 +253,7 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
       throw PingoraError.explain(ErrorType.InternalError, 'writeBody before the response head');
     }
     if (this.#bodyless || this.#finished) return true;
+    if (this.#pendingHead !== undefined) this.#sendHead(false);
     if (this.stream.write(chunk)) return true;
     armDeadline(this, this.#options.writeTimeoutMs);
     return false;
@@ -267,6 +288,14 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
     if (this.#finished) return;
     this.#finished = true;
     this.#trailers = trailers;
+    if (this.#pendingHead !== undefined) {
+      const empty = trailers === undefined || trailers.headerCount === 0;
+      this.#sendHead(empty);
+      if (empty) {
+        this.#afterFinish();
+        return;
+      }
+    }
     this.stream.end();
     this.#afterFinish();
   }
@@ -332,6 +361,7 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
 
   /** Resets the stream (RST_STREAM INTERNAL_ERROR) unless it completed; the connection lives on. */
   destroy(): void {
+    this.#pendingHead = undefined;
     if (!this.stream.closed && !this.stream.destroyed) {
       this.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
     }
