@@ -201,6 +201,15 @@ export {
   chooseEncoding,
   parseAcceptEncoding,
 } from './modules/http/compression/accept-encoding.ts';
+export { Base64Decoder, Base64Encoder } from './modules/http/grpc-web/base64-stream.ts';
+export {
+  GrpcWebMode,
+  grpcWebMode,
+  requestToGrpc,
+  responseToGrpcWeb,
+  trailerFrame,
+} from './modules/http/grpc-web/bridge.ts';
+export { GrpcWeb, GrpcWebBuilder } from './modules/http/grpc-web/grpc-web-module.ts';
 export { Algorithm as CompressionAlgorithm } from './modules/http/compression/algorithm.ts';
 export { isCompressibleType } from './modules/http/compression/compressible.ts';
 export {
