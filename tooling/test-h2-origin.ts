@@ -26,6 +26,8 @@ export interface H2Origin extends AsyncDisposable {
   sessions: number;
   /** Streams seen so far. */
   streams: number;
+  /** Connections that carried at least one stream (health-check probes do not). */
+  readonly streamSessions: Set<ServerHttp2Session>;
   handler: H2Handler;
 }
 
@@ -54,6 +56,7 @@ export async function startH2Origin(
     server,
     sessions: 0,
     streams: 0,
+    streamSessions: new Set<ServerHttp2Session>(),
     handler,
     async [Symbol.asyncDispose]() {
       for (const s of open) s.destroy();
@@ -69,6 +72,7 @@ export async function startH2Origin(
   });
   server.on('stream', (stream, headers) => {
     origin.streams++;
+    origin.streamSessions.add(stream.session as ServerHttp2Session);
     stream.on('error', () => {});
     origin.handler(stream, headers, stream.session as ServerHttp2Session);
   });

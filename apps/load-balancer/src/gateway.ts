@@ -51,8 +51,13 @@ export async function addGateway(server: Server): Promise<Gateway> {
   const lb = buildLoadBalancer(config, upstreams, server.logger.child({ service: 'health_check' }));
   const proxy = httpProxyService(
     server.configuration,
-    new LbProxy(lb, { hashKey: config.hashKey, countInFlight: countsInFlight(config.selection) }),
-    { name: 'load_balancer', logger: server.logger },
+    new LbProxy(lb, {
+      hashKey: config.hashKey,
+      countInFlight: countsInFlight(config.selection),
+      upstreamProtocol: config.upstreamProtocol,
+      maxH2Streams: config.maxH2Streams,
+    }),
+    { name: 'load_balancer', logger: server.logger, h2c: config.h2c },
   );
   for (const addr of config.listen) proxy.addAddress(addr);
 

@@ -5,7 +5,7 @@
  * in-flight guards for least_conn/p2c released once in the logging phase,
  * and X-Forwarded-For/Proto for the origins.
  */
-import { HttpPeer } from '@pingora-ts/core';
+import { ALPN, HttpPeer, type HttpPeerInit } from '@pingora-ts/core';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import type { RequestHeader } from '@pingora-ts/http';
 import type { Backend, InFlightGuard, LoadBalancer } from '@pingora-ts/load-balancing';
@@ -15,6 +15,7 @@ import {
   type ProxyHttp,
   type Session,
 } from '@pingora-ts/proxy';
+import type { UpstreamProtocol } from './config.ts';
 import { type HashKey, requestKey } from './selection.ts';
 
 /** Candidates examined per pick (Pingora's examples use 256). */
@@ -34,12 +35,31 @@ export interface LbProxyOptions {
   readonly hashKey: HashKey;
   /** Hold an in-flight guard per request (the selection reads the counts). */
   readonly countInFlight: boolean;
+  /** How to speak to upstreams (default http1). */
+  readonly upstreamProtocol?: UpstreamProtocol;
+  /** Streams per upstream HTTP/2 connection (default 100). */
+  readonly maxH2Streams?: number;
+}
+
+/** The HttpPeer settings of each `upstream_protocol`. */
+export function peerInit(protocol: UpstreamProtocol, maxH2Streams: number): HttpPeerInit {
+  switch (protocol) {
+    case 'h2c':
+      return { options: { alpn: ALPN.H2, maxH2Streams } };
+    case 'h2':
+      return { tls: true, options: { alpn: ALPN.H2, maxH2Streams } };
+    case 'auto':
+      return { options: { alpn: ALPN.H2H1, maxH2Streams } };
+    default:
+      return {};
+  }
 }
 
 export class LbProxy implements ProxyHttp<LbCtx> {
   readonly #lb: LoadBalancer;
   readonly #hashKey: HashKey;
   readonly #countInFlight: boolean;
+  readonly #peerInit: HttpPeerInit;
   /** One HttpPeer per backend, made once: its options and reuse hash are then reused. */
   readonly #peers = new Map<string, HttpPeer>();
 
@@ -47,6 +67,7 @@ export class LbProxy implements ProxyHttp<LbCtx> {
     this.#lb = lb;
     this.#hashKey = options.hashKey;
     this.#countInFlight = options.countInFlight;
+    this.#peerInit = peerInit(options.upstreamProtocol ?? 'http1', options.maxH2Streams ?? 100);
   }
 
   newCtx(): LbCtx {
@@ -69,7 +90,7 @@ export class LbProxy implements ProxyHttp<LbCtx> {
     let peer = this.#peers.get(backend.addr);
     if (peer === undefined) {
       // Bounded by the backend set: discovery caps it (MAX_BACKENDS).
-      peer = new HttpPeer(backend.socketAddr);
+      peer = new HttpPeer(backend.socketAddr, this.#peerInit);
       this.#peers.set(backend.addr, peer);
     }
     return peer;
