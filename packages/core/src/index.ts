@@ -117,7 +117,11 @@ export {
   resolveH1ServerOptions,
 } from './protocols/http/v1/server-options.ts';
 export { errorResponse, H1ServerSession } from './protocols/http/v1/server-session.ts';
-export { h2Channels } from './protocols/http/v2/h2-events.ts';
+export {
+  type H2SessionErrorEvent,
+  type H2StreamSkippedEvent,
+  h2Channels,
+} from './protocols/http/v2/h2-events.ts';
 export { H2_PREFACE } from './protocols/http/v2/h2c-preface.ts';
 export {
   type H2ServerOptions,

@@ -90,11 +90,14 @@ class H2ServerConnection {
     const session = performServerHandshake(socket, h2ServerSettings(options));
     this.#session = session;
     session.on('stream', this.#onStream);
-    session.on('error', (err) => {
+    session.on('error', (err: Error & { code?: string }) => {
       server.logger?.debug({ err: String(toPingoraError(err)) }, 'h2 connection failed');
+      publishH2('sessionError', { code: err.code ?? 'ERR_HTTP2', digest });
     });
     session.on('goaway', (code: number) => {
-      if (code !== constants.NGHTTP2_NO_ERROR) publishH2('goaway', { code, digest });
+      if (code !== constants.NGHTTP2_NO_ERROR) {
+        publishH2('sessionError', { code: `GOAWAY_${code}`, digest });
+      }
     });
     session.once('close', this.#onClose);
     session.once('connect', () => {
