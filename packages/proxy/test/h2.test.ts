@@ -134,6 +134,59 @@ describe('HTTP/2 through the proxy', () => {
     expect(h1head).toMatch(/^HTTP\/1\.1 200[\s\S]*content-length: 5\r\n[\s\S]*\r\n\r\n$/i);
   });
 
+  it('forwards 103 Early Hints from an h2 origin to h2 and h1 clients', async () => {
+    await using origin = await startH2Origin((stream) => {
+      stream.additionalHeaders({ ':status': 103, link: '</s.css>; rel=preload' });
+      stream.respond({ ':status': 200, 'content-length': '2' });
+      stream.end('ok');
+    });
+    await using p = await startProxy(toPeer(origin.port, true), {}, h2c);
+    await using c = await H2Client.connect(p.port);
+    const r = await c.request({});
+    expect(r.informational).toEqual([103]);
+    expect(r.body.toString()).toBe('ok');
+    const h1 = (
+      await rawExchange(p.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    ).toString('latin1');
+    expect(h1).toMatch(
+      /^HTTP\/1\.1 103 [^\r]*\r\nlink: <\/s\.css>; rel=preload\r\n\r\nHTTP\/1\.1 200/,
+    );
+  });
+
+  it('streams a 16 MiB upload h2 -> h2 under flow control, and answers 100-continue', async () => {
+    await using origin = await startH2Origin((stream) => {
+      let n = 0;
+      stream.on('data', (d: Buffer) => {
+        n += d.length;
+      });
+      stream.on('end', () => {
+        stream.respond({ ':status': 200 });
+        stream.end(String(n));
+      });
+    });
+    await using p = await startProxy(toPeer(origin.port, true), {}, h2c);
+    await using c = await H2Client.connect(p.port);
+    const piece = Buffer.alloc(1024 * 1024, 0x62);
+    const r = await c.request(
+      { ':method': 'PUT' },
+      Array.from({ length: 16 }, () => piece),
+    );
+    expect(r.body.toString()).toBe(String(16 * 1024 * 1024));
+    // Expect: 100-continue: the proxy's session answers 100 before the body is sent.
+    const req = c.session.request({ ':method': 'POST', ':path': '/', expect: '100-continue' });
+    const cont = new Promise<void>((resolve) => req.once('continue', () => resolve()));
+    await cont;
+    req.end('late body');
+    const body = await new Promise<string>((resolve) => {
+      let t = '';
+      req.on('data', (d: Buffer) => {
+        t += d;
+      });
+      req.on('end', () => resolve(t));
+    });
+    expect(body).toBe('9');
+  });
+
   it('100 concurrent h2 requests use one upstream connection (maxH2Streams 100)', async () => {
     await using origin = await startH2Origin();
     await using p = await startProxy(toPeer(origin.port, true, 100), {}, h2c);

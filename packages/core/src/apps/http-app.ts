@@ -83,7 +83,8 @@ export class HttpServer implements ServerApp {
     const alpn = (socket as Partial<TLSSocket>).alpnProtocol;
     if (alpn === 'h2') return this.#serveH2(stream, shutdown);
     if (!this.h2c || alpn !== undefined) return this.#serveH1(stream, shutdown);
-    return peekPreface(socket, this.h2Options.headerTimeoutMs).then((verdict) => {
+    if (shutdown.aborted) return Promise.resolve();
+    return peekPreface(socket, this.h2Options.headerTimeoutMs, shutdown).then((verdict) => {
       if (verdict === 'h2') return this.#serveH2(stream, shutdown);
       if (verdict === 'none') return undefined;
       const served = this.#serveH1(stream, shutdown);

@@ -190,4 +190,29 @@ describe('downstream HTTP/2 (h2c)', () => {
     expect(Date.now() - began).toBeLessThan(1500);
     await c[Symbol.asyncDispose]();
   });
+
+  it('an h1 POST split after its first byte is still HTTP/1 on an h2c port; shutdown does not wait for a silent client', async () => {
+    const { port, running } = await listen(
+      serveHttp((s) => ({
+        header: responseHead(200),
+        body: `${s.protocol} ${s.requestHeader?.method}`,
+      })).app,
+    );
+    const sock = netConnect(port, '127.0.0.1');
+    let text = '';
+    sock.on('data', (d) => {
+      text += d.toString();
+    });
+    sock.write('P');
+    await new Promise((r) => setTimeout(r, 30));
+    sock.write('OST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    await once(sock, 'close');
+    expect(text.endsWith('HTTP/1.1 POST')).toBe(true);
+    const silent = netConnect(port, '127.0.0.1');
+    await once(silent, 'connect');
+    const began = Date.now();
+    await running.shutdown({ graceful: true });
+    expect(Date.now() - began).toBeLessThan(1500);
+    silent.destroy();
+  });
 });

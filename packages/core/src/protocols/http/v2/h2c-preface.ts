@@ -23,11 +23,16 @@ function judge(bytes: Buffer): PrefaceVerdict | undefined {
  * Reads from `socket` until the preface matches or cannot, within
  * `timeoutMs`; the socket is left paused with the bytes unshifted.
  */
-export function peekPreface(socket: Socket, timeoutMs: number): Promise<PrefaceVerdict> {
+export function peekPreface(
+  socket: Socket,
+  timeoutMs: number,
+  shutdown?: AbortSignal,
+): Promise<PrefaceVerdict> {
   return new Promise((resolve) => {
     let seen: Buffer = Buffer.alloc(0);
     const done = (verdict: PrefaceVerdict): void => {
       clearTimeout(timer);
+      shutdown?.removeEventListener('abort', onEnd);
       socket.off('data', onData);
       socket.off('end', onEnd);
       socket.off('close', onEnd);
@@ -44,6 +49,8 @@ export function peekPreface(socket: Socket, timeoutMs: number): Promise<PrefaceV
     // A client gone before the verdict leaves nothing to serve; a slow one gets HTTP/1's 408.
     const onEnd = (): void => done('none');
     const timer = setTimeout(() => done(seen.length === 0 ? 'none' : 'h1'), timeoutMs);
+    // A graceful shutdown does not wait for a client that has not said what it speaks.
+    shutdown?.addEventListener('abort', onEnd, { once: true });
     socket.on('data', onData);
     socket.on('end', onEnd);
     socket.on('close', onEnd);
