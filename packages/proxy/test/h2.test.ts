@@ -7,6 +7,7 @@
  * the upstream as RST_STREAM, gRPC-style errors, and curl --http2-prior-knowledge.
  */
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { ALPN, HttpPeer } from '@pingora-ts/core';
 import { describe, expect, it } from 'vitest';
 import { H2Client } from '../../../tooling/test-h2-client.ts';
@@ -185,6 +186,21 @@ describe('HTTP/2 through the proxy', () => {
       req.on('end', () => resolve(t));
     });
     expect(body).toBe('9');
+  });
+
+  it('an early answer ends an h2 upload nobody reads: the stream closes, not stalls', async () => {
+    await using origin = await startH2Origin((stream) => {
+      stream.respond({ ':status': 413 }, { endStream: true });
+    });
+    await using p = await startProxy(toPeer(origin.port, true), {}, h2c);
+    await using c = await H2Client.connect(p.port);
+    const req = c.session.request({ ':method': 'POST', ':path': '/' });
+    req.on('error', () => {});
+    req.write(Buffer.alloc(1024 * 1024));
+    const [headers] = (await once(req, 'response')) as [Record<string, unknown>];
+    expect(headers[':status']).toBe(413);
+    req.resume();
+    await once(req, 'close');
   });
 
   it('100 concurrent h2 requests use one upstream connection (maxH2Streams 100)', async () => {

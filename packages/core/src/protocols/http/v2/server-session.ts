@@ -325,12 +325,14 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
     this.stream.sendTrailers(trailersToH2(this.#trailers));
   };
 
-  /** The response is out; an unread request body is not waited for (RST_STREAM NO_ERROR). */
+  /**
+   * The response is out: a request body still arriving is not waited for
+   * (RST_STREAM NO_ERROR once our side is flushed, RFC 9113 8.1), so a
+   * client whose upload nobody reads is not left stalled on flow control.
+   */
   #afterFinish(): void {
     if (this.#bodyDone || this.stream.closed) return;
-    if (this.#sink === undefined || this.#sink === this.#chunkSink) {
-      this.stream.once('finish', this.#closeAfterFinish);
-    }
+    this.stream.once('finish', this.#closeAfterFinish);
   }
 
   readonly #closeAfterFinish = (): void => {
