@@ -163,3 +163,35 @@ describe('HttpConnector over HTTP/2', () => {
     expect(c.h2.prefersH1(required)).toBe(false);
   });
 });
+
+describe('HTTP/2 upstream keepalive and timeouts', () => {
+  it('a PING left unanswered closes the connection; an answered one keeps it', async () => {
+    await using silent = await startGoawayOrigin();
+    await using live = await startH2Origin();
+    const c = new HttpConnector({ h2: { pingIntervalMs: 40, pingTimeoutMs: 80 } });
+    connectors.push(c);
+    const bind = { v4: [], v6: [] };
+    const dead = await c.h2.connect(h2Peer(silent.port), bind, undefined);
+    const alive = await c.h2.connect(h2Peer(live.port), bind, undefined);
+    if (dead.kind !== 'h2' || alive.kind !== 'h2') throw new Error('expected h2 connections');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(dead.conn.session.destroyed).toBe(true);
+    expect(alive.conn.session.destroyed).toBe(false);
+    expect(alive.conn.hasFreeSlot()).toBe(true);
+  });
+
+  it('a read timeout cancels the stream and retires its connection', async () => {
+    await using origin = await startH2Origin(() => {
+      // Never answers.
+    });
+    const c = connector();
+    const peer = new HttpPeer(`127.0.0.1:${origin.port}`, {
+      options: { alpn: ALPN.H2, maxH2Streams: 10, readTimeout: 150 },
+    });
+    const err = await post(c, peer, '/').catch((e: unknown) => e);
+    expect(PingoraError.is(err) && err.type).toBe(ErrorType.ReadTimedout);
+    await post(c, peer, '/again').catch(() => undefined);
+    // The second request needed a new connection.
+    expect(origin.streamSessions.size).toBe(2);
+  });
+});

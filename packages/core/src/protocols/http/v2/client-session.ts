@@ -30,6 +30,8 @@ export interface H2StreamHost {
   streamClosed(session: H2ClientSession): void;
   /** The peer said HTTP_1_1_REQUIRED: the connector remembers it. */
   downgradeRequired(): void;
+  /** A stream timed out: the connection takes no new streams (Pingora marks it shutting down). */
+  retire(): void;
 }
 
 /** True when a request head announces a body. */
@@ -258,6 +260,8 @@ export class H2ClientSession implements HttpClientSession, DeadlineOwner {
     );
     const stream = this.#stream;
     if (stream !== undefined && !stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+    // A peer too slow for one stream may be stuck for all: open no new ones on it.
+    this.#host.retire();
   }
 
   readonly #onInformational = (headers: IncomingHttpHeaders): void => {
