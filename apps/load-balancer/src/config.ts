@@ -1,6 +1,6 @@
 /**
  * The gateway's settings: the `load_balancer` section of the YAML file
- * (listen, upstreams, selection, hash_key, health_check), read with core's
+ * (listen, upstreams, selection, hash_key, health_check, upstream_tls), read with core's
  * ConfigSchema. Rules that span keys (hash_key only with a hashing
  * selection, http-only health keys, a selection the upstreams can build)
  * are checked here too, so `-t` catches them with the key and line.
@@ -19,6 +19,11 @@ import {
   SELECTIONS,
   type SelectionName,
 } from './selection.ts';
+import {
+  settleUpstreamTls,
+  type UpstreamTlsConfig,
+  upstreamTlsField,
+} from './upstream-tls-config.ts';
 import { upstreamsField } from './upstreams-field.ts';
 
 const fields = {
@@ -47,6 +52,7 @@ const fields = {
         : `expected one of ${UPSTREAM_PROTOCOLS.join(', ')}`,
   }),
   maxH2Streams: configField.integer({ key: 'max_h2_streams', default: 100, min: 1, max: 10_000 }),
+  upstreamTls: upstreamTlsField,
   /** The older spelling of health_check.interval_ms (bench/proxy still writes it). */
   intervalSeconds: configField.number({
     key: 'health_check_interval_seconds',
@@ -77,6 +83,8 @@ export interface LbConfig {
   readonly upstreamProtocol: UpstreamProtocol;
   /** Concurrent streams per upstream HTTP/2 connection (capped by the upstream's setting). */
   readonly maxH2Streams: number;
+  /** Speak TLS to the upstreams with these settings; undefined: plaintext. */
+  readonly upstreamTls: UpstreamTlsConfig | undefined;
 }
 
 class LbConfigSchema extends ConfigSchema<LbConfig> {
@@ -119,6 +127,17 @@ class LbConfigSchema extends ConfigSchema<LbConfig> {
       }
     }
 
+    const upstreamTls =
+      nodeOf('upstream_tls') === undefined
+        ? undefined
+        : settleUpstreamTls(raw.upstreamTls, (key, message) =>
+            refuse(['upstream_tls', key], message),
+          );
+
+    if (upstreamTls !== undefined && raw.upstreamProtocol === 'h2c') {
+      refuse(['upstream_protocol'], 'h2c is plaintext HTTP/2: use h2 (or auto) with upstream_tls');
+    }
+
     return {
       listen: raw.listen,
       upstreams: raw.upstreams,
@@ -128,6 +147,7 @@ class LbConfigSchema extends ConfigSchema<LbConfig> {
       h2c: raw.h2c,
       upstreamProtocol: raw.upstreamProtocol as UpstreamProtocol,
       maxH2Streams: raw.maxH2Streams,
+      upstreamTls,
     };
   }
 }

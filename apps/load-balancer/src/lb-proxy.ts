@@ -35,39 +35,48 @@ export interface LbProxyOptions {
   readonly hashKey: HashKey;
   /** Hold an in-flight guard per request (the selection reads the counts). */
   readonly countInFlight: boolean;
+  /** Settings of the upstream peers (TLS from upstream_tls); default plaintext. */
+  readonly peer?: HttpPeerInit | undefined;
   /** How to speak to upstreams (default http1). */
   readonly upstreamProtocol?: UpstreamProtocol;
   /** Streams per upstream HTTP/2 connection (default 100). */
   readonly maxH2Streams?: number;
 }
 
-/** The HttpPeer settings of each `upstream_protocol`. */
-export function peerInit(protocol: UpstreamProtocol, maxH2Streams: number): HttpPeerInit {
-  switch (protocol) {
-    case 'h2c':
-      return { options: { alpn: ALPN.H2, maxH2Streams } };
-    case 'h2':
-      return { tls: true, options: { alpn: ALPN.H2, maxH2Streams } };
-    case 'auto':
-      return { options: { alpn: ALPN.H2H1, maxH2Streams } };
-    default:
-      return {};
-  }
+/**
+ * `base` (plaintext, or TLS from upstream_tls) with the ALPN of
+ * `upstream_protocol`: h2c and h2 require HTTP/2 (h2 over TLS, made TLS
+ * with default verification when upstream_tls is absent), auto lets ALPN
+ * choose over TLS, http1 offers only http/1.1.
+ */
+export function peerInit(
+  base: HttpPeerInit,
+  protocol: UpstreamProtocol,
+  maxH2Streams: number,
+): HttpPeerInit {
+  const alpn =
+    protocol === 'h2c' || protocol === 'h2' ? ALPN.H2 : protocol === 'auto' ? ALPN.H2H1 : ALPN.H1;
+  const init: HttpPeerInit = { ...base, options: { ...base.options, alpn, maxH2Streams } };
+  return protocol === 'h2' ? { ...init, tls: true } : init;
 }
 
 export class LbProxy implements ProxyHttp<LbCtx> {
   readonly #lb: LoadBalancer;
   readonly #hashKey: HashKey;
   readonly #countInFlight: boolean;
-  readonly #peerInit: HttpPeerInit;
   /** One HttpPeer per backend, made once: its options and reuse hash are then reused. */
   readonly #peers = new Map<string, HttpPeer>();
+  readonly #peerInit: HttpPeerInit;
 
   constructor(lb: LoadBalancer, options: LbProxyOptions) {
     this.#lb = lb;
     this.#hashKey = options.hashKey;
     this.#countInFlight = options.countInFlight;
-    this.#peerInit = peerInit(options.upstreamProtocol ?? 'http1', options.maxH2Streams ?? 100);
+    this.#peerInit = peerInit(
+      options.peer ?? {},
+      options.upstreamProtocol ?? 'http1',
+      options.maxH2Streams ?? 100,
+    );
   }
 
   newCtx(): LbCtx {

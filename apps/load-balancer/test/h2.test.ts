@@ -66,3 +66,15 @@ it('refuses an unknown upstream_protocol with its key', () => {
     ),
   ).toThrow(/upstream_protocol[\s\S]*expected one of http1, h2c, h2, auto/);
 });
+
+it('refuses h2c with upstream_tls (h2c is plaintext)', () => {
+  expect(() =>
+    lbConfigSchema.read(
+      ConfigSource.parse(
+        'version: 1\nload_balancer:\n  upstream_protocol: h2c\n  upstream_tls:\n    sni: origin.test\n',
+        'conf.yaml',
+      ),
+      'load_balancer',
+    ),
+  ).toThrow(/upstream_protocol[\s\S]*h2c is plaintext/);
+});

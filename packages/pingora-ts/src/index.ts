@@ -2,7 +2,7 @@
  * pingora-ts: every pingora-ts package in one dependency (mirrors the
  * `pingora` crate). Each package is a namespace (`core`, `error`, `http`,
  * `ketama`, `limits`, `lru`, `memoryCache`, `lb` for load-balancing as in
- * Pingora, `pool`, `prometheus`, `proxy`, `tinyufo`); the prelude's names
+ * Pingora, `pool`, `prometheus`, `proxy`, `tinyufo`, `tlsOpenssl`); the prelude's names
  * are also exported at the top.
  */
 export * as core from '@pingora-ts/core';
@@ -17,4 +17,5 @@ export * as pool from '@pingora-ts/pool';
 export * as prometheus from '@pingora-ts/prometheus';
 export * as proxy from '@pingora-ts/proxy';
 export * as tinyufo from '@pingora-ts/tinyufo';
+export * as tlsOpenssl from '@pingora-ts/tls-openssl';
 export * from './prelude.ts';

@@ -31,6 +31,7 @@ const NAMESPACES: Record<string, string> = {
   '@pingora-ts/prometheus': 'prometheus',
   '@pingora-ts/proxy': 'proxy',
   '@pingora-ts/tinyufo': 'tinyufo',
+  '@pingora-ts/tls-openssl': 'tlsOpenssl',
 };
 
 describe('pingora-ts umbrella', () => {

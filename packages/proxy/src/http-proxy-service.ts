@@ -1,16 +1,19 @@
 /**
  * httpProxyService (Pingora's http_proxy_service): the few lines every proxy
  * app needs, once. It wires a ProxyHttp into an HttpProxy configured from
- * the server's settings (pooled connector, max_retries, logger), wraps it in
- * core's HttpServer, and returns a ListeningService to add addresses to.
+ * the server's settings (pooled connector, max_retries, the timeout keys,
+ * logger), wraps it in core's HttpServer, and returns a ListeningService to
+ * add addresses to.
  */
 import {
   type H1ServerOptions,
   type H2ServerOptions,
   HttpConnector,
   HttpServer,
+  h1TimeoutsFromServerConf,
   ListeningService,
   type Logger,
+  proxyTimeoutsFromServerConf,
   type ServerConf,
 } from '@pingora-ts/core';
 import { upstreamTlsFromServerConf } from '@pingora-ts/tls-openssl';
@@ -42,6 +45,7 @@ export function httpProxyService<Ctx>(
     // TLS upstreams are verified against the conf's ca_file (else the system store).
     connector: HttpConnector.fromServerConf(conf, undefined, upstreamTlsFromServerConf(conf)),
     maxRetries: conf.maxRetries,
+    ...proxyTimeoutsFromServerConf(conf),
     ...options.proxy,
   };
   if (options.logger !== undefined) proxyOptions.logger = options.logger;
@@ -51,8 +55,10 @@ export function httpProxyService<Ctx>(
     h2?: H2ServerOptions;
     h2c?: boolean;
     logger?: Logger;
-  } = {};
-  if (options.h1 !== undefined) serverOptions.h1 = options.h1;
+  } = {
+    // The server's downstream_*_timeout_seconds, unless the caller's h1 options say otherwise.
+    h1: { ...h1TimeoutsFromServerConf(conf), ...options.h1 },
+  };
   if (options.h2 !== undefined) serverOptions.h2 = options.h2;
   if (options.h2c !== undefined) serverOptions.h2c = options.h2c;
   if (options.logger !== undefined) serverOptions.logger = options.logger;

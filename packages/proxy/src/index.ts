@@ -2,8 +2,20 @@
  * @pingora-ts/proxy: HttpProxy and the ProxyHttp phases: a programmable
  * reverse proxy (mirrors pingora-proxy).
  */
+export {
+  ErrorLogLimiter,
+  type ErrorLogLimiterOptions,
+  SUPPRESSED,
+  type SuppressedReport,
+} from './error-log-limiter.ts';
 export { errorStatus } from './error-status.ts';
 export { ExchangeOutcome } from './exchange.ts';
+export {
+  type FailureLogFields,
+  failureLogFields,
+  isClientAbort,
+  type ProxyLogger,
+} from './failure-log.ts';
 export { addForwardedHeaders, clientIp, type ForwardedOptions } from './forwarded.ts';
 export { connectionTokens, removeHopByHopHeaders } from './hop-by-hop.ts';
 export {
@@ -14,7 +26,12 @@ export {
   type HttpProxyOptions,
 } from './http-proxy.ts';
 export { type HttpProxyServiceOptions, httpProxyService } from './http-proxy-service.ts';
-export { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
+export {
+  type ClientAbortEvent,
+  clientAbortChannel,
+  type ProxyRequestEvent,
+  proxyRequestChannel,
+} from './proxy-events.ts';
 export type { BodyFilterReturn, FailToProxy, MaybePromise, ProxyHttp } from './proxy-http.ts';
 export {
   FAILURE_CHAIN_LIMIT,

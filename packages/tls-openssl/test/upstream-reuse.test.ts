@@ -9,17 +9,17 @@ import {
 } from '@pingora-ts/core';
 import { describe, expect, it, vi } from 'vitest';
 import { OpensslUpstreamTls, upstreamTls, upstreamTlsChannels } from '../src/index.ts';
-import { hasOpenssl, makeCerts } from './utils/certs.ts';
+import { makeCerts } from './utils/certs.ts';
 import { get } from './utils/client.ts';
 import { tlsOrigin } from './utils/tls-origin.ts';
 
-const certs = hasOpenssl() ? makeCerts() : undefined;
+const certs = makeCerts();
 
 // node:tls as a CommonJS module object: the one the connector and Node's own tls.connect call.
 const tlsModule = createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
 
-describe.skipIf(certs === undefined)('upstream TLS contexts, sessions and pooling', () => {
-  const c = certs!;
+describe('upstream TLS contexts, sessions and pooling', () => {
+  const c = certs;
   const peer = (port: number, init: HttpPeerInit = {}): HttpPeer =>
     new HttpPeer(`127.0.0.1:${port}`, {
       tls: true,
@@ -101,6 +101,21 @@ describe.skipIf(certs === undefined)('upstream TLS contexts, sessions and poolin
       peer(origin.port, { options: { idleTimeout: 0, verifyHostname: false } }),
     );
     expect(other.tls?.resumed).toBe(false);
+    connector.close();
+  });
+
+  it('resumes TLS 1.2 sessions too, keeping the certificate verified when it was made', async () => {
+    await using origin = await tlsOrigin({
+      cert: c.serverCert,
+      key: c.serverKey,
+      maxVersion: 'TLSv1.2',
+    });
+    const connector = new HttpConnector({ tls: new OpensslUpstreamTls({ roots: 'bundled' }) });
+    const p = (): HttpPeer => peer(origin.port, { options: { idleTimeout: 0 } });
+    expect((await get(connector, p())).tls).toMatchObject({ version: 'TLSv1.2', resumed: false });
+    const second = await get(connector, p());
+    expect(second.tls).toMatchObject({ version: 'TLSv1.2', resumed: true });
+    expect(second.tls?.peerCert?.subject).toBe('CN=localhost');
     connector.close();
   });
 

@@ -10,6 +10,8 @@ import { ConnectionPool } from '@pingora-ts/pool';
 import type { Stream } from '../l4/stream.ts';
 import type { HttpClientSession } from '../protocols/http/client-session.ts';
 import { type H1ClientOptions, H1ClientSession } from '../protocols/http/v1/client-session.ts';
+import type { TimeoutConf, UpstreamTimeouts } from '../server/timeout-conf.ts';
+import { upstreamTimeoutsFromServerConf } from '../server/timeout-conf.ts';
 import type { Peer } from '../upstreams/peer.ts';
 import { ALPN } from '../upstreams/peer-options.ts';
 import { type BindToLists, resolveBindToLists } from './bind-to.ts';
@@ -37,6 +39,12 @@ export interface HttpConnectorOptions extends ConnectorOptions {
   readonly h1?: Omit<H1ClientOptions, 'readTimeoutMs' | 'writeTimeoutMs'> | undefined;
   /** HTTP/2 connection options (PING keepalive, windows) for peers whose ALPN allows h2. */
   readonly h2?: H2ConnectorOptions | undefined;
+  /**
+   * Timeouts for peers whose PeerOptions leave them unset (the server's
+   * upstream_*_timeout_seconds keys). Defaults: read and write 60 s,
+   * connect and pool idle unset (no limit of ours).
+   */
+  readonly timeouts?: Partial<UpstreamTimeouts> | undefined;
 }
 
 /** What getHttpSession returns. */
@@ -58,6 +66,10 @@ export class HttpConnector {
   private readonly pooled = new WeakMap<HttpClientSession, PooledH1Session>();
   /** HTTP/2 upstreams (peers with ALPN h2 or h2h1): multiplexed connections. */
   readonly h2: H2Connector;
+  private readonly readTimeoutMs: number;
+  private readonly writeTimeoutMs: number;
+  private readonly connectTimeoutMs: number | undefined;
+  private readonly idleTimeoutMs: number | undefined;
 
   constructor(options: HttpConnectorOptions = {}) {
     this.pool = new ConnectionPool<PooledH1Session>({
@@ -66,25 +78,36 @@ export class HttpConnector {
     this.bindTo = resolveBindToLists(options.bindToV4, options.bindToV6);
     this.h1 = options.h1 ?? {};
     this.tls = options.tls;
+    const t = options.timeouts ?? {};
+    this.readTimeoutMs = t.readTimeoutMs ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
+    this.writeTimeoutMs = t.writeTimeoutMs ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
+    this.connectTimeoutMs = t.connectTimeoutMs;
+    this.idleTimeoutMs = t.idleTimeoutMs;
     this.h2 = new H2Connector(
       options.keepalivePoolSize ?? DEFAULT_KEEPALIVE_POOL_SIZE,
       this.stats,
       options.h2,
+      t.idleTimeoutMs,
     );
     const stats = this.stats;
     this.watch = new H1SessionIdleWatch((conn, reason) => recordDrop(stats, reason, conn.key));
   }
 
   /**
-   * A connector configured from the server's upstream settings, with `tls`
-   * as its TLS backend (built from the same conf for its ca_file).
+   * A connector configured from the server's upstream settings (pool, bind,
+   * timeouts), with `tls` as its TLS backend (built from the same conf for
+   * its ca_file).
    */
   static fromServerConf(
-    conf: ConnectorServerConf,
+    conf: ConnectorServerConf & Partial<TimeoutConf>,
     h1?: HttpConnectorOptions['h1'],
     tls?: HttpConnectorOptions['tls'],
   ): HttpConnector {
-    return new HttpConnector({ ...connectorOptionsFromServerConf(conf), h1, tls });
+    const timeouts =
+      conf.upstreamReadTimeoutSeconds === undefined
+        ? undefined
+        : upstreamTimeoutsFromServerConf(conf as TimeoutConf);
+    return new HttpConnector({ ...connectorOptionsFromServerConf(conf), h1, tls, timeouts });
   }
 
   /** Idle connections pooled now, across all peers. */
@@ -108,18 +131,21 @@ export class HttpConnector {
     }
     // An HTTP/1 connection offers only http/1.1 in ALPN.
     return {
-      session: this.#newH1Session(peer, await connectPeer(peer, this.bindTo, this.tls, ALPN.H1)),
+      session: this.#newH1Session(
+        peer,
+        await connectPeer(peer, this.bindTo, this.tls, ALPN.H1, this.connectTimeoutMs),
+      ),
       reused: false,
     };
   }
 
   /** A stream on a shared or new h2 connection; HTTP/1 when the peer's ALPN chose it. */
   async #getH2Session(peer: Peer): Promise<HttpSessionLease> {
-    const readMs = peer.options.readTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
-    const writeMs = peer.options.writeTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
+    const readMs = peer.options.readTimeout ?? this.readTimeoutMs;
+    const writeMs = peer.options.writeTimeout ?? this.writeTimeoutMs;
     // Bounded: each pass either gets a stream or opens a connection of its own.
     for (let attempt = 0; attempt < 8; attempt++) {
-      const result = await this.h2.connect(peer, this.bindTo, this.tls);
+      const result = await this.h2.connect(peer, this.bindTo, this.tls, this.connectTimeoutMs);
       if (result.kind === 'h1')
         return { session: this.#newH1Session(peer, result.stream), reused: false };
       const session = this.h2.streamOn(result.conn, peer, readMs, writeMs);
@@ -139,8 +165,8 @@ export class HttpConnector {
   #newH1Session(peer: Peer, stream: Stream): H1ClientSession {
     const session = new H1ClientSession(stream.socket, {
       ...this.h1,
-      readTimeoutMs: peer.options.readTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
-      writeTimeoutMs: peer.options.writeTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
+      readTimeoutMs: peer.options.readTimeout ?? this.readTimeoutMs,
+      writeTimeoutMs: peer.options.writeTimeout ?? this.writeTimeoutMs,
     });
     session.upstreamTls = stream.upstreamTls;
     this.pooled.set(session, new PooledH1Session(session, peer.reuseHash()));
@@ -154,8 +180,8 @@ export class HttpConnector {
     if (peer.options.alpn !== ALPN.H1) {
       const h2 = this.h2.reusedStream(
         peer,
-        peer.options.readTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
-        peer.options.writeTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
+        peer.options.readTimeout ?? this.readTimeoutMs,
+        peer.options.writeTimeout ?? this.writeTimeoutMs,
       );
       if (h2 !== undefined) return h2;
       // A peer that requires h2 never takes an HTTP/1 connection.
@@ -174,8 +200,8 @@ export class HttpConnector {
       }
       conn.reuses++;
       const session = conn.session;
-      session.readTimeoutMs = peer.options.readTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
-      session.writeTimeoutMs = peer.options.writeTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
+      session.readTimeoutMs = peer.options.readTimeout ?? this.readTimeoutMs;
+      session.writeTimeoutMs = peer.options.writeTimeout ?? this.writeTimeoutMs;
       this.stats.reusedConnections++;
       if (connectorChannels.reuse.hasSubscribers) connectorChannels.reuse.publish({ peer });
       return session;
@@ -197,7 +223,7 @@ export class HttpConnector {
       return;
     }
     const conn = this.pooled.get(session);
-    const idleTimeout = peer.options.idleTimeout;
+    const idleTimeout = peer.options.idleTimeout ?? this.idleTimeoutMs;
     // Released twice: it is already pooled (or was dropped from the pool); nothing to do.
     if (conn?.idle === true) return;
     // Only sessions this connector opened, to this peer, may be pooled.

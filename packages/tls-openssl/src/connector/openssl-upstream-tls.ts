@@ -18,7 +18,7 @@ import {
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import { BoundedLru } from './bounded-lru.ts';
 import { SecureContextCache } from './context-cache.ts';
-import { upstreamDigest } from './digest.ts';
+import { certSummary, upstreamDigest } from './digest.ts';
 import { upstreamTlsChannels } from './events.ts';
 import { readCaFile, systemTrustAnchors, type TrustAnchors, TrustedRoots } from './trust-store.ts';
 import { identityCheck } from './verify-name.ts';
@@ -142,7 +142,11 @@ export class OpensslUpstreamTls implements UpstreamTls {
       }
       // Each new session (TLS 1.3 sends tickets after the handshake) replaces the last one.
       if (sessions.capacity > 0) {
-        tlsSocket.on('session', (session: Buffer) => sessions.set(key, { session, peerCert }));
+        // TLS 1.2 hands its ticket over before the handshake ends: read the certificate then.
+        tlsSocket.on('session', (session: Buffer) => {
+          peerCert ??= certSummary(tlsSocket.getPeerCertificate()) ?? offered?.peerCert;
+          sessions.set(key, { session, peerCert });
+        });
       }
       let timer: NodeJS.Timeout | undefined;
       const cleanup = (): void => {

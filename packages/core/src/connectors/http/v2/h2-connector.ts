@@ -54,8 +54,16 @@ export class H2Connector implements H2ConnectionOwner, IdleWatch<H2Connection> {
   readonly #connecting = new Map<string, Promise<H2ConnectResult>>();
   readonly #preferH1 = new Set<string>();
   #idleTimeouts = new WeakMap<H2Connection, number | undefined>();
+  /** Idle timeout for peers that set none (the server's upstream idle timeout). */
+  readonly #defaultIdleMs: number | undefined;
 
-  constructor(poolSize: number, stats: ConnectorStats, options: H2ConnectorOptions = {}) {
+  constructor(
+    poolSize: number,
+    stats: ConnectorStats,
+    options: H2ConnectorOptions = {},
+    defaultIdleMs?: number,
+  ) {
+    this.#defaultIdleMs = defaultIdleMs;
     this.#pool = new ConnectionPool<H2Connection>({ maxSize: poolSize });
     this.#stats = stats;
     this.#options = {
@@ -111,11 +119,18 @@ export class H2Connector implements H2ConnectionOwner, IdleWatch<H2Connection> {
    * the same peer. The result is an h2 connection, or (ALPN chose
    * http/1.1, or a plaintext H2H1 peer) a socket for an HTTP/1 session.
    */
-  connect(peer: Peer, bindTo: BindToLists, tls: UpstreamTls | undefined): Promise<H2ConnectResult> {
+  connect(
+    peer: Peer,
+    bindTo: BindToLists,
+    tls: UpstreamTls | undefined,
+    connectTimeoutMs?: number,
+  ): Promise<H2ConnectResult> {
     const key = peer.reuseHash();
     const pending = this.#connecting.get(key);
     if (pending !== undefined) return pending;
-    const p = this.#connect(peer, bindTo, tls).finally(() => this.#connecting.delete(key));
+    const p = this.#connect(peer, bindTo, tls, connectTimeoutMs).finally(() =>
+      this.#connecting.delete(key),
+    );
     this.#connecting.set(key, p);
     return p;
   }
@@ -135,15 +150,19 @@ export class H2Connector implements H2ConnectionOwner, IdleWatch<H2Connection> {
     peer: Peer,
     bindTo: BindToLists,
     tls: UpstreamTls | undefined,
+    connectTimeoutMs: number | undefined,
   ): Promise<H2ConnectResult> {
     const alpn = peer.options.alpn;
     const key = peer.reuseHash();
     if (!peer.tls && alpn !== ALPN.H2) {
       // Plaintext without h2 required: HTTP/1 (no Upgrade: h2c, as Pingora).
-      return { kind: 'h1', stream: await connectPeer(peer, bindTo, tls, ALPN.H1) };
+      return {
+        kind: 'h1',
+        stream: await connectPeer(peer, bindTo, tls, ALPN.H1, connectTimeoutMs),
+      };
     }
     const offer = alpn === ALPN.H2H1 && this.#preferH1.has(key) ? ALPN.H1 : alpn;
-    const stream = await connectPeer(peer, bindTo, tls, offer);
+    const stream = await connectPeer(peer, bindTo, tls, offer, connectTimeoutMs);
     const socket = stream.socket;
     if (peer.tls) {
       const negotiated = stream.upstreamTls?.alpn;
@@ -231,7 +250,7 @@ export class H2Connector implements H2ConnectionOwner, IdleWatch<H2Connection> {
     }
     const fresh = conn.active === 0 && conn.reuses === 0 && !set.has(conn);
     set.add(conn);
-    this.#idleTimeouts.set(conn, peer.options.idleTimeout);
+    this.#idleTimeouts.set(conn, peer.options.idleTimeout ?? this.#defaultIdleMs);
     const session = conn.newStream(readMs, writeMs);
     if (!fresh) {
       this.#stats.reusedConnections++;

@@ -48,6 +48,8 @@ export class H2ClientSession implements HttpClientSession, DeadlineOwner {
   onInformational: ((resp: ResponseHeader) => void) | undefined;
   /** Read or write deadline (DeadlineOwner). */
   deadline = 0;
+  /** The deadline wheel's slot (owned by the wheel). */
+  wheelTick = 0;
 
   readonly #host: H2StreamHost;
   #stream: ClientHttp2Stream | undefined;

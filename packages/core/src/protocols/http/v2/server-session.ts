@@ -33,6 +33,8 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
   readonly stream: ServerHttp2Stream;
   /** Write-blocked deadline (DeadlineOwner). */
   deadline = 0;
+  /** The deadline wheel's slot (owned by the wheel). */
+  wheelTick = 0;
 
   readonly #options: ResolvedH2ServerOptions;
   #served = false;
