@@ -16,6 +16,7 @@ import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http
 import type { BodySink, TunnelHandoff } from '../body-sink.ts';
 import type { HttpClientSession } from '../client-session.ts';
 import { armDeadline, type DeadlineOwner, disarmDeadline } from '../deadline-ticker.ts';
+import { ChunkReader } from './chunk-reader.ts';
 import { requestToH2, responseFromH2, trailersFromH2, trailersToH2 } from './h2-fields.ts';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -68,8 +69,7 @@ export class H2ClientSession implements HttpClientSession, DeadlineOwner {
   #released = false;
   /** Request body bytes handed to the stream: after any, nothing is retried. */
   #bodySent = 0;
-  #chunks: Buffer[] = [];
-  #chunkWaiter: ((err: PingoraError | null, chunk: Buffer | null) => void) | undefined;
+  #reader: ChunkReader | undefined;
 
   constructor(host: H2StreamHost, readTimeoutMs: number, writeTimeoutMs: number) {
     this.#host = host;
@@ -174,41 +174,15 @@ export class H2ClientSession implements HttpClientSession, DeadlineOwner {
   }
 
   readBodyChunk(): Promise<Buffer | null> {
-    if (this.#sink === undefined) this.readBodyInto(this.#chunkSink);
-    const queued = this.#chunks.shift();
-    if (queued !== undefined) {
-      if (this.#chunks.length === 0) this.resumeBody();
-      return Promise.resolve(queued);
-    }
-    if (this.#responseDone) return Promise.resolve(null);
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    return new Promise((resolve, reject) => {
-      this.#chunkWaiter = (err, chunk) => (err === null ? resolve(chunk) : reject(err));
-    });
-  }
-
-  readonly #chunkSink: BodySink = {
-    onData: (chunk) => {
-      const waiter = this.#chunkWaiter;
-      this.#chunkWaiter = undefined;
-      if (waiter !== undefined) {
-        waiter(null, chunk);
-        return true;
+    if (this.#reader === undefined) {
+      if (this.#sink !== undefined) {
+        throw PingoraError.explain(ErrorType.InternalError, 'the body is already being read');
       }
-      this.#chunks.push(chunk);
-      return false;
-    },
-    onEnd: () => {
-      const waiter = this.#chunkWaiter;
-      this.#chunkWaiter = undefined;
-      waiter?.(null, null);
-    },
-    onError: (error) => {
-      const waiter = this.#chunkWaiter;
-      this.#chunkWaiter = undefined;
-      waiter?.(error, null);
-    },
-  };
+      this.#reader = new ChunkReader(() => this.resumeBody());
+      this.readBodyInto(this.#reader);
+    }
+    return this.#reader.next();
+  }
 
   get responseBodyDone(): boolean {
     return this.#responseDone;

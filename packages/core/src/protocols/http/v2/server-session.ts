@@ -14,6 +14,7 @@ import { httpDate } from '../date-cache.ts';
 import { armDeadline, type DeadlineOwner, disarmDeadline } from '../deadline-ticker.ts';
 import type { HttpServerSession } from '../server-session.ts';
 import { errorResponse } from '../v1/response-framing.ts';
+import { ChunkReader } from './chunk-reader.ts';
 import { responseToH2, trailersFromH2, trailersToH2 } from './h2-fields.ts';
 import type { ResolvedH2ServerOptions } from './server-options.ts';
 
@@ -52,8 +53,7 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
   #failure: PingoraError | undefined;
   #drainCb: (() => void) | undefined;
   #continueSent = false;
-  #chunkWaiter: ((err: PingoraError | null, chunk: Buffer | null) => void) | undefined;
-  #chunks: Buffer[] = [];
+  #reader: ChunkReader | undefined;
 
   constructor(
     stream: ServerHttp2Stream,
@@ -110,17 +110,14 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
   }
 
   readBodyChunk(): Promise<Buffer | null> {
-    if (this.#sink === undefined) this.readBodyInto(this.#chunkSink);
-    const queued = this.#chunks.shift();
-    if (queued !== undefined) {
-      if (this.#chunks.length === 0) this.resumeBody();
-      return Promise.resolve(queued);
+    if (this.#reader === undefined) {
+      if (this.#sink !== undefined) {
+        throw PingoraError.explain(ErrorType.InternalError, 'the body is already being read');
+      }
+      this.#reader = new ChunkReader(() => this.resumeBody());
+      this.readBodyInto(this.#reader);
     }
-    if (this.#bodyDone) return Promise.resolve(null);
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    return new Promise((resolve, reject) => {
-      this.#chunkWaiter = (err, chunk) => (err === null ? resolve(chunk) : reject(err));
-    });
+    return this.#reader.next();
   }
 
   async drainRequestBody(): Promise<void> {
@@ -128,30 +125,6 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
       // discard
     }
   }
-
-  /** The sink behind readBodyChunk: one chunk queued at a time, the stream paused meanwhile. */
-  readonly #chunkSink: BodySink = {
-    onData: (chunk) => {
-      const waiter = this.#chunkWaiter;
-      this.#chunkWaiter = undefined;
-      if (waiter !== undefined) {
-        waiter(null, chunk);
-        return true;
-      }
-      this.#chunks.push(chunk);
-      return false;
-    },
-    onEnd: () => {
-      const waiter = this.#chunkWaiter;
-      this.#chunkWaiter = undefined;
-      waiter?.(null, null);
-    },
-    onError: (error) => {
-      const waiter = this.#chunkWaiter;
-      this.#chunkWaiter = undefined;
-      waiter?.(error, null);
-    },
-  };
 
   readonly #onRequestData = (chunk: Buffer): void => {
     this.#bodyBytes += chunk.length;
