@@ -215,4 +215,27 @@ describe('downstream HTTP/2 (h2c)', () => {
     expect(Date.now() - began).toBeLessThan(1500);
     silent.destroy();
   });
+
+  it('refuses CONNECT with 501, closes an idle connection, and refuses an oversized header list', async () => {
+    const { port } = await listen(
+      serveHttp(() => ({ header: responseHead(200), body: 'ok' })).app,
+      {
+        h2: { idleTimeoutMs: 200, maxHeaderListSize: 4096 },
+      },
+    );
+    const c = await H2Client.connect(port);
+    const connect = c.session.request({ ':method': 'CONNECT', ':authority': 'example.test:443' });
+    const [head] = (await once(connect, 'response')) as [Record<string, unknown>];
+    expect(head[':status']).toBe(501);
+    await expect(c.request({ 'x-big': 'a'.repeat(8000) })).rejects.toThrow();
+    c.session.destroy();
+    const idle = await H2Client.connect(port);
+    expect((await idle.request({})).body.toString()).toBe('ok');
+    const began = Date.now();
+    const [code] = (await once(idle.session, 'goaway')) as [number];
+    expect(code).toBe(0);
+    expect(Date.now() - began).toBeGreaterThanOrEqual(150);
+    expect(Date.now() - began).toBeLessThan(2000);
+    idle.session.destroy();
+  });
 });

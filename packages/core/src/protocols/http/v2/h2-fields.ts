@@ -125,7 +125,15 @@ export function requestFromH2(raw: readonly string[], hasBody: boolean): Request
     fields.push(name, value);
   }
   if (method === undefined) throw malformed(ErrorSource.Downstream, 'h2 request without :method');
-  const target = method === 'CONNECT' ? authority : path;
+  if (method === 'CONNECT') {
+    // Tunnels over h2 streams (RFC 9113 8.5) are not offered, as in Pingora.
+    throw PingoraError.httpStatus(
+      501,
+      'CONNECT over HTTP/2 is not supported',
+      ErrorSource.Downstream,
+    );
+  }
+  const target = path;
   if (target === undefined || target === '') {
     throw malformed(ErrorSource.Downstream, 'h2 request without :path');
   }

@@ -147,7 +147,9 @@ class H2ServerConnection {
       } catch (err) {
         this.#server.logger?.debug({ err: String(err) }, 'refused h2 request');
         stream.on('error', () => {});
-        stream.close(constants.NGHTTP2_PROTOCOL_ERROR);
+        const status = (err as { status?: unknown }).status;
+        if (typeof status === 'number') stream.respond({ ':status': status }, { endStream: true });
+        else stream.close(constants.NGHTTP2_PROTOCOL_ERROR);
         continue;
       }
       this.#active++;
