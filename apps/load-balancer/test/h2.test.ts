@@ -49,7 +49,14 @@ it('serves h2c and HTTP/1.1 on one listener and multiplexes an h2c upstream', as
         'curl',
         ['-sS', '--http2-prior-knowledge', '-w', ' %{http_version}', `http://127.0.0.1:${port}/c`],
         { timeout: 10_000 },
-        (err, out) => (err ? reject(err) : resolve(out)),
+        (err, out) =>
+          err
+            ? reject(
+                (err as { code?: unknown }).code === 'ENOENT'
+                  ? new Error('curl is missing: apt-get install curl')
+                  : err,
+              )
+            : resolve(out),
       );
     });
     expect(curl).toBe('GET /c  2');

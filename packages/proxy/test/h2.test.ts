@@ -281,7 +281,14 @@ describe('HTTP/2 through the proxy', () => {
         'curl',
         ['-sS', '--http2-prior-knowledge', '-o', '-', '-w', '\n%{http_version}', `${p.url}/hello`],
         { timeout: 10_000 },
-        (err, stdout) => (err ? reject(err) : resolve(stdout)),
+        (err, stdout) =>
+          err
+            ? reject(
+                (err as { code?: unknown }).code === 'ENOENT'
+                  ? new Error('curl is missing: apt-get install curl')
+                  : err,
+              )
+            : resolve(stdout),
       );
     });
     expect(out).toBe('hello from origin\n2');
