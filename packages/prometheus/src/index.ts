@@ -30,3 +30,4 @@ export {
   prometheusHttpService,
 } from './prometheus-service.ts';
 export { OVERFLOW_LABEL } from './series-table.ts';
+export { DEFAULT_TLS_HANDSHAKE_BUCKETS } from './tls-metrics.ts';

@@ -1,12 +1,13 @@
 /**
  * PrometheusMetrics: subscribes to the diagnostics_channel events the other
- * pingora-ts packages publish (listeners, connectors, server phases and
+ * pingora-ts packages publish (listeners and their TLS handshakes, connectors, server phases and
  * services, proxied requests, backend health) and keeps prom-client metrics from them in a
  * registry, so no other package needs prom-client. Serve the registry with
  * prometheusHttpService().
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { collectDefaultMetrics, type Registry, register } from 'prom-client';
+import { CacheMetrics } from './cache-metrics.ts';
 import { H2Metrics } from './h2-metrics.ts';
 import { HealthMetrics } from './health-metrics.ts';
 import { DEFAULT_CONNECTION_DURATION_BUCKETS, ListenerMetrics } from './listener-metrics.ts';
@@ -14,6 +15,7 @@ import { MetricSet } from './metric-set.ts';
 import { DEFAULT_REQUEST_DURATION_BUCKETS, ProxyMetrics } from './proxy-metrics.ts';
 import { ServerMetrics } from './server-metrics.ts';
 import { type Subscription, subscribeAll, unsubscribeAll } from './subscription.ts';
+import { TlsMetrics } from './tls-metrics.ts';
 import { UpstreamMetrics } from './upstream-metrics.ts';
 import { UpstreamTlsMetrics } from './upstream-tls-metrics.ts';
 
@@ -75,6 +77,8 @@ export class PrometheusMetrics implements Disposable {
         ...new ServerMetrics(this.#set, maxSeries).subscriptions(),
         ...new ProxyMetrics(this.#set, requestBuckets).subscriptions(),
         ...new HealthMetrics(this.#set, maxSeries).subscriptions(),
+        ...new CacheMetrics(this.#set).subscriptions(),
+        ...new TlsMetrics(this.#set, maxSeries).subscriptions(),
         ...new H2Metrics(this.#set).subscriptions(),
       ];
       if (options.defaultMetrics === true) {

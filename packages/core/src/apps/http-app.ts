@@ -80,9 +80,13 @@ export class HttpServer implements ServerApp {
 
   processNewConnection(stream: Stream, shutdown: AbortSignal): Promise<void> {
     const socket = stream.socket;
-    const alpn = (socket as Partial<TLSSocket>).alpnProtocol;
+    const tls = stream.digest.tls;
+    // A TLS listener's digest says what ALPN chose; a bare TLS socket says it itself.
+    const alpn = tls !== undefined ? tls.alpn : (socket as Partial<TLSSocket>).alpnProtocol;
     if (alpn === 'h2') return this.#serveH2(stream, shutdown);
-    if (!this.h2c || alpn !== undefined) return this.#serveH1(stream, shutdown);
+    // h2c is for plaintext only (Pingora forces it off on TLS).
+    const encrypted = tls !== undefined || (socket as Partial<TLSSocket>).encrypted === true;
+    if (!this.h2c || encrypted) return this.#serveH1(stream, shutdown);
     if (shutdown.aborted) return Promise.resolve();
     return peekPreface(socket, this.h2Options.headerTimeoutMs, shutdown).then((verdict) => {
       if (verdict === 'h2') return this.#serveH2(stream, shutdown);
@@ -150,10 +154,10 @@ export class HttpServer implements ServerApp {
 
   async #appFailed(session: ServedSession, err: unknown): Promise<boolean> {
     const error = toPingoraError(err);
-    this.#logger?.error(
-      { err: error.message, request: session.requestSummary() },
-      'HTTP app failed',
-    );
+    const fields = { err: error.message, request: session.requestSummary() };
+    // A client that went away is not a failure of the app: no error line per abort.
+    if (clientWentAway(error)) this.#logger?.debug(fields, 'client went away');
+    else this.#logger?.error(fields, 'HTTP app failed');
     if (session.closed) return false;
     if (session.responseWritten === undefined) {
       session.setKeepalive(null);
@@ -165,16 +169,27 @@ export class HttpServer implements ServerApp {
   }
 
   async #responseFailed(session: ServedSession, err: unknown): Promise<boolean> {
-    this.#logger?.error(
-      { err: String(err), request: session.requestSummary() },
-      'HTTP response failed',
-    );
+    const fields = { err: String(err), request: session.requestSummary() };
+    if (clientWentAway(toPingoraError(err))) this.#logger?.debug(fields, 'client went away');
+    else this.#logger?.error(fields, 'HTTP response failed');
     if (!session.closed && session.responseWritten === undefined) {
       session.setKeepalive(null);
       await session.respondError(500).catch(() => {});
     }
     return false;
   }
+}
+
+/** The client closed or reset its connection: an IO failure on the downstream side. */
+function clientWentAway(error: PingoraError): boolean {
+  const t = error.type;
+  return (
+    error.source === ErrorSource.Downstream &&
+    (t === ErrorType.ConnectionClosed ||
+      t === ErrorType.ReadError ||
+      t === ErrorType.WriteError ||
+      t === ErrorType.SocketError)
+  );
 }
 
 /**

@@ -7,7 +7,7 @@
 import { HeaderList } from '@pingora-ts/http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Base64Decoder, Base64Encoder, trailerFrame } from '../../src/index.ts';
+import { Base64Decoder, Base64Encoder, trailerFrame } from '../../src/h2.ts';
 
 function splits(buf: Buffer, cuts: number[]): Buffer[] {
   const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);

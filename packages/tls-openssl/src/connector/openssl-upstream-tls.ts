@@ -6,20 +6,19 @@
  * options, and reports the digest. Failures are Upstream PingoraErrors.
  */
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { formatSocketAddr, type TlsClientCert, type UpstreamTls } from '@pingora-ts/core';
 import {
   ALPN_PROTOCOLS,
-  formatSocketAddr,
   sniFor,
-  type UpstreamCertSummary,
-  type UpstreamTls,
   type UpstreamTlsRequest,
   type UpstreamTlsStream,
-} from '@pingora-ts/core';
+} from '@pingora-ts/core/connectors';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import { BoundedLru } from './bounded-lru.ts';
 import { SecureContextCache } from './context-cache.ts';
-import { certSummary, upstreamDigest } from './digest.ts';
+import { peerCertOf, upstreamDigest } from './digest.ts';
 import { upstreamTlsChannels } from './events.ts';
+import { KeylogFile } from './keylog-file.ts';
 import { readCaFile, systemTrustAnchors, type TrustAnchors, TrustedRoots } from './trust-store.ts';
 import { identityCheck } from './verify-name.ts';
 
@@ -38,12 +37,18 @@ export interface UpstreamTlsOptions {
   readonly contextCacheSize?: number | undefined;
   /** Peers (by reuse hash) whose last TLS session is kept for resumption; 0 turns resumption off. Default 1024. */
   readonly sessionCacheSize?: number | undefined;
+  /**
+   * Append each connection's TLS secrets (NSS key log lines) to this file,
+   * for Wireshark (Pingora's upstream_debug_ssl_keylog with SSLKEYLOGFILE).
+   * A debugging aid: it lets anyone with the file read the traffic.
+   */
+  readonly keylogFile?: string | undefined;
 }
 
 /** A session kept for resumption, with the certificate verified when it was made. */
 interface CachedSession {
   readonly session: Buffer;
-  readonly peerCert: UpstreamCertSummary | undefined;
+  readonly peerCert: TlsClientCert | undefined;
 }
 
 /** Running totals of one OpensslUpstreamTls. */
@@ -57,6 +62,7 @@ export class OpensslUpstreamTls implements UpstreamTls {
   readonly stats: UpstreamTlsStats = { handshakes: 0, resumed: 0, failures: 0 };
   readonly #contexts: SecureContextCache;
   readonly #sessions: BoundedLru<CachedSession>;
+  readonly #keylog: KeylogFile | undefined;
 
   constructor(options: UpstreamTlsOptions = {}) {
     const contextSize = cacheSize(
@@ -87,6 +93,8 @@ export class OpensslUpstreamTls implements UpstreamTls {
     }
     this.#contexts = new SecureContextCache(contextSize, anchors);
     this.#sessions = new BoundedLru(sessionSize);
+    this.#keylog =
+      options.keylogFile === undefined ? undefined : new KeylogFile(options.keylogFile);
   }
 
   /** SecureContexts built so far: one per distinct peer TLS settings while they stay cached. */
@@ -115,7 +123,7 @@ export class OpensslUpstreamTls implements UpstreamTls {
     return new Promise((resolve, reject) => {
       let tlsSocket: TLSSocket;
       let offered: CachedSession | undefined;
-      let peerCert: UpstreamCertSummary | undefined;
+      let peerCert: TlsClientCert | undefined;
       try {
         const options: ConnectionOptions = {
           socket,
@@ -144,10 +152,11 @@ export class OpensslUpstreamTls implements UpstreamTls {
       if (sessions.capacity > 0) {
         // TLS 1.2 hands its ticket over before the handshake ends: read the certificate then.
         tlsSocket.on('session', (session: Buffer) => {
-          peerCert ??= certSummary(tlsSocket.getPeerCertificate()) ?? offered?.peerCert;
+          peerCert ??= peerCertOf(tlsSocket) ?? offered?.peerCert;
           sessions.set(key, { session, peerCert });
         });
       }
+      if (this.#keylog !== undefined) this.#keylog.attach(tlsSocket);
       let timer: NodeJS.Timeout | undefined;
       const cleanup = (): void => {
         clearTimeout(timer);
