@@ -209,7 +209,7 @@ export class AcmeManager {
       const max = this.#o.retryMaxMs ?? 3_600_000;
       at = rateLimited
         ? now + max
-        : now + Math.min(max, min * 2 ** Math.min(30, state.failures - 1));
+        : now + Math.min(max, min * 2 ** Math.min(30, Math.max(0, state.failures - 1)));
     }
     acmeChannels.scheduled.publish({ name: state.name, at, reason } satisfies AcmeScheduledEvent);
     this.#arm(state, at);
