@@ -91,6 +91,12 @@ const tlsFields = {
     min: 1,
     max: 600_000,
   }),
+  maxHandshakes: configField.integer({
+    key: 'max_handshakes',
+    default: 10_000,
+    min: 1,
+    max: 1_000_000,
+  }),
   sessionCacheSize: configField.integer({
     key: 'session_cache_size',
     default: 10_000,
@@ -167,6 +173,7 @@ export function settleTls(
     clientCert: raw.clientCert as 'none' | 'optional' | 'required',
     minVersion: raw.minVersion as 'TLSv1.2' | 'TLSv1.3',
     handshakeTimeoutMs: raw.handshakeTimeoutMs,
+    maxHandshakes: raw.maxHandshakes,
     sessionCacheSize: raw.sessionCacheSize,
     watchFiles: raw.watchFiles,
     ...(raw.clientCaPath === undefined
