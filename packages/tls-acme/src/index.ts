@@ -18,3 +18,4 @@ export {
   type ReleaseLock,
   type StoredCertificate,
 } from './storage.ts';
+export { acmeConfigSchema, acmeOptionsFromServer } from './acme-config.ts';
