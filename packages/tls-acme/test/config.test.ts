@@ -35,7 +35,7 @@ describe('acme YAML section', () => {
       termsOfServiceAgreed: true,
     });
     expect(o?.storage).toBeInstanceOf(FileStorage);
-    expect((o?.storage as FileStorage).root).toBe('/var/lib/pingora-ts/acme');
+    expect((o?.storage as FileStorage | undefined)?.root).toBe('/var/lib/pingora-ts/acme');
     expect(() => s.checkConfigKeys()).not.toThrow();
   });
 
