@@ -13,6 +13,8 @@ export {
 export {
   type RedisConfig,
   redisClientOptions,
+  optionalConfigObject,
+  redisConfigFields,
   redisConfigSchema,
   redisTlsConfigSchema,
 } from './redis-config.ts';

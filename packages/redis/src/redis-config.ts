@@ -4,24 +4,40 @@
  * and the key prefix. A wrong value is a ConfigError naming the key and its
  * line; `redisClientOptions` turns the checked values into client options.
  */
-import { readFileSync } from 'node:fs';
-import { configField, defineConfigSchema } from '@pingora-ts/core';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import {
+  type ConfigField,
+  type ConfigSchema,
+  configField,
+  defineConfigSchema,
+} from '@pingora-ts/core';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { RedisClientOptions } from './node-redis-client.ts';
 
 const ms = (key: string, dflt: number, max = 600_000) =>
   configField.integer({ key, default: dflt, min: 1, max });
 
+/** A readable file (so `-t` finds a wrong path before the first connection does). */
+function readable(path: string): string | undefined {
+  try {
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch {
+    return `cannot read ${path}`;
+  }
+}
+
 export const redisTlsConfigSchema = defineConfigSchema({
   enabled: configField.boolean({ default: false }),
-  caFile: configField.string({ key: 'ca_file' }),
-  certFile: configField.string({ key: 'cert_file' }),
-  keyFile: configField.string({ key: 'key_file' }),
+  caFile: configField.string({ key: 'ca_file', check: readable }),
+  certFile: configField.string({ key: 'cert_file', check: readable }),
+  keyFile: configField.string({ key: 'key_file', check: readable }),
   servername: configField.string(),
   rejectUnauthorized: configField.boolean({ key: 'reject_unauthorized', default: true }),
 });
 
-export const redisConfigSchema = defineConfigSchema({
+/** The connection keys, for apps that add their own beside them. */
+export const redisConfigFields = {
   host: configField.string({ default: '127.0.0.1' }),
   port: configField.integer({ default: 6379, min: 1, max: 65535 }),
   username: configField.string(),
@@ -43,7 +59,9 @@ export const redisConfigSchema = defineConfigSchema({
     default: 'pingora:',
     check: (v) => (v.length > 64 ? 'at most 64 characters' : undefined),
   }),
-});
+};
+
+export const redisConfigSchema = defineConfigSchema(redisConfigFields);
 
 export type RedisConfig = ReturnType<typeof redisConfigSchema.read>;
 
@@ -80,5 +98,22 @@ export function redisClientOptions(config: RedisConfig, name = 'redis'): RedisCl
     reconnectMinMs: config.reconnectMinMs,
     reconnectMaxMs: config.reconnectMaxMs,
     maxPendingCommands: config.maxPendingCommands,
+  };
+}
+
+/**
+ * A mapping that may be absent: undefined when the key is missing, else read
+ * with `schema` (an empty `key:` reads as all defaults). For optional
+ * features such as `rate_limiter.redis`.
+ */
+export function optionalConfigObject<T>(
+  schema: ConfigSchema<T>,
+  options: { key?: string } = {},
+): ConfigField<T | undefined> {
+  const inner = configField.object(schema, options);
+  return {
+    key: options.key,
+    nested: inner.nested,
+    read: (node, at) => (node === undefined ? undefined : inner.read(node, at)),
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServer } from '../../../tooling/test-redis.ts';
 import { NodeRedisClient, reconnectDelay } from '../src/node-redis-client.ts';
 import { RedisScript } from '../src/redis-like.ts';
-import { RedisServer } from './utils/redis-server.ts';
 
 describe('NodeRedisClient', () => {
   let server: RedisServer;

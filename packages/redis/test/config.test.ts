@@ -22,8 +22,9 @@ describe('redis config', () => {
     expect(() => read('  prot: 1\n')).toThrow(/prot/);
   });
 
-  it('reads TLS files and says which one is missing', () => {
-    const c = read('  tls:\n    enabled: true\n    ca_file: /nonexistent/ca.pem\n');
-    expect(() => redisClientOptions(c)).toThrow(/redis\.tls\.ca_file/);
+  it('says which TLS file cannot be read, at config time (so -t finds it)', () => {
+    expect(() => read('  tls:\n    enabled: true\n    ca_file: /nonexistent/ca.pem\n')).toThrow(
+      /conf.yaml:4:.*redis\.tls\.ca_file: cannot read \/nonexistent\/ca\.pem/,
+    );
   });
 });

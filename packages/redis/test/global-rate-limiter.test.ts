@@ -1,9 +1,9 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServer } from '../../../tooling/test-redis.ts';
 import { GlobalRateLimiter, rateLimitHeaders } from '../src/global-rate-limiter.ts';
 import { NodeRedisClient } from '../src/node-redis-client.ts';
 import { CountingRedis } from './utils/counting-redis.ts';
-import { RedisServer } from './utils/redis-server.ts';
 
 let server: RedisServer;
 beforeAll(async () => {

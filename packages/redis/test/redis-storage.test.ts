@@ -1,10 +1,10 @@
 import { CacheKey, CacheMeta, type HitHandler } from '@pingora-ts/cache';
 import { ResponseHeader } from '@pingora-ts/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServer } from '../../../tooling/test-redis.ts';
 import { NodeRedisClient } from '../src/node-redis-client.ts';
 import { RedisStorage } from '../src/redis-storage.ts';
 import { CountingRedis } from './utils/counting-redis.ts';
-import { RedisServer } from './utils/redis-server.ts';
 
 let server: RedisServer;
 beforeAll(async () => {

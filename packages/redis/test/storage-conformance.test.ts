@@ -1,8 +1,8 @@
 import { storageConformance } from '@pingora-ts/cache/testing';
 import { afterAll, beforeAll } from 'vitest';
+import { RedisServer } from '../../../tooling/test-redis.ts';
 import { NodeRedisClient } from '../src/node-redis-client.ts';
 import { RedisStorage } from '../src/redis-storage.ts';
-import { RedisServer } from './utils/redis-server.ts';
 
 let server: RedisServer;
 beforeAll(async () => {

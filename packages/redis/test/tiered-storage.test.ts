@@ -2,11 +2,11 @@ import { CacheKey, CacheMeta, MemoryStorage } from '@pingora-ts/cache';
 import { storageConformance } from '@pingora-ts/cache/testing';
 import { ResponseHeader } from '@pingora-ts/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServer } from '../../../tooling/test-redis.ts';
 import { NodeRedisClient } from '../src/node-redis-client.ts';
 import { RedisStorage } from '../src/redis-storage.ts';
 import { TieredStorage } from '../src/tiered-storage.ts';
 import { CountingRedis } from './utils/counting-redis.ts';
-import { RedisServer } from './utils/redis-server.ts';
 
 let server: RedisServer;
 beforeAll(async () => {
