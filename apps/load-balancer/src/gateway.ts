@@ -13,6 +13,7 @@ import {
 } from '@pingora-ts/core';
 import { Backend, type LoadBalancer } from '@pingora-ts/load-balancing';
 import { httpProxyService } from '@pingora-ts/proxy';
+import { acmeFromConfig, addAcmeService, withAcmeHttp, withAcmeTls } from './acme.ts';
 import { buildLoadBalancer, healthService } from './balancer.ts';
 import { type LbConfig, lbConfigSchema } from './config.ts';
 import { startDemoOrigins } from './demo-origins.ts';
@@ -30,6 +31,7 @@ export interface Gateway {
 /** Adds the gateway's services to `server` (call before `server.run()` / `runForever()`). */
 export async function addGateway(server: Server): Promise<Gateway> {
   const config = server.appConfig(lbConfigSchema, 'load_balancer');
+  const acme = acmeFromConfig(server);
   let upstreams = config.upstreams;
   // `-t` only validates: no demo origins for a run that never serves.
   if (upstreams.length === 0 && server.options.test !== true) {
@@ -51,7 +53,7 @@ export async function addGateway(server: Server): Promise<Gateway> {
   }
 
   const lb = buildLoadBalancer(config, upstreams, server.logger.child({ service: 'health_check' }));
-  const proxy = httpProxyService(
+  let proxy = httpProxyService(
     server.configuration,
     new LbProxy(lb, {
       hashKey: config.hashKey,
@@ -62,10 +64,13 @@ export async function addGateway(server: Server): Promise<Gateway> {
     }),
     { name: 'load_balancer', logger: server.logger, h2c: config.h2c },
   );
+  if (acme !== undefined) proxy = withAcmeHttp(server, proxy, acme);
   for (const addr of config.listen) proxy.addAddress(addr);
   if (config.tls !== undefined) {
-    for (const addr of config.tlsListen) proxy.addTlsWithSettings(addr, config.tls);
+    const tls = acme === undefined ? config.tls : withAcmeTls(config.tls, acme);
+    for (const addr of config.tlsListen) proxy.addTlsWithSettings(addr, tls);
   }
+  if (acme !== undefined) addAcmeService(server, acme);
 
   const health = server.addService(healthService(lb, 'health_check'));
   server.addService(proxy, { dependsOn: [health] });

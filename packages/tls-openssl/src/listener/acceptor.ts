@@ -37,6 +37,9 @@ import { loadSettings, loadSettingsSync, settingsPaths } from './pem-files.ts';
 import { SessionCache } from './session-cache.ts';
 import { clientCertOf, tlsDigestOf } from './tls-digest.ts';
 
+/** The ALPN protocol of ACME tls-alpn-01 validations (RFC 8737). */
+const ACME_TLS_ALPN = 'acme-tls/1';
+
 /** One socket in its handshake. */
 interface Handshake {
   readonly socket: Socket;
@@ -56,6 +59,8 @@ export class OpensslAcceptor implements TlsAcceptor {
   readonly #server: TlsServer;
   /** The twin without ALPN, for clients offering no protocol we speak (see the constructor). */
   readonly #noAlpn: TlsServer | undefined;
+  /** Answers ACME tls-alpn-01 validations (`acme-tls/1`); only with the ACME callback. */
+  readonly #acme: TlsServer | undefined;
   readonly #ticketKeys: TicketKeys;
   readonly #unsubscribe: () => void;
   readonly #timeoutMs: number;
@@ -94,20 +99,25 @@ export class OpensslAcceptor implements TlsAcceptor {
     // handed to a twin server that offers no ALPN (h2-only keeps the alert, as Pingora).
     this.#noAlpn =
       alpn === undefined || alpn === ListenerAlpn.H2 ? undefined : this.#makeServer(undefined);
+    this.#acme =
+      settings.callbacks?.acmeChallengeCertificate === undefined
+        ? undefined
+        : this.#makeServer([ACME_TLS_ALPN], true);
     this.#unsubscribe = this.#ticketKeys.onRotate((key) => this.#rekey(key));
     if (settings.watchFiles !== false) this.#startWatch();
   }
 
-  #makeServer(protocols: readonly string[] | undefined): TlsServer {
+  #makeServer(protocols: readonly string[] | undefined, acme = false): TlsServer {
     const acceptor = this;
     const server = new TlsServer({
       ...contextOptions(this.#store.base, this.#store.defaultCert?.loaded),
-      requestCert: this.#mode !== ClientCertMode.None,
-      rejectUnauthorized: this.#mode === ClientCertMode.Required,
+      requestCert: !acme && this.#mode !== ClientCertMode.None,
+      rejectUnauthorized: !acme && this.#mode === ClientCertMode.Required,
       // Node's own timer is an idle timer; ours (absolute) fires first.
       handshakeTimeout: this.#timeoutMs + 1_000,
       SNICallback(this: unknown, servername, cb) {
-        acceptor.#sni(this as TLSSocket, servername, cb);
+        if (acme) acceptor.#acmeSni(servername, cb);
+        else acceptor.#sni(this as TLSSocket, servername, cb);
       },
       ...(protocols === undefined ? {} : { ALPNProtocols: [...protocols] }),
     });
@@ -164,7 +174,8 @@ export class OpensslAcceptor implements TlsAcceptor {
     hs.timer.unref();
     this.#pending.set(socket, hs);
     const twin = this.#noAlpn;
-    if (twin === undefined) {
+    const acme = this.#acme;
+    if (twin === undefined && acme === undefined) {
       this.#server.emit('connection', socket);
       return;
     }
@@ -175,8 +186,15 @@ export class OpensslAcceptor implements TlsAcceptor {
         this.#fail(hs, TlsFailureReason.ClientClosed, undefined);
         return;
       }
+      if (acme !== undefined && offered?.includes(ACME_TLS_ALPN) === true) {
+        acme.emit('connection', socket);
+        return;
+      }
       const overlap =
-        offered === undefined || offered.length === 0 || offered.some((p) => ours.includes(p));
+        twin === undefined ||
+        offered === undefined ||
+        offered.length === 0 ||
+        offered.some((p) => ours.includes(p));
       (overlap ? this.#server : twin).emit('connection', socket);
     });
   }
@@ -228,6 +246,7 @@ export class OpensslAcceptor implements TlsAcceptor {
     const options = contextOptions(store.base, store.defaultCert?.loaded);
     this.#server.setSecureContext(options);
     this.#noAlpn?.setSecureContext(options);
+    this.#acme?.setSecureContext(options);
     this.#store = store;
     this.#clientCa = clientCa;
   }
@@ -295,6 +314,17 @@ export class OpensslAcceptor implements TlsAcceptor {
       else choose(result);
     } catch (err) {
       fail(err);
+    }
+  }
+
+  /** tls-alpn-01: the challenge certificate of `servername`, or a failed handshake. */
+  #acmeSni(servername: string, cb: (err: Error | null, ctx?: SecureContext) => void): void {
+    try {
+      const cert = this.#settings.callbacks?.acmeChallengeCertificate?.(servername);
+      if (cert === undefined) cb(new Error(`no ACME challenge pending for ${servername}`));
+      else cb(null, this.#store.contextForCallback(cert));
+    } catch (err) {
+      cb(err instanceof Error ? err : new Error(String(err)));
     }
   }
 

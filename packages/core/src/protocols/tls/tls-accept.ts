@@ -47,4 +47,11 @@ export interface TlsAccept {
    * (Pingora's handshake_complete_callback). A throw closes the connection.
    */
   handshakeCompleteCallback?(digest: TlsDigest, socket: Socket): unknown;
+  /**
+   * ACME tls-alpn-01 (RFC 8737): the challenge certificate for `servername`
+   * while an order for it is pending, else undefined. When set, handshakes
+   * offering ALPN `acme-tls/1` negotiate it and get this certificate (or
+   * fail when there is none); other handshakes are unaffected.
+   */
+  acmeChallengeCertificate?(servername: string): TlsCertKey | undefined;
 }
