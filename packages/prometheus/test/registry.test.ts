@@ -45,7 +45,7 @@ describe('PrometheusMetrics registry handling', () => {
     expect(names).toContain('pingora_client_aborts_total');
     // Every metric name appears once (35 with the upstream TLS ones, client aborts, the cache's 7 and the listener TLS 5).
     expect(new Set(names).size).toBe(names.length);
-    expect(names.length).toBe(35);
+    expect(names.length).toBe(39);
     m[Symbol.dispose]();
     expect(m.subscribed).toBe(false);
     expect(metricNames(registry)).toEqual([]);
