@@ -57,8 +57,10 @@ export async function addGateway(server: Server): Promise<Gateway> {
       hashKey: config.hashKey,
       countInFlight: countsInFlight(config.selection),
       peer: config.upstreamTls === undefined ? undefined : peerTlsInit(config.upstreamTls),
+      upstreamProtocol: config.upstreamProtocol,
+      maxH2Streams: config.maxH2Streams,
     }),
-    { name: 'load_balancer', logger: server.logger },
+    { name: 'load_balancer', logger: server.logger, h2c: config.h2c },
   );
   for (const addr of config.listen) proxy.addAddress(addr);
   if (config.tls !== undefined) {

@@ -5,7 +5,7 @@
  * in-flight guards for least_conn/p2c released once in the logging phase,
  * and X-Forwarded-For/Proto for the origins.
  */
-import { HttpPeer, type HttpPeerInit } from '@pingora-ts/core';
+import { ALPN, HttpPeer, type HttpPeerInit } from '@pingora-ts/core';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import type { RequestHeader } from '@pingora-ts/http';
 import type { Backend, InFlightGuard, LoadBalancer } from '@pingora-ts/load-balancing';
@@ -15,6 +15,7 @@ import {
   type ProxyHttp,
   type Session,
 } from '@pingora-ts/proxy';
+import type { UpstreamProtocol } from './config.ts';
 import { type HashKey, requestKey } from './selection.ts';
 
 /** Candidates examined per pick (Pingora's examples use 256). */
@@ -36,6 +37,27 @@ export interface LbProxyOptions {
   readonly countInFlight: boolean;
   /** Settings of the upstream peers (TLS from upstream_tls); default plaintext. */
   readonly peer?: HttpPeerInit | undefined;
+  /** How to speak to upstreams (default http1). */
+  readonly upstreamProtocol?: UpstreamProtocol;
+  /** Streams per upstream HTTP/2 connection (default 100). */
+  readonly maxH2Streams?: number;
+}
+
+/**
+ * `base` (plaintext, or TLS from upstream_tls) with the ALPN of
+ * `upstream_protocol`: h2c and h2 require HTTP/2 (h2 over TLS, made TLS
+ * with default verification when upstream_tls is absent), auto lets ALPN
+ * choose over TLS, http1 offers only http/1.1.
+ */
+export function peerInit(
+  base: HttpPeerInit,
+  protocol: UpstreamProtocol,
+  maxH2Streams: number,
+): HttpPeerInit {
+  const alpn =
+    protocol === 'h2c' || protocol === 'h2' ? ALPN.H2 : protocol === 'auto' ? ALPN.H2H1 : ALPN.H1;
+  const init: HttpPeerInit = { ...base, options: { ...base.options, alpn, maxH2Streams } };
+  return protocol === 'h2' ? { ...init, tls: true } : init;
 }
 
 export class LbProxy implements ProxyHttp<LbCtx> {
@@ -50,7 +72,11 @@ export class LbProxy implements ProxyHttp<LbCtx> {
     this.#lb = lb;
     this.#hashKey = options.hashKey;
     this.#countInFlight = options.countInFlight;
-    this.#peerInit = options.peer ?? {};
+    this.#peerInit = peerInit(
+      options.peer ?? {},
+      options.upstreamProtocol ?? 'http1',
+      options.maxH2Streams ?? 100,
+    );
   }
 
   newCtx(): LbCtx {

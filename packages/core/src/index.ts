@@ -3,6 +3,7 @@
  * HTTP/1 (and later HTTP/2) protocols, modules and peers (mirrors pingora-core).
  * This entry is what applications use; the internals other pingora-ts packages
  * build on are in the subpaths `@pingora-ts/core/h1` (codec and sessions),
+ * `@pingora-ts/core/h2` (HTTP/2 sessions, pool, gRPC-web bridge),
  * `@pingora-ts/core/connectors` and `@pingora-ts/core/compression`.
  */
 
@@ -137,6 +138,12 @@ export type {
 export type { HttpClientSession } from './protocols/http/client-session.ts';
 export type { HttpServerSession } from './protocols/http/server-session.ts';
 export type { H1ServerOptions } from './protocols/http/v1/server-options.ts';
+export {
+  type H2SessionErrorEvent,
+  type H2StreamSkippedEvent,
+  h2Channels,
+} from './protocols/http/v2/h2-events.ts';
+export type { H2ServerOptions } from './protocols/http/v2/server-options.ts';
 
 // --- Peers and connectors
 export {
@@ -167,6 +174,8 @@ export {
 // (end of peers and connectors)
 
 // --- Modules
+export { GrpcWebMode } from './modules/http/grpc-web/bridge.ts';
+export { GrpcWeb, GrpcWebBuilder } from './modules/http/grpc-web/grpc-web-module.ts';
 export { Algorithm as CompressionAlgorithm } from './modules/http/compression/algorithm.ts';
 export {
   ResponseCompression,

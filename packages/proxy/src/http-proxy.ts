@@ -21,6 +21,7 @@ import type { ErrorLogLimiterOptions } from './error-log-limiter.ts';
 import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome } from './exchange.ts';
 import { FailureLog, type ProxyLogger } from './failure-log.ts';
+import { grpcErrorResponse, isGrpcRequest } from './grpc-error.ts';
 import { isPromise } from './maybe-promise.ts';
 import { withPhaseNames } from './phase-errors.ts';
 import { ProxyCache } from './proxy-cache.ts';
@@ -368,7 +369,8 @@ export async function defaultFailToProxy(s: Session, e: PingoraError): Promise<F
   }
   s.disableKeepalive();
   try {
-    await s.respondError(status);
+    if (isGrpcRequest(s.reqHeader)) s.downstream.writeResponse(grpcErrorResponse(status, e));
+    else await s.respondError(status);
   } catch {
     s.downstream.destroy();
   }

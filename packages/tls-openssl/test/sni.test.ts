@@ -105,6 +105,28 @@ describe('TLS listener certificates', () => {
     ]);
   });
 
+  it('stores what the handshake-complete callback returns as digest.extension; a throw closes', async () => {
+    const app = new DigestEcho();
+    const service = new ListeningService('tls', app).addTlsWithSettings('127.0.0.1:0', {
+      cert: files(def),
+      watchFiles: false,
+      callbacks: {
+        async handshakeCompleteCallback(digest) {
+          await new Promise((r) => setTimeout(r, 5));
+          if (digest.sni === 'refuse.test') throw new Error('not today');
+          return { tenant: digest.sni?.split('.')[0], version: digest.version };
+        },
+      },
+    });
+    run(service);
+    const p = port((await service.listening)[0]);
+    const c = await connectTls(p, { ca: ca.cert, servername: 'acme.test' });
+    c.socket.destroy();
+    expect(app.digests[0]?.extension).toEqual({ tenant: 'acme', version: 'TLSv1.3' });
+    await expect(connectTls(p, { ca: ca.cert, servername: 'refuse.test' })).rejects.toThrow();
+    expect(app.digests).toHaveLength(1);
+  });
+
   it('refuses to start with a key that does not match its certificate, naming the key', async () => {
     const service = new ListeningService('bad', new DigestEcho()).addTlsWithSettings(
       '127.0.0.1:0',

@@ -68,6 +68,8 @@ export interface TlsSettings {
   /**
    * ALPN offered to clients; default none (HTTP/1.1 without ALPN, as Pingora
    * whose H2 is off by default). `h2` and `h2h1` need an HTTP/2-capable app.
+   * A client offering nothing in common is served without ALPN (Pingora's
+   * NOACK), except by `h2`, which refuses it with a fatal alert (as Pingora).
    */
   readonly alpn?: ListenerAlpn;
   /** mTLS: none (default), optional or required. */

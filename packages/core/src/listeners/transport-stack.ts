@@ -263,16 +263,7 @@ export class TransportStack {
           { err: error, reason, endpoint: this.name, peer },
           'TLS handshake failed',
         );
-        if (tlsHandshakeFailedChannel.hasSubscribers) {
-          tlsHandshakeFailedChannel.publish({
-            service: this.#service,
-            endpoint: this.name,
-            peer,
-            reason,
-            durationMs: performance.now() - started,
-            error,
-          });
-        }
+        this.#publishFailure(peer, reason, started, error);
       },
     };
     acceptor.accept(socket, peer, callbacks);
