@@ -13,6 +13,7 @@ import { HealthMetrics } from './health-metrics.ts';
 import { DEFAULT_CONNECTION_DURATION_BUCKETS, ListenerMetrics } from './listener-metrics.ts';
 import { MetricSet } from './metric-set.ts';
 import { DEFAULT_REQUEST_DURATION_BUCKETS, ProxyMetrics } from './proxy-metrics.ts';
+import { RedisMetrics } from './redis-metrics.ts';
 import { ServerMetrics } from './server-metrics.ts';
 import { type Subscription, subscribeAll, unsubscribeAll } from './subscription.ts';
 import { TlsMetrics } from './tls-metrics.ts';
@@ -78,6 +79,7 @@ export class PrometheusMetrics implements Disposable {
         ...new ProxyMetrics(this.#set, requestBuckets).subscriptions(),
         ...new HealthMetrics(this.#set, maxSeries).subscriptions(),
         ...new CacheMetrics(this.#set).subscriptions(),
+        ...new RedisMetrics(this.#set).subscriptions(),
         ...new TlsMetrics(this.#set, maxSeries).subscriptions(),
         ...new H2Metrics(this.#set).subscriptions(),
       ];

@@ -216,7 +216,8 @@ export class NodeRedisClient implements RedisLike {
   #failed(args: readonly RedisArg[], err: unknown): PingoraError {
     const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     const timeout = err instanceof TimeoutError || err instanceof TimeoutReadError;
-    this.#commandError(args, msg);
+    // NOSCRIPT is the expected first answer to EVALSHA on a fresh server, not a failure
+    if (!msg.includes('NOSCRIPT')) this.#commandError(args, msg);
     return PingoraError.because(
       timeout ? ErrorType.ReadTimedout : ErrorType.ReadError,
       `redis ${this.name}: ${commandName(args)} failed`,

@@ -120,29 +120,44 @@ export class TieredStorage implements Storage {
 class TeeMiss implements MissHandler {
   readonly #back: MissHandler;
   #front: MissHandler | undefined;
+  /** Writes still in flight: finish() waits for them (callers need not await writeBody). */
+  #pending: Promise<unknown> | undefined;
 
   constructor(back: MissHandler, front: MissHandler | undefined) {
     this.#back = back;
     this.#front = front;
   }
 
-  async writeBody(data: Buffer, eof: boolean): Promise<void> {
+  writeBody(data: Buffer, eof: boolean): void | Promise<void> {
+    const b = this.#back.writeBody(data, eof);
+    const f = this.#writeFront(data, eof);
+    if (!(b instanceof Promise) && f === undefined) return;
+    const p = Promise.all([this.#pending, b, f]).then(() => undefined);
+    this.#pending = p.catch(() => undefined);
+    return p;
+  }
+
+  /** The front is best effort: a failing front drops its copy, the back goes on. */
+  #writeFront(data: Buffer, eof: boolean): Promise<void> | undefined {
     const f = this.#front;
-    if (f !== undefined) {
-      try {
-        await f.writeBody(data, eof);
-      } catch {
-        // the front is best effort: drop its copy, keep writing the back
-        f.abort();
-        this.#front = undefined;
-      }
+    if (f === undefined) return undefined;
+    const drop = () => {
+      f.abort();
+      if (this.#front === f) this.#front = undefined;
+    };
+    try {
+      const r = f.writeBody(data, eof);
+      return r instanceof Promise ? r.catch(drop) : undefined;
+    } catch {
+      drop();
+      return undefined;
     }
-    await this.#back.writeBody(data, eof);
   }
 
   async finish(): Promise<MissFinish> {
     let done: MissFinish;
     try {
+      await this.#pending;
       done = await this.#back.finish();
     } catch (err) {
       this.#front?.abort();

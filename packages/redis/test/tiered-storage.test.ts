@@ -80,6 +80,18 @@ describe('TieredStorage', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('finish() waits for writes the caller did not await (regression: empty body in Redis)', async () => {
+    const a = await instance();
+    const b = await instance();
+    const k = key();
+    const m = await a.tiered.getMissHandler(k, meta());
+    void m.writeBody(Buffer.from('not '), false);
+    void m.writeBody(Buffer.from('awaited'), true);
+    await m.finish();
+    expect(await body(b.tiered, k)).toBe('not awaited');
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it("another instance's purge is seen once the front copy's TTL is over", async () => {
     let clock = 2_000_000;
     const a = await instance(() => clock);
