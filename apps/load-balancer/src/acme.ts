@@ -13,9 +13,15 @@ import {
 } from '@pingora-ts/core';
 import { AcmeManager, acmeOptionsFromServer } from '@pingora-ts/tls-acme';
 
-/** The manager for the file's `acme:` section, or undefined without one (the key is claimed either way). */
-export function acmeFromConfig(server: Server): AcmeManager | undefined {
-  const options = acmeOptionsFromServer(server);
+/**
+ * The manager for the file's `acme:` section, or undefined without one (the
+ * key is claimed either way); `acme.names` defaults to the `tls.sni` names.
+ */
+export function acmeFromConfig(
+  server: Server,
+  tls: TlsSettings | undefined,
+): AcmeManager | undefined {
+  const options = acmeOptionsFromServer(server, 'acme', Object.keys(tls?.sni ?? {}));
   if (options === undefined) return undefined;
   return new AcmeManager({ ...options, logger: server.logger.child({ service: 'acme' }) });
 }

@@ -31,7 +31,7 @@ export interface Gateway {
 /** Adds the gateway's services to `server` (call before `server.run()` / `runForever()`). */
 export async function addGateway(server: Server): Promise<Gateway> {
   const config = server.appConfig(lbConfigSchema, 'load_balancer');
-  const acme = acmeFromConfig(server);
+  const acme = acmeFromConfig(server, config.tls);
   let upstreams = config.upstreams;
   // `-t` only validates: no demo origins for a run that never serves.
   if (upstreams.length === 0 && server.options.test !== true) {

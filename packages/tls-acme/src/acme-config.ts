@@ -28,7 +28,6 @@ export const acmeConfigSchema = defineConfigSchema({
     check: (v) => (/^[^@\s]+@[^@\s]+$/.test(v) ? undefined : 'expected an e-mail address'),
   }),
   names: configField.stringList({
-    required: true,
     maxItems: 100,
     item: (v) => {
       try {
@@ -57,11 +56,13 @@ export const acmeConfigSchema = defineConfigSchema({
 
 /**
  * The manager options from the `section` (default `acme`) of the server's
- * file, or undefined when the file has no such section.
+ * file, or undefined when the file has no such section. Without `names`,
+ * `defaultNames` apply (an app's TLS SNI names; wildcards are skipped).
  */
 export function acmeOptionsFromServer(
   server: Server,
   section = 'acme',
+  defaultNames: readonly string[] = [],
 ): Omit<AcmeManagerOptions, 'logger' | 'clock'> | undefined {
   // The root is a YAML mapping (core checks that when it loads the file).
   const root = server.source?.root as { has?(key: string): boolean } | undefined;
@@ -83,11 +84,19 @@ export function acmeOptionsFromServer(
       );
     }
   }
+  const names = c.names ?? defaultNames.filter((n) => !n.startsWith('*.'));
+  if (names.length === 0) {
+    throw PingoraError.explain(
+      ErrorType.ConfigError,
+      `${section}.names: required (no names to order, and no TLS SNI names to take them from)`,
+    );
+  }
+  for (const name of names) checkName(name);
   return {
     directoryUrl: c.directoryUrl,
     ...(c.email === undefined ? {} : { email: c.email }),
     termsOfServiceAgreed: c.termsAgreed,
-    names: c.names,
+    names,
     challenges: c.challenges as ChallengeType[],
     storage: new FileStorage(c.storagePath),
     ...(directoryCa === undefined ? {} : { directoryCa }),

@@ -62,6 +62,13 @@ describe('acme YAML section', () => {
     ).toThrow(/terms_agreed.*required/s);
   });
 
+  it('takes the TLS SNI names when names is omitted (wildcards skipped), else refuses', () => {
+    const text = good.replace('  names: [example.com, www.example.com]\n', '');
+    const o = acmeOptionsFromServer(server(text), 'acme', ['api.example.com', '*.example.com']);
+    expect(o?.names).toEqual(['api.example.com']);
+    expect(() => acmeOptionsFromServer(server(text))).toThrow(/acme\.names: required/);
+  });
+
   it('catches a misspelt key inside the section with a hint', () => {
     const s = server(`${good}  emial: x@example.com\n`);
     expect(() => acmeOptionsFromServer(s)).toThrow(
