@@ -1,8 +1,9 @@
 /**
  * httpProxyService (Pingora's http_proxy_service): the few lines every proxy
  * app needs, once. It wires a ProxyHttp into an HttpProxy configured from
- * the server's settings (pooled connector, max_retries, logger), wraps it in
- * core's HttpServer, and returns a ListeningService to add addresses to.
+ * the server's settings (pooled connector, max_retries, and the server's
+ * logger when given the Server), wraps it in core's HttpServer, and returns
+ * a ListeningService to add addresses to.
  */
 import {
   type H1ServerOptions,
@@ -10,6 +11,7 @@ import {
   HttpServer,
   ListeningService,
   type Logger,
+  type Server,
   type ServerConf,
 } from '@pingora-ts/core';
 import { HttpProxy, type HttpProxyOptions } from './http-proxy.ts';
@@ -18,7 +20,10 @@ import type { ProxyHttp } from './proxy-http.ts';
 export interface HttpProxyServiceOptions {
   /** Service name in logs (default `proxy`). */
   name?: string;
-  /** The server's logger (`server.logger`), for errors and refused requests. */
+  /**
+   * The error log, for failures and refused requests. Default: the server's
+   * logger (a child tagged with the service name) when given the Server.
+   */
   logger?: Logger;
   /** HTTP/1 limits and timeouts of downstream connections. */
   h1?: H1ServerOptions;
@@ -26,21 +31,29 @@ export interface HttpProxyServiceOptions {
   proxy?: Partial<HttpProxyOptions>;
 }
 
-/** A listening service running `inner` as an HTTP proxy under the server settings `conf`. */
+/**
+ * A listening service running `inner` as an HTTP proxy under the settings of
+ * `server` (its configuration and logger) or of a bare ServerConf.
+ */
 export function httpProxyService<Ctx>(
-  conf: ServerConf,
+  server: Pick<Server, 'configuration' | 'logger'> | ServerConf,
   inner: ProxyHttp<Ctx>,
   options: HttpProxyServiceOptions = {},
 ): ListeningService<HttpServer> {
+  const name = options.name ?? 'proxy';
+  const conf = 'configuration' in server ? server.configuration : server;
+  const logger =
+    options.logger ??
+    ('configuration' in server ? server.logger.child({ service: name }) : undefined);
   const proxyOptions: HttpProxyOptions = {
     connector: HttpConnector.fromServerConf(conf),
     maxRetries: conf.maxRetries,
     ...options.proxy,
   };
-  if (options.logger !== undefined) proxyOptions.logger = options.logger;
+  if (logger !== undefined && proxyOptions.logger === undefined) proxyOptions.logger = logger;
   const proxy = new HttpProxy(inner, proxyOptions);
   const serverOptions: { h1?: H1ServerOptions; logger?: Logger } = {};
   if (options.h1 !== undefined) serverOptions.h1 = options.h1;
-  if (options.logger !== undefined) serverOptions.logger = options.logger;
-  return new ListeningService(options.name ?? 'proxy', new HttpServer(proxy, serverOptions));
+  if (logger !== undefined) serverOptions.logger = logger;
+  return new ListeningService(name, new HttpServer(proxy, serverOptions));
 }

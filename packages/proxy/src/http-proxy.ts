@@ -16,11 +16,13 @@ import {
   ResponseCompressionBuilder,
 } from '@pingora-ts/core';
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
+import { proxyFailureFields, serializeProxyError } from './error-log.ts';
 import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome } from './exchange.ts';
 import { isPromise } from './maybe-promise.ts';
 import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
+import { ProxyPhase } from './proxy-phase.ts';
 import { RequestPump } from './request-pump.ts';
 import { Session } from './session.ts';
 import type { UpstreamConnector } from './upstream-connector.ts';
@@ -73,11 +75,12 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     }
     if (session.downstreamModules.modules.length > 0) session.downstreamModules.responseDone();
     if (inner.logging !== undefined) {
+      session.phase = ProxyPhase.Logging;
       try {
         const r = inner.logging(session, error, ctx);
         if (isPromise(r)) await r;
       } catch (err) {
-        this.#logger?.warn({ err: String(err) }, 'logging phase failed');
+        this.#logger?.warn({ err: serializeProxyError(err) }, 'logging phase failed');
       }
     }
     if (proxyRequestChannel.hasSubscribers) publishRequest(session, error);
@@ -107,6 +110,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   #afterModules(s: Session, ctx: Ctx): boolean | Promise<boolean> {
     const filter = this.inner.requestFilter;
     if (filter === undefined) return this.#afterRequestFilter(s, ctx, false);
+    s.phase = ProxyPhase.RequestFilter;
     const r = filter.call(this.inner, s, ctx);
     if (isPromise(r)) return r.then((answered) => this.#afterRequestFilter(s, ctx, answered));
     return this.#afterRequestFilter(s, ctx, r);
@@ -117,6 +121,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     // Seam for @pingora-ts/cache: requestCacheFilter, cache lookup and serving a hit go here.
     const filter = this.inner.proxyUpstreamFilter;
     if (filter === undefined) return false;
+    s.phase = ProxyPhase.ProxyUpstreamFilter;
     const r = filter.call(this.inner, s, ctx);
     if (isPromise(r)) return r.then((go) => this.#afterUpstreamFilter(s, go));
     return this.#afterUpstreamFilter(s, r);
@@ -135,9 +140,11 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     const inner = this.inner;
     const pump = new RequestPump(s, inner, ctx);
     for (;;) {
+      s.phase = ProxyPhase.UpstreamPeer;
       const chosen = inner.upstreamPeer(s, ctx);
       const peer = isPromise(chosen) ? await chosen : chosen;
       s.upstreamPeer = peer;
+      s.phase = ProxyPhase.Connect;
       // A warm pool answers synchronously: no promise or microtask hop per request.
       let up = this.connector.reusedHttpSession?.(peer);
       let reused = true;
@@ -161,11 +168,13 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       if (o.writeTimeout !== undefined) up.writeTimeoutMs = o.writeTimeout;
       try {
         if (inner.connectedToUpstream !== undefined) {
+          s.phase = ProxyPhase.ConnectedToUpstream;
           const r = inner.connectedToUpstream(s, reused, peer, ctx);
           if (isPromise(r)) await r;
         }
         const req = upstreamRequestFrom(s, peer);
         if (inner.upstreamRequestFilter !== undefined) {
+          s.phase = ProxyPhase.UpstreamRequestFilter;
           const r = inner.upstreamRequestFilter(s, req, ctx);
           if (isPromise(r)) await r;
           // A filter that dropped Content-Length (to resize the body) gets chunked framing.
@@ -177,6 +186,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
             req.appendHeader('Transfer-Encoding', 'chunked');
           }
         }
+        s.phase = ProxyPhase.Proxy;
         const exchange = new Exchange(s, inner, ctx, up, pump, this.#tunnelIdleMs);
         const outcome = await exchange.run(req);
         if (outcome === ExchangeOutcome.Reusable) this.connector.releaseHttpSession(up, peer);
@@ -212,8 +222,9 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     if (!suppressed && this.#logger !== undefined) {
       const summary =
         inner.requestSummary !== undefined ? inner.requestSummary(s, ctx) : s.requestSummary();
-      this.#logger.error({ err: error.message, request: summary }, 'fail to proxy');
+      this.#logger.error(proxyFailureFields(s, error, summary), 'fail to proxy');
     }
+    s.phase = ProxyPhase.FailToProxy;
     const startedBefore = s.responseStarted;
     let result: FailToProxy;
     try {
@@ -222,7 +233,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           ? await inner.failToProxy(s, error, ctx)
           : await defaultFailToProxy(s, error);
     } catch (err) {
-      this.#logger?.warn({ err: String(err) }, 'failToProxy failed');
+      this.#logger?.warn(proxyFailureFields(s, err, s.requestSummary()), 'failToProxy failed');
       result = { errorCode: 0, canReuseDownstream: false };
     }
     if (startedBefore && !s.downstream.closed) {

@@ -2,6 +2,13 @@
  * @pingora-ts/proxy: HttpProxy and the ProxyHttp phases: a programmable
  * reverse proxy (mirrors pingora-proxy).
  */
+export {
+  type ProxyFailureFields,
+  proxyFailureFields,
+  type SerializedCause,
+  type SerializedProxyError,
+  serializeProxyError,
+} from './error-log.ts';
 export { errorStatus } from './error-status.ts';
 export { ExchangeOutcome } from './exchange.ts';
 export { addForwardedHeaders, clientIp, type ForwardedOptions } from './forwarded.ts';
@@ -16,6 +23,7 @@ export {
 export { type HttpProxyServiceOptions, httpProxyService } from './http-proxy-service.ts';
 export { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 export type { BodyFilterReturn, FailToProxy, MaybePromise, ProxyHttp } from './proxy-http.ts';
+export { ProxyPhase } from './proxy-phase.ts';
 export { RETRY_BUFFER_LIMIT, Session, type UpstreamTiming } from './session.ts';
 export type { UpstreamConnector, UpstreamSessionLease } from './upstream-connector.ts';
 export { upstreamRequestFrom } from './upstream-request.ts';

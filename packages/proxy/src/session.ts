@@ -14,6 +14,7 @@ import {
 } from '@pingora-ts/core';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import { ProxyPhase } from './proxy-phase.ts';
 
 /** How much request body is kept to replay on a retry (Pingora's retry buffer). */
 export const RETRY_BUFFER_LIMIT = 64 * 1024;
@@ -39,6 +40,8 @@ export class Session {
   readonly startedAt: number;
   /** Upstream attempts that failed and were retried. */
   retries = 0;
+  /** The phase the request is in (where it failed, once it has). */
+  phase: ProxyPhase = ProxyPhase.EarlyRequestFilter;
   /** Whether the last upstream connection came from the pool. */
   upstreamReused = false;
   /** The peer of the last upstream attempt. */

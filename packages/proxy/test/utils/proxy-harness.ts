@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
 import { HttpConnector, HttpServer, Stream } from '@pingora-ts/core';
+import type { ProxyFailureFields } from '../../src/error-log.ts';
 import { HttpProxy, type HttpProxyOptions } from '../../src/http-proxy.ts';
 import type { ProxyHttp } from '../../src/proxy-http.ts';
 
@@ -15,7 +16,8 @@ export interface ProxyUnderTest<Ctx> extends AsyncDisposable {
   readonly connector: HttpConnector;
   readonly port: number;
   readonly url: string;
-  readonly errors: Array<{ err: string; request: string }>;
+  /** Error-log lines: `err` is the error's message, `fields` the whole object logged. */
+  readonly errors: Array<{ err: string; request: string; fields: ProxyFailureFields }>;
 }
 
 export async function startProxy<Ctx>(
@@ -23,10 +25,10 @@ export async function startProxy<Ctx>(
   options: Partial<HttpProxyOptions> = {},
 ): Promise<ProxyUnderTest<Ctx>> {
   const connector = new HttpConnector();
-  const errors: Array<{ err: string; request: string }> = [];
+  const errors: ProxyUnderTest<Ctx>['errors'] = [];
   const logger = {
-    error: (obj: { err: string; request: string }) => {
-      errors.push(obj);
+    error: (obj: ProxyFailureFields) => {
+      errors.push({ err: obj.err.message, request: obj.request, fields: obj });
     },
     warn: () => {},
   };
