@@ -148,7 +148,9 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       // A warm pool answers synchronously: no promise or microtask hop per request.
       let up = this.connector.reusedHttpSession?.(peer);
       let reused = true;
+      let connectStart = -1;
       if (up === undefined) {
+        connectStart = performance.now() - s.startedAt;
         try {
           const lease = await this.connector.getHttpSession(peer);
           up = lease.session;
@@ -162,7 +164,9 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         }
       }
       s.upstreamReused = reused;
-      s.upstreamTiming.connected = performance.now() - s.startedAt;
+      const timing = s.upstreamTiming;
+      timing.connected = performance.now() - s.startedAt;
+      timing.connectStart = connectStart < 0 ? timing.connected : connectStart;
       const o = peer.options;
       if (o.readTimeout !== undefined) up.readTimeoutMs = o.readTimeout;
       if (o.writeTimeout !== undefined) up.writeTimeoutMs = o.writeTimeout;
@@ -253,6 +257,8 @@ function publishRequest(s: Session, error: PingoraError | undefined): void {
     retries: s.retries,
     upstreamReused: s.upstreamReused,
     durationMs: performance.now() - s.startedAt,
+    upstreamConnectMs: s.upstreamConnectMs,
+    upstreamTtfbMs: s.upstreamTtfbMs,
     requestBodyBytes: s.downstream.requestBodyBytes,
     responseBodyBytes: s.responseBodyBytes,
     error: error?.type,

@@ -21,6 +21,8 @@ export const RETRY_BUFFER_LIMIT = 64 * 1024;
 
 /** Timings of the upstream side, ms since the request head was read. */
 export interface UpstreamTiming {
+  /** The last attempt started getting its connection (equals `connected` for a pool hit). */
+  connectStart: number | undefined;
   /** Connection established or taken from the pool (last attempt). */
   connected: number | undefined;
   /** Upstream response header received. */
@@ -49,6 +51,7 @@ export class Session {
   /** The upstream response header as received (before the response filters). */
   upstreamResponse: ResponseHeader | undefined;
   readonly upstreamTiming: UpstreamTiming = {
+    connectStart: undefined,
     connected: undefined,
     responseHeader: undefined,
     responseDone: undefined,
@@ -90,6 +93,22 @@ export class Session {
   get upstreamCompression(): ResponseCompression {
     this.upstreamCompressionCtx ??= ResponseCompression.upstream();
     return this.upstreamCompressionCtx;
+  }
+
+  /** ms the last attempt spent getting its upstream connection (about 0 when pooled). */
+  get upstreamConnectMs(): number | undefined {
+    const t = this.upstreamTiming;
+    return t.connected === undefined || t.connectStart === undefined
+      ? undefined
+      : t.connected - t.connectStart;
+  }
+
+  /** ms from the upstream connection being ready to the upstream response head (time to first byte). */
+  get upstreamTtfbMs(): number | undefined {
+    const t = this.upstreamTiming;
+    return t.responseHeader === undefined || t.connected === undefined
+      ? undefined
+      : t.responseHeader - t.connected;
   }
 
   /** Who is on each end of the downstream connection. */
