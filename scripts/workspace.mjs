@@ -9,9 +9,15 @@
  *   node scripts/workspace.mjs start        build and start the main sample gateway
  *   node scripts/workspace.mjs test         run the whole vitest suite
  *   node scripts/workspace.mjs run <cmd...> run any command in that environment
+ *
+ * Every command runs as a child that gets SIGINT, SIGTERM, SIGQUIT, SIGHUP,
+ * SIGUSR1 and SIGUSR2 passed on, and this process ends the way the child did
+ * (same exit code, or killed by the same signal): a process manager that
+ * signals only the launcher reaches the server, and no server is left behind.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,13 +42,55 @@ const env = {
   TURBO_NO_UPDATE_NOTIFIER: '1',
 };
 
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env, ...opts });
-  if (r.error) {
-    console.error(`workspace: cannot run ${cmd}: ${r.error.message}`);
-    process.exit(1);
-  }
-  if (r.status !== 0) process.exit(r.status ?? 1);
+/** The signals a launcher passes on to the command it runs. */
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
+/** How often the launcher checks that the process that started it is still there. */
+const PARENT_WATCH_MS = 500;
+
+/**
+ * Runs `cmd` and resolves when it exited with status 0. Any other end is this
+ * process's end too: the same exit code, or the same signal re-raised (128 +
+ * its number if that signal would not end us).
+ */
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'inherit', cwd: root, env });
+    const forward = (signal) => {
+      try {
+        child.kill(signal);
+      } catch {
+        // Already gone: its exit is handled below.
+      }
+    };
+    for (const s of FORWARDED) process.on(s, forward);
+    // npm passes on only SIGINT and SIGTERM: if it is killed by another signal
+    // (SIGQUIT, SIGHUP, SIGUSR2), we are reparented; stop the child gracefully
+    // rather than leave it running with nobody to signal it.
+    const parent = process.ppid;
+    const underNpm = Object.hasOwn(process.env, 'npm_lifecycle_event');
+    const watch = setInterval(() => {
+      if (underNpm && parent > 1 && process.ppid !== parent) forward('SIGTERM');
+    }, PARENT_WATCH_MS);
+    watch.unref();
+    child.once('error', (err) => {
+      console.error(`workspace: cannot run ${cmd}: ${err.message}`);
+      process.exit(1);
+    });
+    child.once('exit', (code, signal) => {
+      clearInterval(watch);
+      for (const s of FORWARDED) process.off(s, forward);
+      if (code === 0) {
+        resolve();
+        return;
+      }
+      // Node answers SIGUSR1 by opening its inspector, so that one is not re-raised.
+      if (signal !== null && signal !== 'SIGUSR1') {
+        process.kill(process.pid, signal);
+      }
+      if (signal !== null) process.exit(128 + (osConstants.signals[signal] ?? 0));
+      process.exit(code ?? 1);
+    });
+  });
 }
 
 function installIsFresh() {
@@ -58,21 +106,21 @@ function installIsFresh() {
   return statSync(marker).mtimeMs >= newest;
 }
 
-function ensureInstalled() {
+async function ensureInstalled() {
   if (installIsFresh()) return;
   const frozen = existsSync(join(root, 'pnpm-lock.yaml'));
   const args = ['--yes', pnpmSpec, 'install', ...(frozen ? ['--frozen-lockfile'] : [])];
   console.error(`workspace: installing with ${pnpmSpec} (npm registry only)`);
-  run('npx', args);
+  await run('npx', args);
 }
 
 const [command, ...rest] = process.argv.slice(2);
-ensureInstalled();
+await ensureInstalled();
 
 switch (command) {
   case 'start': {
     const app = rest[0] && !rest[0].startsWith('-') ? rest.shift() : MAIN_APP;
-    run('turbo', [
+    await run('turbo', [
       'run',
       'build',
       `--filter=@pingora-ts/app-${app}...`,
@@ -81,18 +129,18 @@ switch (command) {
     const appDir = join(root, 'apps', app);
     const conf =
       rest.includes('-c') || rest.includes('--conf') ? [] : ['-c', join(appDir, 'conf.yaml')];
-    run('node', [join(appDir, 'dist', 'main.js'), ...conf, ...rest]);
+    await run('node', [join(appDir, 'dist', 'main.js'), ...conf, ...rest]);
     break;
   }
   case 'test':
-    run('vitest', ['run', ...rest]);
+    await run('vitest', ['run', ...rest]);
     break;
   case 'run':
     if (rest.length === 0) {
       console.error('workspace: run needs a command');
       process.exit(2);
     }
-    run(rest[0], rest.slice(1));
+    await run(rest[0], rest.slice(1));
     break;
   default:
     console.error('usage: node scripts/workspace.mjs start [app] | test [...] | run <cmd...>');

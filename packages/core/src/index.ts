@@ -63,6 +63,7 @@ export {
   type FieldAt,
 } from './server/config-schema.ts';
 export { ConfigSource, MAX_CONFIG_BYTES } from './server/config-source.ts';
+export { suggestKey, type UnclaimedKeys } from './server/config-keys.ts';
 export {
   ExecutionPhase,
   type PhaseEvent,
@@ -146,7 +147,19 @@ export {
   markRetryByReuse,
   type ReuseFacts,
 } from './connectors/reuse-retry.ts';
-export { tlsHandshake, tlsOptions } from './connectors/tls-connect.ts';
+export {
+  ALPN_PROTOCOLS,
+  acceptedNames,
+  noUpstreamTlsError,
+  replaceLeftmostUnderscore,
+  sniFor,
+  tlsContextKey,
+  type UpstreamCertSummary,
+  type UpstreamTls,
+  type UpstreamTlsDigest,
+  type UpstreamTlsRequest,
+  type UpstreamTlsStream,
+} from './connectors/upstream-tls.ts';
 export {
   type ConnectorOptions,
   type ConnectorServerConf,
@@ -163,6 +176,7 @@ export {
   resolveConnectProxy,
 } from './upstreams/connect-proxy.ts';
 export { HttpPeer, type HttpPeerInit, Scheme } from './upstreams/http-peer.ts';
+export { pemFingerprint } from './upstreams/pem-fingerprint.ts';
 export type { Peer } from './upstreams/peer.ts';
 export {
   ALPN,

@@ -17,6 +17,7 @@ export {
   isValidHeaderValue,
   isValidReason,
   isValidTarget,
+  trimOws,
   validateHeaderName,
   validateHeaderValue,
   validateMethod,

@@ -35,6 +35,23 @@ function isOws(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
 
+/**
+ * `s` without leading and trailing optional whitespace, which in HTTP is SP
+ * and HTAB only (RFC 9110 5.6.3). Use it instead of `String.prototype.trim`
+ * on anything from a message: `trim()` also strips U+00A0 (the obs-text
+ * byte 0xA0 in a latin1 value) and other Unicode spaces, so `chunked\xa0`
+ * would read as `chunked` here and as something else at the next hop.
+ */
+export function trimOws(s: string): string {
+  const n = s.length;
+  if (n === 0 || (!isOws(s.charCodeAt(0)) && !isOws(s.charCodeAt(n - 1)))) return s;
+  let start = 0;
+  let end = n;
+  while (start < end && isOws(s.charCodeAt(start))) start++;
+  while (end > start && isOws(s.charCodeAt(end - 1))) end--;
+  return s.slice(start, end);
+}
+
 /** True when `s` is a non-empty RFC 9110 token (a valid method or header name). */
 export function isToken(s: string): boolean {
   return s.length > 0 && firstInvalid(s, TOKEN) === -1;
@@ -99,15 +116,7 @@ export function validateHeaderValue(name: string, value: string | number): strin
   else throw invalid(`invalid value for header ${show(String(name))}: ${String(value)}`);
   const at = firstInvalid(v, FIELD);
   if (at !== -1) throw invalid(`invalid value for header ${show(String(name))}: ${badChar(v, at)}`);
-  const n = v.length;
-  if (n > 0 && (isOws(v.charCodeAt(0)) || isOws(v.charCodeAt(n - 1)))) {
-    let start = 0;
-    let end = n;
-    while (start < end && isOws(v.charCodeAt(start))) start++;
-    while (end > start && isOws(v.charCodeAt(end - 1))) end--;
-    v = v.slice(start, end);
-  }
-  return v;
+  return trimOws(v);
 }
 
 /** Throws InvalidHTTPHeader unless `method` is a token. */

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:tls';
+import { OpensslUpstreamTls } from '@pingora-ts/tls-openssl';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Backend, HttpHealthCheck, TcpHealthCheck } from '../src/index.ts';
 import { selfSignedCert } from './utils/tls-cert.ts';
@@ -46,6 +47,48 @@ describe('TLS health checks', () => {
     ).rejects.toMatchObject({
       type: 'InvalidCert',
     });
+  });
+
+  it('TCP+TLS honours alternative CN, hostname and certificate verification settings', async () => {
+    const backend = await tlsUpstream('');
+    const base = { servername: 'other.test', ca: pem.cert };
+    await new TcpHealthCheck({ tls: { ...base, alternativeCn: 'svc.test' } }).check(backend);
+    await new TcpHealthCheck({ tls: { ...base, verifyHostname: false } }).check(backend);
+    await new TcpHealthCheck({
+      tls: { servername: 'svc.test', rejectUnauthorized: false },
+    }).check(backend);
+    // No SNI: the certificate must name the IP address (it does).
+    await new TcpHealthCheck({ tls: { servername: '', ca: pem.cert } }).check(backend);
+  });
+
+  it('HTTPS checks share one TLS context per settings across checks', async () => {
+    const backend = await tlsUpstream('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    const tls = new OpensslUpstreamTls({ roots: 'bundled' });
+    const check = new HttpHealthCheck({
+      host: 'svc.test',
+      tls: { servername: 'svc.test', ca: pem.cert, backend: tls },
+    });
+    for (let i = 0; i < 5; i++) await check.check(backend);
+    expect(tls.contextsCreated).toBe(1);
+    expect(tls.stats.handshakes).toBe(5);
+  });
+
+  it('HTTPS check is down on a bad status and on an untrusted certificate', async () => {
+    const backend = await tlsUpstream('HTTP/1.1 503 Unavailable\r\nContent-Length: 0\r\n\r\n');
+    await expect(
+      new HttpHealthCheck({
+        host: 'svc.test',
+        tls: { servername: 'svc.test', ca: pem.cert },
+      }).check(backend),
+    ).rejects.toMatchObject({ type: 'HTTPStatus' });
+    const err = await new HttpHealthCheck({
+      host: 'svc.test',
+      tls: { servername: 'svc.test', ca: selfSignedCert().cert },
+    })
+      .check(backend)
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ type: 'InvalidCert', source: 'Upstream' });
+    expect(String(err)).toContain(`health check connect to ${backend.addr}`);
   });
 
   it('HTTPS check reads the status and body over TLS', async () => {

@@ -42,6 +42,11 @@ export interface ProxyFailureFields {
   readonly retries: number;
   /** `GET /path, Host: example.com` (or the app's requestSummary). */
   readonly request: string;
+  /**
+   * With two or more failed attempts: their messages, oldest first (the
+   * first failure, the retried ones, the last; a gap is marked).
+   */
+  readonly failures?: string[];
 }
 
 const MAX_CAUSES = 16;
@@ -76,13 +81,19 @@ export function proxyFailureFields(
   error: unknown,
   request: string,
 ): ProxyFailureFields {
-  return {
+  const fields = {
     err: serializeProxyError(error),
     phase: s.phase,
     peer: s.upstreamPeer?.toString(),
     retries: s.retries,
     request,
   };
+  const chain = s.upstreamFailures;
+  if (chain.length < 2) return fields;
+  const failures = chain.map((e) => e.message);
+  const dropped = s.upstreamFailuresDropped;
+  if (dropped > 0) failures.splice(1, 0, `(${dropped} more failures)`);
+  return { ...fields, failures };
 }
 
 function describeCause(cause: unknown): SerializedCause {

@@ -140,7 +140,19 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     const s = this.#s;
     s.upstreamResponse = resp;
     s.upstreamTiming.responseHeader = performance.now() - s.startedAt;
-    const upgraded = resp.status === 101 && s.isUpgradeRequest;
+    if (resp.status === 101 && !s.isUpgradeRequest) {
+      // The client asked for no upgrade (a filter may have added one upstream):
+      // none of this head may reach it, its connection would become a tunnel.
+      this.#fail(
+        PingoraError.create(
+          ErrorType.InvalidHTTPHeader,
+          ErrorSource.Upstream,
+          'unsolicited 101 Switching Protocols: the client asked for no upgrade',
+        ),
+      );
+      return;
+    }
+    const upgraded = resp.status === 101;
     const endOfStream = this.#up.responseBodyDone || upgraded;
     try {
       removeHopByHopHeaders(resp, upgraded);
@@ -213,11 +225,6 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     }
     if (upgraded) {
       this.#tunnel();
-      return;
-    }
-    if (resp.status === 101) {
-      // A 101 nobody asked for cannot be followed: the upstream is broken.
-      this.#fail(PingoraError.create(ErrorType.H1Error, ErrorSource.Upstream, 'unsolicited 101'));
       return;
     }
     this.#up.readBodyInto(this);

@@ -4,7 +4,7 @@
  * Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding and Upgrade
  * (kept, with `Connection: upgrade`, when an upgrade is being proxied).
  */
-import type { HeaderList } from '@pingora-ts/http';
+import { type HeaderList, trimOws } from '@pingora-ts/http';
 
 /** Always hop-by-hop, whatever Connection says (Upgrade too, unless an upgrade is proxied). */
 const FIXED = [
@@ -27,7 +27,7 @@ export function connectionTokens(headers: HeaderList): string[] {
   const lines = headers.getAll('connection');
   for (const line of lines) {
     for (const part of line.split(',')) {
-      const token = part.trim().toLowerCase();
+      const token = trimOws(part).toLowerCase();
       if (token !== '' && out.length < 64) out.push(token);
     }
   }

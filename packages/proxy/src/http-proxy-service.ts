@@ -14,6 +14,7 @@ import {
   type Server,
   type ServerConf,
 } from '@pingora-ts/core';
+import { upstreamTlsFromServerConf } from '@pingora-ts/tls-openssl';
 import { HttpProxy, type HttpProxyOptions } from './http-proxy.ts';
 import type { ProxyHttp } from './proxy-http.ts';
 
@@ -46,7 +47,8 @@ export function httpProxyService<Ctx>(
     options.logger ??
     ('configuration' in server ? server.logger.child({ service: name }) : undefined);
   const proxyOptions: HttpProxyOptions = {
-    connector: HttpConnector.fromServerConf(conf),
+    // TLS upstreams are verified against the conf's ca_file (else the system store).
+    connector: HttpConnector.fromServerConf(conf, undefined, upstreamTlsFromServerConf(conf)),
     maxRetries: conf.maxRetries,
     ...options.proxy,
   };

@@ -16,6 +16,7 @@ import {
   ResponseCompressionBuilder,
 } from '@pingora-ts/core';
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
+import { upstreamTls } from '@pingora-ts/tls-openssl';
 import { proxyFailureFields, serializeProxyError } from './error-log.ts';
 import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome } from './exchange.ts';
@@ -29,7 +30,10 @@ import type { UpstreamConnector } from './upstream-connector.ts';
 import { upstreamRequestFrom } from './upstream-request.ts';
 
 export interface HttpProxyOptions {
-  /** Where upstream HTTP sessions come from. Default: core's pooling HttpConnector. */
+  /**
+   * Where upstream HTTP sessions come from. Default: core's pooling
+   * HttpConnector with tls-openssl's shared upstream TLS (system roots).
+   */
   connector?: UpstreamConnector;
   /** Retries after the first attempt (the server's max_retries). Default 16. */
   maxRetries?: number;
@@ -52,7 +56,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
 
   constructor(inner: ProxyHttp<Ctx>, options: HttpProxyOptions = {}) {
     this.inner = inner;
-    this.connector = options.connector ?? new HttpConnector();
+    this.connector = options.connector ?? new HttpConnector({ tls: upstreamTls() });
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.#logger = options.logger;
     this.#tunnelIdleMs = options.tunnelIdleTimeoutMs ?? 600_000;
@@ -141,8 +145,13 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     const pump = new RequestPump(s, inner, ctx);
     for (;;) {
       s.phase = ProxyPhase.UpstreamPeer;
-      const chosen = inner.upstreamPeer(s, ctx);
-      const peer = isPromise(chosen) ? await chosen : chosen;
+      let peer: HttpPeer;
+      try {
+        const chosen = inner.upstreamPeer(s, ctx);
+        peer = isPromise(chosen) ? await chosen : chosen;
+      } catch (err) {
+        throw retrySelectionFailed(s, err);
+      }
       s.upstreamPeer = peer;
       s.phase = ProxyPhase.Connect;
       // A warm pool answers synchronously: no promise or microtask hop per request.
@@ -159,11 +168,13 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           let e = toPingoraError(err, { phase: 'connect', source: ErrorSource.Upstream });
           if (inner.failToConnect !== undefined) e = inner.failToConnect(s, peer, ctx, e);
           e.moreContext(`peer: ${peer.toString()}`);
+          s.recordUpstreamFailure(e);
           if (e.retryable(false) && this.#mayRetry(s)) continue;
           throw e;
         }
       }
       s.upstreamReused = reused;
+      s.upstreamTls = up.upstreamTls;
       const timing = s.upstreamTiming;
       timing.connected = performance.now() - s.startedAt;
       timing.connectStart = connectStart < 0 ? timing.connected : connectStart;
@@ -207,6 +218,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           inner.errorWhileProxy !== undefined
             ? inner.errorWhileProxy(peer, s, e, ctx, reused)
             : defaultErrorWhileProxy(peer, s, e, reused);
+        s.recordUpstreamFailure(e);
         if (e.retryable(reused) && !s.retryBufferTruncated && this.#mayRetry(s)) continue;
         throw e;
       }
@@ -246,6 +258,22 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     }
     if (!result.canReuseDownstream || s.upstreamPeer !== undefined) s.disableKeepalive();
   }
+}
+
+/**
+ * The error a request fails with when upstreamPeer throws. On a retry, the
+ * request failed because of the attempt being retried (a hung upstream is a
+ * 504 even when no other upstream is left to try): that failure is the
+ * answer, and the selection error joins the chain behind it. Pingora
+ * answers with the selection error instead.
+ */
+function retrySelectionFailed(s: Session, err: unknown): PingoraError {
+  const e = toPingoraError(err);
+  const chain = s.upstreamFailures;
+  const previous = chain[chain.length - 1];
+  if (previous === undefined) return e;
+  s.recordUpstreamFailure(e);
+  return previous;
 }
 
 function publishRequest(s: Session, error: PingoraError | undefined): void {

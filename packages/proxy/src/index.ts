@@ -24,6 +24,11 @@ export { type HttpProxyServiceOptions, httpProxyService } from './http-proxy-ser
 export { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 export type { BodyFilterReturn, FailToProxy, MaybePromise, ProxyHttp } from './proxy-http.ts';
 export { ProxyPhase } from './proxy-phase.ts';
-export { RETRY_BUFFER_LIMIT, Session, type UpstreamTiming } from './session.ts';
+export {
+  FAILURE_CHAIN_LIMIT,
+  RETRY_BUFFER_LIMIT,
+  Session,
+  type UpstreamTiming,
+} from './session.ts';
 export type { UpstreamConnector, UpstreamSessionLease } from './upstream-connector.ts';
 export { upstreamRequestFrom } from './upstream-request.ts';

@@ -11,6 +11,7 @@ import {
   type HttpServerSession,
   ResponseCompression,
   type StreamDigest,
+  type UpstreamTlsDigest,
 } from '@pingora-ts/core';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
@@ -18,6 +19,14 @@ import { ProxyPhase } from './proxy-phase.ts';
 
 /** How much request body is kept to replay on a retry (Pingora's retry buffer). */
 export const RETRY_BUFFER_LIMIT = 64 * 1024;
+
+/**
+ * Most attempt failures a request keeps for the logs: the first one and the
+ * latest FAILURE_CHAIN_LIMIT - 1 (max_retries may allow 1,000 attempts).
+ */
+export const FAILURE_CHAIN_LIMIT = 8;
+
+const NO_FAILURES: readonly PingoraError[] = Object.freeze([]);
 
 /** Timings of the upstream side, ms since the request head was read. */
 export interface UpstreamTiming {
@@ -48,6 +57,11 @@ export class Session {
   upstreamReused = false;
   /** The peer of the last upstream attempt. */
   upstreamPeer: HttpPeer | undefined;
+  /**
+   * The TLS digest of the last upstream connection (version, cipher, ALPN,
+   * resumed, certificate); undefined for plaintext. Set before connectedToUpstream.
+   */
+  upstreamTls: UpstreamTlsDigest | undefined;
   /** The upstream response header as received (before the response filters). */
   upstreamResponse: ResponseHeader | undefined;
   readonly upstreamTiming: UpstreamTiming = {
@@ -73,6 +87,9 @@ export class Session {
   requestBodyComplete = false;
   /** @internal the request trailers, once read. */
   requestTrailers: HeaderList | undefined;
+
+  #failures: PingoraError[] | undefined;
+  #failuresDropped = 0;
 
   constructor(downstream: HttpServerSession, modules: HttpModuleCtx) {
     this.downstream = downstream;
@@ -218,6 +235,37 @@ export class Session {
    */
   setKeepalive(idleTimeoutMs: number | null): void {
     this.downstream.setKeepalive(idleTimeoutMs);
+  }
+
+  /**
+   * The failure chain of this request: every error that ended an attempt to
+   * proxy it (failed connect, failed exchange, a peer selection that failed
+   * on a retry), oldest first: the first failure, the retried ones, the
+   * last. Bounded: the first and the latest FAILURE_CHAIN_LIMIT - 1 are kept
+   * (see `upstreamFailuresDropped`). Empty when no attempt failed. Access
+   * and error logs read it to show what happened before the final answer.
+   */
+  get upstreamFailures(): readonly PingoraError[] {
+    return this.#failures ?? NO_FAILURES;
+  }
+
+  /** Failures left out of `upstreamFailures` between the first and the kept latest ones. */
+  get upstreamFailuresDropped(): number {
+    return this.#failuresDropped;
+  }
+
+  /** @internal appends an attempt's failure to the chain (see upstreamFailures). */
+  recordUpstreamFailure(error: PingoraError): void {
+    const chain = this.#failures;
+    if (chain === undefined) {
+      this.#failures = [error];
+      return;
+    }
+    if (chain.length >= FAILURE_CHAIN_LIMIT) {
+      chain.splice(1, 1);
+      this.#failuresDropped++;
+    }
+    chain.push(error);
   }
 
   /** `GET /path, Host: example.com`: what error logs say about the request. */

@@ -49,6 +49,7 @@ export class HttpConnector {
   private readonly bindTo: BindToLists;
   private readonly watch: H1SessionIdleWatch;
   private readonly h1: H1ClientOptions;
+  private readonly tls: HttpConnectorOptions['tls'];
   private readonly pooled = new WeakMap<HttpClientSession, PooledH1Session>();
 
   constructor(options: HttpConnectorOptions = {}) {
@@ -57,13 +58,21 @@ export class HttpConnector {
     });
     this.bindTo = resolveBindToLists(options.bindToV4, options.bindToV6);
     this.h1 = options.h1 ?? {};
+    this.tls = options.tls;
     const stats = this.stats;
     this.watch = new H1SessionIdleWatch((conn, reason) => recordDrop(stats, reason, conn.key));
   }
 
-  /** A connector configured from the server's upstream settings. */
-  static fromServerConf(conf: ConnectorServerConf, h1?: HttpConnectorOptions['h1']): HttpConnector {
-    return new HttpConnector({ ...connectorOptionsFromServerConf(conf), h1 });
+  /**
+   * A connector configured from the server's upstream settings, with `tls`
+   * as its TLS backend (built from the same conf for its ca_file).
+   */
+  static fromServerConf(
+    conf: ConnectorServerConf,
+    h1?: HttpConnectorOptions['h1'],
+    tls?: HttpConnectorOptions['tls'],
+  ): HttpConnector {
+    return new HttpConnector({ ...connectorOptionsFromServerConf(conf), h1, tls });
   }
 
   /** Idle connections pooled now, across all peers. */
@@ -77,17 +86,19 @@ export class HttpConnector {
    * write timeouts are applied. Rejects with an Upstream PingoraError
    * (ConnectRefused, ConnectTimedout, ConnectNoRoute, ConnectProxyFailure,
    * TLSHandshakeFailure, InvalidCert, ...) when a new connection cannot be made.
+   * A TLS session carries its handshake digest on `session.upstreamTls`.
    */
   async getHttpSession(peer: Peer): Promise<HttpSessionLease> {
     const reused = this.reusedHttpSession(peer);
     if (reused !== undefined) return { session: reused, reused: true };
     // This connector speaks HTTP/1 only, so it offers only http/1.1 in ALPN.
-    const stream = await connectPeer(peer, this.bindTo, ALPN.H1);
+    const stream = await connectPeer(peer, this.bindTo, this.tls, ALPN.H1);
     const session = new H1ClientSession(stream.socket, {
       ...this.h1,
       readTimeoutMs: peer.options.readTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
       writeTimeoutMs: peer.options.writeTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
     });
+    session.upstreamTls = stream.upstreamTls;
     this.pooled.set(session, new PooledH1Session(session, peer.reuseHash()));
     this.stats.newConnections++;
     if (connectorChannels.new.hasSubscribers) connectorChannels.new.publish({ peer });

@@ -3,7 +3,8 @@
  * TransportConnector). getStream hands out a pooled idle connection to the
  * same peer (by reuse hash) or opens a new one and says which; releaseStream
  * returns a connection for reuse under the peer's idle timeout. One pool per
- * connector, bounded by the server's upstream_keepalive_pool_size.
+ * connector, bounded by the server's upstream_keepalive_pool_size. TLS
+ * peers are secured by the `tls` backend given in the options.
  */
 import { ConnectionPool } from '@pingora-ts/pool';
 import type { Peer } from '../upstreams/peer.ts';
@@ -16,6 +17,7 @@ import {
 } from './connector-events.ts';
 import { IdleStream, StreamIdleWatch } from './idle-stream.ts';
 import { connectPeer } from './peer-connect.ts';
+import type { UpstreamTls } from './upstream-tls.ts';
 
 /** Pingora's default keepalive pool size. */
 export const DEFAULT_KEEPALIVE_POOL_SIZE = 128;
@@ -27,6 +29,12 @@ export interface ConnectorOptions {
   readonly bindToV4?: readonly string[] | undefined;
   /** Local IPv6 addresses to bind upstream connections to, one picked at random. */
   readonly bindToV6?: readonly string[] | undefined;
+  /**
+   * The TLS backend for TLS peers (e.g. `upstreamTls()` from
+   * @pingora-ts/tls-openssl, which httpProxyService wires by default).
+   * Without one, dialling a TLS peer fails with a TLSHandshakeFailure that says so.
+   */
+  readonly tls?: UpstreamTls | undefined;
 }
 
 /** The ServerConf fields a connector reads (structural, so any conf object fits). */
@@ -50,12 +58,14 @@ export class TransportConnector {
   private readonly pool: ConnectionPool<IdleStream>;
   private readonly bindTo: BindToLists;
   private readonly watch: StreamIdleWatch;
+  private readonly tls: UpstreamTls | undefined;
 
   constructor(options: ConnectorOptions = {}) {
     this.pool = new ConnectionPool<IdleStream>({
       maxSize: options.keepalivePoolSize ?? DEFAULT_KEEPALIVE_POOL_SIZE,
     });
     this.bindTo = resolveBindToLists(options.bindToV4, options.bindToV6);
+    this.tls = options.tls;
     const stats = this.stats;
     this.watch = new StreamIdleWatch((conn, reason) => recordDrop(stats, reason, conn.key));
   }
@@ -67,7 +77,7 @@ export class TransportConnector {
 
   /** A new connection to `peer` (TLS included when it wants it), never a pooled one. */
   async newStream(peer: Peer): Promise<IdleStream> {
-    const stream = await connectPeer(peer, this.bindTo);
+    const stream = await connectPeer(peer, this.bindTo, this.tls);
     this.stats.newConnections++;
     if (connectorChannels.new.hasSubscribers) connectorChannels.new.publish({ peer });
     return new IdleStream(stream, peer.reuseHash());

@@ -4,6 +4,7 @@
  * ServerApp; connectors hand them to client sessions.
  */
 import type { Socket } from 'node:net';
+import type { UpstreamTlsDigest } from '../connectors/upstream-tls.ts';
 import { type SocketAddr, socketAddrOf } from './socket-addr.ts';
 
 /** What is known about a connection, kept for logging and filters. */
@@ -19,6 +20,8 @@ export interface StreamDigest {
 export class Stream {
   readonly socket: Socket;
   readonly digest: StreamDigest;
+  /** For a TLS connection to an upstream: what its handshake negotiated (set by the connector). */
+  upstreamTls: UpstreamTlsDigest | undefined = undefined;
 
   constructor(socket: Socket, localUnixPath?: string) {
     this.socket = socket;

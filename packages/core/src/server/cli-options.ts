@@ -3,6 +3,7 @@
  * -c/--conf FILE, -d/--daemon, -t/--test, -u/--upgrade, --nocapture and
  * -h/--help. Apps get it for free through `Server.fromArgs()`.
  */
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 
 export interface ServerOptions {
@@ -30,67 +31,45 @@ Options:
   -h, --help         print this help and exit
 `;
 
-const FLAGS: Record<string, keyof ServerOptions> = {
-  '-d': 'daemon',
-  '--daemon': 'daemon',
-  '-t': 'test',
-  '--test': 'test',
-  '-u': 'upgrade',
-  '--upgrade': 'upgrade',
-  '--nocapture': 'nocapture',
-  '-h': 'help',
-  '--help': 'help',
-};
+// node:util's parseArgs covers what Pingora's Opt accepts: `-c FILE`, `-cFILE`,
+// `--conf FILE`, `--conf=FILE`, grouped short flags (`-dtc FILE`), and refuses
+// unknown options, stray arguments and a flag given a value.
+const OPTIONS = {
+  conf: { type: 'string', short: 'c' },
+  daemon: { type: 'boolean', short: 'd' },
+  test: { type: 'boolean', short: 't' },
+  upgrade: { type: 'boolean', short: 'u' },
+  nocapture: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsOptionsConfig;
 
 /**
- * Parses arguments (without the node binary and script). Accepts
- * `-c FILE`, `-cFILE`, `--conf FILE`, `--conf=FILE` and grouped short flags
- * (`-dt`). Anything else is a ConfigError that names the argument.
+ * Parses arguments (without the node binary and script). Anything it does not
+ * accept is a ConfigError that names the argument.
  */
 export function parseServerArgs(args: readonly string[]): ServerOptions {
+  let values: { [K in keyof typeof OPTIONS]?: string | boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    // parseArgs' own message names the argument; its first line is enough.
+    const message =
+      err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
+    throw usageError(message);
+  }
+  if (values.conf === '') throw usageError('--conf needs a file path');
   const out: { -readonly [K in keyof ServerOptions]: ServerOptions[K] } = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const flag = FLAGS[arg];
-    if (flag !== undefined) {
-      out[flag] = true as never;
-      continue;
-    }
-    if (arg === '-c' || arg === '--conf') {
-      const value = args[i + 1];
-      if (value === undefined || value === '') throw usageError(`${arg} needs a file path`);
-      out.conf = value;
-      i++;
-      continue;
-    }
-    if (arg.startsWith('--conf=')) {
-      const value = arg.slice('--conf='.length);
-      if (value === '') throw usageError('--conf needs a file path');
-      out.conf = value;
-      continue;
-    }
-    if (arg.length > 1 && arg[0] === '-' && arg[1] !== '-') {
-      // Grouped short flags; `c` takes the rest of the group (or the next argument) as its value.
-      for (let j = 1; j < arg.length; j++) {
-        const letter = arg[j] as string;
-        if (letter === 'c') {
-          const rest = arg.slice(j + 1);
-          const value = rest !== '' ? rest : args[++i];
-          if (value === undefined || value === '') throw usageError('-c needs a file path');
-          out.conf = value;
-          break;
-        }
-        const short = FLAGS[`-${letter}`];
-        if (short === undefined) throw usageError(`unknown option -${letter}`);
-        out[short] = true as never;
-      }
-      continue;
-    }
-    throw usageError(`unexpected argument "${arg}"`);
+  // Only the flags given appear, as before: `{}` for no arguments.
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
   }
   return out;
 }
-
 function usageError(message: string): PingoraError {
   return PingoraError.explain(ErrorType.ConfigError, `command line: ${message} (see --help)`);
 }

@@ -7,6 +7,7 @@
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { isMap, isScalar, isSeq, type Node, type Pair, stringify } from 'yaml';
 import { parseSocketAddr } from '../l4/socket-addr.ts';
+import { suggestKey } from './config-keys.ts';
 import { ConfigSource } from './config-source.ts';
 
 /** Where a field is read: its dotted key path and the mapping that holds it. */
@@ -20,6 +21,8 @@ export interface FieldAt {
 /** One typed setting; `key` is its YAML name when that differs from the property. */
 export interface ConfigField<T> {
   readonly key: string | undefined;
+  /** The schema of a nested mapping (its keys feed "did you mean" hints). */
+  readonly nested?: ConfigSchema<unknown> | undefined;
   read(node: Node | undefined, at: FieldAt): T;
 }
 
@@ -62,6 +65,20 @@ export class ConfigSchema<T> {
   /** The YAML key of each property (`gracePeriodSeconds` -> `grace_period_seconds`). */
   yamlKeys(): Map<string, string> {
     return new Map(Object.entries(this.#fields).map(([prop, f]) => [prop, f.key ?? prop]));
+  }
+
+  /**
+   * Every dotted key path this schema reads, nested ones included, each
+   * prefixed with `prefix.` when given: the known keys for "did you mean".
+   */
+  keyPaths(prefix = ''): string[] {
+    const out: string[] = [];
+    for (const [prop, field] of Object.entries(this.#fields)) {
+      const path = prefix === '' ? (field.key ?? prop) : `${prefix}.${field.key ?? prop}`;
+      out.push(path);
+      if (field.nested !== undefined) out.push(...field.nested.keyPaths(path));
+    }
+    return out;
   }
 
   /**
@@ -125,7 +142,9 @@ export class ConfigSchema<T> {
         if (!known.has(name)) {
           const key = at.key === '' ? name : `${at.key}.${name}`;
           const expected = [...known].join(', ');
-          throw source.error(pair.key, key, `unknown key (expected one of: ${expected})`);
+          const hint = suggestKey(name, [...known]);
+          const mean = hint === undefined ? '' : `did you mean "${hint}"? `;
+          throw source.error(pair.key, key, `unknown key (${mean}expected one of: ${expected})`);
         }
       }
     }
@@ -306,6 +325,7 @@ export const configField = {
   object<T>(schema: ConfigSchema<T>, options: { key?: string } = {}): ConfigField<T> {
     return {
       key: options.key,
+      nested: schema as ConfigSchema<unknown>,
       read: (node, at) => schema.readMapping(node, at),
     };
   },

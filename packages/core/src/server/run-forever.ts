@@ -17,6 +17,9 @@ import {
 import type { Server } from './server.ts';
 import type { RunningServer } from './server-run.ts';
 
+/** SIGINT: the process exits this long after the signal, whatever is still running. */
+const FAST_EXIT_MS = 50;
+
 /** The one-line message a user sees for an error that stops the process. */
 export function describeFatal(err: unknown): string {
   if (PingoraError.is(err)) {
@@ -55,6 +58,12 @@ export async function runForever(server: Server): Promise<never> {
     );
     process.exit(0);
   }
+  // Before detaching, so a typo in the file is reported where the operator typed the command.
+  try {
+    server.checkConfigKeys();
+  } catch (err) {
+    exitWithError(err);
+  }
   if (conf.daemon && !isDaemonChild()) {
     log.info('daemonizing');
     process.exit(await daemonize(conf, log));
@@ -75,14 +84,22 @@ export async function runForever(server: Server): Promise<never> {
   let exitCode = 0;
   let run: RunningServer | undefined;
   let signalled = false;
+  const exit = (code: number): never => {
+    if (pidFile !== undefined) removePidFile(pidFile);
+    log.info({ exitCode: code }, 'exiting');
+    process.exit(code);
+  };
   // Installed before run(): the first phases are published synchronously by
   // it, and a signal seen after them must find its handler. Signals are
   // delivered from the event loop, so `run` is set by the time one arrives.
   const onSignal = (signal: NodeJS.Signals) => {
     signalled = true;
     log.info({ signal }, `${signal} received`);
-    if (signal === 'SIGINT') void run?.shutdown({ graceful: false });
-    else void run?.shutdown({ graceful: true, upgrade: signal === 'SIGQUIT' });
+    if (signal === 'SIGINT') {
+      // Pingora's fast shutdown: connections are cut, nothing waits for them.
+      void run?.shutdown({ graceful: false });
+      setTimeout(() => exit(exitCode), FAST_EXIT_MS);
+    } else void run?.shutdown({ graceful: true, upgrade: signal === 'SIGQUIT' });
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const) process.on(s, onSignal);
   // A bug that escapes every handler still ends the process (as Node would),
@@ -125,7 +142,5 @@ export async function runForever(server: Server): Promise<never> {
   );
   await running.done;
   clearInterval(keepAlive);
-  if (pidFile !== undefined) removePidFile(pidFile);
-  log.info({ exitCode }, 'exiting');
-  process.exit(exitCode);
+  return exit(exitCode);
 }

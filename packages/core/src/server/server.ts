@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { DependencyGraph } from '../services/dependency-graph.ts';
 import type { AddServiceOptions, Service, ServiceHandle } from '../services/service.ts';
 import { parseServerArgs, type ServerOptions } from './cli-options.ts';
+import { ConfigKeyClaims, type UnclaimedKeys } from './config-keys.ts';
 import type { ConfigSchema } from './config-schema.ts';
 import { ConfigSource } from './config-source.ts';
 import { isDaemonChild } from './daemon.ts';
@@ -19,6 +20,7 @@ import {
   DEFAULT_SERVER_CONF,
   readServerConf,
   type ServerConf,
+  serverConfSchema,
   serverConfWith,
 } from './server-conf.ts';
 import { type RunningServer, ServerRun } from './server-run.ts';
@@ -32,6 +34,12 @@ export interface ServerInit {
   confText?: string;
   /** Logger to use instead of the one built from the configuration. */
   logger?: Logger;
+  /**
+   * A top-level YAML key that neither the server nor an app section claims:
+   * `'error'` (default) fails `-t` and the start naming its line, `'warn'`
+   * logs it, `'ignore'` allows it (for a file shared with other tools).
+   */
+  unclaimedKeys?: UnclaimedKeys;
 }
 
 interface ServiceEntry {
@@ -57,6 +65,8 @@ export class Server {
   #phase: ExecutionPhase = ExecutionPhase.Setup;
   #bootstrapped = false;
   #run: ServerRun | undefined;
+  readonly #claims = new ConfigKeyClaims();
+  readonly #unclaimedKeys: UnclaimedKeys;
 
   /** Throws a ConfigError (naming the key and line) for a bad configuration. */
   constructor(init: ServerInit = {}) {
@@ -79,6 +89,8 @@ export class Server {
     // The CLI flag only ever turns daemon mode on (Pingora's merge_with_opt).
     if (options.daemon === true) conf = { ...conf, daemon: true };
     this.configuration = Object.freeze(conf);
+    this.#unclaimedKeys = init.unclaimedKeys ?? 'error';
+    for (const key of serverConfSchema.keyPaths()) this.#claims.claim(key);
     this.logger = init.logger ?? createServerLogger(this.configuration);
     this.#log = this.logger.child({ service: 'server' });
     if (init.conf !== undefined && options.conf !== undefined) {
@@ -125,12 +137,43 @@ export class Server {
    * every field takes its default. Throws a ConfigError naming key and line.
    */
   appConfig<T>(schema: ConfigSchema<T>, section?: string): T {
+    if (section === undefined) {
+      for (const key of schema.keyPaths()) this.#claims.claim(key.split('.')[0] as string, [key]);
+    } else {
+      this.#claims.claim(section, schema.keyPaths(section));
+    }
     try {
       const source = this.source ?? ConfigSource.parse('', '<defaults>');
       return schema.read(source, section);
     } catch (err) {
       return this.#fail(err);
     }
+  }
+
+  /**
+   * Marks top-level keys as read by this app without a schema (a section a
+   * library parses itself), so the unclaimed-key check accepts them.
+   */
+  claimConfigKeys(...keys: string[]): void {
+    for (const key of keys) this.#claims.claim(key);
+  }
+
+  /**
+   * Checks that every top-level key of the file is claimed (server keys, app
+   * sections read so far, `claimConfigKeys`). Run by `-t` and at start; an
+   * unclaimed key is a ConfigError naming its line, with a "did you mean" hint.
+   */
+  checkConfigKeys(): void {
+    if (this.source === undefined || this.#unclaimedKeys === 'ignore') return;
+    if (this.#unclaimedKeys === 'warn') {
+      for (const key of this.#claims.unclaimed(this.source)) {
+        const where = this.source.where(key.node);
+        this.#log.warn({ key: key.key, where, hint: key.hint }, 'unknown configuration key');
+      }
+      return;
+    }
+    const error = this.#claims.check(this.source);
+    if (error !== undefined) this.#fail(error);
   }
 
   /** Adds a service; dependencies can be given now or through the returned handle. */
@@ -202,12 +245,14 @@ export class Server {
    * far, service graph) without starting anything: what `-t` runs.
    */
   testConfiguration(): void {
+    this.checkConfigKeys();
     this.#graph.startOrder();
   }
 
   /** Starts every service, dependencies first, in this process. */
   run(): RunningServer {
     if (this.#run !== undefined) return this.#run;
+    this.checkConfigKeys();
     this.bootstrap();
     const order = this.#graph.startOrder();
     const byName = new Map(this.#services.map((s) => [s.service.name, s]));

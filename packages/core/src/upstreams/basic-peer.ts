@@ -1,11 +1,13 @@
 /**
  * BasicPeer: the simplest Peer (Pingora's BasicPeer): an address, an
  * optional SNI (TLS when set) and options. Its connections are shared only
- * with BasicPeers to the same address and SNI.
+ * with BasicPeers to the same address and SNI and, for TLS, the same
+ * verification settings, CA and curves.
  */
 import { formatSocketAddr, parseSocketAddr, type SocketAddr } from '../l4/socket-addr.ts';
 import type { Peer } from './peer.ts';
 import { type PeerOptions, type PeerOptionsInit, resolvePeerOptions } from './peer-options.ts';
+import { pemFingerprint } from './pem-fingerprint.ts';
 
 export interface BasicPeerInit {
   /** TLS server name; a non-empty SNI means TLS. */
@@ -32,8 +34,21 @@ export class BasicPeer implements Peer {
     return this.sni !== '';
   }
 
+  /** Computed once: a BasicPeer's options are fixed at construction for pooling. */
   reuseHash(): string {
-    this.hash ??= JSON.stringify(['basic', formatSocketAddr(this.address), this.sni]);
+    if (this.hash !== undefined) return this.hash;
+    const o = this.options;
+    const tls =
+      this.sni === ''
+        ? null
+        : [
+            o.verifyCert,
+            o.verifyHostname,
+            o.alternativeCn ?? null,
+            o.ca === undefined ? null : pemFingerprint(o.ca),
+            o.curves ?? null,
+          ];
+    this.hash = JSON.stringify(['basic', formatSocketAddr(this.address), this.sni, tls]);
     return this.hash;
   }
 

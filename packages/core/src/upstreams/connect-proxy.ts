@@ -5,6 +5,7 @@
  * request asks for. Validated strictly so nothing ambiguous reaches the wire.
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
+import { trimOws } from '@pingora-ts/http';
 import { formatSocketAddr, parseSocketAddr, type SocketAddr } from '../l4/socket-addr.ts';
 
 export interface ConnectProxyInit {
@@ -46,7 +47,7 @@ export function resolveConnectProxy(init: ConnectProxyInit): ConnectProxy {
       throw bad(`CONNECT header ${name} has an invalid value`);
     }
     if (name.toLowerCase() === 'host') throw bad('CONNECT header Host is set by the connector');
-    headers.push([name, value.trim()]);
+    headers.push([name, trimOws(value)]);
   }
   headers.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return { nextHop, host: init.host, port: init.port, headers };

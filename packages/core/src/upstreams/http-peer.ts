@@ -1,9 +1,10 @@
 /**
  * HttpPeer: an HTTP upstream (Pingora's HttpPeer): address, scheme, SNI, an
  * optional CONNECT proxy and client certificate, and PeerOptions. Its reuse
- * hash covers exactly what Pingora's pooling guide lists (address, scheme,
- * SNI, client cert, verify cert, verify hostname, alternative CN, proxy
- * settings) plus an opt-in group key, so peers share connections only when safe.
+ * hash covers what Pingora's pooling guide lists (address, scheme, SNI,
+ * client cert, verify cert, verify hostname, alternative CN, curves, proxy
+ * settings, an opt-in group key) plus the CA bundle (Pingora leaves it out:
+ * two peers differing only in the CA they trust must not share a connection).
  */
 import { formatSocketAddr, parseSocketAddr, type SocketAddr } from '../l4/socket-addr.ts';
 import { ClientCertKey, type ClientCertKeyInit } from './client-cert.ts';
@@ -15,6 +16,7 @@ import {
 } from './connect-proxy.ts';
 import type { Peer } from './peer.ts';
 import { type PeerOptions, type PeerOptionsInit, resolvePeerOptions } from './peer-options.ts';
+import { pemFingerprint } from './pem-fingerprint.ts';
 
 export const Scheme = {
   HTTP: 'http',
@@ -48,7 +50,7 @@ export class HttpPeer implements Peer {
   readonly groupKey: string;
   /**
    * Connect options; they may be adjusted after construction (the reuse hash
-   * follows changes to verifyCert, verifyHostname and alternativeCn).
+   * follows changes to verifyCert, verifyHostname, alternativeCn, ca and curves).
    */
   readonly options: PeerOptions;
   private hash: string | undefined = undefined;
@@ -56,6 +58,8 @@ export class HttpPeer implements Peer {
   private hashedVerifyCert = false;
   private hashedVerifyHostname = false;
   private hashedAltCn: string | undefined = undefined;
+  private hashedCa: PeerOptions['ca'] = undefined;
+  private hashedCurves: string | undefined = undefined;
 
   /** `address` is `ip:port`, `[ipv6]:port`, `unix:/path` or a SocketAddr. */
   constructor(address: string | SocketAddr, init: HttpPeerInit = {}) {
@@ -80,13 +84,17 @@ export class HttpPeer implements Peer {
       this.hash !== undefined &&
       this.hashedVerifyCert === o.verifyCert &&
       this.hashedVerifyHostname === o.verifyHostname &&
-      this.hashedAltCn === o.alternativeCn
+      this.hashedAltCn === o.alternativeCn &&
+      this.hashedCa === o.ca &&
+      this.hashedCurves === o.curves
     ) {
       return this.hash;
     }
     this.hashedVerifyCert = o.verifyCert;
     this.hashedVerifyHostname = o.verifyHostname;
     this.hashedAltCn = o.alternativeCn;
+    this.hashedCa = o.ca;
+    this.hashedCurves = o.curves;
     const proxy = this.proxy;
     // JSON keeps the encoding unambiguous whatever the strings contain.
     this.hash = JSON.stringify([
@@ -98,6 +106,8 @@ export class HttpPeer implements Peer {
       o.verifyCert,
       o.verifyHostname,
       o.alternativeCn ?? null,
+      o.ca === undefined ? null : pemFingerprint(o.ca),
+      o.curves ?? null,
       proxy === undefined
         ? null
         : [formatSocketAddr(proxy.nextHop), proxy.host, proxy.port, proxy.headers],

@@ -46,8 +46,16 @@ export interface PeerOptions {
   /** Also accept a certificate for this name. Hashed for reuse. */
   alternativeCn: string | undefined;
   alpn: ALPN;
-  /** Root CAs to verify the upstream with instead of the defaults. */
+  /**
+   * Root CAs to verify the upstream with instead of the connector's trust
+   * store (the server's ca_file, else the system store). Hashed for reuse.
+   */
   ca: PemInput | undefined;
+  /**
+   * TLS key-exchange groups to offer, colon-separated (Pingora's curves,
+   * e.g. `X25519:P-256`); undefined keeps the TLS library's defaults. Hashed for reuse.
+   */
+  curves: string | undefined;
   tcpKeepalive: TcpKeepalive | undefined;
   /**
    * TCP Fast Open on connect. Carried for configuration parity with Pingora;
@@ -81,6 +89,7 @@ export function resolvePeerOptions(init: PeerOptionsInit = {}): PeerOptions {
     alternativeCn: init.alternativeCn,
     alpn: init.alpn ?? ALPN.H1,
     ca: init.ca,
+    curves: init.curves,
     tcpKeepalive: init.tcpKeepalive,
     tcpFastOpen: init.tcpFastOpen ?? false,
   };
@@ -103,11 +112,23 @@ export function resolvePeerOptions(init: PeerOptionsInit = {}): PeerOptions {
   if (options.alternativeCn !== undefined && typeof options.alternativeCn !== 'string') {
     throw badOption('alternativeCn', options.alternativeCn, 'a string');
   }
+  if (options.ca !== undefined && !isPemInput(options.ca)) {
+    throw badOption('ca', '(not PEM)', 'a PEM string or Buffer, or a non-empty array of them');
+  }
+  if (options.curves !== undefined && !/^[A-Za-z0-9_-]+(:[A-Za-z0-9_-]+)*$/.test(options.curves)) {
+    throw badOption('curves', options.curves, 'group names separated by colons');
+  }
   const ka = options.tcpKeepalive;
   if (ka !== undefined && !(Number.isSafeInteger(ka.idleMs) && ka.idleMs >= 0)) {
     throw badOption('tcpKeepalive.idleMs', ka.idleMs, 'a whole number of milliseconds >= 0');
   }
   return options;
+}
+
+function isPemInput(value: unknown): boolean {
+  const one = (v: unknown): boolean =>
+    (typeof v === 'string' || Buffer.isBuffer(v)) && v.length > 0;
+  return Array.isArray(value) ? value.length > 0 && value.every(one) : one(value);
 }
 
 function badOption(name: string, value: unknown, expected: string): PingoraError {

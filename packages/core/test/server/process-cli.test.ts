@@ -43,6 +43,21 @@ describe('-t and configuration errors', () => {
     );
   });
 
+  it('-t refuses a key no schema claims, with its line and a hint', async () => {
+    using tmp = tempDir();
+    const path = tmp.write(
+      'typo.yaml',
+      'version: 1\nfixture:\n  listen: 127.0.0.1:0\nmax_slow_ms: 5\n',
+    );
+    const child = start(['-t', '-c', path]);
+    expect(await child.exited()).toBe(1);
+    expect(child.stderr).toMatch(
+      new RegExp(
+        `${path}:4:1: max_slow_ms: unknown key \\(did you mean "fixture\\.max_slow_ms"\\?\\)`,
+      ),
+    );
+  });
+
   it('a YAML syntax error, an unknown version and a missing file each exit 1 with a message', async () => {
     using tmp = tempDir();
     const cases: Array<[string, RegExp]> = [
@@ -66,7 +81,7 @@ describe('-t and configuration errors', () => {
     const bad = start(['--frobnicate']);
     const help = start(['--help']);
     expect(await bad.exited()).toBe(1);
-    expect(bad.stderr).toMatch(/unexpected argument "--frobnicate"/);
+    expect(bad.stderr).toMatch(/Unknown option '--frobnicate'/);
     expect(await help.exited()).toBe(0);
     expect(help.stdout).toMatch(/-c, --conf <FILE>/);
   });

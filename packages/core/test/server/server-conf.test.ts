@@ -177,7 +177,7 @@ describe('ConfigSchema for app settings', () => {
   it('refuses unknown keys in a section (typos) and names the missing required key', () => {
     const typo = ConfigSource.parse('my_app:\n  listen: [a]\n  retires: 3\n', 'c.yaml');
     expect(configError(() => schema.read(typo, 'my_app'))).toMatch(
-      /^c\.yaml:3:3: my_app\.retires: unknown key \(expected one of: listen, name, retries, verbose, limits\)$/,
+      /^c\.yaml:3:3: my_app\.retires: unknown key \(did you mean "retries"\? expected one of: listen, name, retries, verbose, limits\)$/,
     );
     const missing = ConfigSource.parse('version: 1\nmy_app:\n  name: x\n', 'c.yaml');
     expect(configError(() => schema.read(missing, 'my_app'))).toBe(

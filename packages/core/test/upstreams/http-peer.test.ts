@@ -51,6 +51,9 @@ describe('HttpPeer', () => {
       { bindTo: 'localhost' },
       { alpn: 'h3' as never },
       { tcpKeepalive: { idleMs: -5 } },
+      { ca: '' },
+      { ca: [] },
+      { curves: 'X25519; rm -rf' },
     ];
     for (const options of bad) {
       const err = configError(() => new HttpPeer('1.2.3.4:80', { options }));
@@ -156,6 +159,24 @@ describe('reuseHash', () => {
         }),
       ],
       ['group key', new HttpPeer('10.0.0.1:443', { ...base(), groupKey: 'tenant-2' })],
+      [
+        'ca',
+        new HttpPeer('10.0.0.1:443', { ...base(), options: { ...base().options, ca: 'CA-1' } }),
+      ],
+      [
+        'other ca',
+        new HttpPeer('10.0.0.1:443', {
+          ...base(),
+          options: { ...base().options, ca: [Buffer.from('CA-2')] },
+        }),
+      ],
+      [
+        'curves',
+        new HttpPeer('10.0.0.1:443', {
+          ...base(),
+          options: { ...base().options, curves: 'X25519' },
+        }),
+      ],
     ];
     const seen = new Set([ref]);
     for (const [name, peer] of variants) {
@@ -174,6 +195,24 @@ describe('reuseHash', () => {
     expect(peer.reuseHash()).toBe(before);
     peer.options.alternativeCn = undefined;
     expect(peer.reuseHash()).not.toBe(before);
+    const noAlt = peer.reuseHash();
+    peer.options.ca = 'CA-1';
+    expect(peer.reuseHash()).not.toBe(noAlt);
+  });
+
+  it('keys the CA by content: equal bundles share, different ones do not', () => {
+    const withCa = (ca: string | Buffer): string =>
+      new HttpPeer('10.0.0.1:443', { ...base(), options: { ...base().options, ca } }).reuseHash();
+    expect(withCa('CA-1')).toBe(withCa(`CA-${1}`));
+    expect(withCa(Buffer.from('CA-1'))).toBe(withCa('CA-1'));
+    expect(withCa('CA-1')).not.toBe(withCa('CA-2'));
+  });
+
+  it('keeps BasicPeers with different TLS settings apart', () => {
+    const a = new BasicPeer('10.0.0.1:443', { sni: 'a', options: { ca: 'CA-1' } });
+    const b = new BasicPeer('10.0.0.1:443', { sni: 'a', options: { ca: 'CA-2' } });
+    const c = new BasicPeer('10.0.0.1:443', { sni: 'a', options: { verifyCert: false } });
+    expect(new Set([a.reuseHash(), b.reuseHash(), c.reuseHash()]).size).toBe(3);
   });
 
   it('never lets a BasicPeer and an HttpPeer share connections', () => {

@@ -1,20 +1,39 @@
 /**
- * Opens the TCP (or TLS) connection a health check needs to a backend, with
- * a connect timeout covering the TLS handshake too. Failures come back as
- * PingoraErrors from the upstream side; the socket never outlives a failure.
+ * Opens the TCP (or TLS) connection a health check needs to a backend, through
+ * core's connectPeer (Pingora's checks dial through a TransportConnector with
+ * a peer template): the same verification rules as proxied traffic (CA, SNI,
+ * hostname with alternative CN, client certificate) and the same cached TLS
+ * contexts. The connect timeout covers the TLS handshake too.
  */
-import { connect as netConnect, type Socket } from 'node:net';
-import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
-import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
+import type { Socket } from 'node:net';
+import {
+  ALPN,
+  type ClientCertKeyInit,
+  connectPeer,
+  HttpPeer,
+  type PemInput,
+  type SocketAddr,
+  type UpstreamTls,
+} from '@pingora-ts/core';
+import { ErrorSource, toPingoraError } from '@pingora-ts/error';
+import { upstreamTls } from '@pingora-ts/tls-openssl';
 import type { Backend } from '../backend.ts';
 
 export interface TlsCheckOptions {
-  /** SNI and the name the certificate must match. */
+  /** SNI and the name the certificate must match; '' sends none and checks the IP address. */
   servername: string;
-  /** Trusted CA certificates (PEM); default Node's bundled roots. */
-  ca?: string | Buffer | Array<string | Buffer>;
-  /** Default true. False accepts any certificate (only for tests). */
+  /** Trusted CA certificates (PEM); default the system store (tls-openssl's default). */
+  ca?: PemInput;
+  /** Default true. False accepts any certificate (Pingora's verify_cert off). */
   rejectUnauthorized?: boolean;
+  /** Default true: the certificate must name `servername` (or `alternativeCn`). */
+  verifyHostname?: boolean;
+  /** Also accept a certificate for this name (Pingora's alternative_cn). */
+  alternativeCn?: string;
+  /** Certificate and key to present to a backend that requires mutual TLS. */
+  clientCert?: ClientCertKeyInit;
+  /** The TLS backend; default tls-openssl's shared one, so contexts are built once. */
+  backend?: UpstreamTls;
 }
 
 export interface ConnectOptions {
@@ -24,71 +43,38 @@ export interface ConnectOptions {
   port?: number | undefined;
 }
 
-/** Resolves with a connected (and, with `tls`, handshaken) socket. */
-export function connectBackend(backend: Backend, options: ConnectOptions): Promise<Socket> {
-  const addr = backend.socketAddr;
+/** Resolves with a connected (and, with `tls`, handshaken and verified) socket. */
+export async function connectBackend(backend: Backend, options: ConnectOptions): Promise<Socket> {
   const tls = options.tls;
-  const target =
-    addr.kind === 'unix'
-      ? { path: addr.path }
-      : { host: addr.address, port: options.port ?? addr.port, family: addr.family };
-  return new Promise((resolve, reject) => {
-    let socket: Socket;
-    try {
-      if (tls === undefined) {
-        socket = netConnect(target);
-      } else {
-        const tlsOptions: ConnectionOptions = {
-          ...target,
-          servername: tls.servername,
-          rejectUnauthorized: tls.rejectUnauthorized ?? true,
-          ...(tls.ca === undefined ? {} : { ca: tls.ca }),
-        };
-        socket = tlsConnect(tlsOptions);
-      }
-    } catch (err) {
-      reject(
-        toPingoraError(err, {
-          phase: 'connect',
-          source: ErrorSource.Upstream,
-          context: `health check connect to ${backend.addr}`,
-        }),
-      );
-      return;
-    }
-    const timer = setTimeout(() => {
-      fail(
-        PingoraError.create(
-          ErrorType.ConnectTimedout,
-          ErrorSource.Upstream,
-          `health check connect to ${backend.addr} timed out after ${options.timeoutMs}ms`,
-        ),
-      );
-    }, options.timeoutMs);
-    const onError = (err: Error) =>
-      fail(
-        toPingoraError(err, {
-          phase: tls === undefined ? 'connect' : 'tls',
-          source: ErrorSource.Upstream,
-          context: `health check connect to ${backend.addr}`,
-        }),
-      );
-    const onConnect = () => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      // Until the caller listens, a late error must not crash the process.
-      socket.on('error', ignore);
-      resolve(socket);
-    };
-    function fail(error: PingoraError) {
-      clearTimeout(timer);
-      socket.off(tls === undefined ? 'connect' : 'secureConnect', onConnect);
-      socket.destroy();
-      reject(error);
-    }
-    socket.once('error', onError);
-    socket.once(tls === undefined ? 'connect' : 'secureConnect', onConnect);
-  });
+  const addr: SocketAddr =
+    backend.socketAddr.kind === 'inet' && options.port !== undefined
+      ? { ...backend.socketAddr, port: options.port }
+      : backend.socketAddr;
+  try {
+    const peer = new HttpPeer(addr, {
+      tls: tls !== undefined,
+      sni: tls?.servername ?? '',
+      clientCert: tls?.clientCert,
+      options: {
+        connectionTimeout: options.timeoutMs,
+        totalConnectionTimeout: options.timeoutMs,
+        verifyCert: tls?.rejectUnauthorized,
+        verifyHostname: tls?.verifyHostname,
+        alternativeCn: tls?.alternativeCn,
+        ca: tls?.ca,
+      },
+    });
+    const backendTls = tls === undefined ? undefined : (tls.backend ?? upstreamTls());
+    const stream = await connectPeer(peer, undefined, backendTls, ALPN.H1);
+    // Until the caller listens, a late error must not crash the process.
+    stream.socket.on('error', ignore);
+    return stream.socket;
+  } catch (err) {
+    throw toPingoraError(err, {
+      phase: tls === undefined ? 'connect' : 'tls',
+      source: ErrorSource.Upstream,
+    }).moreContext(`health check connect to ${backend.addr}`);
+  }
 }
 
 function ignore(): void {}

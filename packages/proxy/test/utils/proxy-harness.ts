@@ -17,7 +17,9 @@ export interface ProxyUnderTest<Ctx> extends AsyncDisposable {
   readonly port: number;
   readonly url: string;
   /** Error-log lines: `err` is the error's message, `fields` the whole object logged. */
-  readonly errors: Array<{ err: string; request: string; fields: ProxyFailureFields }>;
+  readonly errors: Array<
+    Omit<ProxyFailureFields, 'err'> & { err: string; fields: ProxyFailureFields }
+  >;
 }
 
 export async function startProxy<Ctx>(
@@ -28,7 +30,7 @@ export async function startProxy<Ctx>(
   const errors: ProxyUnderTest<Ctx>['errors'] = [];
   const logger = {
     error: (obj: ProxyFailureFields) => {
-      errors.push({ err: obj.err.message, request: obj.request, fields: obj });
+      errors.push({ ...obj, err: obj.err.message, fields: obj });
     },
     warn: () => {},
   };

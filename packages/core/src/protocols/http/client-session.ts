@@ -4,6 +4,7 @@
  * sessions implement it now; an HTTP/2 stream will implement the same one.
  */
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import type { UpstreamTlsDigest } from '../../connectors/upstream-tls.ts';
 import type { BodySink, TunnelHandoff } from './body-sink.ts';
 
 export interface HttpClientSession {
@@ -14,6 +15,8 @@ export interface HttpClientSession {
   writeTimeoutMs: number;
   /** Called with each informational (1xx) response other than 100 and 101, e.g. 103 Early Hints. */
   onInformational: ((resp: ResponseHeader) => void) | undefined;
+  /** Over TLS: what the upstream handshake negotiated (version, cipher, ALPN, resumed, certificate). */
+  readonly upstreamTls?: UpstreamTlsDigest | undefined;
 
   /**
    * Sends a request head (case and order kept). A body follows when the head

@@ -23,7 +23,7 @@ export const TRAILER_LIMITS: HeadLimits = {
 
 const C_SIZE_FIRST = 0;
 const C_SIZE = 1;
-const C_EXT = 2; // after the size or an extension: BWS, then ';' or CR
+const C_EXT = 2; // after a quoted extension value: ';', CR, or BWS before ';'
 const C_EXT_NAME_FIRST = 3;
 const C_EXT_NAME = 4;
 const C_EXT_AFTER_NAME = 5;
@@ -31,11 +31,12 @@ const C_EXT_VALUE_FIRST = 6;
 const C_EXT_TOKEN = 7;
 const C_EXT_QUOTED = 8;
 const C_EXT_QUOTED_PAIR = 9;
-const C_SIZE_LF = 10;
-const C_DATA = 11;
-const C_DATA_CR = 12;
-const C_DATA_LF = 13;
-const C_TRAILERS = 14;
+const C_EXT_BWS = 10; // whitespace after the size or a value: only ';' may follow
+const C_SIZE_LF = 11; // the chunk-size line states all come before this one (line limit)
+const C_DATA = 12;
+const C_DATA_CR = 13;
+const C_DATA_LF = 14;
+const C_TRAILERS = 15;
 
 /** `step()` result when the body is malformed (see `error`). */
 export const BODY_ERROR = -1;
@@ -152,7 +153,9 @@ export class BodyDecoder {
           } else if (c === SEMI) {
             state = C_EXT_NAME_FIRST;
           } else if (c === SP || c === HTAB) {
-            state = C_EXT;
+            // RFC 9112 7.1.1: BWS is allowed before a ';' only. `a \r\n` is a
+            // size some parsers read as 0xa and others refuse: refuse it.
+            state = C_EXT_BWS;
           } else {
             return this.fail('invalid chunk size');
           }
@@ -160,7 +163,12 @@ export class BodyDecoder {
         case C_EXT:
           if (c === SEMI) state = C_EXT_NAME_FIRST;
           else if (c === CR) state = C_SIZE_LF;
-          else if (c !== SP && c !== HTAB) return this.fail('invalid chunk extension');
+          else if (c === SP || c === HTAB) state = C_EXT_BWS;
+          else return this.fail('invalid chunk extension');
+          break;
+        case C_EXT_BWS:
+          if (c === SEMI) state = C_EXT_NAME_FIRST;
+          else if (c !== SP && c !== HTAB) return this.fail('whitespace in a chunk-size line');
           break;
         case C_EXT_NAME_FIRST:
           if ((CLASS[c]! & TOKEN) !== 0) state = C_EXT_NAME;
@@ -175,10 +183,10 @@ export class BodyDecoder {
           else return this.fail('invalid chunk extension');
           break;
         case C_EXT_AFTER_NAME:
+          // Whitespace after a name may only lead to '=' or ';'.
           if (c === 0x3d) state = C_EXT_VALUE_FIRST;
           else if (c === SEMI) state = C_EXT_NAME_FIRST;
-          else if (c === CR) state = C_SIZE_LF;
-          else if (c !== SP && c !== HTAB) return this.fail('invalid chunk extension');
+          else if (c !== SP && c !== HTAB) return this.fail('whitespace in a chunk-size line');
           break;
         case C_EXT_VALUE_FIRST:
           if (c === 0x22) state = C_EXT_QUOTED;
@@ -189,7 +197,7 @@ export class BodyDecoder {
           if ((CLASS[c]! & TOKEN) !== 0) break;
           if (c === SEMI) state = C_EXT_NAME_FIRST;
           else if (c === CR) state = C_SIZE_LF;
-          else if (c === SP || c === HTAB) state = C_EXT;
+          else if (c === SP || c === HTAB) state = C_EXT_BWS;
           else return this.fail('invalid chunk extension');
           break;
         case C_EXT_QUOTED:

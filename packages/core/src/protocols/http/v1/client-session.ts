@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import type { IdleGoneReason } from '@pingora-ts/pool';
+import type { UpstreamTlsDigest } from '../../../connectors/upstream-tls.ts';
 import type { BodySink, TunnelHandoff } from '../body-sink.ts';
 import type { HttpClientSession } from '../client-session.ts';
 import { armDeadline } from '../deadline-ticker.ts';
@@ -26,6 +27,12 @@ import { requestHeadLength, writeRequestHead } from './head-writer.ts';
 import { commonLowerName } from './header-names.ts';
 import { BodyKind, HeadFacts } from './message-framing.ts';
 import { OutgoingBody } from './outgoing-body.ts';
+import {
+  hasConnectionToken,
+  is100Continue,
+  isChunkedFinal,
+  upgradeAgreed,
+} from './response-framing.ts';
 
 export interface H1ClientOptions {
   /** Limits on response heads. */
@@ -45,6 +52,8 @@ const P_TUNNEL = 4;
 export class H1ClientSession extends H1Connection implements HttpClientSession {
   readonly protocol = 'HTTP/1.1' as const;
   onInformational: ((resp: ResponseHeader) => void) | undefined;
+  /** Over TLS: what the handshake negotiated (set by the connector); undefined for plaintext. */
+  upstreamTls: UpstreamTlsDigest | undefined = undefined;
   responseHeader: ResponseHeader | undefined;
   receivedResponseBytes = false;
   /** Requests written on this connection (more than 1 means it was reused). */
@@ -63,6 +72,8 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
   private readonly body: BodyReader;
   private requestMethod = '';
   private requestClose = false;
+  /** The request in flight: a 101 must agree to the Upgrade it offered. */
+  private request: RequestHeader | undefined = undefined;
   private requestComplete = true;
   private responseKeepalive = false;
   private unexpectedInput = false;
@@ -106,13 +117,7 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
     let kind: BodyKind = BodyKind.None;
     if (req.hasHeader('transfer-encoding')) {
       const te = req.getAll('transfer-encoding').join(',');
-      if (
-        req.hasHeader('content-length') ||
-        te
-          .slice(te.lastIndexOf(',') + 1)
-          .trim()
-          .toLowerCase() !== 'chunked'
-      ) {
+      if (req.hasHeader('content-length') || !isChunkedFinal(te)) {
         throw PingoraError.explain(
           ErrorType.InvalidHTTPHeader,
           'request Transfer-Encoding must end in chunked, without Content-Length',
@@ -129,11 +134,12 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
     if (kind === BodyKind.Length && this.out.remaining === 0) kind = BodyKind.None;
     this.requestCount++;
     this.requestMethod = req.method;
+    this.request = req;
     const connection = req.getHeader('connection');
     this.requestClose =
       req.version === 'HTTP/1.0'
-        ? connection === undefined || !connection.toLowerCase().includes('keep-alive')
-        : connection?.toLowerCase().includes('close') === true;
+        ? connection === undefined || !hasConnectionToken(connection, 'keep-alive')
+        : connection !== undefined && hasConnectionToken(connection, 'close');
     this.requestComplete = false;
     this.responseHeader = undefined;
     this.receivedResponseBytes = false;
@@ -145,7 +151,7 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
     if (kind === BodyKind.None) {
       this.out.finish(this);
       this.requestComplete = true;
-    } else if (req.getHeader('expect')?.toLowerCase() === '100-continue') {
+    } else if (is100Continue(req.getHeader('expect'))) {
       this.writeOut(null, false, false); // the peer answers the head before we send the body
     }
     // Bytes may have arrived early (an error response) while idle.
@@ -358,6 +364,24 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
       return;
     }
     const status = resp.status;
+    const request = this.request;
+    this.request = undefined;
+    if (status === 101) {
+      // Forwarding a 101 nobody asked for (or for another protocol) would turn
+      // the client's connection into a tunnel it does not expect.
+      const requested = request?.getHeader('upgrade');
+      if (requested === undefined || !upgradeAgreed(requested, resp.getHeader('upgrade'))) {
+        this.fail(
+          this.error(
+            ErrorType.InvalidHTTPHeader,
+            requested === undefined
+              ? 'unsolicited 101 Switching Protocols (the request asked for no upgrade)'
+              : `101 Switching Protocols to ${resp.getHeader('upgrade') ?? 'no protocol'}, not to the ${requested} asked for`,
+          ),
+        );
+        return;
+      }
+    }
     const tunnel = status === 101 || (this.requestMethod === 'CONNECT' && status < 300);
     if (tunnel || this.requestMethod === 'HEAD' || status === 204 || status === 304) {
       this.decoder.start(BodyKind.None);

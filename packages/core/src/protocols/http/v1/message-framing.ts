@@ -4,6 +4,7 @@
  * Expect and Upgrade. One pass over the fields; the request and response
  * rules of RFC 9112 section 6 and its smuggling guidance are applied here.
  */
+import { trimOws } from '@pingora-ts/http';
 
 /** How a message body is delimited on the wire. */
 export const BodyKind = { None: 0, Length: 1, Chunked: 2, Close: 3 } as const;
@@ -143,11 +144,16 @@ export class HeadFacts {
     this.contentLength = v;
   }
 
+  /**
+   * Transfer-Encoding: a list of codings. Only SP and HTAB are trimmed around
+   * an element (never Unicode spaces such as 0xA0: see trimOws), and names
+   * compare ASCII case-insensitively.
+   */
   private codings(value: string): void {
     this.transferEncoding = true;
-    const parts = value.toLowerCase().split(',');
+    const parts = value.split(',');
     for (let i = 0; i < parts.length; i++) {
-      const coding = parts[i]!.trim();
+      const coding = trimOws(parts[i]!);
       if (coding === '' || !isToken(coding)) {
         this.error ||= 'invalid Transfer-Encoding';
         return;
@@ -158,22 +164,26 @@ export class HeadFacts {
         this.chunked = false;
         return;
       }
-      if (coding === 'chunked') this.chunked = true;
+      if (coding.length === 7 && sameName(coding, 'chunked')) this.chunked = true;
     }
   }
 
   private connection(value: string): void {
-    const parts = value.toLowerCase().split(',');
+    const parts = value.split(',');
     for (let i = 0; i < parts.length; i++) {
-      const opt = parts[i]!.trim();
-      if (opt === 'close') this.connectionClose = true;
-      else if (opt === 'keep-alive') this.connectionKeepAlive = true;
-      else if (opt === 'upgrade') this.connectionUpgrade = true;
+      const opt = trimOws(parts[i]!);
+      if (opt.length === 5) {
+        if (sameName(opt, 'close')) this.connectionClose = true;
+      } else if (opt.length === 10) {
+        if (sameName(opt, 'keep-alive')) this.connectionKeepAlive = true;
+      } else if (opt.length === 7 && sameName(opt, 'upgrade')) {
+        this.connectionUpgrade = true;
+      }
     }
   }
 
   private expect(value: string): void {
-    if (value.toLowerCase() === '100-continue') this.expectContinue = true;
+    if (value.length === 12 && sameName(value, '100-continue')) this.expectContinue = true;
     else this.expectOther = true;
   }
 }
@@ -222,6 +232,7 @@ function isToken(s: string): boolean {
     const c = s.charCodeAt(i);
     const ok =
       (c >= 0x61 && c <= 0x7a) ||
+      (c >= 0x41 && c <= 0x5a) ||
       (c >= 0x30 && c <= 0x39) ||
       c === 0x2d ||
       c === 0x2e ||
@@ -243,6 +254,9 @@ function isToken(s: string): boolean {
  * The request-target form the method allows (RFC 9112 3.2): origin-form
  * (`/path`), absolute-form (`http://host/path`), authority-form for CONNECT
  * (`host:port`) and asterisk-form for OPTIONS (`*`). Returns '' or why not.
+ * Absolute-form is taken only with an `http` or `https` scheme and a
+ * non-empty authority: `GET host:80` is syntactically an absolute URI with
+ * scheme `host`, which a next hop may read as authority-form instead.
  */
 export function checkTargetForm(method: string, target: string): string {
   const first = target.charCodeAt(0);
@@ -253,13 +267,23 @@ export function checkTargetForm(method: string, target: string): string {
   }
   if (first === 0x2f) return '';
   if (target === '*') return method === 'OPTIONS' ? '' : 'asterisk-form target is only for OPTIONS';
-  // absolute-form: scheme ":" hier-part; scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
-  for (let i = 0; i < target.length; i++) {
-    const c = target.charCodeAt(i) | 0x20;
-    if (c === 0x3a /* ':' (0x3a | 0x20 is itself) */) return i > 0 ? '' : 'invalid request target';
-    const alpha = c >= 0x61 && c <= 0x7a;
-    const other = i > 0 && ((c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e);
-    if (!alpha && !other) return 'invalid request target';
+  if (isHttpAbsoluteForm(target)) return '';
+  if (target.includes(':') && !target.includes('/')) {
+    return 'authority-form target is only for CONNECT';
   }
   return 'invalid request target';
+}
+
+/** `http://` or `https://` (any case) followed by a non-empty authority. */
+function isHttpAbsoluteForm(target: string): boolean {
+  let i = 0;
+  for (const c of 'http') {
+    if ((target.charCodeAt(i++) | 0x20) !== c.charCodeAt(0)) return false;
+  }
+  if ((target.charCodeAt(i) | 0x20) === 0x73 /* s */) i++;
+  if (target.charCodeAt(i) !== 0x3a || target.charCodeAt(i + 1) !== 0x2f) return false;
+  if (target.charCodeAt(i + 2) !== 0x2f) return false;
+  const next = target.charCodeAt(i + 3);
+  // An empty authority: end, '/', '?' or '#' right after `//`.
+  return !(Number.isNaN(next) || next === 0x2f || next === 0x3f || next === 0x23);
 }

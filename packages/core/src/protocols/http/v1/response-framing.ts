@@ -5,7 +5,7 @@
  * headers made consistent, the persistence header, and the empty error
  * responses sessions answer with.
  */
-import { type RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import { type RequestHeader, ResponseHeader, trimOws } from '@pingora-ts/http';
 import { httpDate } from '../date-cache.ts';
 import { BodyKind } from './message-framing.ts';
 
@@ -33,7 +33,8 @@ export function responseFraming(
       resp.removeHeader('transfer-encoding');
       return BodyKind.Close;
     }
-    return isChunkedFinal(resp.getAll('transfer-encoding')) ? BodyKind.Chunked : BodyKind.Close;
+    const values = resp.getAll('transfer-encoding');
+    return isChunkedFinal(values[values.length - 1] ?? '') ? BodyKind.Chunked : BodyKind.Close;
   }
   if (resp.hasHeader('content-length')) return BodyKind.Length;
   if (req.version === 'HTTP/1.1') {
@@ -82,17 +83,49 @@ export function addPersistenceHeader(
 
 /** True when a Connection value lists `close`. */
 export function hasCloseToken(value: string): boolean {
-  const v = value.toLowerCase();
-  return v === 'close' || v.split(',').some((t) => t.trim() === 'close');
+  return hasConnectionToken(value, 'close');
 }
 
-function isChunkedFinal(values: string[]): boolean {
-  const last = values[values.length - 1] ?? '';
-  const comma = last.lastIndexOf(',');
-  return (
-    last
-      .slice(comma + 1)
-      .trim()
-      .toLowerCase() === 'chunked'
-  );
+/**
+ * True when the comma-separated `value` lists `token` (lower case), compared
+ * ASCII case-insensitively after trimming SP and HTAB only (never
+ * `String.prototype.trim`, which also strips 0xA0: see trimOws).
+ */
+export function hasConnectionToken(value: string, token: string): boolean {
+  if (value.length === token.length && value.toLowerCase() === token) return true;
+  const parts = value.split(',');
+  for (let i = 0; i < parts.length; i++) {
+    const t = trimOws(parts[i]!);
+    if (t.length === token.length && t.toLowerCase() === token) return true;
+  }
+  return false;
+}
+
+/** True when the last coding of a Transfer-Encoding value is `chunked` (SP/HTAB trimmed only). */
+export function isChunkedFinal(value: string): boolean {
+  const last = trimOws(value.slice(value.lastIndexOf(',') + 1));
+  return last.length === 7 && last.toLowerCase() === 'chunked';
+}
+
+/**
+ * True when a 101's `Upgrade` value (`answered`) names only protocols the
+ * request's `Upgrade` value (`requested`) offered, and at least one (RFC
+ * 9110 7.8). Names compare ASCII case-insensitively, SP/HTAB trimmed.
+ */
+export function upgradeAgreed(requested: string, answered: string | undefined): boolean {
+  if (answered === undefined) return false;
+  const offered = requested.split(',').map((t) => trimOws(t).toLowerCase());
+  let any = false;
+  for (const part of answered.split(',')) {
+    const t = trimOws(part).toLowerCase();
+    if (t === '') continue;
+    if (!offered.includes(t)) return false;
+    any = true;
+  }
+  return any;
+}
+
+/** True when an Expect value is exactly `100-continue` (any case). */
+export function is100Continue(value: string | undefined): boolean {
+  return value !== undefined && value.length === 12 && value.toLowerCase() === '100-continue';
 }

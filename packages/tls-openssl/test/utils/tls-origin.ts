@@ -1,7 +1,7 @@
 /**
  * A TLS origin for tests: node:tls on 127.0.0.1 port 0 that answers each
  * HTTP/1.1 request head with "200 tls" and records what it saw of each
- * client (SNI, ALPN, client certificate subject).
+ * client (SNI, ALPN, client certificate subject, resumed session or not).
  */
 import type { AddressInfo } from 'node:net';
 import { createServer, type TLSSocket, type TlsOptions } from 'node:tls';
@@ -13,6 +13,7 @@ export interface TlsOrigin {
     sni: string | false;
     alpn: string | false | null;
     clientCn: string | string[] | undefined;
+    resumed: boolean;
   }[];
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -22,7 +23,6 @@ export async function tlsOrigin(options: TlsOptions): Promise<TlsOrigin> {
   const sockets = new Set<TLSSocket>();
   let accepted = 0;
   const server = createServer(options, (socket) => {
-    accepted++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
@@ -31,6 +31,7 @@ export async function tlsOrigin(options: TlsOptions): Promise<TlsOrigin> {
       sni: (socket as TLSSocket & { servername: string | false }).servername,
       alpn: socket.alpnProtocol,
       clientCn: peerCert?.subject?.CN,
+      resumed: socket.isSessionReused(),
     });
     let text = '';
     socket.on('data', (d: Buffer) => {
@@ -42,6 +43,10 @@ export async function tlsOrigin(options: TlsOptions): Promise<TlsOrigin> {
     });
   });
   server.on('tlsClientError', () => {});
+  // Counted at TCP accept: a client may hang up before the server sees the handshake end.
+  server.on('connection', () => {
+    accepted++;
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as AddressInfo).port,

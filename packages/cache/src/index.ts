@@ -1,0 +1,51 @@
+/**
+ * @pingora-ts/cache: HTTP caching for the proxy (mirrors pingora-cache):
+ * cache-control, keys, metadata, policies, ranges, storage and eviction
+ * interfaces with a bounded memory storage, the cache lock, the predictor
+ * and the HttpCache state machine the proxy drives.
+ */
+export { CacheControl, DELTA_SECONDS_OVERFLOW } from './cache-control.ts';
+export { formatHttpDate, parseHttpDate } from './http-date.ts';
+export {
+  type CompactCacheKey,
+  CacheKey,
+  compactKeyString,
+  KEY_HASH_LENGTH,
+  VarianceBuilder,
+} from './key.ts';
+export { CacheMeta, type CacheMetaInit } from './meta.ts';
+export { decodeMeta, encodeMeta } from './meta-codec.ts';
+export {
+  CachePhase,
+  ForcedHit,
+  HitStatus,
+  isFreshHit,
+  isTreatedAsMiss,
+  NoCacheReason,
+} from './phase.ts';
+export {
+  type CachePolicy,
+  type CachePolicyOptions,
+  pingoraPolicy,
+  type RespCacheable,
+  type Rfc9111Options,
+  rfc9111Policy,
+} from './policy.ts';
+export {
+  type ByteRange,
+  ifRangeMatches,
+  MAX_RANGES,
+  parseRange,
+  RangeBody,
+  type RangeRequest,
+  rangeRequestFor,
+} from './range.ts';
+export {
+  invalidatedTargets,
+  mergeNotModified,
+  notModified,
+  onlyIfCached,
+  type RequestVerdict,
+  requestVerdict,
+  toNotModified,
+} from './rfc9111-request.ts';

@@ -1,0 +1,84 @@
+/**
+ * CacheMeta: everything stored about an asset besides its body (Pingora's
+ * meta.rs): when it was created and last updated, until when it is fresh,
+ * its stale-while-revalidate and stale-if-error windows, the response head,
+ * the variance and user extensions. Times are ms since the epoch. The
+ * binary form (meta-codec.ts) is for storages that keep bytes.
+ */
+import type { ResponseHeader } from '@pingora-ts/http';
+
+export interface CacheMetaInit {
+  freshUntil: number;
+  created: number;
+  updated?: number;
+  staleWhileRevalidateSec?: number;
+  staleIfErrorSec?: number;
+  /** Seconds of age the response already had when it was stored (RFC 9111 §4.2.3). */
+  initialAgeSec?: number;
+  header: ResponseHeader;
+  variance?: Buffer | undefined;
+  extensions?: Map<string, string>;
+}
+
+export class CacheMeta {
+  created: number;
+  updated: number;
+  freshUntil: number;
+  staleWhileRevalidateSec: number;
+  staleIfErrorSec: number;
+  initialAgeSec: number;
+  /** The stored response head (hop-by-hop fields removed). Do not mutate a stored one: clone. */
+  header: ResponseHeader;
+  variance: Buffer | undefined;
+  readonly extensions: Map<string, string>;
+
+  constructor(init: CacheMetaInit) {
+    this.created = init.created;
+    this.updated = init.updated ?? init.created;
+    this.freshUntil = init.freshUntil;
+    this.staleWhileRevalidateSec = init.staleWhileRevalidateSec ?? 0;
+    this.staleIfErrorSec = init.staleIfErrorSec ?? 0;
+    this.initialAgeSec = init.initialAgeSec ?? 0;
+    this.header = init.header;
+    this.variance = init.variance;
+    this.extensions = init.extensions ?? new Map();
+  }
+
+  isFresh(now: number): boolean {
+    return now < this.freshUntil;
+  }
+
+  /** Seconds the asset may still be used stale while it is revalidated (RFC 5861). */
+  serveStaleWhileRevalidate(now: number): boolean {
+    return now < this.freshUntil + this.staleWhileRevalidateSec * 1000;
+  }
+
+  /** Whether the asset may be served stale because the upstream failed (RFC 5861). */
+  serveStaleIfError(now: number): boolean {
+    return now < this.freshUntil + this.staleIfErrorSec * 1000;
+  }
+
+  /** The `Age` to send: seconds since it was stored or revalidated, plus its initial age. */
+  ageSec(now: number): number {
+    return Math.max(0, Math.floor((now - this.updated) / 1000)) + this.initialAgeSec;
+  }
+
+  /** How long the asset is worth keeping: fresh plus the longer stale window (for TTL-based storages). */
+  keepUntil(): number {
+    return this.freshUntil + Math.max(this.staleWhileRevalidateSec, this.staleIfErrorSec) * 1000;
+  }
+
+  clone(): CacheMeta {
+    return new CacheMeta({
+      created: this.created,
+      updated: this.updated,
+      freshUntil: this.freshUntil,
+      staleWhileRevalidateSec: this.staleWhileRevalidateSec,
+      staleIfErrorSec: this.staleIfErrorSec,
+      initialAgeSec: this.initialAgeSec,
+      header: this.header.clone(),
+      variance: this.variance,
+      extensions: new Map(this.extensions),
+    });
+  }
+}

@@ -1,0 +1,113 @@
+import { ResponseHeader } from '@pingora-ts/http';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CacheKey, CacheMeta, decodeMeta, encodeMeta, VarianceBuilder } from '../src/index.ts';
+
+describe('CacheKey', () => {
+  it('hashes namespace and primary into 16 bytes with a hex form', () => {
+    const k = new CacheKey('ns', 'example.com/a');
+    expect(k.primaryBinary().length).toBe(16);
+    expect(k.primaryHex()).toMatch(/^[0-9a-f]{32}$/);
+    expect(new CacheKey('ns', 'example.com/a').primaryHex()).toBe(k.primaryHex());
+    expect(new CacheKey('nse', 'xample.com/a').primaryHex()).not.toBe(k.primaryHex());
+    expect(new CacheKey('', 'example.com/a', 'tag').primaryHex()).not.toBe(k.primaryHex());
+  });
+
+  it('combines the variance into a different key', () => {
+    const k = CacheKey.default('h', '/x');
+    const primary = k.combinedHex();
+    k.variance = new VarianceBuilder().add('accept-encoding', 'gzip').finalize();
+    expect(k.combinedHex()).not.toBe(primary);
+    expect(k.primaryHex()).toBe(primary);
+    expect(k.toCompact().variance).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('variance is order-insensitive and empty means none', () => {
+    const a = new VarianceBuilder().add('A', '1').add('b', '2').finalize();
+    const b = new VarianceBuilder().add('b', '2').add('a', '1').finalize();
+    expect(a?.equals(b!)).toBe(true);
+    expect(new VarianceBuilder().finalize()).toBeUndefined();
+  });
+});
+
+describe('CacheMeta codec', () => {
+  const headerValue = fc.stringMatching(/^[\x21-\x7e]([\x20-\x7e]{0,20}[\x21-\x7e])?$/);
+  const headerName = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/);
+
+  it('property: encode then decode gives the same meta', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          created: fc.integer({ min: 0, max: 2 ** 45 }),
+          updated: fc.integer({ min: 0, max: 2 ** 45 }),
+          freshUntil: fc.integer({ min: -(2 ** 45), max: 2 ** 45 }),
+          swr: fc.nat({ max: 2 ** 31 }),
+          sie: fc.nat({ max: 2 ** 31 }),
+          age: fc.nat({ max: 100000 }),
+          status: fc.integer({ min: 200, max: 599 }),
+          headers: fc.array(fc.tuple(headerName, headerValue), { maxLength: 10 }),
+          variance: fc.option(fc.uint8Array({ minLength: 16, maxLength: 16 }), { nil: undefined }),
+          ext: fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 })),
+        }),
+        (r) => {
+          const header = ResponseHeader.build(r.status);
+          for (const [n, v] of r.headers) header.appendHeader(n, v);
+          const meta = new CacheMeta({
+            created: r.created,
+            updated: r.updated,
+            freshUntil: r.freshUntil,
+            staleWhileRevalidateSec: r.swr,
+            staleIfErrorSec: r.sie,
+            initialAgeSec: r.age,
+            header,
+            variance: r.variance === undefined ? undefined : Buffer.from(r.variance),
+            extensions: new Map(Object.entries(r.ext)),
+          });
+          const back = decodeMeta(encodeMeta(meta));
+          expect(back.created).toBe(meta.created);
+          expect(back.updated).toBe(meta.updated);
+          expect(back.freshUntil).toBe(meta.freshUntil);
+          expect(back.staleWhileRevalidateSec).toBe(r.swr);
+          expect(back.staleIfErrorSec).toBe(r.sie);
+          expect(back.initialAgeSec).toBe(r.age);
+          expect(back.header.toWire().equals(header.toWire())).toBe(true);
+          expect(back.variance).toEqual(meta.variance);
+          expect(back.extensions).toEqual(meta.extensions);
+        },
+      ),
+    );
+  });
+
+  it('rejects truncated, corrupted or trailing bytes with a PingoraError', () => {
+    const meta = new CacheMeta({
+      created: 1,
+      freshUntil: 2,
+      header: ResponseHeader.build(200).appendHeader('A', 'b'),
+    });
+    const bytes = encodeMeta(meta);
+    for (let cut = 0; cut < bytes.length; cut++) {
+      expect(() => decodeMeta(bytes.subarray(0, cut))).toThrow(/invalid serialized cache meta/);
+    }
+    expect(() => decodeMeta(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/trailing/);
+    const bad = Buffer.from(bytes);
+    bad[0] = 0;
+    expect(() => decodeMeta(bad)).toThrow(/magic/);
+  });
+
+  it('windows and age', () => {
+    const m = new CacheMeta({
+      created: 0,
+      freshUntil: 10_000,
+      staleWhileRevalidateSec: 5,
+      staleIfErrorSec: 20,
+      initialAgeSec: 3,
+      header: ResponseHeader.build(200),
+    });
+    expect(m.isFresh(9_999)).toBe(true);
+    expect(m.isFresh(10_000)).toBe(false);
+    expect(m.serveStaleWhileRevalidate(14_999)).toBe(true);
+    expect(m.serveStaleWhileRevalidate(15_000)).toBe(false);
+    expect(m.serveStaleIfError(29_999)).toBe(true);
+    expect(m.ageSec(7_500)).toBe(10);
+  });
+});

@@ -1,0 +1,6 @@
+import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tooling/tsup.ts';
+
+export default defineConfig(
+  packageBuild(['src/index.ts', 'src/testing/index.ts'], { external: ['vitest'] }),
+);

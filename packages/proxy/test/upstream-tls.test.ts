@@ -1,0 +1,68 @@
+import { once } from 'node:events';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { HttpPeer, type UpstreamTlsDigest } from '@pingora-ts/core';
+import { describe, expect, it } from 'vitest';
+import type { HttpProxyOptions } from '../src/http-proxy.ts';
+import type { ProxyHttp } from '../src/proxy-http.ts';
+import { request } from './utils/client.ts';
+import { startProxy } from './utils/proxy-harness.ts';
+import { hasOpenssl, selfSignedCert } from './utils/tls-cert.ts';
+
+const pem = hasOpenssl() ? selfSignedCert() : undefined;
+
+async function httpsOrigin(cert: { key: string; cert: string }) {
+  const server = createServer(cert, (_req, res) => res.end('secure'));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    async [Symbol.asyncDispose]() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+describe.skipIf(pem === undefined)('TLS upstreams through HttpProxy', () => {
+  it('dials TLS peers with the default connector and shows the digest to connectedToUpstream', async () => {
+    await using origin = await httpsOrigin(pem!);
+    const seen: (UpstreamTlsDigest | undefined)[] = [];
+    const inner: ProxyHttp<null> = {
+      newCtx: () => null,
+      upstreamPeer: () =>
+        new HttpPeer(`127.0.0.1:${origin.port}`, {
+          tls: true,
+          sni: 'localhost',
+          options: { ca: pem!.cert },
+        }),
+      connectedToUpstream: (s) => {
+        seen.push(s.upstreamTls);
+      },
+    };
+    // No connector passed: HttpProxy's default must speak TLS without extra wiring.
+    await using proxy = await startProxy(inner, {
+      connector: undefined,
+    } as unknown as Partial<HttpProxyOptions>);
+    const res = await request(proxy.port, '/');
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe('secure');
+    expect(seen[0]).toMatchObject({ version: 'TLSv1.3', sni: 'localhost', alpn: 'http/1.1' });
+    expect(seen[0]?.peerCert?.subject).toBe('CN=localhost');
+  });
+
+  it('answers 502 when the upstream certificate does not verify', async () => {
+    await using origin = await httpsOrigin(pem!);
+    const inner: ProxyHttp<null> = {
+      newCtx: () => null,
+      // No CA: the test certificate is not in the system store.
+      upstreamPeer: () => new HttpPeer(`127.0.0.1:${origin.port}`, { tls: true, sni: 'localhost' }),
+    };
+    await using proxy = await startProxy(inner, {
+      connector: undefined,
+    } as unknown as Partial<HttpProxyOptions>);
+    const res = await request(proxy.port, '/');
+    expect(res.status).toBe(502);
+    expect(proxy.errors[0]?.err).toMatch(/InvalidCert/);
+  });
+});
