@@ -20,6 +20,7 @@ import { upstreamTls } from '@pingora-ts/tls-openssl';
 import { proxyFailureFields, serializeProxyError } from './error-log.ts';
 import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome } from './exchange.ts';
+import { proxyLifecycleChannels as lifecycle } from './lifecycle-events.ts';
 import { isPromise } from './maybe-promise.ts';
 import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
@@ -68,6 +69,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     const inner = this.inner;
     const session = new Session(downstream, this.modules.buildCtx());
     const ctx = inner.newCtx();
+    if (lifecycle.requestStart.hasSubscribers) lifecycle.requestStart.publish({ session });
     let error: PingoraError | undefined;
     try {
       const phases = this.#requestPhases(session, ctx);
@@ -88,6 +90,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       }
     }
     if (proxyRequestChannel.hasSubscribers) publishRequest(session, error);
+    if (lifecycle.requestEnd.hasSubscribers) lifecycle.requestEnd.publish({ session, error });
   }
 
   /**
@@ -154,6 +157,9 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       }
       s.upstreamPeer = peer;
       s.phase = ProxyPhase.Connect;
+      if (lifecycle.attemptStart.hasSubscribers) {
+        lifecycle.attemptStart.publish({ session: s, peer, attempt: s.retries });
+      }
       // A warm pool answers synchronously: no promise or microtask hop per request.
       let up = this.connector.reusedHttpSession?.(peer);
       let reused = true;
@@ -169,6 +175,9 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           if (inner.failToConnect !== undefined) e = inner.failToConnect(s, peer, ctx, e);
           e.moreContext(`peer: ${peer.toString()}`);
           s.recordUpstreamFailure(e);
+          if (lifecycle.attemptEnd.hasSubscribers) {
+            lifecycle.attemptEnd.publish({ session: s, peer, error: e });
+          }
           if (e.retryable(false) && this.#mayRetry(s)) continue;
           throw e;
         }
@@ -202,15 +211,24 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           }
         }
         s.phase = ProxyPhase.Proxy;
+        if (lifecycle.upstreamRequest.hasSubscribers) {
+          lifecycle.upstreamRequest.publish({ session: s, request: req });
+        }
         const exchange = new Exchange(s, inner, ctx, up, pump, this.#tunnelIdleMs);
         const outcome = await exchange.run(req);
         if (outcome === ExchangeOutcome.Reusable) this.connector.releaseHttpSession(up, peer);
         else if (outcome === ExchangeOutcome.Done) up.destroy();
+        if (lifecycle.attemptEnd.hasSubscribers) {
+          lifecycle.attemptEnd.publish({ session: s, peer, error: undefined });
+        }
         return;
       } catch (err) {
         pump.detach();
         up.destroy();
         let e = toPingoraError(err);
+        if (lifecycle.attemptEnd.hasSubscribers) {
+          lifecycle.attemptEnd.publish({ session: s, peer, error: e });
+        }
         // Once the response started downstream, or the client failed, nothing can be retried.
         if (s.responseStarted || e.source === ErrorSource.Downstream) throw e;
         markRetryByReuse(e, { reused, responseStarted: up.receivedResponseBytes });
@@ -240,6 +258,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         inner.requestSummary !== undefined ? inner.requestSummary(s, ctx) : s.requestSummary();
       this.#logger.error(proxyFailureFields(s, error, summary), 'fail to proxy');
     }
+    if (lifecycle.failure.hasSubscribers) lifecycle.failure.publish({ session: s, error });
     s.phase = ProxyPhase.FailToProxy;
     const startedBefore = s.responseStarted;
     let result: FailToProxy;

@@ -21,6 +21,15 @@ export {
   type HttpProxyOptions,
 } from './http-proxy.ts';
 export { type HttpProxyServiceOptions, httpProxyService } from './http-proxy-service.ts';
+export type {
+  AttemptEndEvent,
+  AttemptStartEvent,
+  ProxyFailureEvent,
+  RequestEndEvent,
+  RequestStartEvent,
+  UpstreamRequestEvent,
+} from './lifecycle-events.ts';
+export { proxyLifecycleChannels } from './lifecycle-events.ts';
 export { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 export type { BodyFilterReturn, FailToProxy, MaybePromise, ProxyHttp } from './proxy-http.ts';
 export { ProxyPhase } from './proxy-phase.ts';

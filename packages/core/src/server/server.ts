@@ -14,6 +14,7 @@ import type { ConfigSchema } from './config-schema.ts';
 import { ConfigSource } from './config-source.ts';
 import { isDaemonChild } from './daemon.ts';
 import { ExecutionPhase, type PhaseEvent, phaseChannel } from './execution-phase.ts';
+import { type ExitHook, ExitHooks, type ExitInfo } from './exit-hooks.ts';
 import { createServerLogger } from './logger.ts';
 import { exitWithError, exitWithUsage, runForever } from './run-forever.ts';
 import {
@@ -60,6 +61,7 @@ export class Server {
   readonly #services: ServiceEntry[] = [];
   readonly #graph = new DependencyGraph();
   readonly #listeners = new Set<PhaseListener>();
+  readonly #exitHooks = new ExitHooks();
   /** Built by fromArgs(): configuration errors print and exit 1 instead of throwing. */
   #cli = false;
   #phase: ExecutionPhase = ExecutionPhase.Setup;
@@ -129,6 +131,21 @@ export class Server {
   onPhase(listener: PhaseListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Runs `hook` before runForever() exits the process, on every path (signals,
+   * startup failure, uncaught exception or unhandled rejection): where an
+   * error reporter flushes. All hooks together get EXIT_HOOKS_TIMEOUT_MS.
+   * Returns the function that removes the hook.
+   */
+  onExit(hook: ExitHook): () => void {
+    return this.#exitHooks.add(hook);
+  }
+
+  /** Runs the exit hooks (runForever calls this before process.exit). */
+  runExitHooks(info: ExitInfo): Promise<void> {
+    return this.#exitHooks.run(info, (err) => this.#log.error({ err }, 'exit hook failed'));
   }
 
   /**
