@@ -26,3 +26,7 @@ export {
   prometheusHttpService,
 } from './prometheus-service.ts';
 export { OVERFLOW_LABEL } from './series-table.ts';
+export {
+  DEFAULT_UPSTREAM_CONNECT_BUCKETS,
+  DEFAULT_UPSTREAM_TTFB_BUCKETS,
+} from './upstream-timing-metrics.ts';

@@ -14,6 +14,7 @@ import { DEFAULT_REQUEST_DURATION_BUCKETS, ProxyMetrics } from './proxy-metrics.
 import { ServerMetrics } from './server-metrics.ts';
 import { type Subscription, subscribeAll, unsubscribeAll } from './subscription.ts';
 import { UpstreamMetrics } from './upstream-metrics.ts';
+import { UpstreamTimingMetrics } from './upstream-timing-metrics.ts';
 
 export interface PrometheusMetricsOptions {
   /** Where the metrics are registered (default: prom-client's global registry, as Pingora's gather()). */
@@ -69,6 +70,7 @@ export class PrometheusMetrics implements Disposable {
       this.#subscriptions = [
         ...new ListenerMetrics(this.#set, maxSeries, buckets).subscriptions(),
         ...new UpstreamMetrics(this.#set, maxSeries).subscriptions(),
+        ...new UpstreamTimingMetrics(this.#set, maxSeries).subscriptions(),
         ...new ServerMetrics(this.#set, maxSeries).subscriptions(),
         ...new ProxyMetrics(this.#set, requestBuckets).subscriptions(),
         ...new HealthMetrics(this.#set, maxSeries).subscriptions(),

@@ -40,12 +40,12 @@ describe('PrometheusMetrics registry handling', () => {
   it('removes its metrics on dispose, so the registry can take a new set', () => {
     const registry = new Registry();
     const m = new PrometheusMetrics({ registry });
-    expect(metricNames(registry).length).toBe(19);
+    expect(metricNames(registry).length).toBe(22);
     m[Symbol.dispose]();
     expect(m.subscribed).toBe(false);
     expect(metricNames(registry)).toEqual([]);
     using _again = new PrometheusMetrics({ registry });
-    expect(metricNames(registry).length).toBe(19);
+    expect(metricNames(registry).length).toBe(22);
   });
 
   it('adds the process metrics on request and removes them with the rest', async () => {
