@@ -31,7 +31,7 @@ const binDir = join(root, 'node_modules', '.bin');
 const nodeBinDir = join(root, 'node_modules', 'node', 'bin');
 
 /** The sample gateway that `npm start` runs. */
-const MAIN_APP = 'load-balancer';
+const MAIN_APP = 'quick-start';
 
 const env = {
   ...process.env,

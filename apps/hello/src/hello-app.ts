@@ -7,6 +7,7 @@
 import {
   configField,
   defineConfigSchema,
+  type H1ServerOptions,
   type HttpResponse,
   type HttpServer,
   type HttpServerSession,
@@ -41,7 +42,16 @@ function checkAddr(addr: string): string | undefined {
   }
 }
 
-export function helloApp(config: HelloConfig, logger?: Logger): HttpServer {
+/**
+ * The hello server. `timeouts` are the server's downstream timeout keys
+ * (h1TimeoutsFromServerConf); the app's own keepalive_timeout_seconds wins
+ * over downstream_keepalive_timeout_seconds.
+ */
+export function helloApp(
+  config: HelloConfig,
+  logger?: Logger,
+  timeouts: H1ServerOptions = {},
+): HttpServer {
   const message = Buffer.from(`${config.message}\n`);
   const handler = async (session: HttpServerSession): Promise<HttpResponse> => {
     const req = session.requestHeader;
@@ -60,6 +70,7 @@ export function helloApp(config: HelloConfig, logger?: Logger): HttpServer {
   };
   return serveHttp(handler, {
     h1: {
+      ...timeouts,
       keepaliveTimeoutMs: config.keepaliveTimeoutSeconds * 1000,
       maxRequestBodyBytes: MAX_ECHO_BYTES,
     },

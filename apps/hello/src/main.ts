@@ -3,7 +3,7 @@
  * an HttpServer built from one handler (Pingora's ServeHttp); CLI, YAML,
  * signals and graceful shutdown come from the Server.
  */
-import { ListeningService, Server } from '@pingora-ts/core';
+import { h1TimeoutsFromServerConf, ListeningService, Server } from '@pingora-ts/core';
 import { helloApp, helloConfigSchema } from './hello-app.ts';
 
 const server = Server.fromArgs();
@@ -11,7 +11,12 @@ const config = server.appConfig(helloConfigSchema, 'hello');
 
 const hello = new ListeningService(
   'hello',
-  helloApp(config, server.logger.child({ service: 'hello' })),
+  // The server's downstream_*_timeout_seconds keys apply to the hello server too.
+  helloApp(
+    config,
+    server.logger.child({ service: 'hello' }),
+    h1TimeoutsFromServerConf(server.configuration),
+  ),
 );
 for (const addr of config.listen) hello.addTcp(addr);
 

@@ -68,15 +68,5 @@ export function buildLoadBalancer(
  * depending on it sends nothing to an upstream that round found down.
  */
 export function healthService(lb: LoadBalancer, name: string): Service {
-  const background = lb.backgroundService(name);
-  return {
-    name,
-    async start(ctx) {
-      const running = background.start(ctx.shutdown);
-      // The background loop's first round joins this one (rounds never overlap).
-      await Promise.race([lb.runHealthCheck(), running]);
-      ctx.ready();
-      await running;
-    },
-  };
+  return lb.service(name, { readyAfter: 'health-check' });
 }

@@ -125,7 +125,7 @@ function refused(port: number): Promise<boolean> {
 describe('npm start', () => {
   it('SIGTERM to the npm process ends the gateway within its grace period: nothing left, port free', async () => {
     const { conf, dir } = writeConf();
-    const npm = launch('npm', ['start', '--', '-c', conf]);
+    const npm = launch('npm', ['start', '--', 'load-balancer', '-c', conf]);
     const port = await npm.port();
     expect(await refused(port)).toBe(false);
     const began = Date.now();
@@ -145,7 +145,7 @@ describe('node scripts/workspace.mjs start', () => {
 
   it('passes SIGQUIT on and exits with the server status (0)', async () => {
     const { conf, dir } = writeConf();
-    const ws = launch(process.execPath, [script, 'start', '-c', conf]);
+    const ws = launch(process.execPath, [script, 'start', 'load-balancer', '-c', conf]);
     const port = await ws.port();
     ws.proc.kill('SIGQUIT');
     expect(await ws.exited(15_000)).toEqual({ code: 0, signal: null });
@@ -156,7 +156,7 @@ describe('node scripts/workspace.mjs start', () => {
 
   it('passes SIGHUP on and ends by the same signal as the server', async () => {
     const { conf, dir } = writeConf();
-    const ws = launch(process.execPath, [script, 'start', '-c', conf]);
+    const ws = launch(process.execPath, [script, 'start', 'load-balancer', '-c', conf]);
     const port = await ws.port();
     ws.proc.kill('SIGHUP');
     expect(await ws.exited(15_000)).toEqual({ code: null, signal: 'SIGHUP' });

@@ -4,8 +4,8 @@
  * its own (health checks every health_check_interval_ms) that the proxy
  * depends on.
  */
-import { HttpServer, ListeningService, Server } from '@pingora-ts/core';
-import { HttpProxy } from '@pingora-ts/proxy';
+import { Server } from '@pingora-ts/core';
+import { httpProxyService } from '@pingora-ts/proxy';
 import { multiLb, multiLbConfigSchema } from './multi-lb-app.ts';
 
 const server = Server.fromArgs();
@@ -13,15 +13,13 @@ const config = server.appConfig(multiLbConfigSchema, 'multi_lb');
 const logger = server.logger.child({ service: 'multi-lb' });
 const { proxy, groups } = multiLb(config, server.logger.child({ service: 'multi-lb-upstreams' }));
 
-const listening = new ListeningService(
-  'multi-lb',
-  new HttpServer(new HttpProxy(proxy, { logger })),
-);
-for (const addr of config.listen) listening.addTcp(addr);
+// The server's settings (pool, max_retries, the timeout keys) apply to the proxy.
+const listening = httpProxyService(server.configuration, proxy, { name: 'multi-lb', logger });
+for (const addr of config.listen) listening.addAddress(addr);
 
 // The proxy starts once each group has run its first discovery and health check round.
 const upstreams = [...groups].map(([name, lb]) =>
-  server.addService(lb.service(`upstreams ${name}`)),
+  server.addService(lb.service(`upstreams ${name}`, { readyAfter: 'health-check' })),
 );
 server.addService(listening, { dependsOn: upstreams });
 server.bootstrap();

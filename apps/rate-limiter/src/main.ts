@@ -3,8 +3,8 @@
  * runs the limiting proxy; its load balancer's health checks run as a
  * service the proxy depends on.
  */
-import { HttpServer, ListeningService, Server } from '@pingora-ts/core';
-import { HttpProxy } from '@pingora-ts/proxy';
+import { Server } from '@pingora-ts/core';
+import { httpProxyService } from '@pingora-ts/proxy';
 import { rateLimiter, rateLimiterConfigSchema } from './rate-limiter-app.ts';
 
 const server = Server.fromArgs();
@@ -15,14 +15,12 @@ const { proxy, lb } = rateLimiter(
   server.logger.child({ service: 'rate-limiter-upstreams' }),
 );
 
-const listening = new ListeningService(
-  'rate-limiter',
-  new HttpServer(new HttpProxy(proxy, { logger })),
-);
-for (const addr of config.listen) listening.addTcp(addr);
+// The server's settings (pool, max_retries, the timeout keys) apply to the proxy.
+const listening = httpProxyService(server.configuration, proxy, { name: 'rate-limiter', logger });
+for (const addr of config.listen) listening.addAddress(addr);
 
 // The proxy starts once the upstreams had their first health check round.
-const upstreams = server.addService(lb.service('upstreams'));
+const upstreams = server.addService(lb.service('upstreams', { readyAfter: 'health-check' }));
 server.addService(listening, { dependsOn: [upstreams] });
 server.bootstrap();
 await server.runForever();

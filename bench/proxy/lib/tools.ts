@@ -1,6 +1,6 @@
 /**
- * The native tools the benchmark drives: nginx (origin and peer), HAProxy
- * and wrk. Missing ones are installed from Debian's packages with apt-get
+ * The native tools the benchmark drives: nginx (origin and peer), HAProxy,
+ * wrk, and for the TLS section h2load and the openssl CLI. Missing ones are installed from Debian's packages with apt-get
  * (as root, retrying while another install holds the dpkg lock); the service
  * Debian may start on port 80 is stopped again, since the benchmark runs its
  * own instances on loopback ports.
@@ -9,7 +9,13 @@ import { spawnSync } from 'node:child_process';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 
 /** Binary name to the Debian package that provides it. */
-const PACKAGES = { nginx: 'nginx-light', haproxy: 'haproxy', wrk: 'wrk' } as const;
+const PACKAGES = {
+  nginx: 'nginx-light',
+  haproxy: 'haproxy',
+  wrk: 'wrk',
+  h2load: 'nghttp2-client',
+  openssl: 'openssl',
+} as const;
 export type Tool = keyof typeof PACKAGES;
 
 const LOCK_WAIT_MS = 180_000;
@@ -77,8 +83,15 @@ export function ensureTools(tools: readonly Tool[], allowInstall: boolean): Tool
 }
 
 /** One line naming the version of a tool, or "absent". */
-export function toolVersion(tool: Tool | 'h2load'): string {
-  const args = tool === 'haproxy' ? ['-v'] : tool === 'h2load' ? ['--version'] : ['-v'];
+export function toolVersion(tool: Tool): string {
+  const args =
+    tool === 'haproxy'
+      ? ['-v']
+      : tool === 'h2load'
+        ? ['--version']
+        : tool === 'openssl'
+          ? ['version']
+          : ['-v'];
   const r = spawnSync(tool, args, { encoding: 'utf8', timeout: 5000 });
   if (r.error) return 'absent';
   const line = `${r.stdout ?? ''}\n${r.stderr ?? ''}`

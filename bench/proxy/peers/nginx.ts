@@ -7,7 +7,7 @@
  */
 import { HOST } from '../lib/net.ts';
 import { startNginx } from '../lib/nginx.ts';
-import { type Peer, PeerKind } from '../lib/peer.ts';
+import { type Peer, type PeerContext, PeerKind } from '../lib/peer.ts';
 
 export const nginx: Peer = {
   name: 'nginx',
@@ -17,8 +17,13 @@ export const nginx: Peer = {
   tools: ['nginx'],
   node: false,
   unavailable: () => undefined,
-  start(ctx) {
-    const http = `  keepalive_timeout 75s;
+  start: (ctx) => startNginx('nginx', ctx.dir, nginxProxyHttp(ctx, `${HOST}:${ctx.port}`), ctx.cpu),
+  stop: (child) => child.stop(),
+};
+
+/** The `http {}` body of nginx proxying to the origin, listening with `listen` (plus TLS lines). */
+export function nginxProxyHttp(ctx: PeerContext, listen: string, serverExtra = ''): string {
+  return `  keepalive_timeout 75s;
   keepalive_requests 100000000;
   upstream origin {
     server ${ctx.originHost}:${ctx.originPort};
@@ -27,14 +32,11 @@ export const nginx: Peer = {
     keepalive_timeout 75s;
   }
   server {
-    listen ${HOST}:${ctx.port} backlog=4096;
-    location / {
+    listen ${listen} backlog=4096;
+${serverExtra}    location / {
       proxy_pass http://origin;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
     }
   }`;
-    return startNginx('nginx', ctx.dir, http, ctx.cpu);
-  },
-  stop: (child) => child.stop(),
-};
+}

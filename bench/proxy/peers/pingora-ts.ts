@@ -8,10 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
+import type { Child } from '../lib/children.ts';
 import { spawnChild } from '../lib/children.ts';
 import { HOST } from '../lib/net.ts';
 import { stopNodeServer } from '../lib/node-peer.ts';
-import { type Peer, PeerKind } from '../lib/peer.ts';
+import { type Peer, type PeerContext, PeerKind } from '../lib/peer.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const APP = join(ROOT, 'apps', 'load-balancer');
@@ -49,31 +50,43 @@ export const pingoraTs: Peer = {
       );
     }
   },
-  start(ctx) {
-    // JSON is YAML: the app reads it with its YAML loader. Health checks run
-    // once at start only: a TCP check every second would add origin
-    // connections that are not proxying (and skew the upstream count).
-    const conf = {
-      version: 1,
-      threads: 1,
-      pid_file: join(ctx.dir, 'pingora.pid'),
-      upgrade_sock: join(ctx.dir, 'upgrade.sock'),
-      grace_period_seconds: 1,
-      graceful_shutdown_timeout_seconds: 1,
-      upstream_keepalive_pool_size: ctx.connections * 2,
-      load_balancer: {
-        listen: [`${HOST}:${ctx.port}`],
-        upstreams: [`${ctx.originHost}:${ctx.originPort}`],
-        health_check: { type: 'tcp', interval_ms: 3_600_000 },
-      },
-    };
-    const path = join(ctx.dir, 'conf.yaml');
-    writeFileSync(path, `${JSON.stringify(conf, null, 2)}\n`);
-    return spawnChild('pingora-ts', process.execPath, [...ctx.nodeArgs, MAIN, '-c', path], {
-      cpu: ctx.cpu,
-      cwd: APP,
-      logPath: join(ctx.dir, 'pingora-ts.log'),
-    });
-  },
+  start: (ctx) => startGateway(ctx, gatewayConf(ctx)),
   stop: stopNodeServer,
 };
+
+/**
+ * The gateway's config for `ctx`. JSON is YAML: the app reads it with its
+ * YAML loader. Health checks run once at start only: a TCP check every
+ * second would add origin connections that are not proxying (and skew the
+ * upstream count).
+ */
+export function gatewayConf(ctx: PeerContext): {
+  load_balancer: Record<string, unknown>;
+  [key: string]: unknown;
+} {
+  return {
+    version: 1,
+    threads: 1,
+    pid_file: join(ctx.dir, 'pingora.pid'),
+    upgrade_sock: join(ctx.dir, 'upgrade.sock'),
+    grace_period_seconds: 1,
+    graceful_shutdown_timeout_seconds: 1,
+    upstream_keepalive_pool_size: ctx.connections * 2,
+    load_balancer: {
+      listen: [`${HOST}:${ctx.port}`],
+      upstreams: [`${ctx.originHost}:${ctx.originPort}`],
+      health_check: { type: 'tcp', interval_ms: 3_600_000 },
+    },
+  };
+}
+
+/** Writes `conf` into the run's directory and starts the built gateway on it. */
+export function startGateway(ctx: PeerContext, conf: object): Child {
+  const path = join(ctx.dir, 'conf.yaml');
+  writeFileSync(path, `${JSON.stringify(conf, null, 2)}\n`);
+  return spawnChild('pingora-ts', process.execPath, [...ctx.nodeArgs, MAIN, '-c', path], {
+    cpu: ctx.cpu,
+    cwd: APP,
+    logPath: join(ctx.dir, 'pingora-ts.log'),
+  });
+}

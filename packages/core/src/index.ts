@@ -27,6 +27,7 @@ export {
   socketAddrOf,
 } from './l4/socket-addr.ts';
 export { Stream, type StreamDigest } from './l4/stream.ts';
+export { type L4Connect, VirtualSocket, type VirtualSocketSink } from './l4/virtual-socket.ts';
 export {
   type AddressFilterOptions,
   addressFilter,
@@ -89,7 +90,21 @@ export {
   serverConfSchema,
   serverConfWith,
 } from './server/server-conf.ts';
+export {
+  armDeadline,
+  type DeadlineOwner,
+  disarmDeadline,
+  TICK_MS,
+} from './protocols/http/deadline-ticker.ts';
 export type { RunningServer, ShutdownOptions } from './server/server-run.ts';
+export {
+  DEFAULT_TIMEOUT_CONF,
+  h1TimeoutsFromServerConf,
+  proxyTimeoutsFromServerConf,
+  type TimeoutConf,
+  type UpstreamTimeouts,
+  upstreamTimeoutsFromServerConf,
+} from './server/timeout-conf.ts';
 export { type BackgroundService, backgroundService } from './services/background-service.ts';
 export {
   ListeningService,

@@ -54,3 +54,23 @@ const KNOWN = new Set<string>(Object.values(ErrorType));
 export function isErrorType(value: unknown): value is ErrorType {
   return typeof value === 'string' && KNOWN.has(value);
 }
+
+/** `ConnectTimedout` -> `CONNECT_TIMEDOUT`, `TLSHandshakeFailure` -> `TLS_HANDSHAKE_FAILURE`. */
+function screamingSnake(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .toUpperCase();
+}
+
+const CODES = new Map<string, string>(
+  Object.values(ErrorType).map((t) => [t, `ERR_PINGORA_${screamingSnake(t)}`]),
+);
+
+/**
+ * The Node-style `code` of an error kind (`ERR_PINGORA_CONNECT_TIMEDOUT`),
+ * what `PingoraError#code` returns, for code that branches on `err.code`.
+ */
+export function errorCode(type: ErrorType): string {
+  return CODES.get(type) ?? `ERR_PINGORA_${screamingSnake(type)}`;
+}

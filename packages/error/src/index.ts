@@ -2,7 +2,7 @@
  * @pingora-ts/error: the one error type of pingora-ts (mirrors pingora-error).
  */
 export { ErrorSource } from './error-source.ts';
-export { ErrorType, isErrorType } from './error-type.ts';
+export { ErrorType, errorCode, isErrorType } from './error-type.ts';
 export {
   errorTypeForCode,
   type FromErrorOptions,

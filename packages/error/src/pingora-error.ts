@@ -5,7 +5,7 @@
  * on `type`, and `PingoraError.is()` works across duplicate installs.
  */
 import { ErrorSource } from './error-source.ts';
-import { ErrorType } from './error-type.ts';
+import { ErrorType, errorCode } from './error-type.ts';
 import { decideRetry, type RetryType } from './retry-type.ts';
 
 const BRAND = Symbol.for('pingora-ts.error');
@@ -37,6 +37,14 @@ export class PingoraError extends Error {
     this.context = options.context;
     this.status = options.status;
     this.message = this.describe();
+  }
+
+  /**
+   * The Node-style code of the error's kind, e.g. `ERR_PINGORA_CONNECT_REFUSED`
+   * (`type` is the same kind as Pingora names it).
+   */
+  get code(): string {
+    return errorCode(this.type);
   }
 
   /** True for a PingoraError from any copy of this package. */

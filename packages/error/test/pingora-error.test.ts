@@ -4,6 +4,7 @@ import {
   decideRetry,
   ErrorSource,
   ErrorType,
+  errorCode,
   errorTypeForCode,
   PingoraError,
   toPingoraError,
@@ -151,5 +152,22 @@ describe('toPingoraError', () => {
     expect(err.toString()).toMatch(
       /^Upstream ConnectRefused context: peer 127\.0\.0\.1:\d+ cause: connect ECONNREFUSED/,
     );
+  });
+});
+
+describe('code', () => {
+  it('is a Node-style ERR_PINGORA_* string per kind, distinct for every kind', () => {
+    expect(PingoraError.explain(ErrorType.ConnectTimedout, 'x').code).toBe(
+      'ERR_PINGORA_CONNECT_TIMEDOUT',
+    );
+    expect(new PingoraError(ErrorType.TLSHandshakeFailure).code).toBe(
+      'ERR_PINGORA_TLS_HANDSHAKE_FAILURE',
+    );
+    expect(PingoraError.httpStatus(404).code).toBe('ERR_PINGORA_HTTP_STATUS');
+    expect(errorCode(ErrorType.InvalidHTTPHeader)).toBe('ERR_PINGORA_INVALID_HTTP_HEADER');
+    expect(errorCode(ErrorType.H1Error)).toBe('ERR_PINGORA_H1_ERROR');
+    const codes = Object.values(ErrorType).map((t) => errorCode(t));
+    expect(new Set(codes).size).toBe(codes.length);
+    for (const c of codes) expect(c).toMatch(/^ERR_PINGORA_[A-Z0-9]+(_[A-Z0-9]+)*$/);
   });
 });

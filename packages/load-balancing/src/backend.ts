@@ -3,7 +3,7 @@
  * socket address, a relative weight and opaque extension data. Two backends
  * are the same backend when address and weight match; `ext` is ignored.
  */
-import { parseSocketAddr, type SocketAddr } from '@pingora-ts/core';
+import { HttpPeer, type HttpPeerInit, parseSocketAddr, type SocketAddr } from '@pingora-ts/core';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { addrKey } from './addr-key.ts';
 import type { HealthState } from './health/health-state.ts';
@@ -38,6 +38,9 @@ export class Backend {
   /** @internal See healthOwner. */
   healthState: HealthState | undefined = undefined;
 
+  #peer: HttpPeer | undefined = undefined;
+  #peerInit: HttpPeerInit | undefined = undefined;
+
   /** A backend at `addr` (`ip:port`, `[ipv6]:port` or `unix:/path`; no host names). */
   constructor(addr: string | SocketAddr, options: BackendOptions = {}) {
     let parsed: SocketAddr;
@@ -69,6 +72,22 @@ export class Backend {
     this.order = `${key.order}/${weight.toString(16).padStart(4, '0')}`;
   }
 
+  /**
+   * This backend as an HttpPeer, built on the first call and cached: an
+   * `upstreamPeer` phase can return `backend.httpPeer()` per request without
+   * building a peer (and its pool key) each time. A call whose `init` differs
+   * (field by field; hoist `options` objects to a constant) rebuilds the cache.
+   * The peer is shared by every request: do not change its options per request.
+   */
+  httpPeer(init?: HttpPeerInit): HttpPeer {
+    const cached = this.#peer;
+    if (cached !== undefined && sameInit(this.#peerInit, init)) return cached;
+    const peer = new HttpPeer(this.socketAddr, init);
+    this.#peer = peer;
+    this.#peerInit = init === undefined ? undefined : { ...init };
+    return peer;
+  }
+
   /** True for a Backend from any copy of this package. */
   static is(value: unknown): value is Backend {
     return (
@@ -89,6 +108,17 @@ export class Backend {
 }
 
 Object.defineProperty(Backend.prototype, BRAND, { value: true });
+
+/** Shallow equality of two peer inits (an absent init equals an empty one). */
+function sameInit(a: HttpPeerInit | undefined, b: HttpPeerInit | undefined): boolean {
+  if (a === b) return true;
+  const x = (a ?? {}) as Record<string, unknown>;
+  const y = (b ?? {}) as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  for (const k of keys) if (x[k] !== y[k]) return false;
+  return true;
+}
 
 /** Orders backends as Pingora's BTreeSet<Backend> does. */
 export function compareBackends(a: Backend, b: Backend): number {

@@ -3,8 +3,9 @@
  * discovery and health checks once at start, then each at its own frequency,
  * until the shutdown signal fires. It has core's BackgroundService shape
  * (`name`, `start(shutdown)`); readyService() wraps it as a core Service that
- * reports ready after the first discovery (Pingora's ready notifier), so a
- * proxy that depends on it starts with its backends known.
+ * reports ready after the first discovery (Pingora's ready notifier), or
+ * after the first health check round, so a proxy that depends on it starts
+ * with its backends known (and checked).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Service, ServiceContext } from '@pingora-ts/core';
@@ -18,6 +19,8 @@ export class LoadBalancerService {
   private readonly logger: LbLogger;
   private readonly readyPromise: Promise<void>;
   private markReady!: () => void;
+  private readonly checkedPromise: Promise<void>;
+  private markChecked!: () => void;
 
   constructor(name: string, lb: LoadBalancer, logger: LbLogger = silentLogger) {
     this.name = name;
@@ -26,11 +29,22 @@ export class LoadBalancerService {
     this.readyPromise = new Promise((resolve) => {
       this.markReady = resolve;
     });
+    this.checkedPromise = new Promise((resolve) => {
+      this.markChecked = resolve;
+    });
   }
 
   /** Resolves after the first discovery attempt, when selections are set up. */
   ready(): Promise<void> {
     return this.readyPromise;
+  }
+
+  /**
+   * Resolves after the first health check round has finished (right after
+   * discovery when no check runs), so every backend's health is known.
+   */
+  checked(): Promise<void> {
+    return this.checkedPromise;
   }
 
   async start(shutdown: AbortSignal): Promise<void> {
@@ -62,6 +76,7 @@ export class LoadBalancerService {
         await lb.runHealthCheck();
         nextCheck = checkEvery === undefined ? Number.POSITIVE_INFINITY : now + checkEvery;
       }
+      this.markChecked();
       const wake = Math.min(nextUpdate, nextCheck);
       if (wake === Number.POSITIVE_INFINITY) return;
       try {
@@ -74,13 +89,25 @@ export class LoadBalancerService {
   }
 }
 
-/** `service` as a core Service that is ready once the first discovery attempt finished. */
-export function readyService(service: LoadBalancerService): Service {
+export interface LoadBalancerServiceOptions {
+  /**
+   * When the service reports ready: `'discovery'` (default) once the backend
+   * set is known, `'health-check'` once the first health check round is done.
+   */
+  readyAfter?: 'discovery' | 'health-check';
+}
+
+/** `service` as a core Service that is ready once the first discovery (or health check round) finished. */
+export function readyService(
+  service: LoadBalancerService,
+  options: LoadBalancerServiceOptions = {},
+): Service {
+  const gate = options.readyAfter === 'health-check' ? 'checked' : 'ready';
   return {
     name: service.name,
     async start(ctx: ServiceContext): Promise<void> {
       const running = service.start(ctx.shutdown);
-      await Promise.race([service.ready(), running]);
+      await Promise.race([service[gate](), running]);
       ctx.ready();
       await running;
     },

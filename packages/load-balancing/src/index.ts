@@ -11,7 +11,11 @@ export {
   MAX_BACKENDS,
   type PassiveHealthOptions,
 } from './backends.ts';
-export { LoadBalancerService, readyService } from './background.ts';
+export {
+  LoadBalancerService,
+  type LoadBalancerServiceOptions,
+  readyService,
+} from './background.ts';
 export {
   HEALTH_CHANNEL_NAME,
   type HealthChangeEvent,

@@ -10,7 +10,11 @@ import type { Service } from '@pingora-ts/core';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { Backend } from './backend.ts';
 import { Backends, type BackendsOptions } from './backends.ts';
-import { LoadBalancerService, readyService } from './background.ts';
+import {
+  LoadBalancerService,
+  type LoadBalancerServiceOptions,
+  readyService,
+} from './background.ts';
 import type { ServiceDiscovery } from './discovery/service-discovery.ts';
 import { type BackendSpec, StaticDiscovery } from './discovery/static-discovery.ts';
 import type { HealthCheck } from './health/health-check.ts';
@@ -112,11 +116,12 @@ export class LoadBalancer<S extends BackendSelection = BackendSelection> {
   }
 
   /**
-   * The first ready backend among the selection's candidates for `key`
-   * (ignored by round robin, random, least-connections and power of two),
-   * examining at most `maxIterations` candidates.
+   * The first ready backend among the selection's candidates for `key`,
+   * examining at most `maxIterations` candidates. Round robin, random,
+   * least-connections and power of two ignore the key, so it may be left out;
+   * the hashing selections (FNV, Ketama) hash it (default: the empty key).
    */
-  select(key: SelectionKey, maxIterations = DEFAULT_MAX_ITERATIONS): Backend | undefined {
+  select(key: SelectionKey = '', maxIterations = DEFAULT_MAX_ITERATIONS): Backend | undefined {
     return this.selectWith(key, maxIterations, undefined);
   }
 
@@ -222,12 +227,14 @@ export class LoadBalancer<S extends BackendSelection = BackendSelection> {
   }
 
   /**
-   * The background service as a core Service for `server.addService()`: it
+   * The background service as a core Service for `server.addService()`. It
    * reports ready after the first discovery, so services added with
-   * `dependsOn` it (the proxy) start only once there are backends to pick.
+   * `dependsOn` it (the proxy) start only once there are backends to pick;
+   * with `readyAfter: 'health-check'` only after the first health check
+   * round too, so the first requests never go to a backend that is down.
    */
-  service(name = 'load balancer'): Service {
-    return readyService(this.backgroundService(name));
+  service(name = 'load balancer', options: LoadBalancerServiceOptions = {}): Service {
+    return readyService(this.backgroundService(name), options);
   }
 
   private rebuild(list: readonly Backend[]): void {

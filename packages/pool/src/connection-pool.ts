@@ -6,6 +6,7 @@
  * upstream closes or writes to while idle. get and put are O(1).
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
+import { systemClock, type TimerClock } from '@pingora-ts/timeout';
 import { IdleTimer, type TimerOwner } from './idle-timer.ts';
 import type { IdleGoneReason, IdleWatch, PoolDropReason } from './idle-watch.ts';
 import { type EntryOwner, KeyGroup, LruList, PoolEntry } from './pool-entry.ts';
@@ -17,6 +18,8 @@ export interface ConnectionPoolOptions {
    * to make room. 0 disables pooling.
    */
   maxSize: number;
+  /** Where idle deadlines read the time and arm their one timer (default: the process clock). */
+  clock?: TimerClock | undefined;
 }
 
 export interface PutOptions<T> {
@@ -66,7 +69,7 @@ export class ConnectionPool<T, K = string> implements EntryOwner<T, K>, TimerOwn
   };
   private readonly groups = new Map<K, KeyGroup<T, K>>();
   private readonly lru = new LruList<T, K>();
-  private readonly timer = new IdleTimer<T, K>(this);
+  private readonly timer: IdleTimer<T, K>;
   private readonly freeEntries: PoolEntry<T, K>[] = [];
   private readonly freeGroups: KeyGroup<T, K>[] = [];
   private count = 0;
@@ -81,6 +84,7 @@ export class ConnectionPool<T, K = string> implements EntryOwner<T, K>, TimerOwn
       );
     }
     this.maxSize = maxSize;
+    this.timer = new IdleTimer<T, K>(this, options.clock ?? systemClock);
   }
 
   /** Idle connections held now, across all keys. */
@@ -130,7 +134,7 @@ export class ConnectionPool<T, K = string> implements EntryOwner<T, K>, TimerOwn
     this.count++;
     this.stats.puts++;
     if (timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY) {
-      this.timer.add(entry, timeoutMs, performance.now());
+      this.timer.add(entry, timeoutMs);
     }
     const watch = options.watch;
     if (watch !== undefined) {

@@ -2,12 +2,12 @@
  * IdleTimer: idle timeouts for every pooled connection on one shared timer.
  * Entries are grouped by their timeout value; within a group they join in
  * deadline order, so only each group's head can be due and a put never sorts
- * nor creates a timer. The single unref'd timer is armed for the earliest head.
+ * nor creates a timer. The single timer, from the pool's TimerClock
+ * (@pingora-ts/timeout; a ManualClock in tests), is armed for the earliest head.
  */
+import type { ClockTimer, TimerClock } from '@pingora-ts/timeout';
 import { type PoolEntry, TimeoutBucket } from './pool-entry.ts';
 
-/** setTimeout's largest delay; longer waits are re-armed in steps. */
-const MAX_DELAY_MS = 2 ** 31 - 1;
 /** Deadlines this close together expire in one sweep: idle timeouts are coarse. */
 const SLACK_MS = 1;
 
@@ -18,17 +18,20 @@ export interface TimerOwner<T, K> {
 export class IdleTimer<T, K> {
   private readonly owner: TimerOwner<T, K>;
   private readonly buckets = new Map<number, TimeoutBucket<T, K>>();
-  private timer: NodeJS.Timeout | undefined = undefined;
+  private readonly clock: TimerClock;
+  private timer: ClockTimer | undefined = undefined;
   /** The deadline the timer is armed for; Infinity when it is not armed. */
   private armedFor = Number.POSITIVE_INFINITY;
   private readonly onTimer = (): void => this.sweep();
 
-  constructor(owner: TimerOwner<T, K>) {
+  constructor(owner: TimerOwner<T, K>, clock: TimerClock) {
     this.owner = owner;
+    this.clock = clock;
   }
 
   /** Starts `entry`'s idle clock; `timeoutMs` is finite and > 0. */
-  add(entry: PoolEntry<T, K>, timeoutMs: number, now: number): void {
+  add(entry: PoolEntry<T, K>, timeoutMs: number): void {
+    const now = this.clock.now();
     let bucket = this.buckets.get(timeoutMs);
     if (bucket === undefined) {
       bucket = new TimeoutBucket<T, K>(timeoutMs);
@@ -51,7 +54,7 @@ export class IdleTimer<T, K> {
 
   /** Stops the timer; entries are expected to be removed by the owner. */
   close(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
     this.armedFor = Number.POSITIVE_INFINITY;
     this.buckets.clear();
@@ -60,7 +63,7 @@ export class IdleTimer<T, K> {
   private sweep(): void {
     this.timer = undefined;
     this.armedFor = Number.POSITIVE_INFINITY;
-    const now = performance.now();
+    const now = this.clock.now();
     let next = Number.POSITIVE_INFINITY;
     for (const [timeoutMs, bucket] of this.buckets) {
       let head = bucket.head;
@@ -72,14 +75,13 @@ export class IdleTimer<T, K> {
       if (head === undefined) this.buckets.delete(timeoutMs);
       else if (head.deadline < next) next = head.deadline;
     }
-    if (next !== Number.POSITIVE_INFINITY) this.arm(next, performance.now());
+    if (next !== Number.POSITIVE_INFINITY) this.arm(next, this.clock.now());
   }
 
   private arm(deadline: number, now: number): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    const delay = Math.min(MAX_DELAY_MS, Math.max(1, Math.ceil(deadline - now)));
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    // The clock caps long delays; an early wake finds nothing due and re-arms.
     this.armedFor = deadline;
-    this.timer = setTimeout(this.onTimer, delay);
-    this.timer.unref();
+    this.timer = this.clock.setTimer(this.onTimer, Math.max(1, Math.ceil(deadline - now)));
   }
 }

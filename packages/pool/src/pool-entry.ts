@@ -25,7 +25,7 @@ export class PoolEntry<T, K> implements IdleEntry {
   bucket: TimeoutBucket<T, K> | undefined = undefined;
   timePrev: PoolEntry<T, K> | undefined = undefined;
   timeNext: PoolEntry<T, K> | undefined = undefined;
-  /** performance.now() after which the entry times out; Infinity for never. */
+  /** Pool clock ms after which the entry times out; Infinity for never. */
   deadline = Number.POSITIVE_INFINITY;
 
   gone(reason: IdleGoneReason): void {

@@ -1,4 +1,5 @@
 import { ErrorType, PingoraError } from '@pingora-ts/error';
+import { ManualClock } from '@pingora-ts/timeout';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -22,14 +23,6 @@ class RecordingWatch implements IdleWatch<string> {
   close(conn: string, reason: PoolDropReason): void {
     if (this.watching.has(conn)) throw new Error(`close before unwatch of ${conn}`);
     this.closed.push([conn, reason]);
-  }
-}
-
-async function until(check: () => boolean, limitMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > limitMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -127,14 +120,18 @@ describe('ConnectionPool', () => {
     expect(pool.size).toBe(1);
   });
 
-  it('closes connections whose idle timeout passed, keeping those with longer ones', async () => {
+  it('closes connections whose idle timeout passed, keeping those with longer ones', () => {
     const watch = new RecordingWatch();
-    const pool = new ConnectionPool<string>({ maxSize: 10 });
+    const clock = new ManualClock();
+    const pool = new ConnectionPool<string>({ maxSize: 10, clock });
     pool.put('a', 'short1', { idleTimeoutMs: 30, watch });
     pool.put('a', 'long', { idleTimeoutMs: 60_000, watch });
     pool.put('b', 'forever', { watch });
     pool.put('b', 'short2', { idleTimeoutMs: 40, watch });
-    await until(() => pool.stats.idleTimeouts === 2);
+    clock.advance(29);
+    expect(pool.stats.idleTimeouts).toBe(0);
+    clock.advance(11);
+    expect(pool.stats.idleTimeouts).toBe(2);
     expect(watch.closed.map(([c, r]) => `${c}:${r}`).sort()).toEqual([
       'short1:idle-timeout',
       'short2:idle-timeout',
@@ -144,12 +141,13 @@ describe('ConnectionPool', () => {
     pool.close();
   });
 
-  it('does not time out a connection that was taken and put back', async () => {
-    const pool = new ConnectionPool<string>({ maxSize: 10 });
+  it('does not time out a connection that was taken and put back', () => {
+    const clock = new ManualClock();
+    const pool = new ConnectionPool<string>({ maxSize: 10, clock });
     pool.put('a', 'c', { idleTimeoutMs: 20 });
     expect(pool.get('a')).toBe('c');
     pool.put('a', 'c', { idleTimeoutMs: 60_000 });
-    await new Promise((r) => setTimeout(r, 80));
+    clock.advance(59_999);
     expect(pool.stats.idleTimeouts).toBe(0);
     expect(pool.get('a')).toBe('c');
   });

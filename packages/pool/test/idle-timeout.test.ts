@@ -1,5 +1,6 @@
+import { ManualClock } from '@pingora-ts/timeout';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ConnectionPool,
   type IdleEntry,
@@ -17,13 +18,6 @@ class Watch implements IdleWatch<number> {
 }
 
 describe('idle timeouts on the shared timer (fake clock)', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it('closes each connection once its own timeout has passed, never before', () => {
     type Step =
       | { op: 'put'; key: number; timeout: number }
@@ -44,7 +38,8 @@ describe('idle timeouts on the shared timer (fake clock)', () => {
     fc.assert(
       fc.property(fc.array(step, { maxLength: 80 }), (steps) => {
         const watch = new Watch();
-        const pool = new ConnectionPool<number, number>({ maxSize: 1000 });
+        const clock = new ManualClock(500);
+        const pool = new ConnectionPool<number, number>({ maxSize: 1000, clock });
         // Model: conn -> [key, deadline, put order]
         const live = new Map<number, { key: number; deadline: number; order: number }>();
         let now = 0;
@@ -60,7 +55,7 @@ describe('idle timeouts on the shared timer (fake clock)', () => {
             expect(pool.get(s.key)).toBe(newest?.[0]);
             if (newest !== undefined) live.delete(newest[0]);
           } else {
-            vi.advanceTimersByTime(s.ms);
+            clock.advance(s.ms);
             now += s.ms;
             for (const [conn, v] of live) {
               // Due connections are closed (within the timer's 1 ms slack); others stay.

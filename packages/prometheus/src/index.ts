@@ -13,7 +13,11 @@ export {
   type PrometheusHttpAppOptions,
   prometheusServer,
 } from './prometheus-app.ts';
-export { DEFAULT_REQUEST_DURATION_BUCKETS, PROXY_REQUEST_CHANNEL } from './proxy-metrics.ts';
+export {
+  DEFAULT_REQUEST_DURATION_BUCKETS,
+  PROXY_CLIENT_ABORT_CHANNEL,
+  PROXY_REQUEST_CHANNEL,
+} from './proxy-metrics.ts';
 export {
   DEFAULT_MAX_SERIES,
   DEFAULT_METRIC_PREFIX,

@@ -15,6 +15,7 @@ import { ServerMetrics } from './server-metrics.ts';
 import { type Subscription, subscribeAll, unsubscribeAll } from './subscription.ts';
 import { UpstreamMetrics } from './upstream-metrics.ts';
 import { UpstreamTimingMetrics } from './upstream-timing-metrics.ts';
+import { UpstreamTlsMetrics } from './upstream-tls-metrics.ts';
 
 export interface PrometheusMetricsOptions {
   /** Where the metrics are registered (default: prom-client's global registry, as Pingora's gather()). */
@@ -71,6 +72,7 @@ export class PrometheusMetrics implements Disposable {
         ...new ListenerMetrics(this.#set, maxSeries, buckets).subscriptions(),
         ...new UpstreamMetrics(this.#set, maxSeries).subscriptions(),
         ...new UpstreamTimingMetrics(this.#set, maxSeries).subscriptions(),
+        ...new UpstreamTlsMetrics(this.#set).subscriptions(),
         ...new ServerMetrics(this.#set, maxSeries).subscriptions(),
         ...new ProxyMetrics(this.#set, requestBuckets).subscriptions(),
         ...new HealthMetrics(this.#set, maxSeries).subscriptions(),

@@ -1,7 +1,8 @@
 /**
  * Request metrics from the proxy's `pingora-ts:proxy:request` event (one per
  * finished request): requests by method and status, their duration, errors
- * by kind, retries and body bytes. The channel is subscribed by name and its
+ * by kind, retries and body bytes; and client aborts by phase from
+ * `pingora-ts:proxy:client-abort`. The channel is subscribed by name and its
  * messages read structurally, so this package does not depend on the proxy.
  * Every label is drawn from a fixed set, so clients cannot grow the series.
  */
@@ -13,6 +14,8 @@ import { type HistogramRecord, histogramRecord, observe } from './table-histogra
 
 /** The channel the proxy publishes on (its proxyRequestChannel). */
 export const PROXY_REQUEST_CHANNEL = 'pingora-ts:proxy:request';
+/** One event per client that went away mid-request or mid-response (clientAbortChannel). */
+export const PROXY_CLIENT_ABORT_CHANNEL = 'pingora-ts:proxy:client-abort';
 
 /** Request durations: from sub-millisecond cache-like answers to long uploads. */
 export const DEFAULT_REQUEST_DURATION_BUCKETS: readonly number[] = [
@@ -60,6 +63,11 @@ interface ErrorSeries {
   count: number;
 }
 
+interface AbortSeries {
+  readonly labels: { readonly phase: string };
+  count: number;
+}
+
 interface Totals {
   readonly labels: Record<string, never>;
   retries: number;
@@ -70,6 +78,7 @@ interface Totals {
 export class ProxyMetrics {
   readonly #requests: SeriesTable<RequestSeries>;
   readonly #errors: SeriesTable<ErrorSeries>;
+  readonly #aborts: SeriesTable<AbortSeries>;
   readonly #durations: SeriesTable<HistogramRecord>;
   readonly #bounds: Float64Array;
   readonly #totals: Totals = { labels: {}, retries: 0, requestBytes: 0, responseBytes: 0 };
@@ -82,6 +91,11 @@ export class ProxyMetrics {
     }));
     this.#errors = new SeriesTable(Number.MAX_SAFE_INTEGER, (error) => ({
       labels: { error },
+      count: 0,
+    }));
+    // request, response, other: bounded by construction.
+    this.#aborts = new SeriesTable(Number.MAX_SAFE_INTEGER, (phase) => ({
+      labels: { phase },
       count: 0,
     }));
     const bounds = Float64Array.from(buckets);
@@ -110,6 +124,13 @@ export class ProxyMetrics {
       (s) => s.count,
     );
     set.counter(
+      'client_aborts_total',
+      'Clients that went away mid-request or mid-response (logged at debug, not as errors)',
+      ['phase'],
+      this.#aborts,
+      (s) => s.count,
+    );
+    set.counter(
       'upstream_retries_total',
       'Upstream attempts retried',
       [],
@@ -133,8 +154,17 @@ export class ProxyMetrics {
   }
 
   subscriptions(): Subscription[] {
-    return [[PROXY_REQUEST_CHANNEL, this.#onRequest]];
+    return [
+      [PROXY_REQUEST_CHANNEL, this.#onRequest],
+      [PROXY_CLIENT_ABORT_CHANNEL, this.#onClientAbort],
+    ];
   }
+
+  readonly #onClientAbort = (message: unknown): void => {
+    if (typeof message !== 'object' || message === null) return;
+    const phase = (message as { phase?: unknown }).phase;
+    this.#aborts.get(phase === 'request' || phase === 'response' ? phase : OVERFLOW_LABEL).count++;
+  };
 
   readonly #onRequest = (message: unknown): void => {
     if (typeof message !== 'object' || message === null) return;

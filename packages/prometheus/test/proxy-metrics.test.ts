@@ -9,7 +9,7 @@ import { channel } from 'node:diagnostics_channel';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PrometheusMetrics } from '../src/prometheus-metrics.ts';
-import { PROXY_REQUEST_CHANNEL } from '../src/proxy-metrics.ts';
+import { PROXY_CLIENT_ABORT_CHANNEL, PROXY_REQUEST_CHANNEL } from '../src/proxy-metrics.ts';
 import { parseExposition, sampleValue } from './utils/scrape.ts';
 
 const requests = channel(PROXY_REQUEST_CHANNEL);
@@ -101,5 +101,21 @@ describe('proxy request metrics', () => {
     ]);
     expect(sampleValue(s, 'pingora_upstream_retries_total')).toBe(0);
     expect(sampleValue(s, 'pingora_response_body_bytes_total')).toBe(0);
+  });
+
+  it('counts client aborts by phase, other phases folded into other', async () => {
+    const aborts = channel(PROXY_CLIENT_ABORT_CHANNEL);
+    const m = new PrometheusMetrics({ registry: new Registry() });
+    disposables.push(m);
+    aborts.publish({ phase: 'request', method: 'GET', error: 'ConnectionClosed' });
+    aborts.publish({ phase: 'response', method: 'GET', error: 'WriteError' });
+    aborts.publish({ phase: 'response', method: 'POST', error: 'ConnectionClosed' });
+    aborts.publish({ phase: 'x'.repeat(100) });
+    aborts.publish(null);
+    const s = parseExposition(await m.registry.metrics());
+    const phase = (p: string) => sampleValue(s, 'pingora_client_aborts_total', { phase: p });
+    expect(phase('request')).toBe(1);
+    expect(phase('response')).toBe(2);
+    expect(phase('other')).toBe(1);
   });
 });

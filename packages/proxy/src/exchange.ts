@@ -400,6 +400,7 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
 
   #tunnel(): void {
     const s = this.#s;
+    s.deadline = 0; // a tunnel lives by its idle limit, not the request deadline
     this.#pump.detach();
     this.#settled = true;
     let down: TunnelHandoff;

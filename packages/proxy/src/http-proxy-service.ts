@@ -1,16 +1,18 @@
 /**
  * httpProxyService (Pingora's http_proxy_service): the few lines every proxy
  * app needs, once. It wires a ProxyHttp into an HttpProxy configured from
- * the server's settings (pooled connector, max_retries, and the server's
- * logger when given the Server), wraps it in core's HttpServer, and returns
- * a ListeningService to add addresses to.
+ * the server's settings (pooled connector, max_retries, the timeout keys,
+ * and the server's logger when given the Server), wraps it in core's
+ * HttpServer, and returns a ListeningService to add addresses to.
  */
 import {
   type H1ServerOptions,
   HttpConnector,
   HttpServer,
+  h1TimeoutsFromServerConf,
   ListeningService,
   type Logger,
+  proxyTimeoutsFromServerConf,
   type Server,
   type ServerConf,
 } from '@pingora-ts/core';
@@ -50,12 +52,15 @@ export function httpProxyService<Ctx>(
     // TLS upstreams are verified against the conf's ca_file (else the system store).
     connector: HttpConnector.fromServerConf(conf, undefined, upstreamTlsFromServerConf(conf)),
     maxRetries: conf.maxRetries,
+    ...proxyTimeoutsFromServerConf(conf),
     ...options.proxy,
   };
   if (logger !== undefined && proxyOptions.logger === undefined) proxyOptions.logger = logger;
   const proxy = new HttpProxy(inner, proxyOptions);
-  const serverOptions: { h1?: H1ServerOptions; logger?: Logger } = {};
-  if (options.h1 !== undefined) serverOptions.h1 = options.h1;
+  const serverOptions: { h1?: H1ServerOptions; logger?: Logger } = {
+    // The server's downstream_*_timeout_seconds, unless the caller's h1 options say otherwise.
+    h1: { ...h1TimeoutsFromServerConf(conf), ...options.h1 },
+  };
   if (logger !== undefined) serverOptions.logger = logger;
   return new ListeningService(name, new HttpServer(proxy, serverOptions));
 }

@@ -11,17 +11,19 @@ import {
   type HttpPeer,
   type HttpServerApp,
   type HttpServerSession,
-  type Logger,
   markRetryByReuse,
   ResponseCompressionBuilder,
 } from '@pingora-ts/core';
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
 import { upstreamTls } from '@pingora-ts/tls-openssl';
 import { proxyFailureFields, serializeProxyError } from './error-log.ts';
+import type { ErrorLogLimiterOptions } from './error-log-limiter.ts';
 import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome } from './exchange.ts';
+import { FailureLog, type ProxyLogger } from './failure-log.ts';
 import { proxyLifecycleChannels as lifecycle } from './lifecycle-events.ts';
 import { isPromise } from './maybe-promise.ts';
+import { withPhaseNames } from './phase-errors.ts';
 import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
 import { ProxyPhase } from './proxy-phase.ts';
@@ -38,10 +40,21 @@ export interface HttpProxyOptions {
   connector?: UpstreamConnector;
   /** Retries after the first attempt (the server's max_retries). Default 16. */
   maxRetries?: number;
-  /** The error log; failures are logged once per request. */
-  logger?: Pick<Logger, 'error' | 'warn'>;
+  /**
+   * The error log; failures are logged once per request (client aborts at
+   * debug, identical upstream errors rate-limited: see errorLogLimit).
+   */
+  logger?: ProxyLogger;
+  /** Rate limit of identical upstream error lines. Default: once per 10 s per message. */
+  errorLogLimit?: ErrorLogLimiterOptions;
   /** Idle limit of an upgraded (WebSocket) tunnel in ms; 0 disables. Default 10 minutes. */
   tunnelIdleTimeoutMs?: number;
+  /**
+   * Total deadline of a request in ms, from its head to the end of its
+   * response (504 past it, or the connection closed once the response
+   * started); undefined or 0: none. Per request: `session.setRequestTimeout`.
+   */
+  requestTimeoutMs?: number | undefined;
 }
 
 /** Pingora's default of the `max_retries` server setting. */
@@ -52,15 +65,20 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   readonly modules = new HttpModules();
   readonly connector: UpstreamConnector;
   readonly maxRetries: number;
-  readonly #logger: Pick<Logger, 'error' | 'warn'> | undefined;
+  readonly #logger: ProxyLogger | undefined;
+  readonly #failureLog: FailureLog;
   readonly #tunnelIdleMs: number;
+  readonly #requestTimeoutMs: number;
 
   constructor(inner: ProxyHttp<Ctx>, options: HttpProxyOptions = {}) {
-    this.inner = inner;
+    // Errors from the user's phases name the phase (phase-errors.ts).
+    this.inner = withPhaseNames(inner);
     this.connector = options.connector ?? new HttpConnector({ tls: upstreamTls() });
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.#logger = options.logger;
+    this.#failureLog = new FailureLog(options.logger, options.errorLogLimit);
     this.#tunnelIdleMs = options.tunnelIdleTimeoutMs ?? 600_000;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 0;
     if (inner.initDownstreamModules !== undefined) inner.initDownstreamModules(this.modules);
     else this.modules.addModule(ResponseCompressionBuilder.enable(0));
   }
@@ -69,6 +87,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     const inner = this.inner;
     const session = new Session(downstream, this.modules.buildCtx());
     const ctx = inner.newCtx();
+    if (this.#requestTimeoutMs > 0) session.setRequestTimeout(this.#requestTimeoutMs);
     if (lifecycle.requestStart.hasSubscribers) lifecycle.requestStart.publish({ session });
     let error: PingoraError | undefined;
     try {
@@ -79,6 +98,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       error = toPingoraError(err);
       await this.#fail(session, ctx, error);
     }
+    session.deadline = 0; // done: disarmed (the shared timer wheel drops it lazily)
     if (session.downstreamModules.modules.length > 0) session.downstreamModules.responseDone();
     if (inner.logging !== undefined) {
       session.phase = ProxyPhase.Logging;
@@ -155,6 +175,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       } catch (err) {
         throw retrySelectionFailed(s, err);
       }
+      if (s.timedOut !== undefined) throw s.timedOut;
       s.upstreamPeer = peer;
       s.phase = ProxyPhase.Connect;
       if (lifecycle.attemptStart.hasSubscribers) {
@@ -182,6 +203,11 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           throw e;
         }
       }
+      if (s.timedOut !== undefined) {
+        up.destroy();
+        throw s.timedOut;
+      }
+      s.activeUpstream = up;
       s.upstreamReused = reused;
       s.upstreamTls = up.upstreamTls;
       const timing = s.upstreamTiming;
@@ -216,6 +242,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         }
         const exchange = new Exchange(s, inner, ctx, up, pump, this.#tunnelIdleMs);
         const outcome = await exchange.run(req);
+        s.activeUpstream = undefined;
         if (outcome === ExchangeOutcome.Reusable) this.connector.releaseHttpSession(up, peer);
         else if (outcome === ExchangeOutcome.Done) up.destroy();
         if (lifecycle.attemptEnd.hasSubscribers) {
@@ -223,6 +250,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         }
         return;
       } catch (err) {
+        s.activeUpstream = undefined;
         pump.detach();
         up.destroy();
         let e = toPingoraError(err);
@@ -244,7 +272,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   }
 
   #mayRetry(s: Session): boolean {
-    if (s.retries >= this.maxRetries) return false;
+    if (s.retries >= this.maxRetries || s.timedOut !== undefined) return false;
     s.retries++;
     return true;
   }
@@ -253,11 +281,9 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   async #fail(s: Session, ctx: Ctx, error: PingoraError): Promise<void> {
     const inner = this.inner;
     const suppressed = inner.suppressErrorLog?.(s, ctx, error) ?? false;
-    if (!suppressed && this.#logger !== undefined) {
-      const summary =
-        inner.requestSummary !== undefined ? inner.requestSummary(s, ctx) : s.requestSummary();
-      this.#logger.error(proxyFailureFields(s, error, summary), 'fail to proxy');
-    }
+    this.#failureLog.record(s, error, suppressed, () =>
+      inner.requestSummary !== undefined ? inner.requestSummary(s, ctx) : s.requestSummary(),
+    );
     if (lifecycle.failure.hasSubscribers) lifecycle.failure.publish({ session: s, error });
     s.phase = ProxyPhase.FailToProxy;
     const startedBefore = s.responseStarted;

@@ -9,8 +9,20 @@ export {
   type SerializedProxyError,
   serializeProxyError,
 } from './error-log.ts';
+export {
+  ErrorLogLimiter,
+  type ErrorLogLimiterOptions,
+  SUPPRESSED,
+  type SuppressedReport,
+} from './error-log-limiter.ts';
 export { errorStatus } from './error-status.ts';
 export { ExchangeOutcome } from './exchange.ts';
+export {
+  type FailureLogFields,
+  failureLogFields,
+  isClientAbort,
+  type ProxyLogger,
+} from './failure-log.ts';
 export { addForwardedHeaders, clientIp, type ForwardedOptions } from './forwarded.ts';
 export { connectionTokens, removeHopByHopHeaders } from './hop-by-hop.ts';
 export {
@@ -30,7 +42,12 @@ export type {
   UpstreamRequestEvent,
 } from './lifecycle-events.ts';
 export { proxyLifecycleChannels } from './lifecycle-events.ts';
-export { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
+export {
+  type ClientAbortEvent,
+  clientAbortChannel,
+  type ProxyRequestEvent,
+  proxyRequestChannel,
+} from './proxy-events.ts';
 export type { BodyFilterReturn, FailToProxy, MaybePromise, ProxyHttp } from './proxy-http.ts';
 export { ProxyPhase } from './proxy-phase.ts';
 export {

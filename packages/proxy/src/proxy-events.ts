@@ -1,7 +1,8 @@
 /**
  * The proxy's diagnostics_channel events: one `pingora-ts:proxy:request`
- * per finished request (after the logging phase), for metrics exporters such
- * as @pingora-ts/prometheus. Nothing is built unless someone subscribes.
+ * per finished request (after the logging phase) and one
+ * `pingora-ts:proxy:client-abort` per client that went away, for metrics
+ * exporters such as @pingora-ts/prometheus. Nothing is built unless someone subscribes.
  */
 import { channel } from 'node:diagnostics_channel';
 import type { ErrorType } from '@pingora-ts/error';
@@ -27,3 +28,15 @@ export interface ProxyRequestEvent {
 }
 
 export const proxyRequestChannel = channel('pingora-ts:proxy:request');
+
+/** A client that went away mid-request or mid-response (logged at debug, not as an error). */
+export interface ClientAbortEvent {
+  /** `request`: before the response started; `response`: while it was being sent. */
+  readonly phase: 'request' | 'response';
+  readonly method: string;
+  /** The error kind the abort surfaced as (ConnectionClosed, WriteError, ...). */
+  readonly error: ErrorType;
+}
+
+/** `pingora-ts:proxy:client-abort`, one per aborted request (prometheus counts them). */
+export const clientAbortChannel = channel('pingora-ts:proxy:client-abort');

@@ -6,6 +6,9 @@
  * HttpServerSession, which stays reachable as `downstream`.
  */
 import {
+  armDeadline,
+  type DeadlineOwner,
+  type HttpClientSession,
   type HttpModuleCtx,
   type HttpPeer,
   type HttpServerSession,
@@ -13,7 +16,7 @@ import {
   type StreamDigest,
   type UpstreamTlsDigest,
 } from '@pingora-ts/core';
-import { ErrorType, PingoraError } from '@pingora-ts/error';
+import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import { ProxyPhase } from './proxy-phase.ts';
 
@@ -40,7 +43,7 @@ export interface UpstreamTiming {
   responseDone: number | undefined;
 }
 
-export class Session {
+export class Session implements DeadlineOwner {
   /** The downstream connection's session (HTTP/1 today). */
   readonly downstream: HttpServerSession;
   /** The module instances of this request (compression, user modules). */
@@ -90,6 +93,16 @@ export class Session {
 
   #failures: PingoraError[] | undefined;
   #failuresDropped = 0;
+
+  /** @internal DeadlineOwner: the request deadline (wheel clock ms, 0 = none) on core's shared wheel. */
+  deadline = 0;
+  /** @internal DeadlineOwner: the deadline wheel's slot (owned by the wheel). */
+  wheelTick = 0;
+  /** @internal the upstream session of the attempt in progress (the deadline ends it). */
+  activeUpstream: HttpClientSession | undefined;
+  /** @internal the request deadline passed: no further attempt is made. */
+  timedOut: PingoraError | undefined;
+  #timeoutMs = 0;
 
   constructor(downstream: HttpServerSession, modules: HttpModuleCtx) {
     this.downstream = downstream;
@@ -221,6 +234,32 @@ export class Session {
     resp.insertHeader('Content-Length', bytes.length);
     await this.writeResponseHeader(resp, false);
     await this.writeResponseBody(bytes.length > 0 ? bytes : null, true);
+  }
+
+  /**
+   * Sets this request's total deadline to `ms` after its head was read
+   * (0: none), replacing the server's request_timeout_seconds; e.g. from
+   * requestFilter for a slow endpoint. When it passes, the attempt in
+   * progress ends and the request is answered 504 (or, once the response
+   * started, its connection is closed). An upgraded tunnel is not bound by it.
+   */
+  setRequestTimeout(ms: number): void {
+    this.#timeoutMs = ms;
+    if (ms > 0) armDeadline(this, Math.max(1, ms - (performance.now() - this.startedAt)));
+    else this.deadline = 0;
+  }
+
+  /** @internal DeadlineOwner: the request deadline passed. */
+  onDeadline(): void {
+    if (this.timedOut !== undefined) return;
+    const up = this.activeUpstream;
+    const error = PingoraError.create(
+      ErrorType.ReadTimedout,
+      up === undefined ? ErrorSource.Internal : ErrorSource.Upstream,
+      `request not done within its ${this.#timeoutMs} ms deadline`,
+    );
+    this.timedOut = error;
+    up?.destroy(error);
   }
 
   /** Closes the downstream connection after this response (no keep-alive). */

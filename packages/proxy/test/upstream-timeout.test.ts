@@ -14,7 +14,7 @@ import { startProxy } from './utils/proxy-harness.ts';
 import { startRawOrigin } from './utils/raw-origin.ts';
 
 const READ_TIMEOUT_MS = 250;
-/** The shared deadline ticker fires up to 100 ms late; allow for a loaded machine too. */
+/** Timeouts fire a wheel tick late at most; allow for a loaded machine too. */
 const SLACK_MS = 600;
 
 interface Ctx {

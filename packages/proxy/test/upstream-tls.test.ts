@@ -7,9 +7,9 @@ import type { HttpProxyOptions } from '../src/http-proxy.ts';
 import type { ProxyHttp } from '../src/proxy-http.ts';
 import { request } from './utils/client.ts';
 import { startProxy } from './utils/proxy-harness.ts';
-import { hasOpenssl, selfSignedCert } from './utils/tls-cert.ts';
+import { selfSignedCert } from './utils/tls-cert.ts';
 
-const pem = hasOpenssl() ? selfSignedCert() : undefined;
+const pem = selfSignedCert();
 
 async function httpsOrigin(cert: { key: string; cert: string }) {
   const server = createServer(cert, (_req, res) => res.end('secure'));
@@ -24,9 +24,9 @@ async function httpsOrigin(cert: { key: string; cert: string }) {
   };
 }
 
-describe.skipIf(pem === undefined)('TLS upstreams through HttpProxy', () => {
+describe('TLS upstreams through HttpProxy', () => {
   it('dials TLS peers with the default connector and shows the digest to connectedToUpstream', async () => {
-    await using origin = await httpsOrigin(pem!);
+    await using origin = await httpsOrigin(pem);
     const seen: (UpstreamTlsDigest | undefined)[] = [];
     const inner: ProxyHttp<null> = {
       newCtx: () => null,
@@ -34,7 +34,7 @@ describe.skipIf(pem === undefined)('TLS upstreams through HttpProxy', () => {
         new HttpPeer(`127.0.0.1:${origin.port}`, {
           tls: true,
           sni: 'localhost',
-          options: { ca: pem!.cert },
+          options: { ca: pem.cert },
         }),
       connectedToUpstream: (s) => {
         seen.push(s.upstreamTls);
@@ -52,7 +52,7 @@ describe.skipIf(pem === undefined)('TLS upstreams through HttpProxy', () => {
   });
 
   it('answers 502 when the upstream certificate does not verify', async () => {
-    await using origin = await httpsOrigin(pem!);
+    await using origin = await httpsOrigin(pem);
     const inner: ProxyHttp<null> = {
       newCtx: () => null,
       // No CA: the test certificate is not in the system store.

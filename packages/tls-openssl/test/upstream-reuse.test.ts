@@ -9,17 +9,17 @@ import {
 } from '@pingora-ts/core';
 import { describe, expect, it, vi } from 'vitest';
 import { OpensslUpstreamTls, upstreamTls, upstreamTlsChannels } from '../src/index.ts';
-import { hasOpenssl, makeCerts } from './utils/certs.ts';
+import { makeCerts } from './utils/certs.ts';
 import { get } from './utils/client.ts';
 import { tlsOrigin } from './utils/tls-origin.ts';
 
-const certs = hasOpenssl() ? makeCerts() : undefined;
+const certs = makeCerts();
 
 // node:tls as a CommonJS module object: the one the connector and Node's own tls.connect call.
 const tlsModule = createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
 
-describe.skipIf(certs === undefined)('upstream TLS contexts, sessions and pooling', () => {
-  const c = certs!;
+describe('upstream TLS contexts, sessions and pooling', () => {
+  const c = certs;
   const peer = (port: number, init: HttpPeerInit = {}): HttpPeer =>
     new HttpPeer(`127.0.0.1:${port}`, {
       tls: true,

@@ -8,6 +8,8 @@
 import { ConnectionPool } from '@pingora-ts/pool';
 import type { HttpClientSession } from '../protocols/http/client-session.ts';
 import { type H1ClientOptions, H1ClientSession } from '../protocols/http/v1/client-session.ts';
+import type { TimeoutConf, UpstreamTimeouts } from '../server/timeout-conf.ts';
+import { upstreamTimeoutsFromServerConf } from '../server/timeout-conf.ts';
 import type { Peer } from '../upstreams/peer.ts';
 import { ALPN } from '../upstreams/peer-options.ts';
 import { type BindToLists, resolveBindToLists } from './bind-to.ts';
@@ -32,6 +34,12 @@ export const DEFAULT_UPSTREAM_IO_TIMEOUT_MS = 60_000;
 export interface HttpConnectorOptions extends ConnectorOptions {
   /** Options for new HTTP/1 sessions (head limits); timeouts come from each peer. */
   readonly h1?: Omit<H1ClientOptions, 'readTimeoutMs' | 'writeTimeoutMs'> | undefined;
+  /**
+   * Timeouts for peers whose PeerOptions leave them unset (the server's
+   * upstream_*_timeout_seconds keys). Defaults: read and write 60 s,
+   * connect and pool idle unset (no limit of ours).
+   */
+  readonly timeouts?: Partial<UpstreamTimeouts> | undefined;
 }
 
 /** What getHttpSession returns. */
@@ -51,6 +59,10 @@ export class HttpConnector {
   private readonly h1: H1ClientOptions;
   private readonly tls: HttpConnectorOptions['tls'];
   private readonly pooled = new WeakMap<HttpClientSession, PooledH1Session>();
+  private readonly readTimeoutMs: number;
+  private readonly writeTimeoutMs: number;
+  private readonly connectTimeoutMs: number | undefined;
+  private readonly idleTimeoutMs: number | undefined;
 
   constructor(options: HttpConnectorOptions = {}) {
     this.pool = new ConnectionPool<PooledH1Session>({
@@ -59,20 +71,30 @@ export class HttpConnector {
     this.bindTo = resolveBindToLists(options.bindToV4, options.bindToV6);
     this.h1 = options.h1 ?? {};
     this.tls = options.tls;
+    const t = options.timeouts ?? {};
+    this.readTimeoutMs = t.readTimeoutMs ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
+    this.writeTimeoutMs = t.writeTimeoutMs ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
+    this.connectTimeoutMs = t.connectTimeoutMs;
+    this.idleTimeoutMs = t.idleTimeoutMs;
     const stats = this.stats;
     this.watch = new H1SessionIdleWatch((conn, reason) => recordDrop(stats, reason, conn.key));
   }
 
   /**
-   * A connector configured from the server's upstream settings, with `tls`
-   * as its TLS backend (built from the same conf for its ca_file).
+   * A connector configured from the server's upstream settings (pool, bind,
+   * timeouts), with `tls` as its TLS backend (built from the same conf for
+   * its ca_file).
    */
   static fromServerConf(
-    conf: ConnectorServerConf,
+    conf: ConnectorServerConf & Partial<TimeoutConf>,
     h1?: HttpConnectorOptions['h1'],
     tls?: HttpConnectorOptions['tls'],
   ): HttpConnector {
-    return new HttpConnector({ ...connectorOptionsFromServerConf(conf), h1, tls });
+    const timeouts =
+      conf.upstreamReadTimeoutSeconds === undefined
+        ? undefined
+        : upstreamTimeoutsFromServerConf(conf as TimeoutConf);
+    return new HttpConnector({ ...connectorOptionsFromServerConf(conf), h1, tls, timeouts });
   }
 
   /** Idle connections pooled now, across all peers. */
@@ -92,11 +114,11 @@ export class HttpConnector {
     const reused = this.reusedHttpSession(peer);
     if (reused !== undefined) return { session: reused, reused: true };
     // This connector speaks HTTP/1 only, so it offers only http/1.1 in ALPN.
-    const stream = await connectPeer(peer, this.bindTo, this.tls, ALPN.H1);
+    const stream = await connectPeer(peer, this.bindTo, this.tls, ALPN.H1, this.connectTimeoutMs);
     const session = new H1ClientSession(stream.socket, {
       ...this.h1,
-      readTimeoutMs: peer.options.readTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
-      writeTimeoutMs: peer.options.writeTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
+      readTimeoutMs: peer.options.readTimeout ?? this.readTimeoutMs,
+      writeTimeoutMs: peer.options.writeTimeout ?? this.writeTimeoutMs,
     });
     session.upstreamTls = stream.upstreamTls;
     this.pooled.set(session, new PooledH1Session(session, peer.reuseHash()));
@@ -120,8 +142,8 @@ export class HttpConnector {
       }
       conn.reuses++;
       const session = conn.session;
-      session.readTimeoutMs = peer.options.readTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
-      session.writeTimeoutMs = peer.options.writeTimeout ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
+      session.readTimeoutMs = peer.options.readTimeout ?? this.readTimeoutMs;
+      session.writeTimeoutMs = peer.options.writeTimeout ?? this.writeTimeoutMs;
       this.stats.reusedConnections++;
       if (connectorChannels.reuse.hasSubscribers) connectorChannels.reuse.publish({ peer });
       return session;
@@ -138,7 +160,7 @@ export class HttpConnector {
    */
   releaseHttpSession(session: HttpClientSession, peer: Peer): void {
     const conn = this.pooled.get(session);
-    const idleTimeout = peer.options.idleTimeout;
+    const idleTimeout = peer.options.idleTimeout ?? this.idleTimeoutMs;
     // Released twice: it is already pooled (or was dropped from the pool); nothing to do.
     if (conn?.idle === true) return;
     // Only sessions this connector opened, to this peer, may be pooled.

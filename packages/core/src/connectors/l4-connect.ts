@@ -9,6 +9,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import { formatSocketAddr, type SocketAddr } from '../l4/socket-addr.ts';
 import { Stream } from '../l4/stream.ts';
+import type { L4Connect } from '../l4/virtual-socket.ts';
 import type { Peer } from '../upstreams/peer.ts';
 import { type BindToLists, pickBindTo } from './bind-to.ts';
 import { proxyHandshake } from './proxy-connect.ts';
@@ -26,9 +27,16 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 60_000;
  * A new connection to `peer` (never a pooled one). `bindTo` holds the
  * server's client_bind_to_ipv4/ipv6 lists, used when the peer sets no bindTo.
  */
-export async function connectL4(peer: Peer, bindTo: BindToLists = NO_BIND): Promise<Stream> {
+export async function connectL4(
+  peer: Peer,
+  bindTo: BindToLists = NO_BIND,
+  defaultConnectTimeoutMs?: number,
+): Promise<Stream> {
+  if (peer.options.customL4 !== undefined) return connectCustom(peer, peer.options.customL4);
   const started = performance.now();
-  const { connectionTimeout, totalConnectionTimeout: total } = peer.options;
+  const total = peer.options.totalConnectionTimeout;
+  // The peer's own limit wins over the connector's (the server's upstream_connect_timeout_seconds).
+  const connectionTimeout = peer.options.connectionTimeout ?? defaultConnectTimeoutMs;
   const proxy = peer.proxy;
   const target = proxy === undefined ? peer.address : proxy.nextHop;
   const context = `connecting to ${peer.toString()}`;
@@ -126,4 +134,15 @@ function openSocket(
       }, timeoutMs);
     }
   });
+}
+
+/** A connection through the peer's custom L4 transport; its failure is an Upstream ConnectError. */
+async function connectCustom(peer: Peer, custom: L4Connect): Promise<Stream> {
+  try {
+    return new Stream(await custom.connect(peer));
+  } catch (err) {
+    throw toPingoraError(err, { source: ErrorSource.Upstream, phase: 'connect' }).moreContext(
+      `connecting to ${peer.toString()} through ${custom.name}`,
+    );
+  }
 }

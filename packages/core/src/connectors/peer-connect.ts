@@ -15,18 +15,20 @@ import { noUpstreamTlsError, type UpstreamTls } from './upstream-tls.ts';
 /**
  * A new connection to `peer`, secured by `tls` when the peer wants TLS (its
  * digest on `stream.upstreamTls`). `alpn` overrides the peer's ALPN (an
- * HTTP/1 connector offers only http/1.1).
+ * HTTP/1 connector offers only http/1.1); `connectTimeoutMs` is the connect
+ * limit when the peer sets none (the server's upstream_connect_timeout_seconds).
  */
 export async function connectPeer(
   peer: Peer,
   bindTo: BindToLists | undefined,
   tls: UpstreamTls | undefined,
   alpn: ALPN = peer.options.alpn,
+  connectTimeoutMs?: number,
 ): Promise<Stream> {
   // Refused before dialling: a missing backend is our configuration, not the upstream.
   if (peer.tls && tls === undefined) throw noUpstreamTlsError(peer);
   const started = performance.now();
-  const stream = await connectL4(peer, bindTo);
+  const stream = await connectL4(peer, bindTo, connectTimeoutMs);
   if (!peer.tls || tls === undefined) return stream;
   const context = `connecting to ${peer.toString()}`;
   const socket = stream.socket;

@@ -7,11 +7,13 @@
 import { isIP } from 'node:net';
 import { configField, defineConfigSchema } from './config-schema.ts';
 import { ConfigSource } from './config-source.ts';
+import { DEFAULT_TIMEOUT_CONF, type TimeoutConf, timeoutConfFields } from './timeout-conf.ts';
 
 /** The configuration versions this build understands. */
 export const SUPPORTED_CONF_VERSIONS: readonly number[] = [1];
 
-export interface ServerConf {
+/** The server's settings; the timeout keys are listed in TimeoutConf (timeout-conf.ts). */
+export interface ServerConf extends TimeoutConf {
   /** Version of the file format; only 1 exists. */
   readonly version: number;
   /** Detach and run in the background (also `-d`). */
@@ -72,6 +74,7 @@ export const DEFAULT_SERVER_CONF: ServerConf = Object.freeze({
   maxRetries: 16,
   daemonWaitForReady: false,
   daemonReadyTimeoutSeconds: 600,
+  ...DEFAULT_TIMEOUT_CONF,
 });
 
 const D = DEFAULT_SERVER_CONF;
@@ -148,6 +151,7 @@ export const serverConfSchema = defineConfigSchema(
       min: 0.001,
       max: MAX_SECONDS,
     }),
+    ...timeoutConfFields,
   },
   // The file root also holds the apps' keys: unknown keys are theirs, not errors.
   { strict: false },

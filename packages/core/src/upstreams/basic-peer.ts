@@ -48,7 +48,8 @@ export class BasicPeer implements Peer {
             o.ca === undefined ? null : pemFingerprint(o.ca),
             o.curves ?? null,
           ];
-    this.hash = JSON.stringify(['basic', formatSocketAddr(this.address), this.sni, tls]);
+    const l4 = o.customL4 === undefined ? null : o.customL4.name;
+    this.hash = JSON.stringify(['basic', formatSocketAddr(this.address), this.sni, tls, l4]);
     return this.hash;
   }
 

@@ -60,6 +60,7 @@ export class HttpPeer implements Peer {
   private hashedAltCn: string | undefined = undefined;
   private hashedCa: PeerOptions['ca'] = undefined;
   private hashedCurves: string | undefined = undefined;
+  private hashedCustomL4: PeerOptions['customL4'] = undefined;
 
   /** `address` is `ip:port`, `[ipv6]:port`, `unix:/path` or a SocketAddr. */
   constructor(address: string | SocketAddr, init: HttpPeerInit = {}) {
@@ -86,7 +87,8 @@ export class HttpPeer implements Peer {
       this.hashedVerifyHostname === o.verifyHostname &&
       this.hashedAltCn === o.alternativeCn &&
       this.hashedCa === o.ca &&
-      this.hashedCurves === o.curves
+      this.hashedCurves === o.curves &&
+      this.hashedCustomL4 === o.customL4
     ) {
       return this.hash;
     }
@@ -95,6 +97,7 @@ export class HttpPeer implements Peer {
     this.hashedAltCn = o.alternativeCn;
     this.hashedCa = o.ca;
     this.hashedCurves = o.curves;
+    this.hashedCustomL4 = o.customL4;
     const proxy = this.proxy;
     // JSON keeps the encoding unambiguous whatever the strings contain.
     this.hash = JSON.stringify([
@@ -112,6 +115,7 @@ export class HttpPeer implements Peer {
         ? null
         : [formatSocketAddr(proxy.nextHop), proxy.host, proxy.port, proxy.headers],
       this.groupKey,
+      o.customL4 === undefined ? null : o.customL4.name,
     ]);
     return this.hash;
   }

@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
+import type { L4Connect } from '../l4/virtual-socket.ts';
 
 /** Which HTTP versions to offer in TLS ALPN. */
 export const ALPN = {
@@ -62,6 +63,8 @@ export interface PeerOptions {
    * Node has no client-side TFO API, so connecting does not use it.
    */
   tcpFastOpen: boolean;
+  /** Reach the peer through this custom L4 transport instead of TCP (Pingora's custom_l4). Its name is hashed for reuse. */
+  customL4: L4Connect | undefined;
 }
 
 export type PeerOptionsInit = { [K in keyof PeerOptions]?: PeerOptions[K] | undefined };
@@ -92,6 +95,7 @@ export function resolvePeerOptions(init: PeerOptionsInit = {}): PeerOptions {
     curves: init.curves,
     tcpKeepalive: init.tcpKeepalive,
     tcpFastOpen: init.tcpFastOpen ?? false,
+    customL4: init.customL4,
   };
   for (const name of DURATIONS) {
     const value = options[name];

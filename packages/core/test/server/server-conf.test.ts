@@ -10,6 +10,7 @@ import {
   ConfigSource,
   configField,
   DEFAULT_SERVER_CONF,
+  DEFAULT_TIMEOUT_CONF,
   defineConfigSchema,
   parseServerConf,
   serverConfWith,
@@ -91,6 +92,8 @@ my_app_key: kept for the app
       maxRetries: 3,
       daemonWaitForReady: true,
       daemonReadyTimeoutSeconds: 20,
+      // The timeout keys (timeout-conf.test.ts) keep their defaults here.
+      ...DEFAULT_TIMEOUT_CONF,
     });
     expect(Object.isFrozen(conf)).toBe(true);
   });

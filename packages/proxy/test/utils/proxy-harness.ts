@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
-import { HttpConnector, HttpServer, Stream } from '@pingora-ts/core';
+import { HttpConnector, HttpServer, type ServerApp, Stream } from '@pingora-ts/core';
 import type { ProxyFailureFields } from '../../src/error-log.ts';
 import { HttpProxy, type HttpProxyOptions } from '../../src/http-proxy.ts';
 import type { ProxyHttp } from '../../src/proxy-http.ts';
@@ -39,7 +39,26 @@ export async function startProxy<Ctx>(
     logger: logger as unknown as NonNullable<HttpProxyOptions['logger']>,
     ...options,
   });
-  const app = new HttpServer(proxy);
+  const served = await serveApp(new HttpServer(proxy));
+  return {
+    proxy,
+    connector,
+    port: served.port,
+    url: `http://127.0.0.1:${served.port}`,
+    errors,
+    async [Symbol.asyncDispose]() {
+      connector.close();
+      await served[Symbol.asyncDispose]();
+    },
+  };
+}
+
+export interface ServedApp extends AsyncDisposable {
+  readonly port: number;
+}
+
+/** Serves any ServerApp (e.g. the HttpServer of `httpProxyService(...).app`) on 127.0.0.1 port 0. */
+export async function serveApp(app: ServerApp): Promise<ServedApp> {
   const controller = new AbortController();
   const sockets = new Set<import('node:net').Socket>();
   const server: Server = createServer((socket) => {
@@ -57,15 +76,10 @@ export async function startProxy<Ctx>(
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   return {
-    proxy,
-    connector,
     port,
-    url: `http://127.0.0.1:${port}`,
-    errors,
     async [Symbol.asyncDispose]() {
       controller.abort();
       for (const s of sockets) s.destroy();
-      connector.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -17,6 +17,11 @@ export function hasOpenssl(): boolean {
 }
 
 export function selfSignedCert(): { key: string; cert: string } {
+  if (!hasOpenssl()) {
+    throw new Error(
+      'the openssl CLI is missing: install the openssl package (apt-get install openssl)',
+    );
+  }
   const dir = mkdtempSync(join(tmpdir(), 'proxy-tls-'));
   try {
     execFileSync(

@@ -36,6 +36,11 @@ function keyArgs(kind: 'ec' | 'rsa'): string[] {
 }
 
 export function makeCerts(serverKey: 'ec' | 'rsa' = 'ec'): TestCerts {
+  if (!hasOpenssl()) {
+    throw new Error(
+      'the openssl CLI is missing: install the openssl package (apt-get install openssl)',
+    );
+  }
   const dir = mkdtempSync(join(tmpdir(), 'pingora-ts-upstream-certs-'));
   const f = (name: string): string => join(dir, name);
   const ssl = (...args: string[]): void => {

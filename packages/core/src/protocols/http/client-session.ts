@@ -3,6 +3,7 @@
  * the proxy see it (Pingora's protocols::http::client::HttpSession). HTTP/1
  * sessions implement it now; an HTTP/2 stream will implement the same one.
  */
+import type { PingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import type { UpstreamTlsDigest } from '../../connectors/upstream-tls.ts';
 import type { BodySink, TunnelHandoff } from './body-sink.ts';
@@ -60,6 +61,6 @@ export interface HttpClientSession {
   upgradeToTunnel(): TunnelHandoff;
   /** True once the connection has failed or closed. */
   readonly closed: boolean;
-  /** Closes the connection at once. */
-  destroy(): void;
+  /** Closes the connection at once; pending operations fail with `error` (default ConnectionClosed). */
+  destroy(error?: PingoraError): void;
 }

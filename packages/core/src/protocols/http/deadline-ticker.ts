@@ -1,57 +1,38 @@
 /**
- * One coarse shared timer for every HTTP session deadline (header, body,
- * idle, write), the way undici keeps long timeouts off the per-request path:
- * arming a deadline is two field writes, and a single unref'd interval that
- * runs only while some deadline is armed checks them all every TICK_MS.
+ * Every HTTP session deadline (header, body, idle, write) on one shared
+ * TimerWheel from @pingora-ts/timeout (Pingora's pingora-timeout): arming is
+ * a few field writes and a clock read, re-arming later costs no timer work,
+ * and one driver timer serves them all. Tests swap in a wheel on a
+ * ManualClock with `useDeadlineWheel` to check timeouts without sleeping.
  */
+import { sharedWheel, type TimerWheel, type WheelEntry } from '@pingora-ts/timeout';
 
-/** Deadlines fire up to this late; keep timeouts well above it. */
-export const TICK_MS = 100;
+/** Deadlines fire up to this late (the shared wheel's tick); keep timeouts well above it. */
+export const TICK_MS = 10;
 
-/** Something with at most one armed deadline. */
-export interface DeadlineOwner {
-  /** Epoch ms when the deadline expires; 0 when none is armed. */
-  deadline: number;
-  /** Called once when the armed deadline has passed (it is cleared first). */
-  onDeadline(): void;
-}
+/** Something with at most one armed deadline (fields owned by the wheel; start both at 0). */
+export type DeadlineOwner = WheelEntry;
 
-const owners = new Set<DeadlineOwner>();
-let timer: NodeJS.Timeout | undefined;
-
-function tick(): void {
-  const now = Date.now();
-  for (const owner of owners) {
-    const d = owner.deadline;
-    if (d === 0) {
-      owners.delete(owner);
-    } else if (d <= now) {
-      owner.deadline = 0;
-      owners.delete(owner);
-      owner.onDeadline();
-    }
-  }
-  if (owners.size === 0 && timer !== undefined) {
-    clearInterval(timer);
-    timer = undefined;
-  }
-}
+let wheel: TimerWheel = sharedWheel();
 
 /** Arms `owner`'s deadline `ms` from now (replacing any armed one); ms <= 0 or Infinity disarms. */
 export function armDeadline(owner: DeadlineOwner, ms: number): void {
-  if (!(ms > 0) || ms === Number.POSITIVE_INFINITY) {
-    owner.deadline = 0;
-    return;
-  }
-  owner.deadline = Date.now() + ms;
-  owners.add(owner);
-  if (timer === undefined) {
-    timer = setInterval(tick, TICK_MS);
-    timer.unref();
-  }
+  wheel.arm(owner, ms);
 }
 
-/** Disarms `owner`'s deadline (it leaves the set on the next tick). */
+/** Disarms `owner`'s deadline. */
 export function disarmDeadline(owner: DeadlineOwner): void {
   owner.deadline = 0;
+}
+
+/**
+ * Runs every session deadline armed from now on `next` (e.g. a wheel on a
+ * ManualClock in a test); returns the function that restores the previous wheel.
+ */
+export function useDeadlineWheel(next: TimerWheel): () => void {
+  const previous = wheel;
+  wheel = next;
+  return () => {
+    wheel = previous;
+  };
 }

@@ -3,6 +3,7 @@
  * coding: the client's q-values decide, `*` covers codings it did not name,
  * `q=0` forbids, and ties go to the server's preference.
  */
+import { trimOws } from '@pingora-ts/http';
 import { ALGORITHM_PREFERENCE, type Algorithm, algorithmFromToken } from './algorithm.ts';
 
 /** One coding the client named and its weight (0..1). */
@@ -23,16 +24,16 @@ export function parseAcceptEncoding(value: string): AcceptedCoding[] {
   for (const part of value.split(',')) {
     if (out.length >= MAX_ENTRIES) break;
     const segments = part.split(';');
-    const coding = (segments[0] ?? '').trim().toLowerCase();
+    const coding = trimOws(segments[0] ?? '').toLowerCase();
     if (coding === '' || !/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(coding)) continue;
     let q = 1;
     let valid = true;
     for (let i = 1; i < segments.length; i++) {
-      const param = (segments[i] ?? '').trim();
+      const param = trimOws(segments[i] ?? '');
       const eq = param.indexOf('=');
       if (eq < 0) continue;
-      if (param.slice(0, eq).trim().toLowerCase() !== 'q') continue;
-      const raw = param.slice(eq + 1).trim();
+      if (trimOws(param.slice(0, eq)).toLowerCase() !== 'q') continue;
+      const raw = trimOws(param.slice(eq + 1));
       if (!/^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/.test(raw)) {
         valid = false;
         break;

@@ -3,7 +3,7 @@
  * JavaScript, XML, SVG, ...) of a useful size, and not already encoded or
  * marked no-transform. Images, video, archives and fonts are left alone.
  */
-import type { ResponseHeader } from '@pingora-ts/http';
+import { type ResponseHeader, trimOws } from '@pingora-ts/http';
 
 const TYPES = new Set([
   'application/json',
@@ -31,7 +31,7 @@ const TYPES = new Set([
 export function isCompressibleType(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
   const semi = contentType.indexOf(';');
-  const type = (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  const type = trimOws(semi === -1 ? contentType : contentType.slice(0, semi)).toLowerCase();
   if (type.startsWith('text/')) return true;
   if (TYPES.has(type)) return true;
   return type.endsWith('+json') || type.endsWith('+xml');
@@ -40,7 +40,7 @@ export function isCompressibleType(contentType: string | undefined): boolean {
 /** True when Cache-Control forbids intermediaries from changing the body (RFC 9111 5.2.2.6). */
 export function hasNoTransform(resp: ResponseHeader): boolean {
   for (const value of resp.getAll('cache-control')) {
-    if (/(^|,)\s*no-transform\s*(,|$)/i.test(value)) return true;
+    if (/(^|,)[ \t]*no-transform[ \t]*(,|$)/i.test(value)) return true;
   }
   return false;
 }

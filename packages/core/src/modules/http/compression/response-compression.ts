@@ -6,7 +6,7 @@
  * `Vary: Accept-Encoding`. Mirrors pingora-core's ResponseCompressionCtx.
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
-import type { RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import { type RequestHeader, type ResponseHeader, trimOws } from '@pingora-ts/http';
 import type { HttpModule, HttpModuleBuilder } from '../http-module.ts';
 import { chooseEncoding } from './accept-encoding.ts';
 import {
@@ -63,7 +63,7 @@ function addVaryAcceptEncoding(resp: ResponseHeader): void {
   const vary = resp.getAll('vary');
   for (const line of vary) {
     for (const part of line.split(',')) {
-      const token = part.trim().toLowerCase();
+      const token = trimOws(part).toLowerCase();
       if (token === '*' || token === 'accept-encoding') return;
     }
   }
@@ -195,7 +195,8 @@ export class ResponseCompression implements HttpModule {
     if (resp.hasHeader('content-range') || hasNoTransform(resp)) return;
 
     const encodings = resp.getAll('content-encoding');
-    const encoding = encodings.length === 0 ? 'identity' : encodings.join(',').trim().toLowerCase();
+    const encoding =
+      encodings.length === 0 ? 'identity' : trimOws(encodings.join(',')).toLowerCase();
     if (encoding !== 'identity') {
       this.#maybeDecompress(resp, encoding);
       return;

@@ -38,6 +38,19 @@ function putCrlf(buf: Buffer, o: number): number {
   return o + 2;
 }
 
+/**
+ * Closes `socket` with a TCP RST (SO_LINGER 0), so the peer gets ECONNRESET
+ * rather than a clean end; sockets that cannot (TLS over a wrapped handle,
+ * Unix sockets) are destroyed normally.
+ */
+export function resetSocket(socket: Socket): void {
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+}
+
 const NO_SINK: BodySink = {
   onData: () => true,
   onEnd: () => {},
@@ -47,8 +60,10 @@ const NO_SINK: BodySink = {
 export abstract class H1Connection implements DeadlineOwner, BodySource, FramedWriter {
   /** The underlying socket. Do not read from it while the session owns it. */
   readonly socket: Socket;
-  /** Read deadline (epoch ms, 0 = none); see DeadlineOwner. */
+  /** Read deadline (wheel clock ms, 0 = none); see DeadlineOwner. */
   deadline = 0;
+  /** The deadline wheel's slot (owned by the wheel). */
+  wheelTick = 0;
   /** Milliseconds a body read may wait for the next bytes. */
   bodyTimeoutMs: number;
   /** Milliseconds a write may stay blocked (backpressured) before the connection is dropped. */
@@ -93,6 +108,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     this.writeTimeoutMs = writeTimeoutMs;
     this.writeWatch = {
       deadline: 0,
+      wheelTick: 0,
       onDeadline: () =>
         this.fail(
           this.error(ErrorType.WriteTimedout, `write blocked for over ${this.writeTimeoutMs} ms`),
@@ -394,7 +410,10 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     this.failure = error;
     disarmDeadline(this);
     disarmDeadline(this.writeWatch);
-    if (!this.detached) this.socket.destroy();
+    if (!this.detached) {
+      if (this.resetOnFailure()) resetSocket(this.socket);
+      else this.socket.destroy();
+    }
     const cb = this.drainCb;
     this.drainCb = null;
     if (this.hasSink) {
@@ -405,6 +424,14 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     }
     this.onFailure(error);
     cb?.();
+  }
+
+  /**
+   * Whether a failure must reset the connection (RST) instead of closing it
+   * (FIN): true when the peer would take a FIN as the end of a message.
+   */
+  protected resetOnFailure(): boolean {
+    return false;
   }
 
   /** Removes the session from the socket (upgrade, or a socket handed elsewhere). */

@@ -342,6 +342,15 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
 
   // ---- internals ----
 
+  /**
+   * A response whose end the client takes from the connection closing (an
+   * HTTP/1.0 client, or a body without a length the client can decode) must
+   * never end with a FIN when it failed half-way: it would look complete.
+   */
+  protected override resetOnFailure(): boolean {
+    return this.responseWritten !== undefined && !this.out.done && this.out.kind === BodyKind.Close;
+  }
+
   /** @internal the response head waiting to be written with the first body bytes. */
   pendingResp: ResponseHeader | undefined;
 

@@ -1,0 +1,92 @@
+/**
+ * Session deadlines on a ManualClock: the shared deadline wheel is swapped
+ * for one whose time moves only when the test says, so each timeout is shown
+ * not to fire a tick early and to fire once it has passed, over real sockets
+ * and without sleeping for the timeout.
+ */
+import { ErrorType } from '@pingora-ts/error';
+import { ResponseHeader } from '@pingora-ts/http';
+import { ManualClock, TimerWheel } from '@pingora-ts/timeout';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HttpServer } from '../../src/apps/http-app.ts';
+import { ServeHttpApp } from '../../src/apps/serve-http.ts';
+import { useDeadlineWheel } from '../../src/protocols/http/deadline-ticker.ts';
+import { echoHandler, startApp, startServer, type TestServer } from './utils/h1-server.ts';
+import { countResponses, RawClient } from './utils/raw-client.ts';
+
+const TICK = 10;
+let clock: ManualClock;
+let restore: () => void;
+let server: TestServer | undefined;
+
+beforeEach(() => {
+  clock = new ManualClock(1_000);
+  restore = useDeadlineWheel(new TimerWheel({ clock, resolutionMs: TICK }));
+});
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  restore();
+});
+
+/** Lets pending socket events run (I/O, not time: the clock does not move). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+describe('session deadlines on a fake clock', () => {
+  it('a trickled head gets 408 once the header timeout has passed, not before', async () => {
+    server = await startServer(echoHandler, { headerTimeoutMs: 600 });
+    await using c = await RawClient.connect(server.port);
+    c.write('GET / HTTP/1.1\r\nHost: a\r\nX-Slow: zzz');
+    await c.waitFor(() => server?.sessions.length === 1);
+    await settle();
+    clock.advance(599);
+    await settle();
+    expect(c.closed).toBe(false);
+    expect(c.text).toBe('');
+    clock.advance(1 + TICK);
+    await c.waitClosed();
+    expect(c.text).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(server.refusals[0]?.type).toBe(ErrorType.ReadTimedout);
+  });
+
+  it('an idle kept-alive connection closes after the keepalive timeout without a response', async () => {
+    server = await startServer(echoHandler, { keepaliveTimeoutMs: 300 });
+    await using c = await RawClient.connect(server.port);
+    c.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    await c.waitFor((t) => t.endsWith('GET / 0'));
+    await settle();
+    clock.advance(299);
+    await settle();
+    expect(c.closed).toBe(false);
+    clock.advance(1 + TICK);
+    await c.waitClosed();
+    expect(countResponses(c.text)).toBe(1);
+    expect(server.refusals).toEqual([]);
+  });
+
+  it('a stalled request body fails with 408 after the body timeout; each chunk re-arms it', async () => {
+    const app = new HttpServer(
+      new ServeHttpApp(async (s) => {
+        while ((await s.readBodyChunk()) !== null) {}
+        return { header: ResponseHeader.build(200), body: 'never' };
+      }),
+      { h1: { bodyTimeoutMs: 400 } },
+    );
+    server = await startApp(app);
+    await using c = await RawClient.connect(server.port);
+    c.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc');
+    await settle();
+    clock.advance(300);
+    c.write('de'); // re-arms the body deadline 400 ms from now
+    await settle();
+    clock.advance(399);
+    await settle();
+    expect(c.closed).toBe(false);
+    clock.advance(1 + TICK);
+    await c.waitClosed();
+    expect(c.text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(c.text).not.toContain('never');
+  });
+});
