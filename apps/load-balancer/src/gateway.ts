@@ -3,7 +3,10 @@
  * demo origins when no upstream is configured, and adds the load balancer
  * (discovery and health checks) as a service the proxy's listening service
  * depends on, so the proxy starts with its first health check round done.
+ * The access log and Sentry come from their own sections when configured.
  */
+
+import { AccessLog } from '@pingora-ts/access-log';
 import {
   backgroundService,
   type HttpServer,
@@ -12,6 +15,7 @@ import {
 } from '@pingora-ts/core';
 import { Backend, type LoadBalancer } from '@pingora-ts/load-balancing';
 import { httpProxyService } from '@pingora-ts/proxy';
+import { setupSentry } from '@pingora-ts/sentry';
 import { buildLoadBalancer, healthService } from './balancer.ts';
 import { type LbConfig, lbConfigSchema } from './config.ts';
 import { startDemoOrigins } from './demo-origins.ts';
@@ -49,10 +53,17 @@ export async function addGateway(server: Server): Promise<Gateway> {
   }
 
   const lb = buildLoadBalancer(config, upstreams, server.logger.child({ service: 'health_check' }));
+  // Off unless their YAML sections configure them.
+  const accessLog = AccessLog.fromServer(server);
+  await setupSentry(server);
   const proxy = httpProxyService(
-    server.configuration,
-    new LbProxy(lb, { hashKey: config.hashKey, countInFlight: countsInFlight(config.selection) }),
-    { name: 'load_balancer', logger: server.logger },
+    server,
+    new LbProxy(lb, {
+      hashKey: config.hashKey,
+      countInFlight: countsInFlight(config.selection),
+      accessLog,
+    }),
+    { name: 'load_balancer' },
   );
   for (const addr of config.listen) proxy.addAddress(addr);
 

@@ -5,10 +5,12 @@
  * lines), scrubs every event and breadcrumb in beforeSend, reports proxy
  * failures and phase breadcrumbs (SentryReporter), and registers an exit
  * hook that reports an uncaught exception or unhandled rejection and
- * flushes before runForever() exits the process.
+ * flushes before runForever() exits the process. The SDK is imported only
+ * when a dsn is configured: a server without Sentry never loads it.
  */
 import type { Server } from '@pingora-ts/core';
-import * as Sentry from '@sentry/node';
+import { ErrorType, PingoraError } from '@pingora-ts/error';
+import type * as SentryNs from '@sentry/node';
 import { Redactor } from './redact.ts';
 import { type SentryConfig, sentryConfigSchema } from './sentry-config.ts';
 import { SentryReporter, type SentryReporterOptions } from './sentry-reporter.ts';
@@ -17,7 +19,7 @@ export interface SetupSentryOptions extends SentryReporterOptions {
   /** YAML section (default `sentry`). */
   section?: string;
   /** More SDK options, applied over the ones from the YAML (not dsn). */
-  init?: Omit<Sentry.NodeOptions, 'dsn'>;
+  init?: Omit<SentryNs.NodeOptions, 'dsn'>;
 }
 
 export interface SentryHandle extends Disposable {
@@ -31,16 +33,27 @@ export interface SentryHandle extends Disposable {
 
 /**
  * Starts Sentry from the server's `sentry` section; undefined (and the SDK
- * untouched) when the section names no dsn. Call it once, at setup.
+ * not even loaded) when the section names no dsn. Call it once, at setup;
+ * a bad section throws a ConfigError naming the key and line.
  */
-export function setupSentry(
+export async function setupSentry(
   server: Server,
   options: SetupSentryOptions = {},
-): SentryHandle | undefined {
+): Promise<SentryHandle | undefined> {
   const config = server.appConfig(sentryConfigSchema, options.section ?? 'sentry');
   if (config.dsn === '') return undefined;
+  let Sentry: typeof SentryNs;
+  try {
+    Sentry = await import('@sentry/node');
+  } catch (err) {
+    throw PingoraError.because(
+      ErrorType.ConfigError,
+      'sentry: the sentry section needs @sentry/node (npm install @sentry/node)',
+      err,
+    );
+  }
   const redactor = new Redactor(config.redactHeaders, config.sendDefaultPii);
-  const scrub = <E extends Sentry.ErrorEvent>(event: E): E => {
+  const scrub = <E extends SentryNs.ErrorEvent>(event: E): E => {
     const request = event.request;
     if (request !== undefined) {
       redactor.scrubHeaders(request.headers);
@@ -103,19 +116,20 @@ export function setupSentry(
     await Sentry.flush(config.flushTimeoutMs);
   });
   let closed = false;
+  const close = async (timeoutMs = config.flushTimeoutMs): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    reporter[Symbol.dispose]();
+    removeExitHook();
+    await Sentry.close(timeoutMs);
+  };
   return {
     config,
     reporter,
     flush: (timeoutMs = config.flushTimeoutMs) => Sentry.flush(timeoutMs),
-    async close(timeoutMs = config.flushTimeoutMs) {
-      if (closed) return;
-      closed = true;
-      reporter[Symbol.dispose]();
-      removeExitHook();
-      await Sentry.close(timeoutMs);
-    },
+    close,
     [Symbol.dispose]() {
-      void this.close();
+      void close();
     },
   };
 }

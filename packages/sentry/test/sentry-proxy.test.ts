@@ -145,21 +145,23 @@ describe('Sentry reports of proxy failures', () => {
 });
 
 describe('the sentry YAML section', () => {
-  it('is off without a dsn and refuses a bad one naming key and line', () => {
+  it('is off without a dsn and refuses a bad one naming key and line', async () => {
     const quiet = pino({ level: 'silent' });
-    expect(setupSentry(new Server({ confText: 'version: 1\n', logger: quiet }))).toBeUndefined();
+    expect(
+      await setupSentry(new Server({ confText: 'version: 1\n', logger: quiet })),
+    ).toBeUndefined();
     const bad = new Server({ confText: 'version: 1\nsentry:\n  dsn: not a url\n', logger: quiet });
-    expect(() => setupSentry(bad)).toThrow(/<inline>:3:.*sentry\.dsn/);
+    await expect(setupSentry(bad)).rejects.toThrow(/<inline>:3:.*sentry\.dsn/);
     const rate = new Server({
       confText: 'version: 1\nsentry:\n  dsn: http://k@127.0.0.1:9/1\n  sample_rate: 2\n',
       logger: quiet,
     });
-    expect(() => setupSentry(rate)).toThrow(/sentry\.sample_rate/);
+    await expect(setupSentry(rate)).rejects.toThrow(/sentry\.sample_rate/);
     const header = new Server({
       confText:
         'version: 1\nsentry:\n  dsn: http://k@127.0.0.1:9/1\n  redact_headers: ["bad header"]\n',
       logger: quiet,
     });
-    expect(() => setupSentry(header)).toThrow(/sentry\.redact_headers\[0\]/);
+    await expect(setupSentry(header)).rejects.toThrow(/sentry\.redact_headers\[0\]/);
   });
 });

@@ -33,8 +33,11 @@ export interface ServerInit {
   conf?: Partial<ServerConf>;
   /** YAML text to read the configuration from (instead of a file), e.g. in tests. */
   confText?: string;
-  /** Logger to use instead of the one built from the configuration. */
-  logger?: Logger;
+  /**
+   * Logger to use instead of the one built from the configuration, or a
+   * function that builds it from the configuration once it is read.
+   */
+  logger?: Logger | ((conf: ServerConf) => Logger);
   /**
    * A top-level YAML key that neither the server nor an app section claims:
    * `'error'` (default) fails `-t` and the start naming its line, `'warn'`
@@ -93,7 +96,11 @@ export class Server {
     this.configuration = Object.freeze(conf);
     this.#unclaimedKeys = init.unclaimedKeys ?? 'error';
     for (const key of serverConfSchema.keyPaths()) this.#claims.claim(key);
-    this.logger = init.logger ?? createServerLogger(this.configuration);
+    const logger = init.logger;
+    this.logger =
+      typeof logger === 'function'
+        ? logger(this.configuration)
+        : (logger ?? createServerLogger(this.configuration));
     this.#log = this.logger.child({ service: 'server' });
     if (init.conf !== undefined && options.conf !== undefined) {
       this.#log.warn({ ignored: options.conf }, 'configuration given in code; ignoring --conf');

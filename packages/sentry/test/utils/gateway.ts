@@ -20,7 +20,7 @@ export async function startGateway(
   extra: Partial<ProxyHttp<null>> = {},
 ): Promise<Gateway> {
   const server = new Server({ confText: yaml, logger: pino({ level: 'silent' }) });
-  const sentry = setupSentry(server);
+  const sentry = await setupSentry(server);
   const inner: ProxyHttp<null> = {
     newCtx: () => null,
     upstreamPeer: () => new HttpPeer(upstream),
