@@ -85,3 +85,40 @@ it('proxies, exposes /metrics and exits 0 on SIGTERM', async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 });
+
+it('-t checks the sentry, access_log and tracing sections, naming key and line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pingora-ts-prometheus-'));
+  dirs.push(dir);
+  const cases: Array<[string, RegExp]> = [
+    [
+      'sentry:\n  dsn: https://o0.ingest.sentry.io/1\n',
+      /conf\.yaml:\d+:\d+: sentry\.dsn: the DSN has no public key/,
+    ],
+    ['access_log:\n  path: x.log\n  format: xml\n', /conf\.yaml:\d+:\d+: access_log\.format/],
+    [
+      'tracing:\n  otlp_endpoint: http://127.0.0.1:4318/v1/traces\n  sample_ratio: 2\n',
+      /tracing\.sample_ratio/,
+    ],
+  ];
+  for (const [section, expected] of cases) {
+    const conf = join(dir, 'conf.yaml');
+    writeFileSync(conf, `version: 1\n${section}`);
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@pingora-ts/source', MAIN, '-t', '-c', conf],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      output += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      output += d;
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code, output).toBe(1);
+    expect(output).toMatch(expected);
+  }
+});

@@ -18,6 +18,7 @@ import { type Json, startFakeIngest } from './utils/fake-ingest.ts';
 import { startGateway } from './utils/gateway.ts';
 
 const SECRETS = [
+  's3cret-set-cookie',
   'Bearer s3cret-token',
   'sid=s3cret-cookie',
   's3cret-proxy',
@@ -62,6 +63,7 @@ describe('Sentry reports of proxy failures', () => {
         cookie: 'sid=s3cret-cookie',
         'proxy-authorization': 'Basic s3cret-proxy',
         'x-api-key': 's3cret-api-key',
+        'set-cookie': 'sid=s3cret-set-cookie',
         'x-forwarded-for': '203.0.113.9',
         'user-agent': 'sentry-test/1',
       },
@@ -107,6 +109,7 @@ describe('Sentry reports of proxy failures', () => {
     expect(e.request.headers.cookie).toBe('[Filtered]');
     expect(e.request.headers['proxy-authorization']).toBe('[Filtered]');
     expect(e.request.headers['x-api-key']).toBe('[Filtered]');
+    expect(e.request.headers['set-cookie']).toBe('[Filtered]');
     expect(e.request.headers['x-forwarded-for']).toBe('[Filtered]');
     expect(e.request.headers['user-agent']).toBe('sentry-test/1');
     // Breadcrumbs from the server phases.
