@@ -18,6 +18,7 @@ import {
 import type { LbConfig } from './config.ts';
 import type { HealthCheckConfig } from './health-config.ts';
 import { SELECTIONS } from './selection.ts';
+import { checkTlsOptions, type UpstreamTlsConfig } from './upstream-tls-config.ts';
 
 /**
  * Longest passive hold. With a long check interval (bench/proxy checks once
@@ -25,15 +26,18 @@ import { SELECTIONS } from './selection.ts';
  */
 const MAX_PASSIVE_HOLD_MS = 5000;
 
-export function healthCheckFrom(hc: HealthCheckConfig): HealthCheck {
+export function healthCheckFrom(hc: HealthCheckConfig, tls?: UpstreamTlsConfig): HealthCheck {
   const thresholds = {
     consecutiveSuccess: hc.healthyThreshold,
     consecutiveFailure: hc.unhealthyThreshold,
   };
+  // Checks go over TLS, verified like the proxied traffic, when the upstreams speak it.
+  const tlsOptions = tls === undefined ? {} : { tls: checkTlsOptions(tls) };
   if (hc.type === 'tcp')
-    return new TcpHealthCheck({ ...thresholds, connectTimeoutMs: hc.timeoutMs });
+    return new TcpHealthCheck({ ...thresholds, connectTimeoutMs: hc.timeoutMs, ...tlsOptions });
   return new HttpHealthCheck({
     ...thresholds,
+    ...tlsOptions,
     host: hc.host,
     path: hc.path,
     expectedStatus: hc.expectedStatus,
@@ -51,7 +55,7 @@ export function buildLoadBalancer(
   const hc = config.healthCheck;
   const builder: BackendSelectionBuilder = SELECTIONS[config.selection];
   return LoadBalancer.fromAddrs(upstreams, builder, {
-    healthCheck: healthCheckFrom(hc),
+    healthCheck: healthCheckFrom(hc, config.upstreamTls),
     healthCheckFrequencyMs: hc.intervalMs,
     parallelHealthCheck: true,
     passiveHealth: {

@@ -1,6 +1,6 @@
 /**
  * The gateway's settings: the `load_balancer` section of the YAML file
- * (listen, upstreams, selection, hash_key, health_check), read with core's
+ * (listen, upstreams, selection, hash_key, health_check, upstream_tls), read with core's
  * ConfigSchema. Rules that span keys (hash_key only with a hashing
  * selection, http-only health keys, a selection the upstreams can build)
  * are checked here too, so `-t` catches them with the key and line.
@@ -19,6 +19,11 @@ import {
   SELECTIONS,
   type SelectionName,
 } from './selection.ts';
+import {
+  settleUpstreamTls,
+  type UpstreamTlsConfig,
+  upstreamTlsField,
+} from './upstream-tls-config.ts';
 import { upstreamsField } from './upstreams-field.ts';
 
 const fields = {
@@ -37,6 +42,7 @@ const fields = {
     },
   }),
   healthCheck: healthCheckField,
+  upstreamTls: upstreamTlsField,
   /** The older spelling of health_check.interval_ms (bench/proxy still writes it). */
   intervalSeconds: configField.number({
     key: 'health_check_interval_seconds',
@@ -54,6 +60,8 @@ export interface LbConfig {
   readonly selection: SelectionName;
   readonly hashKey: HashKey;
   readonly healthCheck: HealthCheckConfig;
+  /** Speak TLS to the upstreams with these settings; undefined: plaintext. */
+  readonly upstreamTls: UpstreamTlsConfig | undefined;
 }
 
 class LbConfigSchema extends ConfigSchema<LbConfig> {
@@ -96,12 +104,20 @@ class LbConfigSchema extends ConfigSchema<LbConfig> {
       }
     }
 
+    const upstreamTls =
+      nodeOf('upstream_tls') === undefined
+        ? undefined
+        : settleUpstreamTls(raw.upstreamTls, (key, message) =>
+            refuse(['upstream_tls', key], message),
+          );
+
     return {
       listen: raw.listen,
       upstreams: raw.upstreams,
       selection,
       hashKey,
       healthCheck,
+      upstreamTls,
     };
   }
 }

@@ -21,6 +21,7 @@ import { type LbConfig, lbConfigSchema } from './config.ts';
 import { startDemoOrigins } from './demo-origins.ts';
 import { LbProxy } from './lb-proxy.ts';
 import { countsInFlight } from './selection.ts';
+import { peerTlsInit } from './upstream-tls-config.ts';
 
 export interface Gateway {
   readonly config: LbConfig;
@@ -61,6 +62,7 @@ export async function addGateway(server: Server): Promise<Gateway> {
     new LbProxy(lb, {
       hashKey: config.hashKey,
       countInFlight: countsInFlight(config.selection),
+      peer: config.upstreamTls === undefined ? undefined : peerTlsInit(config.upstreamTls),
       accessLog,
     }),
     { name: 'load_balancer' },

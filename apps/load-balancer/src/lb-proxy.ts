@@ -7,7 +7,7 @@
  * and X-Forwarded-For/Proto for the origins.
  */
 import type { AccessLog } from '@pingora-ts/access-log';
-import { HttpPeer } from '@pingora-ts/core';
+import { HttpPeer, type HttpPeerInit } from '@pingora-ts/core';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import type { RequestHeader } from '@pingora-ts/http';
 import type { Backend, InFlightGuard, LoadBalancer } from '@pingora-ts/load-balancing';
@@ -36,6 +36,8 @@ export interface LbProxyOptions {
   readonly hashKey: HashKey;
   /** Hold an in-flight guard per request (the selection reads the counts). */
   readonly countInFlight: boolean;
+  /** Settings of the upstream peers (TLS from upstream_tls); default plaintext. */
+  readonly peer?: HttpPeerInit | undefined;
   /** The `access_log` section's log, if configured. */
   readonly accessLog?: AccessLog | undefined;
 }
@@ -46,6 +48,7 @@ export class LbProxy implements ProxyHttp<LbCtx> {
   readonly #countInFlight: boolean;
   /** One HttpPeer per backend, made once: its options and reuse hash are then reused. */
   readonly #peers = new Map<string, HttpPeer>();
+  readonly #peerInit: HttpPeerInit;
 
   readonly #accessLog: AccessLog | undefined;
   /** Present only with an access log: the request id (absent, the proxy skips the phase). */
@@ -55,6 +58,7 @@ export class LbProxy implements ProxyHttp<LbCtx> {
     this.#lb = lb;
     this.#hashKey = options.hashKey;
     this.#countInFlight = options.countInFlight;
+    this.#peerInit = options.peer ?? {};
     const accessLog = options.accessLog;
     this.#accessLog = accessLog;
     if (accessLog !== undefined) this.earlyRequestFilter = (s) => void accessLog.tagRequest(s);
@@ -80,7 +84,7 @@ export class LbProxy implements ProxyHttp<LbCtx> {
     let peer = this.#peers.get(backend.addr);
     if (peer === undefined) {
       // Bounded by the backend set: discovery caps it (MAX_BACKENDS).
-      peer = new HttpPeer(backend.socketAddr);
+      peer = new HttpPeer(backend.socketAddr, this.#peerInit);
       this.#peers.set(backend.addr, peer);
     }
     return peer;

@@ -16,6 +16,8 @@ export const PeerKind = {
   NodeProxy: 'node-proxy',
   /** A raw TCP relay in Node: the practical ceiling of a Node process, not an HTTP proxy. */
   Ceiling: 'ceiling',
+  /** Caching proxies answering from their cache (the cache section: ours and nginx proxy_cache). */
+  Cache: 'cache',
 } as const;
 export type PeerKind = (typeof PeerKind)[keyof typeof PeerKind];
 

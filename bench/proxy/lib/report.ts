@@ -127,6 +127,25 @@ function targets(peers: readonly Peer[], results: Results, o: Options): Target[]
     );
   }
   if (o.workloads.includes('64k')) atLeast('64k: req/s >= 1.0x nginx', '64k', 'nginx', 1);
+  // The cache section: hits of our cache against nginx proxy_cache and against our own miss path.
+  const CACHE = 'pingora-ts-cache';
+  if (peers.some((p) => p.name === CACHE)) {
+    for (const w of o.workloads) {
+      const vs = (peer: string, factor: number, what: string) => {
+        const r = div(med(CACHE, w, 'rps'), med(peer, w, 'rps'));
+        const c = div(med(CACHE, w, 'reqPerCpuSec'), med(peer, w, 'reqPerCpuSec'));
+        out.push({
+          what,
+          measured: x(r),
+          perCpu: x(c),
+          ok: r === undefined ? undefined : r >= factor,
+        });
+      };
+      vs('nginx-cache', 0.6, `${w}: cache hits req/s >= 0.6x nginx proxy_cache`);
+      vs('varnish-cache', 0.6, `${w}: cache hits req/s >= 0.6x Varnish`);
+      vs(OURS, 1.5, `${w}: cache hits req/s >= 1.5x our proxied (miss) path`);
+    }
+  }
   for (const w of o.workloads) {
     const r = div(med(OURS, w, 'p99Ms'), med('nginx', w, 'p99Ms'));
     out.push({

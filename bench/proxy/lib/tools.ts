@@ -1,6 +1,6 @@
 /**
  * The native tools the benchmark drives: nginx (origin and peer), HAProxy,
- * wrk, and for the TLS section h2load and the openssl CLI. Missing ones are installed from Debian's packages with apt-get
+ * wrk, Varnish for the cache section, and for the TLS section h2load and the openssl CLI. Missing ones are installed from Debian's packages with apt-get
  * (as root, retrying while another install holds the dpkg lock); the service
  * Debian may start on port 80 is stopped again, since the benchmark runs its
  * own instances on loopback ports.
@@ -15,6 +15,7 @@ const PACKAGES = {
   wrk: 'wrk',
   h2load: 'nghttp2-client',
   openssl: 'openssl',
+  varnishd: 'varnish',
 } as const;
 export type Tool = keyof typeof PACKAGES;
 
@@ -71,9 +72,10 @@ export function ensureTools(tools: readonly Tool[], allowInstall: boolean): Tool
   }
   // Debian starts the packaged services where an init system runs; the
   // benchmark never uses them, so they must not keep port 80 or CPU.
-  for (const service of ['nginx', 'haproxy'] as const) {
+  for (const service of ['nginx', 'haproxy', 'varnishd'] as const) {
     if (missing.includes(service)) {
-      spawnSync('sh', ['-c', `invoke-rc.d ${service} stop || service ${service} stop`], {
+      const unit = service === 'varnishd' ? 'varnish' : service;
+      spawnSync('sh', ['-c', `invoke-rc.d ${unit} stop || service ${unit} stop`], {
         stdio: 'ignore',
         timeout: 30_000,
       });

@@ -9,7 +9,7 @@ export { formatHttpDate, parseHttpDate } from './http-date.ts';
 export {
   type CompactCacheKey,
   CacheKey,
-  compactKeyString,
+  isPrimaryKey,
   KEY_HASH_LENGTH,
   VarianceBuilder,
 } from './key.ts';
@@ -49,3 +49,39 @@ export {
   requestVerdict,
   toNotModified,
 } from './rfc9111-request.ts';
+export {
+  type CacheEvictEvent,
+  type CacheLockWaitEvent,
+  type CacheLookupEvent,
+  type CacheStoreEvent,
+  cacheEvictChannel,
+  cacheLockWaitChannel,
+  cacheLookupChannel,
+  cacheStoreChannel,
+} from './cache-events.ts';
+export {
+  type EvictionKind,
+  type EvictionManager,
+  evictionManager,
+  LruEvictionManager,
+  TinyUfoEvictionManager,
+} from './eviction.ts';
+export { type CacheSettings, type CacheStatusText, HttpCache } from './http-cache.ts';
+export {
+  CacheLock,
+  type CacheLockOptions,
+  type Locked,
+  LockStatus,
+  ReadLock,
+  WritePermit,
+} from './lock.ts';
+export { MemoryStorage, type MemoryStorageOptions } from './memory-storage.ts';
+export { CacheablePredictor } from './predictor.ts';
+export type {
+  HitHandler,
+  LookupResult,
+  MissFinish,
+  MissHandler,
+  PurgeType,
+  Storage,
+} from './storage.ts';

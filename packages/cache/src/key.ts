@@ -4,22 +4,21 @@
  * compact 16-byte digest (BLAKE2b-512 truncated, as Pingora's Blake2b-128);
  * a variance hash (Vary) makes the combined key of one variant.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Length of a key hash in bytes. */
 export const KEY_HASH_LENGTH = 16;
 
-function hashParts(parts: readonly (string | Buffer)[]): Buffer {
-  const h = createHash('blake2b512');
-  for (const p of parts) {
-    const b = typeof p === 'string' ? Buffer.from(p, 'utf8') : p;
-    // length-prefix every part so ("ab","c") and ("a","bc") differ
-    const len = Buffer.allocUnsafe(4);
-    len.writeUInt32BE(b.length, 0);
-    h.update(len);
-    h.update(b);
-  }
-  return h.digest().subarray(0, KEY_HASH_LENGTH);
+/** BLAKE2b-512 of `data`, truncated to KEY_HASH_LENGTH bytes (one-shot: no Hash object). */
+function blake(data: string | Buffer): Buffer {
+  return (hash('blake2b512', data, 'buffer') as Buffer).subarray(0, KEY_HASH_LENGTH);
+}
+
+/** Hashes strings unambiguously: each is length-prefixed, so ("ab","c") and ("a","bc") differ. */
+function hashStrings(parts: readonly string[]): Buffer {
+  let text = '';
+  for (const p of parts) text += `${p.length}:${p}`;
+  return blake(text);
 }
 
 export class CacheKey {
@@ -30,6 +29,8 @@ export class CacheKey {
   /** The variance hash of one variant (set after cacheVaryFilter), else undefined. */
   variance: Buffer | undefined;
   #primaryHash: Buffer | undefined;
+  #primaryHex: string | undefined;
+  #combined: { variance: Buffer; hex: string; bin: Buffer } | undefined;
 
   constructor(namespace: string, primary: string, userTag = '') {
     this.namespace = namespace;
@@ -44,24 +45,36 @@ export class CacheKey {
 
   /** BLAKE2b-512 of namespace and primary, truncated to 16 bytes. */
   primaryBinary(): Buffer {
-    this.#primaryHash ??= hashParts([this.namespace, this.primary]);
+    this.#primaryHash ??= hashStrings([this.namespace, this.primary]);
     return this.#primaryHash;
   }
 
   /** The primary hash in hex (32 characters): the storage key of the primary slot. */
   primaryHex(): string {
-    return this.primaryBinary().toString('hex');
+    this.#primaryHex ??= this.primaryBinary().toString('hex');
+    return this.#primaryHex;
   }
 
   /** The key of this variant: the primary hash combined with the variance hash, if any. */
   combinedBinary(): Buffer {
     const v = this.variance;
     if (v === undefined) return this.primaryBinary();
-    return hashParts([this.primaryBinary(), v]);
+    return this.#variant(v).bin;
   }
 
   combinedHex(): string {
-    return this.combinedBinary().toString('hex');
+    const v = this.variance;
+    if (v === undefined) return this.primaryHex();
+    return this.#variant(v).hex;
+  }
+
+  #variant(v: Buffer): { bin: Buffer; hex: string } {
+    const c = this.#combined;
+    if (c !== undefined && c.variance === v) return c;
+    const bin = blake(Buffer.concat([this.primaryBinary(), v]));
+    const next = { variance: v, bin, hex: bin.toString('hex') };
+    this.#combined = next;
+    return next;
   }
 
   /** A copy without the variance (the primary slot). */
@@ -71,24 +84,22 @@ export class CacheKey {
 
   /** A compact, storage-agnostic form: what eviction and purge use. */
   toCompact(): CompactCacheKey {
-    return {
-      primary: this.primaryHex(),
-      variance: this.variance?.toString('hex'),
-      userTag: this.userTag,
-    };
+    return { primary: this.primaryHex(), combined: this.combinedHex(), userTag: this.userTag };
   }
 }
 
 /** Pingora's CompactCacheKey: the hashes and user tag, no readable parts. */
 export interface CompactCacheKey {
+  /** Hex of the primary hash. */
   readonly primary: string;
-  readonly variance: string | undefined;
+  /** Hex of the combined hash (equal to `primary` without variance). */
+  readonly combined: string;
   readonly userTag: string;
 }
 
-/** The storage key string of a compact key: `primary` or `primary:variance`. */
-export function compactKeyString(key: CompactCacheKey): string {
-  return key.variance === undefined ? key.primary : `${key.primary}:${key.variance}`;
+/** Whether a compact key names the primary slot (no variance). */
+export function isPrimaryKey(key: CompactCacheKey): boolean {
+  return key.combined === key.primary;
 }
 
 /**
@@ -113,6 +124,6 @@ export class VarianceBuilder {
     const sorted = [...this.#pairs].sort((a, b) =>
       a[0] === b[0] ? (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) : a[0] < b[0] ? -1 : 1,
     );
-    return hashParts(sorted.flat());
+    return hashStrings(sorted.flat());
   }
 }

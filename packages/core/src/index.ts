@@ -95,6 +95,7 @@ export {
   type DeadlineOwner,
   disarmDeadline,
   TICK_MS,
+  useDeadlineWheel,
 } from './protocols/http/deadline-ticker.ts';
 export type { RunningServer, ShutdownOptions } from './server/server-run.ts';
 export {

@@ -5,6 +5,7 @@ import {
   isValidTarget,
   RequestHeader,
   ResponseHeader,
+  trimOws,
   validateHeaderName,
   validateHeaderValue,
 } from '../src/index.ts';
@@ -159,5 +160,22 @@ describe('status line validation', () => {
       r.reason = reason;
     });
     expect(r.reason).toBe('OK');
+  });
+});
+
+describe('trimOws', () => {
+  it('trims SP and HTAB only, never Unicode whitespace such as NBSP (0xA0)', () => {
+    expect(trimOws(' \tchunked\t ')).toBe('chunked');
+    expect(trimOws('chunked')).toBe('chunked');
+    expect(trimOws(' \t ')).toBe('');
+    for (const ws of ['\xa0', '\x85', '\x0b', '\x0c', '\u2000', '\u3000', '\ufeff']) {
+      expect(trimOws(`${ws}chunked${ws}`)).toBe(`${ws}chunked${ws}`);
+      // What trim() would have done: the discrepancy trimOws exists to avoid.
+      if (ws !== '\x85') expect(`${ws}chunked${ws}`.trim()).toBe('chunked');
+    }
+  });
+
+  it('keeps what validateHeaderValue stores: NBSP at the edges stays', () => {
+    expect(validateHeaderValue('Transfer-Encoding', ' chunked\xa0')).toBe('chunked\xa0');
   });
 });

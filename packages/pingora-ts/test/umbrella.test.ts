@@ -19,6 +19,7 @@ import { httpRequest } from '../../../tooling/test-http.ts';
 import * as umbrella from '../src/index.ts';
 
 const NAMESPACES: Record<string, string> = {
+  '@pingora-ts/cache': 'cache',
   '@pingora-ts/core': 'core',
   '@pingora-ts/error': 'error',
   '@pingora-ts/http': 'http',
@@ -31,6 +32,7 @@ const NAMESPACES: Record<string, string> = {
   '@pingora-ts/prometheus': 'prometheus',
   '@pingora-ts/proxy': 'proxy',
   '@pingora-ts/tinyufo': 'tinyufo',
+  '@pingora-ts/tls-openssl': 'tlsOpenssl',
 };
 
 describe('pingora-ts umbrella', () => {

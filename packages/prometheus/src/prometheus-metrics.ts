@@ -7,6 +7,7 @@
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { collectDefaultMetrics, type Registry, register } from 'prom-client';
+import { CacheMetrics } from './cache-metrics.ts';
 import { HealthMetrics } from './health-metrics.ts';
 import { DEFAULT_CONNECTION_DURATION_BUCKETS, ListenerMetrics } from './listener-metrics.ts';
 import { MetricSet } from './metric-set.ts';
@@ -76,6 +77,7 @@ export class PrometheusMetrics implements Disposable {
         ...new ServerMetrics(this.#set, maxSeries).subscriptions(),
         ...new ProxyMetrics(this.#set, requestBuckets).subscriptions(),
         ...new HealthMetrics(this.#set, maxSeries).subscriptions(),
+        ...new CacheMetrics(this.#set).subscriptions(),
       ];
       if (options.defaultMetrics === true) {
         const registry = this.registry;

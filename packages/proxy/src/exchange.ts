@@ -13,6 +13,7 @@ import { isPromise } from './maybe-promise.ts';
 import type { BodyFilterReturn, ProxyHttp } from './proxy-http.ts';
 import { ProxyPhase } from './proxy-phase.ts';
 import type { RequestPump, RequestPumpOwner } from './request-pump.ts';
+import type { ResponseTap } from './response-tap.ts';
 import type { Session } from './session.ts';
 import { startTunnel } from './tunnel.ts';
 
@@ -24,6 +25,8 @@ export const ExchangeOutcome = {
   Done: 1,
   /** The connections became a tunnel (101) that has now closed. */
   Tunnel: 2,
+  /** The cache took the response over (ResponseTap): nothing went downstream; the upstream connection is closed. */
+  Diverted: 3,
 } as const;
 export type ExchangeOutcome = (typeof ExchangeOutcome)[keyof typeof ExchangeOutcome];
 
@@ -46,6 +49,10 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
   #onAsyncErrorCb: ((err: unknown) => void) | undefined;
   #asyncEos = false;
   #trailers: HeaderList | undefined;
+  /** The cache's tap once it saw the head (only for requests with the cache on). */
+  #tap: ResponseTap | undefined;
+  /** The client went away while the cache stores the response: the body is still read. */
+  #downstreamGone = false;
 
   constructor(
     session: Session,
@@ -176,6 +183,10 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     const inner = this.#inner;
     for (; step < 2; step++) {
       if (this.#settled) return;
+      if (step === 1 && this.#s.cacheTap !== undefined && this.#tap === undefined) {
+        this.#cacheHead(resp, upgraded, endOfStream);
+        return;
+      }
       const filter = step === 0 ? inner.upstreamResponseFilter : inner.responseFilter;
       if (filter === undefined) continue;
       this.#s.phase = step === 0 ? ProxyPhase.UpstreamResponseFilter : ProxyPhase.ResponseFilter;
@@ -193,6 +204,38 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
       }
     }
     this.#moduleHeaderFilters(resp, upgraded, endOfStream);
+  }
+
+  /** The cache's look at the head (between the two filters); it may divert the response. */
+  #cacheHead(resp: ResponseHeader, upgraded: boolean, endOfStream: boolean): void {
+    const tap = this.#s.cacheTap as ResponseTap;
+    this.#tap = tap;
+    let r: boolean | Promise<boolean>;
+    try {
+      r = tap.responseHeader(resp, endOfStream);
+    } catch (err) {
+      this.#fail(toPingoraError(err));
+      return;
+    }
+    const go = (forward: boolean) => {
+      if (this.#settled) return;
+      if (!forward) {
+        this.#divert();
+        return;
+      }
+      this.#headFilters(resp, upgraded, endOfStream, 1);
+    };
+    if (isPromise(r)) r.then(go, this.#onAsyncError);
+    else go(r);
+  }
+
+  /** The cache answers instead: close the upstream exchange without a downstream write. */
+  #divert(): void {
+    this.#settled = true;
+    this.#pump.detach();
+    this.#up.onInformational = undefined;
+    this.#up.destroy();
+    this.#resolve(ExchangeOutcome.Diverted);
   }
 
   #moduleHeaderFilters(resp: ResponseHeader, upgraded: boolean, endOfStream: boolean): void {
@@ -220,8 +263,11 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     try {
       this.#s.downstream.writeResponseHeader(resp);
     } catch (err) {
-      this.#fail(toPingoraError(err));
-      return;
+      if (this.#tap?.storing === true && !upgraded) this.#downstreamGone = true;
+      else {
+        this.#fail(toPingoraError(err));
+        return;
+      }
     }
     if (upgraded) {
       this.#tunnel();
@@ -275,6 +321,7 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
         out = inner.upstreamResponseBodyFilter(s, body, eos, this.#ctx);
         if (out !== undefined) body = out;
       }
+      if (this.#tap !== undefined) body = this.#tap.responseBody(body, eos);
       if (inner.responseBodyFilter !== undefined) {
         out = inner.responseBodyFilter(s, body, eos, this.#ctx);
         if (out !== undefined) body = out;
@@ -298,11 +345,16 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
   /** Writes downstream; false when its send buffer is full (or the attempt failed). */
   #write(body: Buffer | null, eos: boolean): boolean {
     if (body === null || body.length === 0) return true;
+    if (this.#downstreamGone) return this.#keepStoring();
     const s = this.#s;
     s.responseBodyBytes += body.length;
     try {
       if (s.downstream.writeBody(body)) return true;
     } catch (err) {
+      if (this.#tap?.storing === true) {
+        this.#downstreamGone = true;
+        return true;
+      }
       this.#fail(toPingoraError(err, { phase: 'write', source: ErrorSource.Downstream }));
       return false;
     }
@@ -312,6 +364,15 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     } else {
       s.downstream.onDrain(this.#resumeUpstream);
     }
+    return false;
+  }
+
+  /** The client is gone: go on reading only while the cache still stores the body. */
+  #keepStoring(): boolean {
+    if (this.#tap?.storing === true) return true;
+    this.#fail(
+      PingoraError.create(ErrorType.WriteError, ErrorSource.Downstream, 'client went away'),
+    );
     return false;
   }
 
@@ -413,7 +474,8 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
       this.#fail(toPingoraError(err));
       return;
     }
-    startTunnel(down, up, this.#tunnelIdleMs).then(
+    const idleMs = s.upstreamPeer?.options.upgradeIdleTimeout ?? this.#tunnelIdleMs;
+    startTunnel(down, up, idleMs).then(
       () => this.#resolve(ExchangeOutcome.Tunnel),
       (err: unknown) => this.#reject(toPingoraError(err)),
     );

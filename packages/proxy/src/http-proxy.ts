@@ -16,6 +16,7 @@ import {
 } from '@pingora-ts/core';
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
 import { upstreamTls } from '@pingora-ts/tls-openssl';
+import { revalidateInBackground } from './cache-background.ts';
 import { proxyFailureFields, serializeProxyError } from './error-log.ts';
 import type { ErrorLogLimiterOptions } from './error-log-limiter.ts';
 import { errorStatus } from './error-status.ts';
@@ -24,6 +25,7 @@ import { FailureLog, type ProxyLogger } from './failure-log.ts';
 import { proxyLifecycleChannels as lifecycle } from './lifecycle-events.ts';
 import { isPromise } from './maybe-promise.ts';
 import { withPhaseNames } from './phase-errors.ts';
+import { ProxyCache } from './proxy-cache.ts';
 import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
 import { ProxyPhase } from './proxy-phase.ts';
@@ -68,6 +70,8 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   readonly #logger: ProxyLogger | undefined;
   readonly #failureLog: FailureLog;
   readonly #tunnelIdleMs: number;
+  /** The cache flow; undefined for a ProxyHttp without requestCacheFilter (no cost then). */
+  readonly #cache: ProxyCache<Ctx> | undefined;
   readonly #requestTimeoutMs: number;
 
   constructor(inner: ProxyHttp<Ctx>, options: HttpProxyOptions = {}) {
@@ -81,6 +85,12 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 0;
     if (inner.initDownstreamModules !== undefined) inner.initDownstreamModules(this.modules);
     else this.modules.addModule(ResponseCompressionBuilder.enable(0));
+    this.#cache =
+      inner.requestCacheFilter === undefined
+        ? undefined
+        : new ProxyCache(this.inner, (s, cache) =>
+            revalidateInBackground(this.inner, this.connector, s, cache, this.#logger),
+          );
   }
 
   async processNewHttp(downstream: HttpServerSession, _shutdown: AbortSignal): Promise<void> {
@@ -96,8 +106,11 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       if (!answered) await this.#proxyToUpstream(session, ctx);
     } catch (err) {
       error = toPingoraError(err);
-      await this.#fail(session, ctx, error);
+      if (session.cacheState !== undefined && (await this.#serveStale(session, ctx, error))) {
+        error = undefined;
+      } else await this.#fail(session, ctx, error);
     }
+    if (session.cacheState !== undefined) this.#cache?.finish(session);
     session.deadline = 0; // done: disarmed (the shared timer wheel drops it lazily)
     if (session.downstreamModules.modules.length > 0) session.downstreamModules.responseDone();
     if (inner.logging !== undefined) {
@@ -145,13 +158,31 @@ export class HttpProxy<Ctx> implements HttpServerApp {
 
   #afterRequestFilter(s: Session, ctx: Ctx, answered: boolean): boolean | Promise<boolean> {
     if (answered) return true;
-    // Seam for @pingora-ts/cache: requestCacheFilter, cache lookup and serving a hit go here.
+    if (this.#cache !== undefined) return this.#cache.requestPhases(s, ctx, this.#upstreamFilter);
+    return this.#upstreamFilter(s, ctx);
+  }
+
+  /** proxyUpstreamFilter (after the cache lookup when there is a cache). */
+  readonly #upstreamFilter = (s: Session, ctx: Ctx): boolean | Promise<boolean> => {
     const filter = this.inner.proxyUpstreamFilter;
     if (filter === undefined) return false;
     s.phase = ProxyPhase.ProxyUpstreamFilter;
     const r = filter.call(this.inner, s, ctx);
     if (isPromise(r)) return r.then((go) => this.#afterUpstreamFilter(s, go));
     return this.#afterUpstreamFilter(s, r);
+  };
+
+  /** Stale-if-error: true when the cache answered the failed request with a stale asset. */
+  async #serveStale(s: Session, ctx: Ctx, error: PingoraError): Promise<boolean> {
+    try {
+      return (await this.#cache?.serveStaleOnError(s, ctx, error)) ?? false;
+    } catch (err) {
+      this.#logger?.warn(
+        proxyFailureFields(s, err, s.requestSummary()),
+        'cache: serving stale failed',
+      );
+      return false;
+    }
   }
 
   /** proxyUpstreamFilter said no: answer 502 unless the filter already answered. */
@@ -188,7 +219,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       if (up === undefined) {
         connectStart = performance.now() - s.startedAt;
         try {
-          const lease = await this.connector.getHttpSession(peer);
+          const lease = await s.untilDeadline(this.connector.getHttpSession(peer));
           up = lease.session;
           reused = lease.reused;
         } catch (err) {
@@ -223,6 +254,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           if (isPromise(r)) await r;
         }
         const req = upstreamRequestFrom(s, peer);
+        if (s.cacheTap !== undefined) s.cacheTap.upstreamRequest(req);
         if (inner.upstreamRequestFilter !== undefined) {
           s.phase = ProxyPhase.UpstreamRequestFilter;
           const r = inner.upstreamRequestFilter(s, req, ctx);
@@ -243,11 +275,13 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         const exchange = new Exchange(s, inner, ctx, up, pump, this.#tunnelIdleMs);
         const outcome = await exchange.run(req);
         s.activeUpstream = undefined;
-        if (outcome === ExchangeOutcome.Reusable) this.connector.releaseHttpSession(up, peer);
-        else if (outcome === ExchangeOutcome.Done) up.destroy();
         if (lifecycle.attemptEnd.hasSubscribers) {
           lifecycle.attemptEnd.publish({ session: s, peer, error: undefined });
         }
+        if (outcome === ExchangeOutcome.Reusable) this.connector.releaseHttpSession(up, peer);
+        else if (outcome === ExchangeOutcome.Done) up.destroy();
+        // returned, not awaited: a failure while serving from cache is no upstream error to retry
+        else if (outcome === ExchangeOutcome.Diverted) return this.#cache?.serveDiverted(s, ctx);
         return;
       } catch (err) {
         s.activeUpstream = undefined;
@@ -257,8 +291,13 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         if (lifecycle.attemptEnd.hasSubscribers) {
           lifecycle.attemptEnd.publish({ session: s, peer, error: e });
         }
-        // Once the response started downstream, or the client failed, nothing can be retried.
-        if (s.responseStarted || e.source === ErrorSource.Downstream) throw e;
+        // The client failed: not an upstream failure, and nothing to retry for.
+        if (e.source === ErrorSource.Downstream) throw e;
+        if (s.responseStarted) {
+          // Once the response started downstream nothing can be retried: it is the last failure.
+          s.recordUpstreamFailure(e);
+          throw e;
+        }
         markRetryByReuse(e, { reused, responseStarted: up.receivedResponseBytes });
         e =
           inner.errorWhileProxy !== undefined

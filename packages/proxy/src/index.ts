@@ -50,6 +50,8 @@ export {
 } from './proxy-events.ts';
 export type { BodyFilterReturn, FailToProxy, MaybePromise, ProxyHttp } from './proxy-http.ts';
 export { ProxyPhase } from './proxy-phase.ts';
+export type { ProxyHttpCache } from './proxy-http-cache.ts';
+export type { ResponseTap } from './response-tap.ts';
 export {
   FAILURE_CHAIN_LIMIT,
   RETRY_BUFFER_LIMIT,

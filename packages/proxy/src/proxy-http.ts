@@ -14,12 +14,12 @@
  *   -> logging; on error: errorWhileProxy (retry -> upstreamPeer) -> failToProxy
  *   -> logging.
  *
- * Cache seam: @pingora-ts/cache adds Pingora's cache phases (requestCacheFilter,
- * cacheKeyCallback, cacheHitFilter, responseCacheFilter, cacheVaryFilter, ...)
- * as more optional methods. HttpProxy calls the lookup between requestFilter
- * and proxyUpstreamFilter (see #afterRequestFilter), and the store side sits
- * between upstreamResponse*Filter (before the cache) and response*Filter
- * (after it), which is why both pairs exist.
+ * Cache: Pingora's cache phases (requestCacheFilter, cacheKeyCallback,
+ * cacheHitFilter, responseCacheFilter, cacheVaryFilter, ...) are more
+ * optional methods (proxy-http-cache.ts). The lookup runs between
+ * requestFilter and proxyUpstreamFilter (proxy-cache.ts), and the store side
+ * sits between upstreamResponse*Filter (before the cache) and
+ * response*Filter (after it), which is why both pairs exist.
  *
  * The typed `Ctx` made by newCtx() flows through every phase of one request.
  * Phases that may do IO return a promise or a plain value (MaybePromise):
@@ -30,6 +30,7 @@ import type { HttpModules, HttpPeer } from '@pingora-ts/core';
 import type { PingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
 
+import type { ProxyHttpCache } from './proxy-http-cache.ts';
 import type { Session } from './session.ts';
 
 export type MaybePromise<T> = T | Promise<T>;
@@ -52,7 +53,8 @@ export interface FailToProxy {
   readonly canReuseDownstream: boolean;
 }
 
-export interface ProxyHttp<Ctx> {
+/** The cache phases (requestCacheFilter, cacheKeyCallback, ...) are in ProxyHttpCache. */
+export interface ProxyHttp<Ctx> extends ProxyHttpCache<Ctx> {
   /** Makes the per-request state shared by every phase of one request. Required. */
   newCtx(): Ctx;
 

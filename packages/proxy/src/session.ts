@@ -5,6 +5,8 @@
  * (retries, pooled upstream connection, timings). It wraps the downstream
  * HttpServerSession, which stays reachable as `downstream`.
  */
+
+import { HttpCache } from '@pingora-ts/cache';
 import {
   armDeadline,
   type DeadlineOwner,
@@ -19,6 +21,7 @@ import {
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import { ProxyPhase } from './proxy-phase.ts';
+import type { ResponseTap } from './response-tap.ts';
 
 /** How much request body is kept to replay on a retry (Pingora's retry buffer). */
 export const RETRY_BUFFER_LIMIT = 64 * 1024;
@@ -90,6 +93,14 @@ export class Session implements DeadlineOwner {
   requestBodyComplete = false;
   /** @internal the request trailers, once read. */
   requestTrailers: HeaderList | undefined;
+  /**
+   * The cache state if `cache` was ever used for this request, else
+   * undefined: read this (not `cache`) where no state should be made, e.g.
+   * `session.cacheState?.statusText` in responseFilter.
+   */
+  cacheState: HttpCache | undefined;
+  /** @internal the cache's hook into the upstream response of this request, if any. */
+  cacheTap: ResponseTap | undefined;
 
   #failures: PingoraError[] | undefined;
   #failuresDropped = 0;
@@ -103,6 +114,8 @@ export class Session implements DeadlineOwner {
   /** @internal the request deadline passed: no further attempt is made. */
   timedOut: PingoraError | undefined;
   #timeoutMs = 0;
+  /** Rejects a connect being waited for when the deadline passes first. */
+  #onTimedOut: ((error: PingoraError) => void) | undefined;
 
   constructor(downstream: HttpServerSession, modules: HttpModuleCtx) {
     this.downstream = downstream;
@@ -139,6 +152,15 @@ export class Session implements DeadlineOwner {
     return t.responseHeader === undefined || t.connected === undefined
       ? undefined
       : t.responseHeader - t.connected;
+  }
+
+  /**
+   * The HTTP cache state of this request (Pingora's session.cache):
+   * requestCacheFilter enables it, later phases read its phase and meta.
+   */
+  get cache(): HttpCache {
+    this.cacheState ??= new HttpCache();
+    return this.cacheState;
   }
 
   /** Who is on each end of the downstream connection. */
@@ -260,6 +282,35 @@ export class Session implements DeadlineOwner {
     );
     this.timedOut = error;
     up?.destroy(error);
+    const waiter = this.#onTimedOut;
+    this.#onTimedOut = undefined;
+    waiter?.(error.asUpstream());
+  }
+
+  /**
+   * @internal `connecting` (a new upstream connection), or the deadline's
+   * error if it passes first: a connect with no limit of its own cannot
+   * outlive the request. A connection that arrives too late is closed. No
+   * wrapper without an armed deadline.
+   */
+  untilDeadline<T extends { readonly session: HttpClientSession }>(
+    connecting: Promise<T>,
+  ): Promise<T> {
+    if (this.deadline === 0) return connecting;
+    return new Promise<T>((resolve, reject) => {
+      this.#onTimedOut = reject;
+      connecting.then(
+        (lease) => {
+          this.#onTimedOut = undefined;
+          if (this.timedOut === undefined) resolve(lease);
+          else lease.session.destroy();
+        },
+        (err: unknown) => {
+          this.#onTimedOut = undefined;
+          reject(err);
+        },
+      );
+    });
   }
 
   /** Closes the downstream connection after this response (no keep-alive). */

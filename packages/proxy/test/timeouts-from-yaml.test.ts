@@ -6,7 +6,13 @@
  */
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { type HttpConnector, HttpPeer, type HttpServer, parseServerConf } from '@pingora-ts/core';
+import {
+  type HttpConnector,
+  HttpPeer,
+  type HttpServer,
+  type PeerOptionsInit,
+  parseServerConf,
+} from '@pingora-ts/core';
 import { ErrorType, type PingoraError } from '@pingora-ts/error';
 import { describe, expect, it } from 'vitest';
 import { blackhole } from '../../core/test/connectors/utils/blackhole.ts';
@@ -26,11 +32,16 @@ interface Seen {
 }
 
 /** A proxy built by httpProxyService from `yaml` (the server keys), to `address`. */
-async function proxyFromYaml(yaml: string, address: string | (() => string), seen?: Seen) {
+async function proxyFromYaml(
+  yaml: string,
+  address: string,
+  seen?: Seen,
+  peerOptions?: PeerOptionsInit,
+) {
   const conf = parseServerConf(`version: 1\n${yaml}`, 'test.yaml');
   const inner: ProxyHttp<null> = {
     newCtx: () => null,
-    upstreamPeer: () => new HttpPeer(typeof address === 'string' ? address : address()),
+    upstreamPeer: () => new HttpPeer(address, { options: peerOptions }),
     logging: (_s, e) => {
       seen?.errors.push(e);
     },
@@ -211,6 +222,42 @@ describe('timeouts from the server YAML', () => {
     socket.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n');
     await once(socket, 'data');
     const ms = await closedAfter(socket);
+    expectWithin(ms, 300);
+  });
+
+  it('a peer option wins over the YAML: upgradeIdleTimeout closes its tunnels sooner', async () => {
+    await using origin = await startRawOrigin((socket) =>
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n',
+      ),
+    );
+    await using p = await proxyFromYaml(
+      'upgrade_idle_timeout_seconds: 600\nupstream_read_timeout_seconds: 60\n',
+      origin.address,
+      undefined,
+      { upgradeIdleTimeout: 300 },
+    );
+    const socket = connect(p.port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.on('data', () => {});
+    await once(socket, 'connect');
+    socket.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n');
+    await once(socket, 'data');
+    expectWithin(await closedAfter(socket), 300);
+  });
+
+  it('a peer option wins over the YAML: readTimeout shortens the upstream read limit', async () => {
+    await using hung = await startRawOrigin(() => {});
+    await using p = await proxyFromYaml(
+      'upstream_read_timeout_seconds: 60\n',
+      hung.address,
+      undefined,
+      {
+        readTimeout: 300,
+      },
+    );
+    const { value: res, ms } = await timed(() => request(p.port, '/'));
+    expect(res.status).toBe(504);
     expectWithin(ms, 300);
   });
 

@@ -108,3 +108,22 @@ describe('hung upstream', () => {
     expect([a.connections, b.connections, c.connections]).toEqual([1, 1, 1]);
   });
 });
+
+describe('failure chain', () => {
+  it('ends with an upstream failure that came after the response started', async () => {
+    await using origin = await startRawOrigin((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial');
+    });
+    let chain: string[] = [];
+    await using p = await startProxy<null>({
+      newCtx: () => null,
+      upstreamPeer: () => new HttpPeer(origin.address, { options: { readTimeout: 200 } }),
+      logging: (s) => {
+        chain = s.upstreamFailures.map((f) => f.kindName());
+      },
+    });
+    await request(p.port, '/').catch(() => undefined);
+    for (let i = 0; i < 100 && chain.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(chain).toEqual([ErrorType.ReadTimedout]);
+  });
+});

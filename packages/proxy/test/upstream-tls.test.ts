@@ -1,12 +1,21 @@
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { HttpPeer, type UpstreamTlsDigest } from '@pingora-ts/core';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  HttpPeer,
+  type HttpServer,
+  parseServerConf,
+  type UpstreamTlsDigest,
+} from '@pingora-ts/core';
 import { describe, expect, it } from 'vitest';
 import type { HttpProxyOptions } from '../src/http-proxy.ts';
+import { httpProxyService } from '../src/http-proxy-service.ts';
 import type { ProxyHttp } from '../src/proxy-http.ts';
 import { request } from './utils/client.ts';
-import { startProxy } from './utils/proxy-harness.ts';
+import { serveApp, startProxy } from './utils/proxy-harness.ts';
 import { selfSignedCert } from './utils/tls-cert.ts';
 
 const pem = selfSignedCert();
@@ -64,5 +73,31 @@ describe('TLS upstreams through HttpProxy', () => {
     const res = await request(proxy.port, '/');
     expect(res.status).toBe(502);
     expect(proxy.errors[0]?.err).toMatch(/InvalidCert/);
+  });
+
+  it('httpProxyService verifies upstreams against the server conf ca_file', async () => {
+    await using origin = await httpsOrigin(pem);
+    const dir = mkdtempSync(join(tmpdir(), 'proxy-ca-file-'));
+    try {
+      const caFile = join(dir, 'ca.pem');
+      writeFileSync(caFile, pem.cert);
+      const inner: ProxyHttp<null> = {
+        newCtx: () => null,
+        // No CA on the peer: only ca_file makes the self-signed origin trusted.
+        upstreamPeer: () =>
+          new HttpPeer(`127.0.0.1:${origin.port}`, { tls: true, sni: 'localhost' }),
+      };
+      const withCa = httpProxyService(
+        parseServerConf(`version: 1\nca_file: ${caFile}\n`, 't.yaml'),
+        inner,
+      );
+      await using served = await serveApp(withCa.app as HttpServer);
+      expect((await request(served.port, '/')).status).toBe(200);
+      const without = httpProxyService(parseServerConf('version: 1\n', 't.yaml'), inner);
+      await using plain = await serveApp(without.app as HttpServer);
+      expect((await request(plain.port, '/')).status).toBe(502);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -104,6 +104,21 @@ describe('upstream TLS contexts, sessions and pooling', () => {
     connector.close();
   });
 
+  it('resumes TLS 1.2 sessions too, keeping the certificate verified when it was made', async () => {
+    await using origin = await tlsOrigin({
+      cert: c.serverCert,
+      key: c.serverKey,
+      maxVersion: 'TLSv1.2',
+    });
+    const connector = new HttpConnector({ tls: new OpensslUpstreamTls({ roots: 'bundled' }) });
+    const p = (): HttpPeer => peer(origin.port, { options: { idleTimeout: 0 } });
+    expect((await get(connector, p())).tls).toMatchObject({ version: 'TLSv1.2', resumed: false });
+    const second = await get(connector, p());
+    expect(second.tls).toMatchObject({ version: 'TLSv1.2', resumed: true });
+    expect(second.tls?.peerCert?.subject).toBe('CN=localhost');
+    connector.close();
+  });
+
   it('does not resume when the session cache is off', async () => {
     await using origin = await tlsOrigin({ cert: c.serverCert, key: c.serverKey });
     const connector = new HttpConnector({

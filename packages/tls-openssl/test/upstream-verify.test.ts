@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpConnector, HttpPeer, type HttpPeerInit } from '@pingora-ts/core';
 import { ErrorSource, ErrorType } from '@pingora-ts/error';
-import { afterAll, describe, expect, it } from 'vitest';
-import { OpensslUpstreamTls } from '../src/index.ts';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { OpensslUpstreamTls, upstreamTlsFromServerConf } from '../src/index.ts';
 import { makeCerts } from './utils/certs.ts';
 import { failure, get } from './utils/client.ts';
 import { connectProxy, tcpServer } from './utils/servers.ts';
@@ -109,6 +109,34 @@ describe('upstream TLS verification', () => {
     expect(() => new OpensslUpstreamTls({ caFile: join(dir, 'empty.pem') })).toThrow(
       /holds no PEM certificate/,
     );
+  });
+
+  it('writes the TLS key log when asked (upstream_debug_ssl_keylog with SSLKEYLOGFILE)', async () => {
+    await using origin = await tlsOrigin({ cert: c.serverCert, key: c.serverKey });
+    const file = join(dir, 'keys.log');
+    const conn = connector(new OpensslUpstreamTls({ roots: 'bundled', keylogFile: file }));
+    expect((await get(conn, peer(origin.port))).body).toBe('tls');
+    await vi.waitFor(() =>
+      expect(readFileSync(file, 'latin1')).toMatch(/^CLIENT_HANDSHAKE_TRAFFIC_SECRET /m),
+    );
+    conn.close();
+    // From the server conf: only with the key on and SSLKEYLOGFILE set.
+    const other = join(dir, 'conf-keys.log');
+    vi.stubEnv('SSLKEYLOGFILE', other);
+    try {
+      const off = connector(upstreamTlsFromServerConf({ caFile: undefined }));
+      await get(off, peer(origin.port, { sni: '' }));
+      off.close();
+      expect(existsSync(other)).toBe(false);
+      const on = connector(
+        upstreamTlsFromServerConf({ caFile: undefined, upstreamDebugSslKeylog: true }),
+      );
+      await get(on, peer(origin.port, { sni: '' }));
+      await vi.waitFor(() => expect(existsSync(other)).toBe(true));
+      on.close();
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('presents the client certificate for mutual TLS', async () => {

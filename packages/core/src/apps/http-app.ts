@@ -101,10 +101,10 @@ export class HttpServer implements ServerApp {
 
   async #appFailed(session: H1ServerSession, err: unknown): Promise<boolean> {
     const error = toPingoraError(err);
-    this.#logger?.error(
-      { err: error.message, request: session.requestSummary() },
-      'HTTP app failed',
-    );
+    const fields = { err: error.message, request: session.requestSummary() };
+    // A client that went away is not a failure of the app: no error line per abort.
+    if (clientWentAway(error)) this.#logger?.debug(fields, 'client went away');
+    else this.#logger?.error(fields, 'HTTP app failed');
     if (session.closed) return false;
     if (session.responseWritten === undefined) {
       session.setKeepalive(null);
@@ -116,16 +116,27 @@ export class HttpServer implements ServerApp {
   }
 
   async #responseFailed(session: H1ServerSession, err: unknown): Promise<boolean> {
-    this.#logger?.error(
-      { err: String(err), request: session.requestSummary() },
-      'HTTP response failed',
-    );
+    const fields = { err: String(err), request: session.requestSummary() };
+    if (clientWentAway(toPingoraError(err))) this.#logger?.debug(fields, 'client went away');
+    else this.#logger?.error(fields, 'HTTP response failed');
     if (!session.closed && session.responseWritten === undefined) {
       session.setKeepalive(null);
       await session.respondError(500).catch(() => {});
     }
     return false;
   }
+}
+
+/** The client closed or reset its connection: an IO failure on the downstream side. */
+function clientWentAway(error: PingoraError): boolean {
+  const t = error.type;
+  return (
+    error.source === ErrorSource.Downstream &&
+    (t === ErrorType.ConnectionClosed ||
+      t === ErrorType.ReadError ||
+      t === ErrorType.WriteError ||
+      t === ErrorType.SocketError)
+  );
 }
 
 /**

@@ -36,6 +36,11 @@ export interface ServerConf extends TimeoutConf {
   readonly workStealing: boolean;
   /** CA bundle for upstream TLS; unset: the platform's store. */
   readonly caFile: string | undefined;
+  /**
+   * Append upstream TLS secrets to the file named by SSLKEYLOGFILE (for
+   * Wireshark); a debugging aid, off by default (Pingora's upstream_debug_ssl_keylog).
+   */
+  readonly upstreamDebugSslKeylog: boolean;
   /** How long a graceful shutdown lets in-flight work finish (Pingora: 300). */
   readonly gracePeriodSeconds: number;
   /** After the grace period, how long what is left gets before it is closed (Pingora: 5). */
@@ -66,6 +71,7 @@ export const DEFAULT_SERVER_CONF: ServerConf = Object.freeze({
   threads: 1,
   workStealing: true,
   caFile: undefined,
+  upstreamDebugSslKeylog: false,
   gracePeriodSeconds: 300,
   gracefulShutdownTimeoutSeconds: 5,
   upstreamKeepalivePoolSize: 128,
@@ -107,6 +113,10 @@ export const serverConfSchema = defineConfigSchema(
     threads: configField.integer({ default: D.threads, min: 1, max: 1024 }),
     workStealing: configField.boolean({ key: 'work_stealing', default: D.workStealing }),
     caFile: configField.string({ key: 'ca_file', check: nonEmpty }),
+    upstreamDebugSslKeylog: configField.boolean({
+      key: 'upstream_debug_ssl_keylog',
+      default: D.upstreamDebugSslKeylog,
+    }),
     gracePeriodSeconds: configField.number({
       key: 'grace_period_seconds',
       default: D.gracePeriodSeconds,

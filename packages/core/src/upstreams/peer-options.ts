@@ -40,6 +40,11 @@ export interface PeerOptions {
   writeTimeout: number | undefined;
   /** How long an idle connection waits in the pool; 0 disables pooling for this peer. */
   idleTimeout: number | undefined;
+  /**
+   * Idle limit of an upgraded (WebSocket) tunnel to this peer; 0: none.
+   * Unset: the proxy's (the server's upgrade_idle_timeout_seconds).
+   */
+  upgradeIdleTimeout: number | undefined;
   /** Check that the upstream's certificate chains to a trusted CA. Hashed for reuse. */
   verifyCert: boolean;
   /** Check that the certificate names the SNI (or `alternativeCn`). Hashed for reuse. */
@@ -75,6 +80,7 @@ const DURATIONS = [
   'readTimeout',
   'writeTimeout',
   'idleTimeout',
+  'upgradeIdleTimeout',
 ] as const;
 const ALPNS = new Set<string>(Object.values(ALPN));
 
@@ -87,6 +93,7 @@ export function resolvePeerOptions(init: PeerOptionsInit = {}): PeerOptions {
     readTimeout: init.readTimeout,
     writeTimeout: init.writeTimeout,
     idleTimeout: init.idleTimeout,
+    upgradeIdleTimeout: init.upgradeIdleTimeout,
     verifyCert: init.verifyCert ?? true,
     verifyHostname: init.verifyHostname ?? true,
     alternativeCn: init.alternativeCn,

@@ -143,4 +143,39 @@ describe('HttpServer', () => {
       500,
     );
   });
+
+  it('logs clients that go away mid-response at debug, not as app failures', async () => {
+    const levels: string[] = [];
+    const logger = pino(
+      { level: 'debug' },
+      {
+        write(line: string) {
+          levels.push(String(JSON.parse(line).level));
+        },
+      },
+    );
+    const app = new HttpServer(
+      {
+        async processNewHttp(s) {
+          const head = ResponseHeader.build(200);
+          s.writeResponseHeader(head);
+          for (let i = 0; i < 200; i++) {
+            s.writeBody(Buffer.alloc(1024, 'x'));
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        },
+      },
+      { logger },
+    );
+    const { port } = await listen(app);
+    for (let i = 0; i < 20; i++) {
+      const c = await RawClient.connect(port);
+      c.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      await c.waitFor((t) => t.includes('xxxx'));
+      await c[Symbol.asyncDispose]();
+    }
+    for (let i = 0; i < 100 && levels.length < 20; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(levels.filter((l) => l === '20').length).toBe(20);
+    expect(levels.filter((l) => Number(l) >= 50)).toEqual([]);
+  });
 });

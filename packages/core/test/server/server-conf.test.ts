@@ -62,6 +62,7 @@ working_directory: /srv
 threads: 4
 work_stealing: false
 ca_file: /etc/ca.pem
+upstream_debug_ssl_keylog: true
 grace_period_seconds: 30
 graceful_shutdown_timeout_seconds: 2.5
 upstream_keepalive_pool_size: 64
@@ -84,6 +85,7 @@ my_app_key: kept for the app
       threads: 4,
       workStealing: false,
       caFile: '/etc/ca.pem',
+      upstreamDebugSslKeylog: true,
       gracePeriodSeconds: 30,
       gracefulShutdownTimeoutSeconds: 2.5,
       upstreamKeepalivePoolSize: 64,

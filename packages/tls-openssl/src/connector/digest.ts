@@ -26,7 +26,8 @@ export function upstreamDigest(
   };
 }
 
-function certSummary(cert: PeerCertificate | undefined): UpstreamCertSummary | undefined {
+/** A summary of `cert` (as getPeerCertificate returns it), undefined for none. */
+export function certSummary(cert: PeerCertificate | undefined): UpstreamCertSummary | undefined {
   // Node returns an empty object when there is no certificate.
   if (cert === undefined || cert.fingerprint256 === undefined) return undefined;
   return {

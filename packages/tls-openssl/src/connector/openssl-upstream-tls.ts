@@ -18,8 +18,9 @@ import {
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import { BoundedLru } from './bounded-lru.ts';
 import { SecureContextCache } from './context-cache.ts';
-import { upstreamDigest } from './digest.ts';
+import { certSummary, upstreamDigest } from './digest.ts';
 import { upstreamTlsChannels } from './events.ts';
+import { KeylogFile } from './keylog-file.ts';
 import { readCaFile, systemTrustAnchors, type TrustAnchors, TrustedRoots } from './trust-store.ts';
 import { identityCheck } from './verify-name.ts';
 
@@ -38,6 +39,12 @@ export interface UpstreamTlsOptions {
   readonly contextCacheSize?: number | undefined;
   /** Peers (by reuse hash) whose last TLS session is kept for resumption; 0 turns resumption off. Default 1024. */
   readonly sessionCacheSize?: number | undefined;
+  /**
+   * Append each connection's TLS secrets (NSS key log lines) to this file,
+   * for Wireshark (Pingora's upstream_debug_ssl_keylog with SSLKEYLOGFILE).
+   * A debugging aid: it lets anyone with the file read the traffic.
+   */
+  readonly keylogFile?: string | undefined;
 }
 
 /** A session kept for resumption, with the certificate verified when it was made. */
@@ -57,6 +64,7 @@ export class OpensslUpstreamTls implements UpstreamTls {
   readonly stats: UpstreamTlsStats = { handshakes: 0, resumed: 0, failures: 0 };
   readonly #contexts: SecureContextCache;
   readonly #sessions: BoundedLru<CachedSession>;
+  readonly #keylog: KeylogFile | undefined;
 
   constructor(options: UpstreamTlsOptions = {}) {
     const contextSize = cacheSize(
@@ -87,6 +95,8 @@ export class OpensslUpstreamTls implements UpstreamTls {
     }
     this.#contexts = new SecureContextCache(contextSize, anchors);
     this.#sessions = new BoundedLru(sessionSize);
+    this.#keylog =
+      options.keylogFile === undefined ? undefined : new KeylogFile(options.keylogFile);
   }
 
   /** SecureContexts built so far: one per distinct peer TLS settings while they stay cached. */
@@ -142,8 +152,13 @@ export class OpensslUpstreamTls implements UpstreamTls {
       }
       // Each new session (TLS 1.3 sends tickets after the handshake) replaces the last one.
       if (sessions.capacity > 0) {
-        tlsSocket.on('session', (session: Buffer) => sessions.set(key, { session, peerCert }));
+        // TLS 1.2 hands its ticket over before the handshake ends: read the certificate then.
+        tlsSocket.on('session', (session: Buffer) => {
+          peerCert ??= certSummary(tlsSocket.getPeerCertificate()) ?? offered?.peerCert;
+          sessions.set(key, { session, peerCert });
+        });
       }
+      if (this.#keylog !== undefined) this.#keylog.attach(tlsSocket);
       let timer: NodeJS.Timeout | undefined;
       const cleanup = (): void => {
         clearTimeout(timer);

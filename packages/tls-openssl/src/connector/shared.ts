@@ -10,6 +10,8 @@ import { TrustedRoots } from './trust-store.ts';
 /** The ServerConf field the upstream TLS backend reads (structural). */
 export interface UpstreamTlsServerConf {
   readonly caFile: string | undefined;
+  /** With SSLKEYLOGFILE set, append upstream TLS secrets to that file. */
+  readonly upstreamDebugSslKeylog?: boolean | undefined;
 }
 
 /** Distinct shared backends kept (one per ca_file in practice). */
@@ -22,9 +24,17 @@ const shared = new Map<string, OpensslUpstreamTls>();
  * directly for a private one with its own cache sizes.
  */
 export function upstreamTls(
-  options: { caFile?: string | undefined; roots?: TrustedRoots | undefined } = {},
+  options: {
+    caFile?: string | undefined;
+    roots?: TrustedRoots | undefined;
+    keylogFile?: string | undefined;
+  } = {},
 ): OpensslUpstreamTls {
-  const key = JSON.stringify([options.caFile ?? null, options.roots ?? TrustedRoots.System]);
+  const key = JSON.stringify([
+    options.caFile ?? null,
+    options.roots ?? TrustedRoots.System,
+    options.keylogFile ?? null,
+  ]);
   let tls = shared.get(key);
   if (tls === undefined) {
     tls = new OpensslUpstreamTls(options);
@@ -33,7 +43,11 @@ export function upstreamTls(
   return tls;
 }
 
-/** The shared backend for a server configuration (its ca_file). */
+/** The shared backend for a server configuration (its ca_file and upstream_debug_ssl_keylog). */
 export function upstreamTlsFromServerConf(conf: UpstreamTlsServerConf): OpensslUpstreamTls {
-  return upstreamTls({ caFile: conf.caFile });
+  const keylog = process.env.SSLKEYLOGFILE;
+  return upstreamTls({
+    caFile: conf.caFile,
+    keylogFile: conf.upstreamDebugSslKeylog === true && keylog ? keylog : undefined,
+  });
 }
