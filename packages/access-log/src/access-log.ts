@@ -48,6 +48,7 @@ export class AccessLog {
   #onSignal: (() => void) | undefined;
   #dropped = 0;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   constructor(options: AccessLogOptions) {
     if (options.path === '') {
@@ -113,8 +114,11 @@ export class AccessLog {
       trustRequestId: conf.trustRequestId,
       logger: server.logger.child({ service: 'access_log' }),
     });
+    // Flushed before runForever exits the process (exit hooks are awaited), and
+    // when a server run in code terminates.
+    server.onExit(() => log.close());
     server.onPhase((phase) => {
-      if (phase === ExecutionPhase.Terminated) log.close();
+      if (phase === ExecutionPhase.Terminated) void log.close();
     });
     return log;
   }
@@ -154,16 +158,22 @@ export class AccessLog {
     }
   }
 
-  /** Writes what is pending and closes the file; later lines are ignored. Idempotent. */
-  close(): void {
-    if (this.#closed) return;
+  /**
+   * Writes what is pending and closes the file; resolves once it is on disk
+   * (the file may still be opening, or a write in flight). Later lines are
+   * ignored. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
     this.#closed = true;
     if (this.#onSignal !== undefined) process.off('SIGUSR1', this.#onSignal);
-    try {
-      this.#dest.flushSync();
-    } catch {
-      // A write in flight: end() below still finishes it.
-    }
-    this.#dest.end();
+    const dest = this.#dest;
+    this.#closing = new Promise<void>((resolve) => {
+      dest.once('close', () => resolve());
+      // A failed write or close still ends the wait (reported by the 'error' listener).
+      dest.once('error', () => resolve());
+      dest.end();
+    });
+    return this.#closing;
   }
 }
