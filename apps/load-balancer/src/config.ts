@@ -1,11 +1,18 @@
 /**
  * The gateway's settings: the `load_balancer` section of the YAML file
- * (listen, upstreams, selection, hash_key, health_check, upstream_tls), read with core's
+ * (listen, tls_listen and tls, upstreams, selection, hash_key,
+ * health_check, upstream_tls), read with core's
  * ConfigSchema. Rules that span keys (hash_key only with a hashing
  * selection, http-only health keys, a selection the upstreams can build)
  * are checked here too, so `-t` catches them with the key and line.
  */
-import { ConfigSchema, type ConfigValue, configField, type FieldAt } from '@pingora-ts/core';
+import {
+  ConfigSchema,
+  type ConfigValue,
+  configField,
+  type FieldAt,
+  type TlsSettings,
+} from '@pingora-ts/core';
 import { PingoraError } from '@pingora-ts/error';
 import type { Backend } from '@pingora-ts/load-balancing';
 import { isMap, type Node } from 'yaml';
@@ -19,6 +26,7 @@ import {
   SELECTIONS,
   type SelectionName,
 } from './selection.ts';
+import { settleTls, tlsField } from './tls-config.ts';
 import {
   settleUpstreamTls,
   type UpstreamTlsConfig,
@@ -28,6 +36,14 @@ import { upstreamsField } from './upstreams-field.ts';
 
 const fields = {
   listen: configField.addressList({ default: ['127.0.0.1:6188'], maxItems: 64 }),
+  /** HTTPS endpoints (ip:port), served with the `tls` settings. */
+  tlsListen: configField.addressList({
+    key: 'tls_listen',
+    default: [],
+    maxItems: 64,
+    item: (v) => (v.startsWith('unix:') ? 'TLS endpoints are TCP: expected "ip:port"' : undefined),
+  }),
+  tls: tlsField,
   upstreams: upstreamsField(),
   selection: configField.string({
     default: 'round_robin',
@@ -55,6 +71,9 @@ type RawConfig = ConfigValue<typeof fields>;
 
 export interface LbConfig {
   readonly listen: string[];
+  /** HTTPS endpoints; `tls` holds their settings (undefined when there are none). */
+  readonly tlsListen: string[];
+  readonly tls: TlsSettings | undefined;
   /** Empty: none configured (the app starts demo origins). */
   readonly upstreams: Backend[];
   readonly selection: SelectionName;
@@ -104,6 +123,11 @@ class LbConfigSchema extends ConfigSchema<LbConfig> {
       }
     }
 
+    // The tls section is checked (files included) only when an endpoint uses it.
+    const tls =
+      raw.tlsListen.length === 0
+        ? undefined
+        : settleTls(raw.tls, source.name, (path, message) => refuse(['tls', ...path], message));
     const upstreamTls =
       nodeOf('upstream_tls') === undefined
         ? undefined
@@ -113,6 +137,8 @@ class LbConfigSchema extends ConfigSchema<LbConfig> {
 
     return {
       listen: raw.listen,
+      tlsListen: raw.tlsListen,
+      tls,
       upstreams: raw.upstreams,
       selection,
       hashKey,

@@ -1,5 +1,6 @@
 /**
- * Wires the gateway into a Server: reads the `load_balancer` section, starts
+ * Wires the gateway into a Server: reads the `load_balancer` section (plain
+ * and TLS endpoints), starts
  * demo origins when no upstream is configured, and adds the load balancer
  * (discovery and health checks) as a service the proxy's listening service
  * depends on, so the proxy starts with its first health check round done.
@@ -68,6 +69,9 @@ export async function addGateway(server: Server): Promise<Gateway> {
     { name: 'load_balancer' },
   );
   for (const addr of config.listen) proxy.addAddress(addr);
+  if (config.tls !== undefined) {
+    for (const addr of config.tlsListen) proxy.addTlsWithSettings(addr, config.tls);
+  }
 
   const health = server.addService(healthService(lb, 'health_check'));
   server.addService(proxy, { dependsOn: [health] });

@@ -154,13 +154,29 @@ describe('node scripts/workspace.mjs start', () => {
     expect(await refused(port)).toBe(true);
   });
 
-  it('passes SIGHUP on and ends by the same signal as the server', async () => {
+  it('passes SIGUSR2 on and ends by the same signal as the server', async () => {
+    const { conf, dir } = writeConf();
+    const ws = launch(process.execPath, [script, 'start', 'load-balancer', '-c', conf]);
+    const port = await ws.port();
+    ws.proc.kill('SIGUSR2');
+    expect(await ws.exited(15_000)).toEqual({ code: null, signal: 'SIGUSR2' });
+    expect(pidsMentioning(dir)).toEqual([]);
+    expect(await refused(port)).toBe(true);
+  });
+
+  it('passes SIGHUP on: the server reloads (TLS certificates) and keeps serving', async () => {
     const { conf, dir } = writeConf();
     const ws = launch(process.execPath, [script, 'start', 'load-balancer', '-c', conf]);
     const port = await ws.port();
     ws.proc.kill('SIGHUP');
-    expect(await ws.exited(15_000)).toEqual({ code: null, signal: 'SIGHUP' });
+    for (let i = 0; i < 200 && !/"msg":"reload done"/.test(ws.stderr); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(ws.stderr).toMatch(/"msg":"SIGHUP received; reloading"/);
+    expect(ws.stderr).toMatch(/"msg":"reload done"/);
+    expect(await refused(port)).toBe(false);
+    ws.proc.kill('SIGTERM');
+    expect(await ws.exited(15_000)).toEqual({ code: 0, signal: null });
     expect(pidsMentioning(dir)).toEqual([]);
-    expect(await refused(port)).toBe(true);
   });
 });

@@ -21,16 +21,25 @@ export interface RunningSample extends AsyncDisposable {
   exited(): Promise<number | null>;
 }
 
-/** Starts `main` (a .ts file, run from source) with `args` and a config file holding `conf`. */
-export function runSample(main: string, conf: string, args: string[] = []): RunningSample {
+export interface RunOptions {
+  /** Resolve workspace packages to their sources (default true); false for an installed project. */
+  fromSource?: boolean;
+}
+
+/** Starts `main` (a .ts file) with `args` and a config file holding `conf`. */
+export function runSample(
+  main: string,
+  conf: string,
+  args: string[] = [],
+  options: RunOptions = {},
+): RunningSample {
   const dir = mkdtempSync(join(tmpdir(), 'pingora-ts-sample-'));
   const path = join(dir, 'conf.yaml');
   writeFileSync(path, conf);
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@pingora-ts/source', main, '-c', path, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const conditions = options.fromSource === false ? [] : ['--conditions=@pingora-ts/source'];
+  const child = spawn(process.execPath, [...conditions, main, '-c', path, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => {

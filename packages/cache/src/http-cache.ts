@@ -12,7 +12,13 @@ import { cacheLockWaitChannel } from './cache-events.ts';
 import type { CacheKey } from './key.ts';
 import { type CacheLock, LockStatus, type ReadLock, type WritePermit } from './lock.ts';
 import type { CacheMeta } from './meta.ts';
-import { CachePhase, HitStatus, NoCacheReason } from './phase.ts';
+import {
+  CachePhase,
+  type CacheStatusText,
+  cacheStatusText,
+  HitStatus,
+  NoCacheReason,
+} from './phase.ts';
 import type { CachePolicy } from './policy.ts';
 import type { CacheablePredictor } from './predictor.ts';
 import type { HitHandler, LookupResult, MissHandler, Storage } from './storage.ts';
@@ -31,9 +37,6 @@ export interface CacheSettings {
   /** The clock (ms); Date.now by default. */
   readonly now?: (() => number) | undefined;
 }
-
-/** What X-Cache-Status says about a request. */
-export type CacheStatusText = 'HIT' | 'MISS' | 'STALE' | 'EXPIRED' | 'REVALIDATED' | 'BYPASS';
 
 function misuse(what: string, phase: CachePhase): PingoraError {
   return PingoraError.explain(ErrorType.InternalError, `cache: ${what} in phase ${phase}`);
@@ -179,27 +182,9 @@ export class HttpCache {
     this.#phase = CachePhase.Miss;
   }
 
-  /**
-   * The X-Cache-Status of the request: HIT, MISS, STALE, EXPIRED (an expired
-   * asset fetched again), REVALIDATED (304) or BYPASS (cache not used).
-   */
+  /** The X-Cache-Status of the request (see cacheStatusText). */
   get statusText(): CacheStatusText {
-    switch (this.#phase) {
-      case CachePhase.Hit:
-        return 'HIT';
-      case CachePhase.Miss:
-        return this.#fromExpired ? 'EXPIRED' : 'MISS';
-      case CachePhase.Expired:
-        return 'EXPIRED';
-      case CachePhase.Stale:
-      case CachePhase.StaleUpdating:
-        return 'STALE';
-      case CachePhase.Revalidated:
-      case CachePhase.RevalidatedNoCache:
-        return 'REVALIDATED';
-      default:
-        return 'BYPASS';
-    }
+    return cacheStatusText(this.#phase, this.#fromExpired);
   }
 
   /** Serves the found (expired) asset as is: stale-if-error or stale-while-revalidate. */

@@ -17,6 +17,8 @@ export { CacheMeta, type CacheMetaInit } from './meta.ts';
 export { decodeMeta, encodeMeta } from './meta-codec.ts';
 export {
   CachePhase,
+  type CacheStatusText,
+  cacheStatusText,
   ForcedHit,
   HitStatus,
   isFreshHit,
@@ -66,7 +68,7 @@ export {
   LruEvictionManager,
   TinyUfoEvictionManager,
 } from './eviction.ts';
-export { type CacheSettings, type CacheStatusText, HttpCache } from './http-cache.ts';
+export { type CacheSettings, HttpCache } from './http-cache.ts';
 export {
   CacheLock,
   type CacheLockOptions,

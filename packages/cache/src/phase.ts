@@ -77,3 +77,30 @@ export function isFreshHit(status: HitStatus): boolean {
 export function isTreatedAsMiss(status: HitStatus): boolean {
   return status === HitStatus.ForceMiss || status === HitStatus.FailedHitFilter;
 }
+
+/** What X-Cache-Status says about a request. */
+export type CacheStatusText = 'HIT' | 'MISS' | 'STALE' | 'EXPIRED' | 'REVALIDATED' | 'BYPASS';
+
+/**
+ * The X-Cache-Status of a request in `phase`: HIT, MISS, STALE, EXPIRED (an
+ * expired asset fetched again: `fromExpired`), REVALIDATED (304) or BYPASS
+ * (the cache was not used).
+ */
+export function cacheStatusText(phase: CachePhase, fromExpired: boolean): CacheStatusText {
+  switch (phase) {
+    case CachePhase.Hit:
+      return 'HIT';
+    case CachePhase.Miss:
+      return fromExpired ? 'EXPIRED' : 'MISS';
+    case CachePhase.Expired:
+      return 'EXPIRED';
+    case CachePhase.Stale:
+    case CachePhase.StaleUpdating:
+      return 'STALE';
+    case CachePhase.Revalidated:
+    case CachePhase.RevalidatedNoCache:
+      return 'REVALIDATED';
+    default:
+      return 'BYPASS';
+  }
+}

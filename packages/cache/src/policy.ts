@@ -158,22 +158,25 @@ export function rfc9111Policy(options: Rfc9111Options = {}): CachePolicy {
       if (resp.status < 200) return no;
       const reqCc = CacheControl.fromHeaders(req);
       if (reqCc?.noStore) return no;
-      const cc = CacheControl.fromHeaders(resp);
-      if (cc !== undefined && (cc.noStore || cc.private)) return no;
-      // Vary: * can never be matched by a later request (§4.1)
-      for (const v of resp.getAll('vary'))
-        if (v.split(',').some((x) => x.trim() === '*')) return no;
-      // §3.5: a shared cache stores answers to authorized requests only when told it may
-      if (req.hasHeader('authorization')) {
-        if (cc === undefined || !(cc.mustRevalidate || cc.public || cc.has('s-maxage'))) return no;
-      }
+      // RFC 9213: a targeted field, when present, replaces Cache-Control entirely
       let target: CacheControl | undefined;
       for (const name of targeted) {
         target = CacheControl.fromHeaders(resp, name);
         if (target !== undefined) break;
       }
-      if (target?.noStore || target?.private) return no;
+      const cc = CacheControl.fromHeaders(resp);
       const fresh = target ?? cc;
+      if (fresh !== undefined && (fresh.noStore || fresh.private)) return no;
+      // Vary: * can never be matched by a later request (§4.1)
+      for (const v of resp.getAll('vary')) {
+        if (v.split(',').some((x) => x.trim() === '*')) return no;
+      }
+      // §3.5: a shared cache stores answers to authorized requests only when told it may
+      if (req.hasHeader('authorization')) {
+        const allowed =
+          fresh !== undefined && (fresh.mustRevalidate || fresh.public || fresh.has('s-maxage'));
+        if (!allowed) return no;
+      }
       const dateHdr = resp.getHeader('date');
       const date = dateHdr === undefined ? now : (parseHttpDate(dateHdr) ?? now);
       let lifetime: number | undefined;

@@ -204,6 +204,16 @@ describe('rfc9111Policy', () => {
       NOW,
     );
     expect(s.cacheable).toBe(false);
+    // a targeted field replaces Cache-Control entirely (RFC 9213)
+    const t = p.responseCacheable(
+      get(),
+      resp([
+        ['Cache-Control', 'no-store'],
+        ['CDN-Cache-Control', 'max-age=30'],
+      ]),
+      NOW,
+    );
+    expect(fresh(t)).toBe(30);
   });
 
   it('s-maxage wins over max-age and honours authorization', () => {

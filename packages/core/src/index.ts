@@ -40,6 +40,10 @@ export {
   connectionAcceptedChannel,
   connectionClosedChannel,
   connectionDeniedChannel,
+  type TlsHandshakeEvent,
+  type TlsHandshakeFailedEvent,
+  tlsHandshakeChannel,
+  tlsHandshakeFailedChannel,
 } from './listeners/diagnostics.ts';
 export {
   DEFAULT_BACKLOG,
@@ -50,7 +54,40 @@ export {
   type UdsSocketOptions,
   udsEndpoint,
 } from './listeners/endpoint.ts';
+export {
+  defaultTlsBackend,
+  registerTlsBackend,
+  type TlsAcceptCallbacks,
+  type TlsAcceptor,
+  type TlsAcceptorEnv,
+  type TlsBackend,
+  TlsFailureReason,
+} from './listeners/tls-acceptor.ts';
+export {
+  ClientCertMode,
+  checkTlsSettings,
+  DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_TLS_SESSION_CACHE_SIZE,
+  DEFAULT_TLS_SESSION_TIMEOUT_SECONDS,
+  DEFAULT_TLS_WATCH_DEBOUNCE_MS,
+  LISTENER_ALPN_PROTOCOLS,
+  ListenerAlpn,
+  type TlsCertSource,
+  type TlsPemSource,
+  type TlsSettings,
+  type TlsVersion,
+  tlsSettings,
+} from './listeners/tls-settings.ts';
 export { type StreamHandler, TransportStack } from './listeners/transport-stack.ts';
+// --- TLS protocol types shared by every TLS backend
+export type { TlsClientCert, TlsDigest } from './protocols/tls/digest.ts';
+export { TICKET_KEY_BYTES, TicketKeys } from './protocols/tls/ticket-keys.ts';
+export type {
+  TlsAccept,
+  TlsCertKey,
+  TlsHelloInfo,
+  TlsPem,
+} from './protocols/tls/tls-accept.ts';
 
 // --- Server and services
 export { CLI_USAGE, parseServerArgs, type ServerOptions } from './server/cli-options.ts';
@@ -175,7 +212,6 @@ export {
   replaceLeftmostUnderscore,
   sniFor,
   tlsContextKey,
-  type UpstreamCertSummary,
   type UpstreamTls,
   type UpstreamTlsDigest,
   type UpstreamTlsRequest,

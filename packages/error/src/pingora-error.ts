@@ -36,7 +36,7 @@ export class PingoraError extends Error {
     this.retry = options.retry ?? false;
     this.context = options.context;
     this.status = options.status;
-    this.message = this.describe();
+    this.message = this.#describe();
   }
 
   /**
@@ -90,7 +90,7 @@ export class PingoraError extends Error {
    */
   moreContext(context: string): this {
     this.context = this.context === undefined ? context : `${context}: ${this.context}`;
-    this.message = this.describe();
+    this.message = this.#describe();
     return this;
   }
 
@@ -111,7 +111,7 @@ export class PingoraError extends Error {
 
   withSource(source: ErrorSource): this {
     this.source = source;
-    this.message = this.describe();
+    this.message = this.#describe();
     return this;
   }
 
@@ -149,7 +149,7 @@ export class PingoraError extends Error {
     return this.message;
   }
 
-  private describe(): string {
+  #describe(): string {
     let line =
       this.source === ErrorSource.Unset ? this.kindName() : `${this.source} ${this.kindName()}`;
     if (this.context !== undefined && this.context !== '') line += ` context: ${this.context}`;

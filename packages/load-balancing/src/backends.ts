@@ -38,33 +38,33 @@ export interface BackendsOptions {
 
 export class Backends {
   readonly discovery: ServiceDiscovery;
-  private healthCheck: HealthCheck | undefined;
-  private readonly logger: LbLogger;
-  private readonly passive: PassiveHealthOptions | undefined;
-  private readonly startHealthy: boolean;
-  private readonly maxParallelChecks: number;
-  private readonly checkTimeoutMs: number;
-  private list: readonly Backend[] = Object.freeze([]);
-  private states = new Map<string, HealthState>();
-  private checking: Promise<void> | undefined;
+  #healthCheck: HealthCheck | undefined;
+  readonly #logger: LbLogger;
+  readonly #passive: PassiveHealthOptions | undefined;
+  readonly #startHealthy: boolean;
+  readonly #maxParallelChecks: number;
+  readonly #checkTimeoutMs: number;
+  #list: readonly Backend[] = Object.freeze([]);
+  #states = new Map<string, HealthState>();
+  #checking: Promise<void> | undefined;
 
   constructor(discovery: ServiceDiscovery, options: BackendsOptions = {}) {
     this.discovery = discovery;
-    this.healthCheck = options.healthCheck;
-    this.logger = options.logger ?? silentLogger;
-    this.passive = options.passiveHealth && validPassive(options.passiveHealth);
-    this.startHealthy = options.startHealthy ?? true;
-    this.maxParallelChecks = positiveInt(options.maxParallelChecks ?? 64, 'maxParallelChecks');
-    this.checkTimeoutMs = positiveInt(options.checkTimeoutMs ?? 10_000, 'checkTimeoutMs');
+    this.#healthCheck = options.healthCheck;
+    this.#logger = options.logger ?? silentLogger;
+    this.#passive = options.passiveHealth && validPassive(options.passiveHealth);
+    this.#startHealthy = options.startHealthy ?? true;
+    this.#maxParallelChecks = positiveInt(options.maxParallelChecks ?? 64, 'maxParallelChecks');
+    this.#checkTimeoutMs = positiveInt(options.checkTimeoutMs ?? 10_000, 'checkTimeoutMs');
   }
 
   setHealthCheck(check: HealthCheck | undefined): void {
-    this.healthCheck = check;
+    this.#healthCheck = check;
   }
 
   /** The current backends, sorted, frozen. */
   get(): readonly Backend[] {
-    return this.list;
+    return this.#list;
   }
 
   /**
@@ -82,14 +82,14 @@ export class Backends {
   apply(found: Discovered, onChange?: (backends: readonly Backend[]) => void): boolean {
     const next = normalize(found.backends);
     const enablement = normalizeEnablement(found.enablement);
-    const changed = !sameSet(this.list, next);
+    const changed = !sameSet(this.#list, next);
     if (changed) {
       onChange?.(next);
       const states = new Map<string, HealthState>();
       for (const b of next) {
-        states.set(b.addr, this.states.get(b.addr) ?? new HealthState(this.startHealthy));
+        states.set(b.addr, this.#states.get(b.addr) ?? new HealthState(this.#startHealthy));
       }
-      for (const b of this.list) {
+      for (const b of this.#list) {
         if (b.healthOwner === this) {
           b.healthOwner = undefined;
           b.healthState = undefined;
@@ -99,11 +99,11 @@ export class Backends {
         b.healthOwner = this;
         b.healthState = states.get(b.addr);
       }
-      this.list = next;
-      this.states = states;
+      this.#list = next;
+      this.#states = states;
     }
     if (enablement !== undefined) {
-      for (const [addr, enabled] of enablement) this.enable(addr, enabled);
+      for (const [addr, enabled] of enablement) this.#enable(addr, enabled);
     }
     return changed;
   }
@@ -114,21 +114,21 @@ export class Backends {
    * no health check is configured (as in Pingora).
    */
   ready(backend: Backend): boolean {
-    const h = backend.healthOwner === this ? backend.healthState : this.states.get(backend.addr);
-    if (h === undefined) return this.healthCheck === undefined;
+    const h = backend.healthOwner === this ? backend.healthState : this.#states.get(backend.addr);
+    if (h === undefined) return this.#healthCheck === undefined;
     if (!h.healthy || !h.enabled) return false;
-    return h.passiveDownUntil === 0 || this.passiveExpired(backend, h);
+    return h.passiveDownUntil === 0 || this.#passiveExpired(backend, h);
   }
 
   /** Stops (false) or resumes (true) traffic to a backend without touching its health. */
   setEnable(backend: Backend | string, enabled: boolean): void {
-    this.enable(typeof backend === 'string' ? canonicalAddr(backend) : backend.addr, enabled);
+    this.#enable(typeof backend === 'string' ? canonicalAddr(backend) : backend.addr, enabled);
   }
 
   /** The health of the backend at `addr`, or undefined if it is not in the set. */
   health(backend: Backend | string): HealthSnapshot | undefined {
     const addr = typeof backend === 'string' ? canonicalAddr(backend) : backend.addr;
-    const h = this.states.get(addr);
+    const h = this.#states.get(addr);
     if (h === undefined) return undefined;
     const now = performance.now();
     const passiveDown = h.passiveDownUntil !== 0 && now < h.passiveDownUntil;
@@ -148,7 +148,7 @@ export class Backends {
   /** The health of every backend in the set, in set order (for status pages and metrics). */
   healthAll(): HealthSnapshot[] {
     const out: HealthSnapshot[] = [];
-    for (const b of this.list) {
+    for (const b of this.#list) {
       const snapshot = this.health(b);
       if (snapshot !== undefined) out.push(snapshot);
     }
@@ -163,24 +163,24 @@ export class Backends {
    */
   runHealthCheck(parallel: boolean | number = false): Promise<void> {
     // A round already running is joined: overlapping rounds would count each result twice.
-    this.checking ??= this.checkRound(parallel).finally(() => {
-      this.checking = undefined;
+    this.#checking ??= this.#checkRound(parallel).finally(() => {
+      this.#checking = undefined;
     });
-    return this.checking;
+    return this.#checking;
   }
 
-  private async checkRound(parallel: boolean | number): Promise<void> {
-    const check = this.healthCheck;
+  async #checkRound(parallel: boolean | number): Promise<void> {
+    const check = this.#healthCheck;
     if (check === undefined) return;
-    const list = this.list;
+    const list = this.#list;
     const concurrency =
-      parallel === false ? 1 : parallel === true ? this.maxParallelChecks : parallel;
+      parallel === false ? 1 : parallel === true ? this.#maxParallelChecks : parallel;
     await runChecks(
       check,
       list,
       positiveInt(concurrency, 'parallel health checks'),
-      check.timeoutMs ?? this.checkTimeoutMs,
-      (backend, error) => this.observe(check, backend, error),
+      check.timeoutMs ?? this.#checkTimeoutMs,
+      (backend, error) => this.#observe(check, backend, error),
     );
   }
 
@@ -190,95 +190,90 @@ export class Backends {
    * when this report took it out.
    */
   reportFailure(backend: Backend, error?: unknown): boolean {
-    const h = this.states.get(backend.addr);
+    const h = this.#states.get(backend.addr);
     if (h === undefined) return false;
     if (error !== undefined) h.lastError = asError(error, backend);
-    const passive = this.passive;
+    const passive = this.#passive;
     if (passive === undefined || h.passiveDownUntil !== 0) return false;
     h.passiveFailures++;
     if (h.passiveFailures < passive.consecutiveFailures) return false;
     h.passiveFailures = 0;
     h.passiveDownUntil = performance.now() + passive.cooldownMs;
-    if (h.readyIgnoringPassive()) this.changed(backend, h, false, 'passive');
+    if (h.readyIgnoringPassive()) this.#changed(backend, h, false, 'passive');
     return true;
   }
 
   /** The proxy reports a successful request: consecutive passive failures start over. */
   reportSuccess(backend: Backend): void {
-    const h = this.states.get(backend.addr);
+    const h = this.#states.get(backend.addr);
     if (h !== undefined) h.passiveFailures = 0;
   }
 
-  private observe(check: HealthCheck, backend: Backend, error: PingoraError | undefined): void {
+  #observe(check: HealthCheck, backend: Backend, error: PingoraError | undefined): void {
     // The backend may have left the set while it was being checked.
-    const h = this.states.get(backend.addr);
+    const h = this.#states.get(backend.addr);
     if (h === undefined) return;
     const success = error === undefined;
     if (error !== undefined) h.lastError = error;
-    this.settlePassive(backend, h);
+    this.#settlePassive(backend, h);
     const wasReady = h.readyIgnoringPassive() && h.passiveDownUntil === 0;
     if (!h.observe(success, check.healthThreshold(success))) return;
     const ready = h.readyIgnoringPassive() && h.passiveDownUntil === 0;
-    if (wasReady !== ready) this.changed(backend, h, ready, 'active-check');
-    else this.logHealth(backend, success, error);
+    if (wasReady !== ready) this.#changed(backend, h, ready, 'active-check');
+    else this.#logHealth(backend, success, error);
     if (check.healthStatusChange !== undefined) {
       try {
         Promise.resolve(check.healthStatusChange(backend, success)).catch((err: unknown) =>
-          this.logger.warn({ backend: backend.addr, err }, 'healthStatusChange callback failed'),
+          this.#logger.warn({ backend: backend.addr, err }, 'healthStatusChange callback failed'),
         );
       } catch (err) {
-        this.logger.warn({ backend: backend.addr, err }, 'healthStatusChange callback failed');
+        this.#logger.warn({ backend: backend.addr, err }, 'healthStatusChange callback failed');
       }
     }
   }
 
-  private passiveExpired(backend: Backend, h: HealthState): boolean {
+  #passiveExpired(backend: Backend, h: HealthState): boolean {
     if (performance.now() < h.passiveDownUntil) return false;
     h.passiveDownUntil = 0;
     h.passiveFailures = 0;
-    this.changed(backend, h, true, 'passive-cooldown');
+    this.#changed(backend, h, true, 'passive-cooldown');
     return true;
   }
 
   /** Ends an expired passive hold before another change is judged (publishing it if that readmits). */
-  private settlePassive(backend: Backend, h: HealthState): void {
+  #settlePassive(backend: Backend, h: HealthState): void {
     if (h.passiveDownUntil === 0 || performance.now() < h.passiveDownUntil) return;
     h.passiveDownUntil = 0;
     h.passiveFailures = 0;
-    if (h.readyIgnoringPassive()) this.changed(backend, h, true, 'passive-cooldown');
+    if (h.readyIgnoringPassive()) this.#changed(backend, h, true, 'passive-cooldown');
   }
 
-  private enable(addr: string, enabled: boolean): void {
-    const h = this.states.get(addr);
+  #enable(addr: string, enabled: boolean): void {
+    const h = this.#states.get(addr);
     if (h === undefined || h.enabled === enabled) return;
-    const backend = this.list.find((b) => b.addr === addr);
-    if (backend !== undefined) this.settlePassive(backend, h);
+    const backend = this.#list.find((b) => b.addr === addr);
+    if (backend !== undefined) this.#settlePassive(backend, h);
     const wasReady = h.readyIgnoringPassive() && h.passiveDownUntil === 0;
     h.enabled = enabled;
     const ready = h.readyIgnoringPassive() && h.passiveDownUntil === 0;
-    if (backend !== undefined && wasReady !== ready) this.changed(backend, h, ready, 'enablement');
+    if (backend !== undefined && wasReady !== ready) this.#changed(backend, h, ready, 'enablement');
   }
 
   /** Logs and publishes one readiness change. */
-  private changed(
-    backend: Backend,
-    h: HealthState,
-    ready: boolean,
-    reason: HealthChangeReason,
-  ): void {
+  #changed(backend: Backend, h: HealthState, ready: boolean, reason: HealthChangeReason): void {
     h.changedAt = performance.now();
     const error = ready ? undefined : h.lastError;
     const context = { backend: backend.addr, reason, ...(error ? { err: error.message } : {}) };
-    if (ready) this.logger.info(context, `backend ${backend.addr} is ready again (${reason})`);
-    else this.logger.warn(context, `backend ${backend.addr} is out of rotation (${reason})`);
+    if (ready) this.#logger.info(context, `backend ${backend.addr} is ready again (${reason})`);
+    else this.#logger.warn(context, `backend ${backend.addr} is out of rotation (${reason})`);
     publishHealthChange({ backend, ready, reason, error });
   }
 
   // Health flipped but readiness did not (the backend is disabled or passively down).
-  private logHealth(backend: Backend, healthy: boolean, error: PingoraError | undefined): void {
+  #logHealth(backend: Backend, healthy: boolean, error: PingoraError | undefined): void {
     const context = { backend: backend.addr, ...(error ? { err: error.message } : {}) };
-    if (healthy) this.logger.info(context, `backend ${backend.addr} becomes healthy`);
-    else this.logger.warn(context, `backend ${backend.addr} becomes unhealthy`);
+    if (healthy) this.#logger.info(context, `backend ${backend.addr} becomes healthy`);
+    else this.#logger.warn(context, `backend ${backend.addr} becomes unhealthy`);
   }
 }
 

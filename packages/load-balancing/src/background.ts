@@ -16,27 +16,27 @@ import { type LbLogger, silentLogger } from './logger.ts';
 export class LoadBalancerService {
   readonly name: string;
   readonly lb: LoadBalancer;
-  private readonly logger: LbLogger;
-  private readonly readyPromise: Promise<void>;
-  private markReady!: () => void;
-  private readonly checkedPromise: Promise<void>;
-  private markChecked!: () => void;
+  readonly #logger: LbLogger;
+  readonly #readyPromise: Promise<void>;
+  #markReady!: () => void;
+  readonly #checkedPromise: Promise<void>;
+  #markChecked!: () => void;
 
   constructor(name: string, lb: LoadBalancer, logger: LbLogger = silentLogger) {
     this.name = name;
     this.lb = lb;
-    this.logger = logger;
-    this.readyPromise = new Promise((resolve) => {
-      this.markReady = resolve;
+    this.#logger = logger;
+    this.#readyPromise = new Promise((resolve) => {
+      this.#markReady = resolve;
     });
-    this.checkedPromise = new Promise((resolve) => {
-      this.markChecked = resolve;
+    this.#checkedPromise = new Promise((resolve) => {
+      this.#markChecked = resolve;
     });
   }
 
   /** Resolves after the first discovery attempt, when selections are set up. */
   ready(): Promise<void> {
-    return this.readyPromise;
+    return this.#readyPromise;
   }
 
   /**
@@ -44,7 +44,7 @@ export class LoadBalancerService {
    * discovery when no check runs), so every backend's health is known.
    */
   checked(): Promise<void> {
-    return this.checkedPromise;
+    return this.#checkedPromise;
   }
 
   async start(shutdown: AbortSignal): Promise<void> {
@@ -59,24 +59,24 @@ export class LoadBalancerService {
       if (nextUpdate <= now) {
         try {
           await lb.update();
-          if (updateFailing) this.logger.info({ service: this.name }, 'discovery recovered');
+          if (updateFailing) this.#logger.info({ service: this.name }, 'discovery recovered');
           updateFailing = false;
         } catch (err) {
           // Logged once per streak of failures; the last good set stays in use.
           if (!updateFailing) {
             const error = toPingoraError(err);
-            this.logger.warn({ service: this.name, err: error.message }, 'discovery failed');
+            this.#logger.warn({ service: this.name, err: error.message }, 'discovery failed');
           }
           updateFailing = true;
         }
         nextUpdate = updateEvery === undefined ? Number.POSITIVE_INFINITY : now + updateEvery;
       }
-      this.markReady();
+      this.#markReady();
       if (nextCheck <= now && !shutdown.aborted) {
         await lb.runHealthCheck();
         nextCheck = checkEvery === undefined ? Number.POSITIVE_INFINITY : now + checkEvery;
       }
-      this.markChecked();
+      this.#markChecked();
       const wake = Math.min(nextUpdate, nextCheck);
       if (wake === Number.POSITIVE_INFINITY) return;
       try {

@@ -53,31 +53,31 @@ export class LoadBalancer<S extends BackendSelection = BackendSelection> {
   updateFrequencyMs: number | undefined;
   healthCheckFrequencyMs: number | undefined;
   parallelHealthCheck: boolean | number;
-  private readonly builder: BackendSelectionBuilder<S>;
-  private readonly backendSet: Backends;
-  private readonly context: SelectionContext;
-  private readonly logger: LbLogger;
-  private current: S;
-  private timings: UpdateTimings | undefined;
-  private updating: Promise<void> | undefined;
+  readonly #builder: BackendSelectionBuilder<S>;
+  readonly #backendSet: Backends;
+  readonly #context: SelectionContext;
+  readonly #logger: LbLogger;
+  #current: S;
+  #timings: UpdateTimings | undefined;
+  #updating: Promise<void> | undefined;
   // Hot-path scratch, reused by every non-nested select().
-  private cachedIter: BackendIter | undefined;
-  private selecting = false;
-  private readonly seen = new Set<string>();
+  #cachedIter: BackendIter | undefined;
+  #selecting = false;
+  readonly #seen = new Set<string>();
 
   constructor(
     builder: BackendSelectionBuilder<S>,
     discovery: ServiceDiscovery | Backends,
     options: LoadBalancerOptions = {},
   ) {
-    this.builder = builder;
-    this.backendSet = discovery instanceof Backends ? discovery : new Backends(discovery, options);
-    this.context = { inFlight: new InFlightTracker() };
-    this.logger = options.logger ?? silentLogger;
+    this.#builder = builder;
+    this.#backendSet = discovery instanceof Backends ? discovery : new Backends(discovery, options);
+    this.#context = { inFlight: new InFlightTracker() };
+    this.#logger = options.logger ?? silentLogger;
     this.updateFrequencyMs = options.updateFrequencyMs;
     this.healthCheckFrequencyMs = options.healthCheckFrequencyMs;
     this.parallelHealthCheck = options.parallelHealthCheck ?? false;
-    this.current = builder.build(this.backendSet.get(), this.context);
+    this.#current = builder.build(this.#backendSet.get(), this.#context);
   }
 
   /** A load balancer over a static list, ready to select from at once. */
@@ -88,7 +88,7 @@ export class LoadBalancer<S extends BackendSelection = BackendSelection> {
   ): LoadBalancer<S> {
     const discovery = new StaticDiscovery(addrs);
     const lb = new LoadBalancer(builder, discovery, options);
-    lb.backendSet.apply({ backends: discovery.get() }, (list) => lb.rebuild(list));
+    lb.#backendSet.apply({ backends: discovery.get() }, (list) => lb.#rebuild(list));
     return lb;
   }
 
@@ -98,21 +98,21 @@ export class LoadBalancer<S extends BackendSelection = BackendSelection> {
    * an older discovery result can never land after a newer one.
    */
   update(): Promise<void> {
-    this.updating ??= this.runUpdate().finally(() => {
-      this.updating = undefined;
+    this.#updating ??= this.#runUpdate().finally(() => {
+      this.#updating = undefined;
     });
-    return this.updating;
+    return this.#updating;
   }
 
-  private async runUpdate(): Promise<void> {
+  async #runUpdate(): Promise<void> {
     const start = performance.now();
     let buildMs = 0;
-    await this.backendSet.update((list) => {
+    await this.#backendSet.update((list) => {
       const buildStart = performance.now();
-      this.rebuild(list);
+      this.#rebuild(list);
       buildMs = performance.now() - buildStart;
     });
-    this.timings = { discoveryMs: performance.now() - start - buildMs, buildMs };
+    this.#timings = { discoveryMs: performance.now() - start - buildMs, buildMs };
   }
 
   /**
@@ -134,19 +134,19 @@ export class LoadBalancer<S extends BackendSelection = BackendSelection> {
     maxIterations: number,
     accept: AcceptBackend | undefined,
   ): Backend | undefined {
-    const nested = this.selecting;
+    const nested = this.#selecting;
     let iter: BackendIter;
-    const cached = this.cachedIter;
+    const cached = this.#cachedIter;
     if (!nested && cached !== undefined) {
       cached.reset!(key);
       iter = cached;
     } else {
-      iter = this.current.iter(key);
-      if (!nested && iter.reset !== undefined) this.cachedIter = iter;
+      iter = this.#current.iter(key);
+      if (!nested && iter.reset !== undefined) this.#cachedIter = iter;
     }
     // A select() from inside accept() gets its own set.
-    const seen = nested ? new Set<string>() : this.seen;
-    this.selecting = true;
+    const seen = nested ? new Set<string>() : this.#seen;
+    this.#selecting = true;
     try {
       let first: Backend | undefined;
       for (let steps = 0; steps < maxIterations; steps++) {
@@ -159,13 +159,13 @@ export class LoadBalancer<S extends BackendSelection = BackendSelection> {
           if (seen.has(b.addr)) continue;
           seen.add(b.addr);
         }
-        const ready = this.backendSet.ready(b);
+        const ready = this.#backendSet.ready(b);
         if (accept === undefined ? ready : accept(b, ready)) return b;
       }
       return undefined;
     } finally {
       if (!nested) {
-        this.selecting = false;
+        this.#selecting = false;
         if (seen.size !== 0) seen.clear();
       }
     }
@@ -173,49 +173,49 @@ export class LoadBalancer<S extends BackendSelection = BackendSelection> {
 
   /** Counts a request on `backend` (least-connections, power of two) until the guard is released. */
   acquire(backend: Backend): InFlightGuard {
-    return this.context.inFlight.acquire(backend);
+    return this.#context.inFlight.acquire(backend);
   }
 
   /** Requests in flight on `addr` (as `Backend.addr`). */
   inFlight(addr: string): number {
-    return this.context.inFlight.count(addr);
+    return this.#context.inFlight.count(addr);
   }
 
   /** Passive health: the proxy's request to `backend` failed. See Backends.reportFailure. */
   reportFailure(backend: Backend, error?: unknown): boolean {
-    return this.backendSet.reportFailure(backend, error);
+    return this.#backendSet.reportFailure(backend, error);
   }
 
   reportSuccess(backend: Backend): void {
-    this.backendSet.reportSuccess(backend);
+    this.#backendSet.reportSuccess(backend);
   }
 
   /** Checks every backend once (see Backends.runHealthCheck). */
   runHealthCheck(parallel: boolean | number = this.parallelHealthCheck): Promise<void> {
-    return this.backendSet.runHealthCheck(parallel);
+    return this.#backendSet.runHealthCheck(parallel);
   }
 
   setHealthCheck(check: HealthCheck | undefined): void {
-    this.backendSet.setHealthCheck(check);
+    this.#backendSet.setHealthCheck(check);
   }
 
   /** The backend set, its health and enablement. */
   backends(): Backends {
-    return this.backendSet;
+    return this.#backendSet;
   }
 
   /** The selection built from the current set. */
   selection(): S {
-    return this.current;
+    return this.#current;
   }
 
   lastUpdateTiming(): UpdateTimings | undefined {
-    return this.timings;
+    return this.#timings;
   }
 
   /** Discovery's interval when updateFrequencyMs is unset. */
   effectiveUpdateFrequencyMs(): number | undefined {
-    return this.updateFrequencyMs ?? this.backendSet.discovery.refreshIntervalMs;
+    return this.updateFrequencyMs ?? this.#backendSet.discovery.refreshIntervalMs;
   }
 
   /**
@@ -223,7 +223,7 @@ export class LoadBalancer<S extends BackendSelection = BackendSelection> {
    * and health checks at their frequencies until its shutdown signal fires.
    */
   backgroundService(name = 'load balancer'): LoadBalancerService {
-    return new LoadBalancerService(name, this as LoadBalancer, this.logger);
+    return new LoadBalancerService(name, this as LoadBalancer, this.#logger);
   }
 
   /**
@@ -237,8 +237,8 @@ export class LoadBalancer<S extends BackendSelection = BackendSelection> {
     return readyService(this.backgroundService(name), options);
   }
 
-  private rebuild(list: readonly Backend[]): void {
-    const selection = this.builder.build(list, this.context);
+  #rebuild(list: readonly Backend[]): void {
+    const selection = this.#builder.build(list, this.#context);
     if (
       selection === null ||
       typeof selection !== 'object' ||
@@ -250,8 +250,8 @@ export class LoadBalancer<S extends BackendSelection = BackendSelection> {
       );
     }
     // Picks already handed out keep their Backend and guard; only new picks see the new set.
-    this.current = selection;
-    this.cachedIter = undefined;
-    this.context.inFlight.retain(new Set(list.map((b) => b.addr)));
+    this.#current = selection;
+    this.#cachedIter = undefined;
+    this.#context.inFlight.retain(new Set(list.map((b) => b.addr)));
   }
 }

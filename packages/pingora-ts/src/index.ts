@@ -17,6 +17,7 @@ export * as lb from '@pingora-ts/load-balancing';
 export * as pool from '@pingora-ts/pool';
 export * as prometheus from '@pingora-ts/prometheus';
 export * as proxy from '@pingora-ts/proxy';
+export * as timeout from '@pingora-ts/timeout';
 export * as tinyufo from '@pingora-ts/tinyufo';
 export * as tlsOpenssl from '@pingora-ts/tls-openssl';
 export * from './prelude.ts';

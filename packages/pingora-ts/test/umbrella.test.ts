@@ -31,6 +31,7 @@ const NAMESPACES: Record<string, string> = {
   '@pingora-ts/pool': 'pool',
   '@pingora-ts/prometheus': 'prometheus',
   '@pingora-ts/proxy': 'proxy',
+  '@pingora-ts/timeout': 'timeout',
   '@pingora-ts/tinyufo': 'tinyufo',
   '@pingora-ts/tls-openssl': 'tlsOpenssl',
 };

@@ -67,13 +67,13 @@ export class ConnectionPool<T, K = string> implements EntryOwner<T, K>, TimerOwn
     closedWhileIdle: 0,
     unexpectedData: 0,
   };
-  private readonly groups = new Map<K, KeyGroup<T, K>>();
-  private readonly lru = new LruList<T, K>();
-  private readonly timer: IdleTimer<T, K>;
-  private readonly freeEntries: PoolEntry<T, K>[] = [];
-  private readonly freeGroups: KeyGroup<T, K>[] = [];
-  private count = 0;
-  private closed = false;
+  readonly #groups = new Map<K, KeyGroup<T, K>>();
+  readonly #lru = new LruList<T, K>();
+  readonly #timer: IdleTimer<T, K>;
+  readonly #freeEntries: PoolEntry<T, K>[] = [];
+  readonly #freeGroups: KeyGroup<T, K>[] = [];
+  #count = 0;
+  #closed = false;
 
   constructor(options: ConnectionPoolOptions) {
     const { maxSize } = options;
@@ -84,22 +84,22 @@ export class ConnectionPool<T, K = string> implements EntryOwner<T, K>, TimerOwn
       );
     }
     this.maxSize = maxSize;
-    this.timer = new IdleTimer<T, K>(this, options.clock ?? systemClock);
+    this.#timer = new IdleTimer<T, K>(this, options.clock ?? systemClock);
   }
 
   /** Idle connections held now, across all keys. */
   get size(): number {
-    return this.count;
+    return this.#count;
   }
 
   /** Keys that have at least one idle connection. */
   get keyCount(): number {
-    return this.groups.size;
+    return this.#groups.size;
   }
 
   /** Idle connections held now under `key`. */
   sizeOf(key: K): number {
-    return this.groups.get(key)?.size ?? 0;
+    return this.#groups.get(key)?.size ?? 0;
   }
 
   /**
@@ -116,25 +116,25 @@ export class ConnectionPool<T, K = string> implements EntryOwner<T, K>, TimerOwn
         `idle timeout must be a number of ms >= 0, got ${String(timeoutMs)}`,
       );
     }
-    if (this.closed || this.maxSize === 0 || timeoutMs === 0) {
+    if (this.#closed || this.maxSize === 0 || timeoutMs === 0) {
       this.stats.rejected++;
       return false;
     }
-    const entry = this.freeEntries.pop() ?? new PoolEntry<T, K>();
+    const entry = this.#freeEntries.pop() ?? new PoolEntry<T, K>();
     entry.conn = conn;
     entry.key = key;
     entry.owner = this;
-    let group = this.groups.get(key);
+    let group = this.#groups.get(key);
     if (group === undefined) {
-      group = this.freeGroups.pop() ?? new KeyGroup<T, K>();
-      this.groups.set(key, group);
+      group = this.#freeGroups.pop() ?? new KeyGroup<T, K>();
+      this.#groups.set(key, group);
     }
     group.push(entry);
-    this.lru.push(entry);
-    this.count++;
+    this.#lru.push(entry);
+    this.#count++;
     this.stats.puts++;
     if (timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY) {
-      this.timer.add(entry, timeoutMs);
+      this.#timer.add(entry, timeoutMs);
     }
     const watch = options.watch;
     if (watch !== undefined) {
@@ -142,9 +142,9 @@ export class ConnectionPool<T, K = string> implements EntryOwner<T, K>, TimerOwn
       watch.watch(conn, entry);
     }
     // Bounded: each pass removes one entry and count only exceeds by one.
-    while (this.count > this.maxSize && this.lru.head !== undefined) {
+    while (this.#count > this.maxSize && this.#lru.head !== undefined) {
       this.stats.evicted++;
-      this.drop(this.lru.head, 'evicted');
+      this.#drop(this.#lru.head, 'evicted');
     }
     return true;
   }
@@ -155,7 +155,7 @@ export class ConnectionPool<T, K = string> implements EntryOwner<T, K>, TimerOwn
    * Its watch is stopped before it is returned.
    */
   get(key: K): T | undefined {
-    const group = this.groups.get(key);
+    const group = this.#groups.get(key);
     const entry = group?.tail;
     if (entry === undefined) {
       this.stats.misses++;
@@ -163,18 +163,18 @@ export class ConnectionPool<T, K = string> implements EntryOwner<T, K>, TimerOwn
     }
     this.stats.hits++;
     const conn = entry.conn as T;
-    const watch = this.detach(entry);
+    const watch = this.#detach(entry);
     watch?.unwatch(conn);
-    this.recycle(entry);
+    this.#recycle(entry);
     return conn;
   }
 
   /** Closes and forgets every idle connection; later puts are refused. */
   close(): void {
-    this.closed = true;
+    this.#closed = true;
     // Bounded: each pass removes the head of a finite list.
-    while (this.lru.head !== undefined) this.drop(this.lru.head, 'pool-closed');
-    this.timer.close();
+    while (this.#lru.head !== undefined) this.#drop(this.#lru.head, 'pool-closed');
+    this.#timer.close();
   }
 
   [Symbol.dispose](): void {
@@ -186,19 +186,19 @@ export class ConnectionPool<T, K = string> implements EntryOwner<T, K>, TimerOwn
     if (entry.owner !== this) return;
     if (reason === 'unexpected-data') this.stats.unexpectedData++;
     else this.stats.closedWhileIdle++;
-    this.drop(entry, reason);
+    this.#drop(entry, reason);
   }
 
   /** @internal The shared timer found the entry past its idle deadline. */
   entryExpired(entry: PoolEntry<T, K>): void {
     this.stats.idleTimeouts++;
-    this.drop(entry, 'idle-timeout');
+    this.#drop(entry, 'idle-timeout');
   }
 
-  private drop(entry: PoolEntry<T, K>, reason: PoolDropReason): void {
+  #drop(entry: PoolEntry<T, K>, reason: PoolDropReason): void {
     const conn = entry.conn as T;
-    const watch = this.detach(entry);
-    this.recycle(entry);
+    const watch = this.#detach(entry);
+    this.#recycle(entry);
     if (watch !== undefined) {
       watch.unwatch(conn);
       watch.close(conn, reason);
@@ -206,28 +206,28 @@ export class ConnectionPool<T, K = string> implements EntryOwner<T, K>, TimerOwn
   }
 
   /** Unlinks the entry from every list; returns its watch, if any. */
-  private detach(entry: PoolEntry<T, K>): IdleWatch<T> | undefined {
+  #detach(entry: PoolEntry<T, K>): IdleWatch<T> | undefined {
     const group = entry.group;
     if (group !== undefined) {
       group.unlink(entry);
       if (group.size === 0) {
         // Forget empty keys so that many short-lived peers do not grow the map.
-        this.groups.delete(entry.key as K);
-        if (this.freeGroups.length < FREE_LIST_MAX) this.freeGroups.push(group);
+        this.#groups.delete(entry.key as K);
+        if (this.#freeGroups.length < FREE_LIST_MAX) this.#freeGroups.push(group);
       }
     }
-    this.lru.unlink(entry);
-    this.timer.remove(entry);
-    this.count--;
+    this.#lru.unlink(entry);
+    this.#timer.remove(entry);
+    this.#count--;
     const watch = entry.watch;
     entry.watch = undefined;
     return watch;
   }
 
-  private recycle(entry: PoolEntry<T, K>): void {
+  #recycle(entry: PoolEntry<T, K>): void {
     entry.conn = undefined;
     entry.key = undefined;
     entry.owner = undefined;
-    if (this.freeEntries.length < FREE_LIST_MAX) this.freeEntries.push(entry);
+    if (this.#freeEntries.length < FREE_LIST_MAX) this.#freeEntries.push(entry);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * PrometheusMetrics: subscribes to the diagnostics_channel events the other
- * pingora-ts packages publish (listeners, connectors, server phases and
+ * pingora-ts packages publish (listeners and their TLS handshakes, connectors, server phases and
  * services, proxied requests, backend health) and keeps prom-client metrics from them in a
  * registry, so no other package needs prom-client. Serve the registry with
  * prometheusHttpService().
@@ -14,6 +14,7 @@ import { MetricSet } from './metric-set.ts';
 import { DEFAULT_REQUEST_DURATION_BUCKETS, ProxyMetrics } from './proxy-metrics.ts';
 import { ServerMetrics } from './server-metrics.ts';
 import { type Subscription, subscribeAll, unsubscribeAll } from './subscription.ts';
+import { TlsMetrics } from './tls-metrics.ts';
 import { UpstreamMetrics } from './upstream-metrics.ts';
 import { UpstreamTimingMetrics } from './upstream-timing-metrics.ts';
 import { UpstreamTlsMetrics } from './upstream-tls-metrics.ts';
@@ -78,6 +79,7 @@ export class PrometheusMetrics implements Disposable {
         ...new ProxyMetrics(this.#set, requestBuckets).subscriptions(),
         ...new HealthMetrics(this.#set, maxSeries).subscriptions(),
         ...new CacheMetrics(this.#set).subscriptions(),
+        ...new TlsMetrics(this.#set, maxSeries).subscriptions(),
       ];
       if (options.defaultMetrics === true) {
         const registry = this.registry;

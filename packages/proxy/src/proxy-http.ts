@@ -92,7 +92,9 @@ export interface ProxyHttp<Ctx> extends ProxyHttpCache<Ctx> {
 
   /**
    * Called after a connection to the upstream is established or taken from
-   * the pool; `reused` says which. For logging and timing. Default: nothing.
+   * the pool; `reused` says which. For logging and timing; over TLS,
+   * `session.upstreamTls` holds the handshake's digest (version, cipher,
+   * ALPN, resumed, the upstream's certificate). Default: nothing.
    */
   connectedToUpstream?(
     session: Session,

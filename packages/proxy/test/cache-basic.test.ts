@@ -1,9 +1,13 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { ForcedHit, LruEvictionManager, MemoryStorage, type Storage } from '@pingora-ts/cache';
-import { HttpPeer } from '@pingora-ts/core';
+import { HttpPeer, ResponseCompressionBuilder } from '@pingora-ts/core';
 import { describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { ProxyHttp } from '../src/proxy-http.ts';
 import { cacheable, cachingProxy, ManualClock, startScriptedOrigin } from './utils/cache-proxy.ts';
-import { request } from './utils/client.ts';
+import { rawExchange, request } from './utils/client.ts';
 import { startProxy } from './utils/proxy-harness.ts';
 
 describe('proxy cache: hit, miss, purge, revalidation (Pingora test_upstream.rs)', () => {
@@ -178,6 +182,86 @@ describe('proxy cache: hit, miss, purge, revalidation (Pingora test_upstream.rs)
     expect((await request(p.port, '/evict/4')).headers['x-cache-status']).toBe('HIT');
     expect((await request(p.port, '/evict/0')).headers['x-cache-status']).toBe('MISS');
     expect(storage.bytes).toBeLessThanOrEqual(3000);
+  });
+
+  it('downstream compression applies to hits and misses; the cache stores the identity body', async () => {
+    const body = 'compress me '.repeat(200);
+    await using origin = await startScriptedOrigin(cacheable('max-age=100', body));
+    const inner = cachingProxy(() => origin.address, new ManualClock());
+    inner.initDownstreamModules = (modules) =>
+      modules.addModule(ResponseCompressionBuilder.enable(6));
+    await using p = await startProxy(inner);
+    const gz = { 'Accept-Encoding': 'gzip' };
+    const miss = await request(p.port, '/gz', { headers: gz });
+    const hit = await request(p.port, '/gz', { headers: gz });
+    const plain = await request(p.port, '/gz');
+    expect([miss.headers['x-cache-status'], hit.headers['x-cache-status']]).toEqual([
+      'MISS',
+      'HIT',
+    ]);
+    for (const r of [miss, hit]) {
+      expect(r.headers['content-encoding']).toBe('gzip');
+      expect(gunzipSync(r.body).toString()).toBe(body);
+    }
+    expect([plain.headers['content-encoding'], plain.body.toString()]).toEqual([undefined, body]);
+  });
+
+  it('HTTP/1.0 clients get hits too, also of a body the origin sent chunked', async () => {
+    await using origin = await startScriptedOrigin((_req, res) => {
+      res.writeHead(200, { 'Cache-Control': 'max-age=100' });
+      res.write('chunked ');
+      res.end('body');
+    });
+    await using p = await startProxy(cachingProxy(() => origin.address, new ManualClock()));
+    expect((await request(p.port, '/h10')).body.toString()).toBe('chunked body');
+    const raw = (
+      await rawExchange(p.port, `GET /h10 HTTP/1.0\r\nHost: 127.0.0.1:${p.port}\r\n\r\n`, 300)
+    ).toString();
+    expect(raw.startsWith('HTTP/1.0 200') || raw.startsWith('HTTP/1.1 200')).toBe(true);
+    expect(raw).toMatch(/X-Cache-Status: HIT/i);
+    expect(raw).not.toMatch(/transfer-encoding/i);
+    expect(raw.endsWith('\r\n\r\nchunked body')).toBe(true);
+  });
+
+  it('a WebSocket upgrade through a caching proxy tunnels and stores nothing (test_cache_websocket_101)', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await once(wss, 'listening');
+    wss.on('connection', (ws) => ws.on('message', (d) => ws.send(`echo ${d}`)));
+    const address = `127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    const storage = new MemoryStorage({ maxSizeBytes: 1 << 20 });
+    try {
+      await using p = await startProxy(
+        cachingProxy(() => address, new ManualClock(), { settings: { storage } }),
+      );
+      for (let i = 0; i < 2; i++) {
+        const ws = new WebSocket(`ws://127.0.0.1:${p.port}/ws`);
+        await once(ws, 'open');
+        ws.send(`hi ${i}`);
+        const [msg] = await once(ws, 'message');
+        expect(String(msg)).toBe(`echo hi ${i}`);
+        ws.close();
+        await once(ws, 'close');
+      }
+      expect(storage.size).toBe(0);
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    }
+  });
+
+  it('1xx before a cacheable 200 is forwarded and the 200 is cached (test_1xx_caching)', async () => {
+    await using origin = await startScriptedOrigin((req, res, n) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+      cacheable('max-age=100')(req, res, n);
+    });
+    await using p = await startProxy(cachingProxy(() => origin.address, new ManualClock()));
+    const raw = (
+      await rawExchange(p.port, `GET /1xx HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`, 300)
+    ).toString();
+    expect(raw.startsWith('HTTP/1.1 103')).toBe(true);
+    expect(raw).toMatch(/HTTP\/1.1 200 OK[\s\S]*X-Cache-Status: MISS[\s\S]*hello world$/);
+    const hit = await request(p.port, '/1xx', { headers: { Host: 'h' } });
+    expect([hit.headers['x-cache-status'], hit.body.toString()]).toEqual(['HIT', 'hello world']);
   });
 
   it('a proxy without requestCacheFilter never makes cache state', async () => {

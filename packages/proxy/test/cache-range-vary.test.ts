@@ -192,6 +192,34 @@ describe('proxy cache: the rfc9111 policy preset (beyond Pingora)', () => {
     expect(old.headers['x-cache-status']).toBe('REVALIDATED');
   });
 
+  it('CDN-Cache-Control overrides Cache-Control; Authorization needs public/s-maxage', async () => {
+    await using origin = await startScriptedOrigin((req, res) => {
+      const path = req.url ?? '';
+      const cc =
+        path === '/cdn'
+          ? 'no-store'
+          : path === '/auth-public'
+            ? 'public, max-age=100'
+            : 'max-age=100';
+      const headers: Record<string, string | number> = { 'Cache-Control': cc, 'Content-Length': 2 };
+      if (path === '/cdn') headers['CDN-Cache-Control'] = 'max-age=100';
+      res.writeHead(200, headers);
+      res.end('ok');
+    });
+    await using p = await startProxy(cachingProxy(() => origin.address, new ManualClock(), rfc()));
+    await request(p.port, '/cdn');
+    expect((await request(p.port, '/cdn')).headers['x-cache-status']).toBe('HIT');
+    const auth = { Authorization: 'Bearer x' };
+    await request(p.port, '/auth', { headers: auth });
+    expect((await request(p.port, '/auth', { headers: auth })).headers['x-cache-status']).toBe(
+      'BYPASS',
+    );
+    await request(p.port, '/auth-public', { headers: auth });
+    expect(
+      (await request(p.port, '/auth-public', { headers: auth })).headers['x-cache-status'],
+    ).toBe('HIT');
+  });
+
   it('Age from upstream counts against freshness and is reported', async () => {
     await using origin = await startScriptedOrigin(cacheable('max-age=100', 'aged', { Age: '99' }));
     const clock = new ManualClock();

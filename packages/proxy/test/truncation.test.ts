@@ -74,6 +74,17 @@ describe('truncated bodies', () => {
     expect(out.ending).toBe('ECONNRESET');
   });
 
+  it('resets an HTTP/1.0 client on a cut body even with a Content-Length', async () => {
+    await using origin = await dyingOrigin(
+      'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n',
+      'only ten b',
+    );
+    await using p = await startProxy(toOrigin(origin.address));
+    const out = await exchange(p.port, 'GET / HTTP/1.0\r\n\r\n');
+    expect(out.text).toMatch(/\r\nContent-Length: 100\r\n/);
+    expect(out.ending).toBe('ECONNRESET');
+  });
+
   it('re-frames a close-delimited body as chunked for an HTTP/1.1 client: a cut one has no last chunk', async () => {
     await using origin = await dyingOrigin('HTTP/1.0 200 OK\r\n\r\n', 'partial body');
     await using p = await startProxy(toOrigin(origin.address));

@@ -95,7 +95,10 @@ export class TimerWheel {
     return timer;
   }
 
-  /** Resolves after `ms` (coarsely); rejects with the signal's reason when it aborts first. */
+  /**
+   * Resolves after `ms` (coarsely); rejects with the signal's reason when it aborts first.
+   * Like every wheel timer it does not keep the process alive (the driver timer is unref'd).
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted === true) {

@@ -1,8 +1,16 @@
 /**
  * @pingora-ts/tls-openssl: the node:tls (OpenSSL) backend behind core's TLS
- * interfaces (mirrors pingora-openssl): the upstream connector's handshakes
- * with cached contexts, session resumption and Pingora's verification rules.
+ * interfaces (mirrors pingora-openssl). Downstream: TLS listeners (SNI and
+ * wildcard certificates, hot reload, mTLS, resumption); importing the
+ * package registers `opensslTlsBackend` as the backend of
+ * `ListeningService.addTls`/`addTlsWithSettings`. Upstream: the connector's
+ * handshakes with cached contexts, session resumption and Pingora's
+ * verification rules.
  */
+import { registerTlsBackend } from '@pingora-ts/core';
+import { opensslTlsBackend } from './listener/backend.ts';
+
+registerTlsBackend(opensslTlsBackend);
 
 // --- Upstream (connector) TLS
 export { BoundedLru } from './connector/bounded-lru.ts';
@@ -25,3 +33,6 @@ export {
   upstreamTlsFromServerConf,
 } from './connector/shared.ts';
 export { TrustedRoots } from './connector/trust-store.ts';
+// --- Downstream (listener) TLS
+export { OpensslAcceptor } from './listener/acceptor.ts';
+export { opensslTlsBackend } from './listener/backend.ts';

@@ -7,21 +7,10 @@
  */
 import { isIP, type Socket } from 'node:net';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
+import type { TlsClientCert } from '../protocols/tls/digest.ts';
 import type { Peer } from '../upstreams/peer.ts';
 import type { ALPN } from '../upstreams/peer-options.ts';
 import { pemFingerprint } from '../upstreams/pem-fingerprint.ts';
-
-/** The upstream's certificate as the handshake saw it. */
-export interface UpstreamCertSummary {
-  readonly subject: string;
-  readonly issuer: string;
-  readonly serialNumber: string;
-  /** SHA-256 fingerprint, colon-separated hex (as Node prints it). */
-  readonly fingerprint256: string;
-  /** e.g. `DNS:localhost, IP Address:127.0.0.1`; empty when absent. */
-  readonly subjectAltName: string;
-  readonly validTo: string;
-}
 
 /** What an upstream TLS handshake negotiated (Pingora's SslDigest, client side). */
 export interface UpstreamTlsDigest {
@@ -35,7 +24,12 @@ export interface UpstreamTlsDigest {
   readonly sni: string | undefined;
   /** True when the handshake resumed a cached session (no full handshake). */
   readonly resumed: boolean;
-  readonly peerCert: UpstreamCertSummary | undefined;
+  /**
+   * The upstream's certificate (Pingora's SslDigest organization, serial and
+   * cert digest), in the same shape as a downstream client certificate;
+   * `authorized` says whether it verified (false only with verifyCert off).
+   */
+  readonly peerCert: TlsClientCert | undefined;
   /** Milliseconds the handshake took. */
   readonly handshakeMs: number;
 }

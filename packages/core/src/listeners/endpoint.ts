@@ -5,6 +5,7 @@
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { parseSocketAddr } from '../l4/socket-addr.ts';
+import type { TlsSettings } from './tls-settings.ts';
 
 /** Pingora listens with a backlog of 65535; the kernel caps it at somaxconn. */
 export const DEFAULT_BACKLOG = 65_535;
@@ -34,11 +35,17 @@ export type Endpoint =
       readonly host: string;
       readonly port: number;
       readonly options: Readonly<TcpSocketOptions>;
+      /** Set on a TLS endpoint (addTls): the handshake runs before the app gets the connection. */
+      readonly tls?: TlsSettings;
     }
   | { readonly kind: 'uds'; readonly path: string; readonly options: Readonly<UdsSocketOptions> };
 
-/** `127.0.0.1:80` / `[::1]:0` plus options, validated. */
-export function tcpEndpoint(addr: string, options: TcpSocketOptions = {}): Endpoint {
+/** `127.0.0.1:80` / `[::1]:0` plus options (and TLS settings for a TLS endpoint), validated. */
+export function tcpEndpoint(
+  addr: string,
+  options: TcpSocketOptions = {},
+  tls?: TlsSettings,
+): Endpoint {
   const parsed = parseSocketAddr(addr);
   if (parsed.kind !== 'inet') {
     throw PingoraError.explain(ErrorType.BindError, `"${addr}" is not a TCP address (use addUds)`);
@@ -54,7 +61,13 @@ export function tcpEndpoint(addr: string, options: TcpSocketOptions = {}): Endpo
       `${addr}: keepAlive.initialDelayMs must be a non-negative integer`,
     );
   }
-  return { kind: 'tcp', host: parsed.address, port: parsed.port, options: { ...options } };
+  const endpoint = {
+    kind: 'tcp',
+    host: parsed.address,
+    port: parsed.port,
+    options: { ...options },
+  } as const;
+  return tls === undefined ? endpoint : { ...endpoint, tls };
 }
 
 /** A Unix socket path plus options, validated. */

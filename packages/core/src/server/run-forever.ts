@@ -1,7 +1,8 @@
 /**
  * The CLI path of a Server (Pingora's run_forever): `-t` checks and exits,
  * daemon mode detaches, then the services run until a signal: SIGINT fast
- * shutdown, SIGTERM graceful shutdown, SIGQUIT graceful upgrade. This file and
+ * shutdown, SIGTERM graceful shutdown, SIGQUIT graceful upgrade, SIGHUP
+ * reloads TLS certificates. This file and
  * the CLI entry are the only places that call process.exit.
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
@@ -105,6 +106,11 @@ export async function runForever(server: Server): Promise<never> {
     } else void run?.shutdown({ graceful: true, upgrade: signal === 'SIGQUIT' });
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const) process.on(s, onSignal);
+  // SIGHUP reloads what can change in place (TLS certificates), as nginx does.
+  process.on('SIGHUP', () => {
+    log.info({ signal: 'SIGHUP' }, 'SIGHUP received; reloading');
+    void run?.reload();
+  });
   // A bug that escapes every handler (an unhandled rejection arrives here
   // too, with its origin) still ends the process, as Node would, but logged
   // where the operator looks, after the exit hooks (error reporters flush)

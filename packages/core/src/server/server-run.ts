@@ -28,6 +28,12 @@ export interface RunningServer {
    * during a graceful one cuts it short; other repeated calls just wait.
    */
   shutdown(options?: ShutdownOptions): Promise<void>;
+  /**
+   * Calls `reload()` on every service that has one (what SIGHUP does):
+   * TLS listeners re-read their certificates. Resolves when all are done;
+   * failures are logged by the services and counted in the result.
+   */
+  reload(): Promise<{ reloaded: number; failed: number }>;
   /** `await using run = server.run()`: a fast shutdown when the scope ends. */
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -91,6 +97,16 @@ export class ServerRun implements RunningServer {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.shutdown({ graceful: false });
+  }
+
+  async reload(): Promise<{ reloaded: number; failed: number }> {
+    const services = this.#init.services.flatMap(({ service }) =>
+      service.reload === undefined ? [] : [service],
+    );
+    const results = await Promise.allSettled(services.map((s) => s.reload?.()));
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    this.#log.info({ reloaded: results.length - failed, failed }, 'reload done');
+    return { reloaded: results.length - failed, failed };
   }
 
   #launch(service: Service, dependsOn: readonly string[]): void {

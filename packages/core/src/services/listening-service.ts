@@ -1,6 +1,7 @@
 /**
  * ListeningService (Pingora's listening Service<A>): binds one or more
- * endpoints and hands every admitted connection to a ServerApp. It counts the
+ * endpoints, plain or TLS, and hands every admitted connection to a
+ * ServerApp; SIGHUP (`reload`) re-reads TLS certificates. It counts the
  * connections in flight; on shutdown it stops accepting at once, aborts the
  * signal the app got, waits for the connections to finish, and when the grace
  * time is over destroys what is left.
@@ -18,11 +19,14 @@ import {
 } from '../listeners/diagnostics.ts';
 import {
   type Endpoint,
+  endpointName,
   type TcpSocketOptions,
   tcpEndpoint,
   type UdsSocketOptions,
   udsEndpoint,
 } from '../listeners/endpoint.ts';
+import { defaultTlsBackend, type TlsBackend } from '../listeners/tls-acceptor.ts';
+import { checkTlsSettings, type TlsSettings, tlsSettings } from '../listeners/tls-settings.ts';
 import { type StreamHandler, TransportStack } from '../listeners/transport-stack.ts';
 import type { Service, ServiceContext } from './service.ts';
 
@@ -36,6 +40,8 @@ export interface ListeningServiceOptions {
    * writes flushed); a peer that has not closed by then is destroyed (ms, default 5000).
    */
   lingerMs?: number;
+  /** The TLS backend of TLS endpoints (default: the registered one, `@pingora-ts/tls-openssl`). */
+  tlsBackend?: TlsBackend;
 }
 
 /** How long cleanup() and the post-terminate settling may take. */
@@ -56,6 +62,7 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
   readonly #maxConnections: number;
   readonly #lingerMs: number;
   #filter: ConnectionFilter | undefined;
+  #tlsBackend: TlsBackend | undefined;
   #logger: Logger | undefined;
   #started = false;
   #idle: (() => void) | undefined;
@@ -66,6 +73,7 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
     this.name = name;
     this.app = app;
     this.#filter = options.connectionFilter;
+    this.#tlsBackend = options.tlsBackend;
     this.#maxConnections = positiveInteger(
       options.maxConnections ?? 100_000,
       'maxConnections',
@@ -87,6 +95,24 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
   addUds(path: string, options?: UdsSocketOptions): this {
     this.#assertNotStarted();
     this.#endpoints.push(udsEndpoint(path, options));
+    return this;
+  }
+
+  /**
+   * Adds a TLS endpoint with Pingora's intermediate settings (TLS 1.2
+   * minimum) and the certificate and key from these PEM files, watched and
+   * reloaded when they change (Pingora's add_tls).
+   */
+  addTls(addr: string, certPath: string, keyPath: string): this {
+    return this.addTlsWithSettings(addr, tlsSettings(certPath, keyPath));
+  }
+
+  /** Adds a TLS endpoint with the given TLS and socket settings (Pingora's add_tls_with_settings). */
+  addTlsWithSettings(addr: string, settings: TlsSettings, options?: TcpSocketOptions): this {
+    this.#assertNotStarted();
+    checkTlsSettings(settings);
+    this.#tlsBackend ??= defaultTlsBackend();
+    this.#endpoints.push(tcpEndpoint(addr, options, settings));
     return this;
   }
 
@@ -126,6 +152,13 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
     return this.#connections.size;
   }
 
+  /** Connections in their TLS handshake now (not yet handed to the app). */
+  get tlsHandshakesInFlight(): number {
+    let n = 0;
+    for (const s of this.#stacks) n += s.handshaking;
+    return n;
+  }
+
   async start(ctx: ServiceContext): Promise<void> {
     this.#assertNotStarted();
     this.#started = true;
@@ -134,9 +167,9 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
     if (this.#endpoints.length === 0) logger.warn('listening service has no endpoints');
     try {
       for (const ep of this.#endpoints) {
-        const stack = new TransportStack(this.name, ep, this.#filter, this, logger);
-        await stack.listen();
+        const stack = this.#stackFor(ep, logger);
         this.#stacks.push(stack);
+        await stack.listen();
         if (ctx.shutdown.aborted) break;
       }
     } catch (err) {
@@ -167,6 +200,38 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
       ).catch((err: unknown) => logger.error({ err }, 'app cleanup failed'));
     }
     logger.info('service stopped');
+  }
+
+  /**
+   * Re-reads the certificate files of every TLS endpoint (the server calls
+   * it on SIGHUP). New handshakes use the new certificates, open connections
+   * keep theirs; an endpoint whose files do not load keeps its old ones, and
+   * the returned promise rejects with that endpoint's error.
+   */
+  async reload(): Promise<void> {
+    const results = await Promise.allSettled(this.#stacks.map((s) => s.reloadTls()));
+    const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    const reloaded = this.#stacks.filter((s) => s.tls).length;
+    if (failed.length > 0) {
+      for (const err of failed)
+        this.#logger?.error({ err }, 'TLS reload failed; the old certificate stays in use');
+      throw failed[0];
+    }
+    if (reloaded > 0) this.#logger?.info({ endpoints: reloaded }, 'TLS certificates reloaded');
+  }
+
+  #stackFor(ep: Endpoint, logger: Logger): TransportStack {
+    const settings = ep.kind === 'tcp' ? ep.tls : undefined;
+    if (settings === undefined)
+      return new TransportStack(this.name, ep, this.#filter, this, logger);
+    const backend = this.#tlsBackend ?? defaultTlsBackend();
+    const name = endpointName(ep);
+    const acceptor = backend.createAcceptor(settings, {
+      service: this.name,
+      endpoint: name,
+      logger: logger.child({ endpoint: name, tls: backend.name }),
+    });
+    return new TransportStack(this.name, ep, this.#filter, this, logger, acceptor);
   }
 
   /** Called by a TransportStack for each admitted connection. */

@@ -30,6 +30,12 @@ export interface Service {
    * (and `ctx.terminate`) aborted. Rejecting before ready fails the startup.
    */
   start(ctx: ServiceContext): Promise<void>;
+  /**
+   * Re-reads what can change without a restart (TLS certificates), on
+   * SIGHUP or `RunningServer.reload()`. Optional: services without it are
+   * skipped. Rejecting keeps the service running on its old state.
+   */
+  reload?(): Promise<void>;
 }
 
 /** What `server.addService()` returns: a name to declare dependencies with. */

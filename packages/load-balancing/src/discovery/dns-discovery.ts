@@ -49,108 +49,108 @@ export interface DnsDiscoveryOptions {
 
 export class DnsDiscovery implements ServiceDiscovery {
   readonly refreshIntervalMs: number;
-  private readonly name: string;
-  private readonly type: DnsAddressFamilies | 'SRV';
-  private readonly port: number;
-  private readonly weight: number;
-  private readonly srvFamilies: DnsAddressFamilies;
-  private readonly resolver: DnsResolver;
-  private readonly timeoutMs: number;
-  private readonly maxBackends: number;
-  private readonly logger: LbLogger;
-  private lastGood: readonly Backend[] | undefined;
-  private failing = false;
+  readonly #name: string;
+  readonly #type: DnsAddressFamilies | 'SRV';
+  readonly #port: number;
+  readonly #weight: number;
+  readonly #srvFamilies: DnsAddressFamilies;
+  readonly #resolver: DnsResolver;
+  readonly #timeoutMs: number;
+  readonly #maxBackends: number;
+  readonly #logger: LbLogger;
+  #lastGood: readonly Backend[] | undefined;
+  #failing = false;
 
   constructor(options: DnsDiscoveryOptions) {
     if (typeof options.name !== 'string' || options.name === '' || options.name.length > 253) {
       throw config(`invalid DNS name ${JSON.stringify(options.name)}`);
     }
-    this.name = options.name;
-    this.type = options.type ?? 'A';
-    if (!['A', 'AAAA', 'A+AAAA', 'SRV'].includes(this.type)) {
-      throw config(`invalid DNS record type ${JSON.stringify(this.type)}`);
+    this.#name = options.name;
+    this.#type = options.type ?? 'A';
+    if (!['A', 'AAAA', 'A+AAAA', 'SRV'].includes(this.#type)) {
+      throw config(`invalid DNS record type ${JSON.stringify(this.#type)}`);
     }
     const port = options.port ?? 0;
-    if (this.type !== 'SRV' && (!Number.isInteger(port) || port < 1 || port > 65535)) {
-      throw config(`DNS discovery of ${this.name} needs a port from 1 to 65535`);
+    if (this.#type !== 'SRV' && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+      throw config(`DNS discovery of ${this.#name} needs a port from 1 to 65535`);
     }
-    this.port = port;
-    this.weight = options.weight ?? 1;
-    this.srvFamilies = options.srvTargetFamilies ?? 'A';
-    this.timeoutMs = positive(options.timeoutMs ?? 2000, 'timeoutMs');
+    this.#port = port;
+    this.#weight = options.weight ?? 1;
+    this.#srvFamilies = options.srvTargetFamilies ?? 'A';
+    this.#timeoutMs = positive(options.timeoutMs ?? 2000, 'timeoutMs');
     this.refreshIntervalMs = positive(options.refreshIntervalMs ?? 30_000, 'refreshIntervalMs');
-    this.maxBackends = positive(options.maxBackends ?? 256, 'maxBackends');
-    this.logger = options.logger ?? silentLogger;
-    this.resolver = options.resolver ?? defaultResolver(options.servers, this.timeoutMs);
+    this.#maxBackends = positive(options.maxBackends ?? 256, 'maxBackends');
+    this.#logger = options.logger ?? silentLogger;
+    this.#resolver = options.resolver ?? defaultResolver(options.servers, this.#timeoutMs);
   }
 
   async discover(): Promise<Discovered> {
     let backends: Backend[];
     try {
-      backends = this.type === 'SRV' ? await this.fromSrv() : await this.fromAddresses();
+      backends = this.#type === 'SRV' ? await this.#fromSrv() : await this.#fromAddresses();
       if (backends.length === 0) {
         throw PingoraError.create(
           ErrorType.ConnectNoRoute,
           ErrorSource.Internal,
-          `DNS ${this.type} lookup of ${this.name} found no backends`,
+          `DNS ${this.#type} lookup of ${this.#name} found no backends`,
         );
       }
     } catch (err) {
       const error = toPingoraError(err, {
         phase: 'connect',
-        context: `DNS discovery of ${this.name}`,
+        context: `DNS discovery of ${this.#name}`,
       });
-      if (this.lastGood === undefined) throw error;
-      if (!this.failing) {
-        this.failing = true;
-        this.logger.warn(
-          { name: this.name, err: error.message },
-          `DNS discovery of ${this.name} failed; keeping the last ${this.lastGood.length} backends`,
+      if (this.#lastGood === undefined) throw error;
+      if (!this.#failing) {
+        this.#failing = true;
+        this.#logger.warn(
+          { name: this.#name, err: error.message },
+          `DNS discovery of ${this.#name} failed; keeping the last ${this.#lastGood.length} backends`,
         );
       }
-      return { backends: this.lastGood };
+      return { backends: this.#lastGood };
     }
-    if (this.failing) {
-      this.failing = false;
-      this.logger.info({ name: this.name }, `DNS discovery of ${this.name} recovered`);
+    if (this.#failing) {
+      this.#failing = false;
+      this.#logger.info({ name: this.#name }, `DNS discovery of ${this.#name} recovered`);
     }
-    this.lastGood = backends;
+    this.#lastGood = backends;
     return { backends };
   }
 
-  private async fromAddresses(): Promise<Backend[]> {
-    const ips = await this.addresses(this.name, this.type as DnsAddressFamilies);
-    return ips.slice(0, this.maxBackends).map((ip) => backendAt(ip, this.port, this.weight));
+  async #fromAddresses(): Promise<Backend[]> {
+    const ips = await this.#addresses(this.#name, this.#type as DnsAddressFamilies);
+    return ips.slice(0, this.#maxBackends).map((ip) => backendAt(ip, this.#port, this.#weight));
   }
 
-  private async fromSrv(): Promise<Backend[]> {
-    const records = await this.lookup(this.resolver.resolveSrv(this.name), `SRV ${this.name}`);
+  async #fromSrv(): Promise<Backend[]> {
+    const records = await this.#lookup(this.#resolver.resolveSrv(this.#name), `SRV ${this.#name}`);
     // RFC 2782: "." as target means the service is not offered; only the lowest priority is used.
     const usable = records.filter((r) => r.name !== '' && r.name !== '.');
     if (usable.length === 0) return [];
     let lowest = Number.POSITIVE_INFINITY;
     for (const r of usable) lowest = Math.min(lowest, r.priority);
-    const chosen = usable.filter((r) => r.priority === lowest).slice(0, this.maxBackends);
+    const chosen = usable.filter((r) => r.priority === lowest).slice(0, this.#maxBackends);
     const perTarget = await Promise.all(
       chosen.map(async (r) => {
         const ips = isIP(r.name)
           ? [r.name]
-          : await this.addresses(r.name, this.srvFamilies).catch(() => []);
+          : await this.#addresses(r.name, this.#srvFamilies).catch(() => []);
         // SRV weight 0 means "rarely"; 1 is the least a backend can have here.
         const weight = Math.min(MAX_BACKEND_WEIGHT, Math.max(1, r.weight));
         return ips.map((ip) => backendAt(ip, r.port, weight));
       }),
     );
-    return perTarget.flat().slice(0, this.maxBackends);
+    return perTarget.flat().slice(0, this.#maxBackends);
   }
 
   /** A and/or AAAA addresses of `name`; with both, one family may be empty. */
-  private async addresses(name: string, families: DnsAddressFamilies): Promise<string[]> {
-    if (families === 'A') return this.lookup(this.resolver.resolve4(name), `A ${name}`);
-    if (families === 'AAAA') return this.lookup(this.resolver.resolve6(name), `AAAA ${name}`);
+  async #addresses(name: string, families: DnsAddressFamilies): Promise<string[]> {
+    if (families === 'A') return this.#lookup(this.#resolver.resolve4(name), `A ${name}`);
+    if (families === 'AAAA') return this.#lookup(this.#resolver.resolve6(name), `AAAA ${name}`);
     const [v4, v6] = await Promise.allSettled([
-      this.lookup(this.resolver.resolve4(name), `A ${name}`),
-      this.lookup(this.resolver.resolve6(name), `AAAA ${name}`),
+      this.#lookup(this.#resolver.resolve4(name), `A ${name}`),
+      this.#lookup(this.#resolver.resolve6(name), `AAAA ${name}`),
     ]);
     if (v4.status === 'rejected' && v6.status === 'rejected') throw v4.reason;
     return [
@@ -160,7 +160,7 @@ export class DnsDiscovery implements ServiceDiscovery {
   }
 
   /** Bounds any resolver (an injected one may not time out by itself). */
-  private lookup<T>(query: Promise<T>, what: string): Promise<T> {
+  #lookup<T>(query: Promise<T>, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
         () =>
@@ -168,10 +168,10 @@ export class DnsDiscovery implements ServiceDiscovery {
             PingoraError.create(
               ErrorType.ConnectTimedout,
               ErrorSource.Internal,
-              `DNS lookup ${what} timed out after ${this.timeoutMs}ms`,
+              `DNS lookup ${what} timed out after ${this.#timeoutMs}ms`,
             ),
           ),
-        this.timeoutMs,
+        this.#timeoutMs,
       );
       query.then(
         (value) => {

@@ -15,32 +15,32 @@ export function toBackend(spec: BackendSpec): Backend {
 }
 
 export class StaticDiscovery implements ServiceDiscovery {
-  private backends: readonly Backend[];
+  #backends: readonly Backend[];
 
   constructor(backends: Iterable<BackendSpec> = []) {
-    this.backends = Array.from(backends, toBackend);
+    this.#backends = Array.from(backends, toBackend);
   }
 
   /** Replaces the whole list. */
   set(backends: Iterable<BackendSpec>): void {
-    this.backends = Array.from(backends, toBackend);
+    this.#backends = Array.from(backends, toBackend);
   }
 
   add(backend: BackendSpec): void {
-    this.backends = [...this.backends, toBackend(backend)];
+    this.#backends = [...this.#backends, toBackend(backend)];
   }
 
   /** Removes every backend at the address of `backend`. */
   remove(backend: BackendSpec): void {
     const addr = toBackend(backend).addr;
-    this.backends = this.backends.filter((b) => b.addr !== addr);
+    this.#backends = this.#backends.filter((b) => b.addr !== addr);
   }
 
   get(): readonly Backend[] {
-    return this.backends;
+    return this.#backends;
   }
 
   discover(): Promise<Discovered> {
-    return Promise.resolve({ backends: this.backends });
+    return Promise.resolve({ backends: this.#backends });
   }
 }

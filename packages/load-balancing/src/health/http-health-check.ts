@@ -44,39 +44,40 @@ export class HttpHealthCheck implements HealthCheck {
   readonly consecutiveSuccess: number;
   readonly consecutiveFailure: number;
   readonly timeoutMs: number;
-  private readonly request: RequestHeader;
-  private readonly expected: (status: number) => boolean;
-  private readonly bodyCheck: ((body: Buffer) => boolean) | undefined;
-  private readonly maxBodyBytes: number;
-  private readonly connectTimeoutMs: number;
-  private readonly readTimeoutMs: number;
-  private readonly tls: TlsCheckOptions | undefined;
-  private readonly port: number | undefined;
+  readonly #request: RequestHeader;
+  readonly #expected: (status: number) => boolean;
+  readonly #bodyCheck: ((body: Buffer) => boolean) | undefined;
+  readonly #maxBodyBytes: number;
+  readonly #connectTimeoutMs: number;
+  readonly #readTimeoutMs: number;
+  readonly #tls: TlsCheckOptions | undefined;
+  readonly #port: number | undefined;
 
   constructor(options: HttpHealthCheckOptions) {
     this.consecutiveSuccess = threshold(options.consecutiveSuccess, 'consecutiveSuccess');
     this.consecutiveFailure = threshold(options.consecutiveFailure, 'consecutiveFailure');
-    this.connectTimeoutMs = positiveInt(options.connectTimeoutMs ?? 1000, 'connectTimeoutMs');
-    this.readTimeoutMs = positiveInt(options.readTimeoutMs ?? 1000, 'readTimeoutMs');
-    this.maxBodyBytes = positiveInt(
+    this.#connectTimeoutMs = positiveInt(options.connectTimeoutMs ?? 1000, 'connectTimeoutMs');
+    this.#readTimeoutMs = positiveInt(options.readTimeoutMs ?? 1000, 'readTimeoutMs');
+    this.#maxBodyBytes = positiveInt(
       options.maxBodyBytes ?? 64 * 1024,
       'maxBodyBytes',
       16 * 1024 * 1024,
     );
-    this.timeoutMs = this.connectTimeoutMs + this.readTimeoutMs + 1000;
-    this.port =
+    this.timeoutMs = this.#connectTimeoutMs + this.#readTimeoutMs + 1000;
+    this.#port =
       options.portOverride === undefined
         ? undefined
         : positiveInt(options.portOverride, 'portOverride', 65535);
-    this.request = buildRequest(
+    this.#request = buildRequest(
       options.method ?? 'GET',
       options.path ?? '/',
       options.host,
       options.headers ?? {},
     );
-    this.expected = expectation(options.expectedStatus ?? 200);
-    this.bodyCheck = options.bodyCheck === undefined ? undefined : bodyPredicate(options.bodyCheck);
-    this.tls =
+    this.#expected = expectation(options.expectedStatus ?? 200);
+    this.#bodyCheck =
+      options.bodyCheck === undefined ? undefined : bodyPredicate(options.bodyCheck);
+    this.#tls =
       options.tls === true
         ? { servername: options.host.replace(/:\d+$/, '') }
         : options.tls === false || options.tls === undefined
@@ -90,13 +91,13 @@ export class HttpHealthCheck implements HealthCheck {
 
   async check(backend: Backend): Promise<void> {
     const socket = await connectBackend(backend, {
-      timeoutMs: this.connectTimeoutMs,
-      tls: this.tls,
-      port: this.port,
+      timeoutMs: this.#connectTimeoutMs,
+      tls: this.#tls,
+      port: this.#port,
     });
     const session = new H1ClientSession(socket, {
-      readTimeoutMs: this.readTimeoutMs,
-      writeTimeoutMs: this.readTimeoutMs,
+      readTimeoutMs: this.#readTimeoutMs,
+      writeTimeoutMs: this.#readTimeoutMs,
     });
     // The session bounds each read; this bounds the whole exchange (a body trickling in).
     const deadline = setTimeout(
@@ -105,23 +106,23 @@ export class HttpHealthCheck implements HealthCheck {
           PingoraError.create(
             ErrorType.ReadTimedout,
             ErrorSource.Upstream,
-            `no complete response within ${this.readTimeoutMs}ms`,
+            `no complete response within ${this.#readTimeoutMs}ms`,
           ),
         ),
-      this.readTimeoutMs,
+      this.#readTimeoutMs,
     );
     try {
-      session.writeRequestHeader(this.request.clone());
+      session.writeRequestHeader(this.#request.clone());
       await session.finishRequestBody();
       const response = await session.readResponseHeader();
-      if (!this.expected(response.status)) {
+      if (!this.#expected(response.status)) {
         throw PingoraError.create(
           ErrorType.HTTPStatus,
           ErrorSource.Upstream,
           `unexpected status ${response.status}`,
         );
       }
-      if (this.bodyCheck !== undefined && !this.bodyCheck(await this.readBody(session))) {
+      if (this.#bodyCheck !== undefined && !this.#bodyCheck(await this.#readBody(session))) {
         throw PingoraError.create(
           ErrorType.H1Error,
           ErrorSource.Upstream,
@@ -141,18 +142,18 @@ export class HttpHealthCheck implements HealthCheck {
     }
   }
 
-  private async readBody(session: H1ClientSession): Promise<Buffer> {
+  async #readBody(session: H1ClientSession): Promise<Buffer> {
     const parts: Buffer[] = [];
     let size = 0;
     for (;;) {
       const chunk = await session.readBodyChunk();
       if (chunk === null) return Buffer.concat(parts, size);
       size += chunk.length;
-      if (size > this.maxBodyBytes) {
+      if (size > this.#maxBodyBytes) {
         throw PingoraError.create(
           ErrorType.H1Error,
           ErrorSource.Upstream,
-          `response body larger than ${this.maxBodyBytes} bytes`,
+          `response body larger than ${this.#maxBodyBytes} bytes`,
         );
       }
       parts.push(chunk);

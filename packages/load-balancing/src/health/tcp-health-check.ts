@@ -21,8 +21,8 @@ export class TcpHealthCheck implements HealthCheck {
   readonly consecutiveFailure: number;
   readonly connectTimeoutMs: number;
   readonly timeoutMs: number;
-  private readonly tls: TlsCheckOptions | undefined;
-  private readonly port: number | undefined;
+  readonly #tls: TlsCheckOptions | undefined;
+  readonly #port: number | undefined;
 
   constructor(options: TcpHealthCheckOptions = {}) {
     this.consecutiveSuccess = threshold(options.consecutiveSuccess, 'consecutiveSuccess');
@@ -30,8 +30,8 @@ export class TcpHealthCheck implements HealthCheck {
     this.connectTimeoutMs = positiveInt(options.connectTimeoutMs ?? 1000, 'connectTimeoutMs');
     // The runner's limit sits just past our own, which fires first with a precise error.
     this.timeoutMs = this.connectTimeoutMs + 1000;
-    this.tls = options.tls;
-    this.port =
+    this.#tls = options.tls;
+    this.#port =
       options.portOverride === undefined
         ? undefined
         : positiveInt(options.portOverride, 'portOverride', 65535);
@@ -44,8 +44,8 @@ export class TcpHealthCheck implements HealthCheck {
   async check(backend: Backend): Promise<void> {
     const socket = await connectBackend(backend, {
       timeoutMs: this.connectTimeoutMs,
-      tls: this.tls,
-      port: this.port,
+      tls: this.#tls,
+      port: this.#port,
     });
     socket.destroy();
   }

@@ -9,18 +9,18 @@ import { getRandomValues } from 'node:crypto';
 const TWO_32 = 4294967296;
 
 export class FastRandom {
-  private readonly s: Int32Array;
+  readonly #s: Int32Array;
 
   constructor(seed?: Int32Array) {
-    this.s = seed === undefined ? getRandomValues(new Int32Array(4)) : Int32Array.from(seed);
-    if ((this.s[0]! | this.s[1]! | this.s[2]!) === 0) this.s[0] = 1;
+    this.#s = seed === undefined ? getRandomValues(new Int32Array(4)) : Int32Array.from(seed);
+    if ((this.#s[0]! | this.#s[1]! | this.#s[2]!) === 0) this.#s[0] = 1;
     // The first outputs of sfc32 still show the seed; skip them.
     for (let i = 0; i < 12; i++) this.nextU32();
   }
 
   /** A uniform integer in [0, 2^32). */
   nextU32(): number {
-    const s = this.s;
+    const s = this.#s;
     const a = s[0]!;
     const b = s[1]!;
     const c = s[2]!;

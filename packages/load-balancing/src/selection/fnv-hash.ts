@@ -31,26 +31,26 @@ export class FnvHash implements BackendSelection {
 }
 
 export class FnvHashIter implements BackendIter {
-  private readonly selection: FnvHash;
-  private readonly hash = new Fnv64();
-  private first = true;
+  readonly #selection: FnvHash;
+  readonly #hash = new Fnv64();
+  #first = true;
 
   constructor(selection: FnvHash) {
-    this.selection = selection;
+    this.#selection = selection;
   }
 
   reset(key: SelectionKey): void {
-    this.hash.reset().key(key);
-    this.first = true;
+    this.#hash.reset().key(key);
+    this.#first = true;
   }
 
   next(): Backend | undefined {
-    const s = this.selection;
+    const s = this.#selection;
     const n = s.backends.length;
     if (n === 0) return undefined;
-    const h = this.hash;
-    if (this.first) {
-      this.first = false;
+    const h = this.#hash;
+    if (this.#first) {
+      this.#first = false;
       return s.backends[s.table.pick(mod64(h.hi, h.lo, s.table.total))];
     }
     const hi = h.hi;

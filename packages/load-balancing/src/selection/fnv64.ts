@@ -74,13 +74,13 @@ export class Fnv64 {
       }
       this.h = hi;
       this.l = lo;
-      if (i < text.length) i = this.nonAscii(text, i);
+      if (i < text.length) i = this.#nonAscii(text, i);
     }
     return this;
   }
 
   /** Hashes the UTF-8 bytes of the non-ASCII character at `i`; returns the index after it. */
-  private nonAscii(text: string, i: number): number {
+  #nonAscii(text: string, i: number): number {
     let c = text.charCodeAt(i);
     if (c < 0x800) {
       this.byte(0xc0 | (c >> 6));

@@ -11,27 +11,27 @@ import type { Backend } from '../backend.ts';
 /** Holds one unit of a backend's count until released; releasing twice is harmless. */
 export class InFlightGuard implements Disposable {
   readonly backend: Backend;
-  private tracker: InFlightTracker | undefined;
-  private readonly slot: number;
+  #tracker: InFlightTracker | undefined;
+  readonly #slot: number;
 
   constructor(backend: Backend, tracker: InFlightTracker, slot: number) {
     this.backend = backend;
-    this.tracker = tracker;
-    this.slot = slot;
+    this.#tracker = tracker;
+    this.#slot = slot;
   }
 
   /** Decrements the count; returns false if this guard was already released. */
   release(): boolean {
-    const tracker = this.tracker;
+    const tracker = this.#tracker;
     if (tracker === undefined) return false;
-    this.tracker = undefined;
-    tracker.counts[this.slot]!--;
-    tracker.touched(this.slot);
+    this.#tracker = undefined;
+    tracker.counts[this.#slot]!--;
+    tracker.touched(this.#slot);
     return true;
   }
 
   get released(): boolean {
-    return this.tracker === undefined;
+    return this.#tracker === undefined;
   }
 
   [Symbol.dispose](): void {
@@ -49,25 +49,25 @@ export class InFlightTracker {
   readonly changes = new Int32Array(CHANGE_LOG);
   /** Number of changes ever logged; changes[(version - k) % CHANGE_LOG] is the k-th latest. */
   version = 0;
-  private readonly slots = new Map<string, number>();
-  private readonly free: number[] = [];
-  private used = 0;
+  readonly #slots = new Map<string, number>();
+  readonly #free: number[] = [];
+  #used = 0;
 
   /** The slot of `addr`, allocated (at count zero) if new. */
   slotFor(addr: string): number {
-    let slot = this.slots.get(addr);
+    let slot = this.#slots.get(addr);
     if (slot === undefined) {
-      slot = this.free.pop();
+      slot = this.#free.pop();
       if (slot === undefined) {
-        if (this.used === this.counts.length) {
+        if (this.#used === this.counts.length) {
           const grown = new Int32Array(this.counts.length * 2);
           grown.set(this.counts);
           this.counts = grown;
         }
-        slot = this.used++;
+        slot = this.#used++;
       }
       this.counts[slot] = 0;
-      this.slots.set(addr, slot);
+      this.#slots.set(addr, slot);
       this.touched(slot);
     }
     return slot;
@@ -89,7 +89,7 @@ export class InFlightTracker {
 
   /** The number of unreleased guards on `addr`. */
   count(addr: string): number {
-    const slot = this.slots.get(addr);
+    const slot = this.#slots.get(addr);
     return slot === undefined ? 0 : this.counts[slot]!;
   }
 
@@ -100,10 +100,10 @@ export class InFlightTracker {
    * (a slot is only reused once no guard can point at it).
    */
   retain(addrs: ReadonlySet<string>): void {
-    for (const [addr, slot] of this.slots) {
+    for (const [addr, slot] of this.#slots) {
       if (!addrs.has(addr) && this.counts[slot]! <= 0) {
-        this.slots.delete(addr);
-        this.free.push(slot);
+        this.#slots.delete(addr);
+        this.#free.push(slot);
       }
     }
   }

@@ -46,34 +46,34 @@ export class Ketama implements BackendSelection {
 }
 
 export class KetamaIter implements BackendIter {
-  private readonly selection: Ketama;
-  private key: SelectionKey = '';
-  private first = true;
+  readonly #selection: Ketama;
+  #key: SelectionKey = '';
+  #first = true;
   // The ring walk is only started when the first candidate is turned down.
-  private walk: Generator<number, void, undefined> | undefined;
+  #walk: Generator<number, void, undefined> | undefined;
 
   constructor(selection: Ketama) {
-    this.selection = selection;
+    this.#selection = selection;
   }
 
   reset(key: SelectionKey): void {
-    this.key = key;
-    this.first = true;
-    this.walk = undefined;
+    this.#key = key;
+    this.#first = true;
+    this.#walk = undefined;
   }
 
   next(): Backend | undefined {
-    const s = this.selection;
-    if (this.first) {
-      this.first = false;
-      const bucket = s.ring.nodeIndex(this.key);
+    const s = this.#selection;
+    if (this.#first) {
+      this.#first = false;
+      const bucket = s.ring.nodeIndex(this.#key);
       return bucket === undefined ? undefined : s.backends[s.onRing[bucket]!];
     }
-    if (this.walk === undefined) {
-      this.walk = s.ring.nodeIndexIter(this.key);
-      this.walk.next(); // the first candidate, already offered
+    if (this.#walk === undefined) {
+      this.#walk = s.ring.nodeIndexIter(this.#key);
+      this.#walk.next(); // the first candidate, already offered
     }
-    const step = this.walk.next();
+    const step = this.#walk.next();
     return step.done ? undefined : s.backends[s.onRing[step.value]!];
   }
 }

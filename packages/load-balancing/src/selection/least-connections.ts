@@ -21,7 +21,7 @@ export class LeastConnections implements BackendSelection {
   readonly inverseWeights: Float64Array;
   /** Only for sets larger than SCAN_LIMIT. */
   readonly tree: LoadTree | undefined;
-  private rotation = 0;
+  #rotation = 0;
 
   constructor(backends: readonly Backend[], context?: SelectionContext) {
     const tracker = context?.inFlight ?? new InFlightTracker();
@@ -42,22 +42,22 @@ export class LeastConnections implements BackendSelection {
   /** Where the next pick starts looking, so equal loads are shared in turn. */
   nextRotation(): number {
     const n = this.backends.length;
-    const r = this.rotation;
-    this.rotation = r + 1 >= n ? 0 : r + 1;
+    const r = this.#rotation;
+    this.#rotation = r + 1 >= n ? 0 : r + 1;
     return r;
   }
 
   /** The least loaded position, the first from `start` (wrapping) on ties. */
   leastFrom(start: number): number {
     const tree = this.tree;
-    if (tree === undefined) return this.scanFrom(start);
+    if (tree === undefined) return this.#scanFrom(start);
     const after = tree.least(start, this.backends.length);
     if (start === 0) return after;
     const before = tree.least(0, start);
     return before >= 0 && tree.load(before) < tree.load(after) ? before : after;
   }
 
-  private scanFrom(start: number): number {
+  #scanFrom(start: number): number {
     const { slots, inverseWeights } = this;
     const counts = this.tracker.counts;
     const n = slots.length;
@@ -79,43 +79,43 @@ export class LeastConnections implements BackendSelection {
 }
 
 export class LeastConnectionsIter implements BackendIter {
-  private readonly selection: LeastConnections;
+  readonly #selection: LeastConnections;
   /** offered[i] === round when backends[i] was already offered in this round. */
-  private readonly offered: Uint32Array;
-  private round = 0;
-  private start = -1;
+  readonly #offered: Uint32Array;
+  #round = 0;
+  #start = -1;
 
   constructor(selection: LeastConnections) {
-    this.selection = selection;
-    this.offered = new Uint32Array(selection.backends.length);
+    this.#selection = selection;
+    this.#offered = new Uint32Array(selection.backends.length);
   }
 
   reset(): void {
-    this.start = -1;
+    this.#start = -1;
   }
 
   next(): Backend | undefined {
-    const s = this.selection;
+    const s = this.#selection;
     const n = s.backends.length;
     if (n === 0) return undefined;
-    if (this.start < 0) {
-      this.start = s.nextRotation();
-      this.round++;
-      if (this.round === 0xffffffff) {
-        this.offered.fill(0);
-        this.round = 1;
+    if (this.#start < 0) {
+      this.#start = s.nextRotation();
+      this.#round++;
+      if (this.#round === 0xffffffff) {
+        this.#offered.fill(0);
+        this.#round = 1;
       }
-      const first = s.leastFrom(this.start);
-      this.offered[first] = this.round;
+      const first = s.leastFrom(this.#start);
+      this.#offered[first] = this.#round;
       return s.backends[first];
     }
     const { slots, inverseWeights } = s;
     const counts = s.tracker.counts;
-    const offered = this.offered;
-    const round = this.round;
+    const offered = this.#offered;
+    const round = this.#round;
     let best = -1;
     let bestLoad = Number.POSITIVE_INFINITY;
-    for (let k = 0, i = this.start; k < n; k++, i = i + 1 === n ? 0 : i + 1) {
+    for (let k = 0, i = this.#start; k < n; k++, i = i + 1 === n ? 0 : i + 1) {
       if (offered[i] === round) continue;
       const load = counts[slots[i]!]! * inverseWeights[i]!;
       if (load < bestLoad) {

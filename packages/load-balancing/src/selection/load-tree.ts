@@ -8,36 +8,36 @@
 import type { InFlightTracker } from './in-flight.ts';
 
 export class LoadTree {
-  private readonly tracker: InFlightTracker;
-  private readonly slots: Uint32Array;
-  private readonly inverseWeights: Float64Array;
+  readonly #tracker: InFlightTracker;
+  readonly #slots: Uint32Array;
+  readonly #inverseWeights: Float64Array;
   /** Leaves start here; node i covers the positions of its leaves. */
-  private readonly size: number;
+  readonly #size: number;
   /** tree[node] = position of the least loaded backend under node (leftmost on ties), -1 if none. */
-  private readonly tree: Int32Array;
+  readonly #tree: Int32Array;
   /** positionOf[slot] = position of the backend counted in slot, -1 if not in this set. */
-  private readonly positionOf: Int32Array;
-  private seenVersion: number;
+  readonly #positionOf: Int32Array;
+  #seenVersion: number;
 
   constructor(tracker: InFlightTracker, slots: Uint32Array, inverseWeights: Float64Array) {
-    this.tracker = tracker;
-    this.slots = slots;
-    this.inverseWeights = inverseWeights;
+    this.#tracker = tracker;
+    this.#slots = slots;
+    this.#inverseWeights = inverseWeights;
     const n = slots.length;
     let size = 1;
     while (size < n) size *= 2;
-    this.size = size;
-    this.tree = new Int32Array(2 * size).fill(-1);
+    this.#size = size;
+    this.#tree = new Int32Array(2 * size).fill(-1);
     let maxSlot = 0;
     for (let i = 0; i < n; i++) maxSlot = Math.max(maxSlot, slots[i]!);
-    this.positionOf = new Int32Array(maxSlot + 1).fill(-1);
-    for (let i = 0; i < n; i++) this.positionOf[slots[i]!] = i;
-    this.seenVersion = tracker.version;
-    this.rebuild();
+    this.#positionOf = new Int32Array(maxSlot + 1).fill(-1);
+    for (let i = 0; i < n; i++) this.#positionOf[slots[i]!] = i;
+    this.#seenVersion = tracker.version;
+    this.#rebuild();
   }
 
   load(position: number): number {
-    return this.tracker.counts[this.slots[position]!]! * this.inverseWeights[position]!;
+    return this.#tracker.counts[this.#slots[position]!]! * this.#inverseWeights[position]!;
   }
 
   /** The better of two positions: lower load, then lower position; -1 is "none". */
@@ -51,11 +51,11 @@ export class LoadTree {
 
   /** The least loaded position in [from, to), or -1 for an empty range. */
   least(from: number, to: number): number {
-    this.sync();
-    const tree = this.tree;
+    this.#sync();
+    const tree = this.#tree;
     let best = -1;
-    let lo = from + this.size;
-    let hi = to + this.size;
+    let lo = from + this.#size;
+    let hi = to + this.#size;
     while (lo < hi) {
       if (lo & 1) best = this.better(best, tree[lo++]!);
       if (hi & 1) best = this.better(best, tree[--hi]!);
@@ -66,39 +66,39 @@ export class LoadTree {
   }
 
   /** Applies the counts that changed since the last query. */
-  private sync(): void {
-    const version = this.tracker.version;
-    const behind = version - this.seenVersion;
+  #sync(): void {
+    const version = this.#tracker.version;
+    const behind = version - this.#seenVersion;
     if (behind === 0) return;
-    this.seenVersion = version;
-    const log = this.tracker.changes;
+    this.#seenVersion = version;
+    const log = this.#tracker.changes;
     if (behind > log.length) {
-      this.rebuild();
+      this.#rebuild();
       return;
     }
     const mask = log.length - 1;
-    const positionOf = this.positionOf;
+    const positionOf = this.#positionOf;
     for (let v = version - behind; v < version; v++) {
       const slot = log[v & mask]!;
       const position = slot < positionOf.length ? positionOf[slot]! : -1;
-      if (position >= 0) this.update(position);
+      if (position >= 0) this.#update(position);
     }
   }
 
-  private update(position: number): void {
-    const tree = this.tree;
-    let node = (position + this.size) >> 1;
+  #update(position: number): void {
+    const tree = this.#tree;
+    let node = (position + this.#size) >> 1;
     while (node >= 1) {
       tree[node] = this.better(tree[2 * node]!, tree[2 * node + 1]!);
       node >>= 1;
     }
   }
 
-  private rebuild(): void {
-    const tree = this.tree;
-    const n = this.slots.length;
-    for (let i = 0; i < n; i++) tree[this.size + i] = i;
-    for (let node = this.size - 1; node >= 1; node--) {
+  #rebuild(): void {
+    const tree = this.#tree;
+    const n = this.#slots.length;
+    for (let i = 0; i < n; i++) tree[this.#size + i] = i;
+    for (let node = this.#size - 1; node >= 1; node--) {
       tree[node] = this.better(tree[2 * node]!, tree[2 * node + 1]!);
     }
   }

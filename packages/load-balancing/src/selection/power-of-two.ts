@@ -29,7 +29,7 @@ export class PowerOfTwoChoices implements BackendSelection {
   readonly table: WeightedTable;
   /** An injected source, or undefined for the built-in allocation-free one. */
   readonly source: RandomSource | undefined;
-  private readonly rng = new FastRandom();
+  readonly #rng = new FastRandom();
 
   constructor(backends: readonly Backend[], context?: SelectionContext, random?: RandomSource) {
     const tracker = context?.inFlight ?? new InFlightTracker();
@@ -54,7 +54,7 @@ export class PowerOfTwoChoices implements BackendSelection {
     const source = this.source;
     const total = this.table.total;
     return this.table.pick(
-      source === undefined ? this.rng.below(total) : Math.floor(source() * total),
+      source === undefined ? this.#rng.below(total) : Math.floor(source() * total),
     );
   }
 
@@ -68,24 +68,24 @@ export class PowerOfTwoChoices implements BackendSelection {
 }
 
 export class PowerOfTwoIter implements BackendIter {
-  private readonly selection: PowerOfTwoChoices;
-  private step = 0;
-  private a = 0;
-  private b = 0;
+  readonly #selection: PowerOfTwoChoices;
+  #step = 0;
+  #a = 0;
+  #b = 0;
 
   constructor(selection: PowerOfTwoChoices) {
-    this.selection = selection;
+    this.#selection = selection;
   }
 
   reset(): void {
-    this.step = 0;
+    this.#step = 0;
   }
 
   next(): Backend | undefined {
-    const s = this.selection;
+    const s = this.#selection;
     const n = s.backends.length;
     if (n === 0) return undefined;
-    const step = this.step++;
+    const step = this.#step++;
     if (step === 0) {
       let a = s.draw();
       let b = s.draw();
@@ -96,15 +96,15 @@ export class PowerOfTwoIter implements BackendIter {
         a = b;
         b = t;
       }
-      this.a = a;
-      this.b = b;
+      this.#a = a;
+      this.#b = b;
       return s.backends[a];
     }
-    if (step === 1) return n > 1 ? s.backends[this.b] : undefined;
+    if (step === 1) return n > 1 ? s.backends[this.#b] : undefined;
     // Then every other backend once, walking on from the second choice.
     if (step >= n) return undefined;
     const k = step - 1;
-    const gapToA = (this.a - this.b + n) % n;
-    return s.backends[(this.b + k + (k >= gapToA ? 1 : 0)) % n];
+    const gapToA = (this.#a - this.#b + n) % n;
+    return s.backends[(this.#b + k + (k >= gapToA ? 1 : 0)) % n];
   }
 }

@@ -20,7 +20,7 @@ export class Random implements BackendSelection {
   readonly table: WeightedTable;
   /** An injected source, or undefined for the built-in allocation-free one. */
   readonly source: RandomSource | undefined;
-  private readonly rng = new FastRandom();
+  readonly #rng = new FastRandom();
 
   constructor(backends: readonly Backend[], random?: RandomSource) {
     this.backends = backends;
@@ -31,7 +31,7 @@ export class Random implements BackendSelection {
   /** A uniform integer in [0, n). */
   below(n: number): number {
     const source = this.source;
-    return source === undefined ? this.rng.below(n) : Math.floor(source() * n);
+    return source === undefined ? this.#rng.below(n) : Math.floor(source() * n);
   }
 
   static build(backends: readonly Backend[]): Random {
@@ -49,23 +49,23 @@ export class Random implements BackendSelection {
 }
 
 export class RandomIter implements BackendIter {
-  private readonly selection: Random;
-  private first = true;
+  readonly #selection: Random;
+  #first = true;
 
   constructor(selection: Random) {
-    this.selection = selection;
+    this.#selection = selection;
   }
 
   reset(): void {
-    this.first = true;
+    this.#first = true;
   }
 
   next(): Backend | undefined {
-    const s = this.selection;
+    const s = this.#selection;
     const n = s.backends.length;
     if (n === 0) return undefined;
-    if (this.first) {
-      this.first = false;
+    if (this.#first) {
+      this.#first = false;
       return s.backends[s.table.pick(s.below(s.table.total))];
     }
     return s.backends[s.below(n)];

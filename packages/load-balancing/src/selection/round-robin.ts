@@ -13,12 +13,12 @@ const COUNTER_WRAP = 2 ** 52;
 
 export class RoundRobin implements BackendSelection {
   readonly backends: readonly Backend[];
-  private readonly table: WeightedTable;
-  private counter = 0;
+  readonly #table: WeightedTable;
+  #counter = 0;
 
   constructor(backends: readonly Backend[]) {
     this.backends = backends;
-    this.table = new WeightedTable(backends);
+    this.#table = new WeightedTable(backends);
   }
 
   static build(backends: readonly Backend[]): RoundRobin {
@@ -27,14 +27,14 @@ export class RoundRobin implements BackendSelection {
 
   /** The next value of the shared counter. */
   tick(): number {
-    const c = this.counter;
-    this.counter = c + 1 === COUNTER_WRAP ? 0 : c + 1;
+    const c = this.#counter;
+    this.#counter = c + 1 === COUNTER_WRAP ? 0 : c + 1;
     return c;
   }
 
   /** Position of the first candidate for counter value `c`. */
   first(c: number): number {
-    return this.table.pick(c % this.table.total);
+    return this.#table.pick(c % this.#table.total);
   }
 
   iter(): RoundRobinIter {
@@ -43,24 +43,24 @@ export class RoundRobin implements BackendSelection {
 }
 
 export class RoundRobinIter implements BackendIter {
-  private readonly selection: RoundRobin;
-  private first = true;
+  readonly #selection: RoundRobin;
+  #first = true;
 
   constructor(selection: RoundRobin) {
-    this.selection = selection;
+    this.#selection = selection;
   }
 
   reset(): void {
-    this.first = true;
+    this.#first = true;
   }
 
   next(): Backend | undefined {
-    const s = this.selection;
+    const s = this.#selection;
     const n = s.backends.length;
     if (n === 0) return undefined;
     const c = s.tick();
-    if (this.first) {
-      this.first = false;
+    if (this.#first) {
+      this.#first = false;
       return s.backends[s.first(c)];
     }
     return s.backends[c % n];

@@ -16,7 +16,7 @@ export class WeightedRoundRobin implements BackendSelection {
   readonly backends: readonly Backend[];
   /** One cycle of positions, interleaved by weight. */
   readonly cycle: Uint32Array;
-  private counter = 0;
+  #counter = 0;
 
   constructor(backends: readonly Backend[]) {
     this.backends = backends;
@@ -28,8 +28,8 @@ export class WeightedRoundRobin implements BackendSelection {
   }
 
   tick(): number {
-    const c = this.counter;
-    this.counter = c + 1 === COUNTER_WRAP ? 0 : c + 1;
+    const c = this.#counter;
+    this.#counter = c + 1 === COUNTER_WRAP ? 0 : c + 1;
     return c;
   }
 
@@ -44,24 +44,24 @@ export class WeightedRoundRobin implements BackendSelection {
  * a heavy backend that fills most of the cycle is down.
  */
 export class WeightedRoundRobinIter implements BackendIter {
-  private readonly selection: WeightedRoundRobin;
-  private at = -1;
+  readonly #selection: WeightedRoundRobin;
+  #at = -1;
 
   constructor(selection: WeightedRoundRobin) {
-    this.selection = selection;
+    this.#selection = selection;
   }
 
   reset(): void {
-    this.at = -1;
+    this.#at = -1;
   }
 
   next(): Backend | undefined {
-    const s = this.selection;
+    const s = this.#selection;
     const len = s.cycle.length;
     if (len === 0) return undefined;
     const n = s.backends.length;
-    this.at = this.at < 0 ? s.cycle[s.tick() % len]! : this.at + 1 === n ? 0 : this.at + 1;
-    return s.backends[this.at];
+    this.#at = this.#at < 0 ? s.cycle[s.tick() % len]! : this.#at + 1 === n ? 0 : this.#at + 1;
+    return s.backends[this.#at];
   }
 }
 

@@ -12,9 +12,9 @@ export const FLAT_TABLE_LIMIT = 1 << 20;
 export class WeightedTable {
   /** Sum of the weights. */
   readonly total: number;
-  private readonly flat: Uint32Array | undefined;
+  readonly #flat: Uint32Array | undefined;
   /** ends[i] = sum of weights[0..i]. */
-  private readonly ends: Float64Array;
+  readonly #ends: Float64Array;
 
   constructor(backends: readonly Backend[]) {
     const ends = new Float64Array(backends.length);
@@ -24,7 +24,7 @@ export class WeightedTable {
       ends[i] = total;
     }
     this.total = total;
-    this.ends = ends;
+    this.#ends = ends;
     if (total <= FLAT_TABLE_LIMIT) {
       const flat = new Uint32Array(total);
       let at = 0;
@@ -32,17 +32,17 @@ export class WeightedTable {
         flat.fill(i, at, at + backends[i]!.weight);
         at += backends[i]!.weight;
       }
-      this.flat = flat;
+      this.#flat = flat;
     } else {
-      this.flat = undefined;
+      this.#flat = undefined;
     }
   }
 
   /** The position owning `slot`, an integer in [0, total). */
   pick(slot: number): number {
-    const flat = this.flat;
+    const flat = this.#flat;
     if (flat !== undefined) return flat[slot]!;
-    const ends = this.ends;
+    const ends = this.#ends;
     let lo = 0;
     let hi = ends.length - 1;
     while (lo < hi) {

@@ -10,7 +10,7 @@ import {
   ALPN_PROTOCOLS,
   formatSocketAddr,
   sniFor,
-  type UpstreamCertSummary,
+  type TlsClientCert,
   type UpstreamTls,
   type UpstreamTlsRequest,
   type UpstreamTlsStream,
@@ -18,7 +18,7 @@ import {
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import { BoundedLru } from './bounded-lru.ts';
 import { SecureContextCache } from './context-cache.ts';
-import { certSummary, upstreamDigest } from './digest.ts';
+import { peerCertOf, upstreamDigest } from './digest.ts';
 import { upstreamTlsChannels } from './events.ts';
 import { KeylogFile } from './keylog-file.ts';
 import { readCaFile, systemTrustAnchors, type TrustAnchors, TrustedRoots } from './trust-store.ts';
@@ -50,7 +50,7 @@ export interface UpstreamTlsOptions {
 /** A session kept for resumption, with the certificate verified when it was made. */
 interface CachedSession {
   readonly session: Buffer;
-  readonly peerCert: UpstreamCertSummary | undefined;
+  readonly peerCert: TlsClientCert | undefined;
 }
 
 /** Running totals of one OpensslUpstreamTls. */
@@ -125,7 +125,7 @@ export class OpensslUpstreamTls implements UpstreamTls {
     return new Promise((resolve, reject) => {
       let tlsSocket: TLSSocket;
       let offered: CachedSession | undefined;
-      let peerCert: UpstreamCertSummary | undefined;
+      let peerCert: TlsClientCert | undefined;
       try {
         const options: ConnectionOptions = {
           socket,
@@ -154,7 +154,7 @@ export class OpensslUpstreamTls implements UpstreamTls {
       if (sessions.capacity > 0) {
         // TLS 1.2 hands its ticket over before the handshake ends: read the certificate then.
         tlsSocket.on('session', (session: Buffer) => {
-          peerCert ??= certSummary(tlsSocket.getPeerCertificate()) ?? offered?.peerCert;
+          peerCert ??= peerCertOf(tlsSocket) ?? offered?.peerCert;
           sessions.set(key, { session, peerCert });
         });
       }

@@ -348,7 +348,9 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
    * never end with a FIN when it failed half-way: it would look complete.
    */
   protected override resetOnFailure(): boolean {
-    return this.responseWritten !== undefined && !this.out.done && this.out.kind === BodyKind.Close;
+    if (this.responseWritten === undefined || this.out.done) return false;
+    // HTTP/1.0 clients are reset whatever the framing: many take the close as the end anyway.
+    return this.out.kind === BodyKind.Close || this.requestHeader?.version === 'HTTP/1.0';
   }
 
   /** @internal the response head waiting to be written with the first body bytes. */

@@ -1,0 +1,113 @@
+/**
+ * Certificate choice over real handshakes: the default certificate for
+ * unknown and absent names, exact per-SNI certificates, one-label wildcards,
+ * and the asynchronous certificate callback (with its context cached).
+ */
+import { ListeningService, type TlsCertKey, tlsSettings } from '@pingora-ts/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import '../src/index.ts';
+import { connectTls, DigestEcho, port, run, stopRunsAfterEach } from './utils/harness.ts';
+import { type CertFiles, TestPki } from './utils/pki.ts';
+
+stopRunsAfterEach();
+const pki = new TestPki();
+afterAll(() => pki.cleanup());
+const ca = pki.ca();
+const def = pki.leaf(ca, ['default.test']);
+const api = pki.leaf(ca, ['api.example.com']);
+const wild = pki.leaf(ca, ['*.example.com']);
+
+async function servedSerial(p: number, servername: string | undefined): Promise<string> {
+  const c = await connectTls(p, {
+    ca: ca.cert,
+    ...(servername === undefined ? {} : { servername }),
+    rejectUnauthorized: false,
+  });
+  const serial = c.socket.getPeerX509Certificate()?.serialNumber.toUpperCase() ?? '';
+  c.socket.destroy();
+  return serial;
+}
+
+async function start(
+  settings: Parameters<ListeningService['addTlsWithSettings']>[1],
+): Promise<number> {
+  const service = new ListeningService('tls', new DigestEcho()).addTlsWithSettings(
+    '127.0.0.1:0',
+    settings,
+  );
+  run(service);
+  const [addr] = await service.listening;
+  return port(addr);
+}
+
+const files = (c: CertFiles) => ({ certPath: c.certPath, keyPath: c.keyPath });
+
+describe('TLS listener certificates', () => {
+  it('serves per-SNI certificates, wildcards for one label, and the default otherwise', async () => {
+    const p = await start(
+      tlsSettings(def.certPath, def.keyPath, {
+        sni: { 'api.example.com': files(api), '*.example.com': files(wild) },
+      }),
+    );
+    expect(await servedSerial(p, 'api.example.com')).toBe(api.serial);
+    expect(await servedSerial(p, 'API.Example.COM')).toBe(api.serial);
+    expect(await servedSerial(p, 'www.example.com')).toBe(wild.serial);
+    expect(await servedSerial(p, 'a.b.example.com')).toBe(def.serial);
+    expect(await servedSerial(p, 'example.com')).toBe(def.serial);
+    expect(await servedSerial(p, 'unknown.test')).toBe(def.serial);
+    expect(await servedSerial(p, undefined)).toBe(def.serial);
+  });
+
+  it('verifies end to end with the CA and reports the SNI in the digest', async () => {
+    const p = await start(
+      tlsSettings(def.certPath, def.keyPath, { sni: { 'api.example.com': files(api) } }),
+    );
+    const c = await connectTls(p, { ca: ca.cert, servername: 'api.example.com' });
+    expect(c.socket.authorized).toBe(true);
+    expect(c.digest).toMatchObject({ sni: 'api.example.com', resumed: false });
+    expect(c.digest.clientCert).toBeUndefined();
+    expect(c.digest.version).toBe('TLSv1.3');
+    expect(c.digest.cipher).toMatch(/^TLS_/);
+    expect(c.digest.handshakeMs).toBeGreaterThan(0);
+    c.socket.destroy();
+  });
+
+  it('lets an async certificate callback choose, building one context per returned certificate', async () => {
+    const chosen: TlsCertKey = { cert: api.cert, key: api.key };
+    const seen: (string | undefined)[] = [];
+    const p = await start({
+      cert: files(def),
+      sni: { '*.example.com': files(wild) },
+      callbacks: {
+        async certificateCallback(hello) {
+          seen.push(hello.servername);
+          await new Promise((r) => setTimeout(r, 5));
+          if (hello.servername === 'dynamic.test') return chosen;
+          if (hello.servername === 'fail.test') throw new Error('no certificate for you');
+          return undefined;
+        },
+      },
+    });
+    expect(await servedSerial(p, 'dynamic.test')).toBe(api.serial);
+    expect(await servedSerial(p, 'dynamic.test')).toBe(api.serial);
+    expect(await servedSerial(p, 'x.example.com')).toBe(wild.serial);
+    expect(await servedSerial(p, 'other.test')).toBe(def.serial);
+    await expect(servedSerial(p, 'fail.test')).rejects.toThrow();
+    expect(seen).toEqual([
+      'dynamic.test',
+      'dynamic.test',
+      'x.example.com',
+      'other.test',
+      'fail.test',
+    ]);
+  });
+
+  it('refuses to start with a key that does not match its certificate, naming the key', async () => {
+    const service = new ListeningService('bad', new DigestEcho()).addTlsWithSettings(
+      '127.0.0.1:0',
+      tlsSettings(def.certPath, api.keyPath),
+    );
+    run(service);
+    await expect(service.listening).rejects.toThrow(/TLS cert/);
+  });
+});
