@@ -3,9 +3,7 @@
  * with a TCP health check, behind an HTTP proxy. The two upstreams are local
  * origins started here (stand-ins for 1.1.1.1:443 and 1.0.0.1:443), so it runs offline.
  */
-
 import { createServer } from 'node:http';
-import { sampleLogger } from '@pingora-ts/app-demo-origin';
 import { configField, defineConfigSchema, Server } from '@pingora-ts/core';
 import { PingoraError } from '@pingora-ts/error';
 import { LoadBalancer, RoundRobin, TcpHealthCheck } from '@pingora-ts/load-balancing';
@@ -30,7 +28,7 @@ class LB implements ProxyHttp<null> {
   }
 }
 
-const server = Server.fromArgs(process.argv.slice(2), { logger: sampleLogger });
+const server = Server.fromArgs();
 const conf = server.appConfig(
   defineConfigSchema({ listen: configField.string({ default: '127.0.0.1:6188' }) }),
   'quick_start',
