@@ -6,7 +6,7 @@
  * fixed time on one core, rated by the CPU time they used.
  */
 import { createRequire } from 'node:module';
-import { HeadMode, HeadParser } from '@pingora-ts/core';
+import { HeadMode, HeadParser } from '@pingora-ts/core/h1';
 import { RequestHeader } from '@pingora-ts/http';
 
 const CHROME =

@@ -5,7 +5,7 @@
  * node:http drives it. bench/h1/run.ts reports the same in MB/s.
  */
 import { createRequire } from 'node:module';
-import { HeadMode, HeadParser } from '@pingora-ts/core';
+import { HeadMode, HeadParser } from '@pingora-ts/core/h1';
 import { RequestHeader } from '@pingora-ts/http';
 import { bench, do_not_optimize, group, summary } from 'mitata';
 import { BROWSER_HEADS } from '../h1/parse-throughput.ts';

@@ -1,4 +1,13 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tooling/tsup.ts';
 
-export default defineConfig(packageBuild());
+// The main entry plus the subpaths other pingora-ts packages build on.
+export default defineConfig(
+  packageBuild([
+    'src/index.ts',
+    'src/h1.ts',
+    'src/h2.ts',
+    'src/connectors.ts',
+    'src/compression.ts',
+  ]),
+);

@@ -58,6 +58,16 @@ const fields = {
     },
   }),
   healthCheck: healthCheckField,
+  h2c: configField.boolean({ default: false }),
+  upstreamProtocol: configField.string({
+    key: 'upstream_protocol',
+    default: 'http1',
+    check: (v) =>
+      (UPSTREAM_PROTOCOLS as readonly string[]).includes(v)
+        ? undefined
+        : `expected one of ${UPSTREAM_PROTOCOLS.join(', ')}`,
+  }),
+  maxH2Streams: configField.integer({ key: 'max_h2_streams', default: 100, min: 1, max: 10_000 }),
   upstreamTls: upstreamTlsField,
   /** The older spelling of health_check.interval_ms (bench/proxy still writes it). */
   intervalSeconds: configField.number({
@@ -69,6 +79,14 @@ const fields = {
 
 type RawConfig = ConfigValue<typeof fields>;
 
+/**
+ * How the gateway speaks to its upstreams: http1 (HTTP/1.1), h2c (HTTP/2
+ * with prior knowledge, plaintext), h2 (HTTP/2 over TLS, ALPN h2 only),
+ * auto (ALPN h2 or http/1.1 over TLS, else HTTP/1.1).
+ */
+export const UPSTREAM_PROTOCOLS = ['http1', 'h2c', 'h2', 'auto'] as const;
+export type UpstreamProtocol = (typeof UPSTREAM_PROTOCOLS)[number];
+
 export interface LbConfig {
   readonly listen: string[];
   /** HTTPS endpoints; `tls` holds their settings (undefined when there are none). */
@@ -79,6 +97,11 @@ export interface LbConfig {
   readonly selection: SelectionName;
   readonly hashKey: HashKey;
   readonly healthCheck: HealthCheckConfig;
+  /** Serve h2c (HTTP/2 prior knowledge) beside HTTP/1.1 on the listeners. */
+  readonly h2c: boolean;
+  readonly upstreamProtocol: UpstreamProtocol;
+  /** Concurrent streams per upstream HTTP/2 connection (capped by the upstream's setting). */
+  readonly maxH2Streams: number;
   /** Speak TLS to the upstreams with these settings; undefined: plaintext. */
   readonly upstreamTls: UpstreamTlsConfig | undefined;
 }
@@ -135,6 +158,10 @@ class LbConfigSchema extends ConfigSchema<LbConfig> {
             refuse(['upstream_tls', key], message),
           );
 
+    if (upstreamTls !== undefined && raw.upstreamProtocol === 'h2c') {
+      refuse(['upstream_protocol'], 'h2c is plaintext HTTP/2: use h2 (or auto) with upstream_tls');
+    }
+
     return {
       listen: raw.listen,
       tlsListen: raw.tlsListen,
@@ -143,6 +170,9 @@ class LbConfigSchema extends ConfigSchema<LbConfig> {
       selection,
       hashKey,
       healthCheck,
+      h2c: raw.h2c,
+      upstreamProtocol: raw.upstreamProtocol as UpstreamProtocol,
+      maxH2Streams: raw.maxH2Streams,
       upstreamTls,
     };
   }

@@ -64,9 +64,11 @@ export async function addGateway(server: Server): Promise<Gateway> {
       hashKey: config.hashKey,
       countInFlight: countsInFlight(config.selection),
       peer: config.upstreamTls === undefined ? undefined : peerTlsInit(config.upstreamTls),
+      upstreamProtocol: config.upstreamProtocol,
+      maxH2Streams: config.maxH2Streams,
       accessLog,
     }),
-    { name: 'load_balancer' },
+    { name: 'load_balancer', h2c: config.h2c },
   );
   for (const addr of config.listen) proxy.addAddress(addr);
   if (config.tls !== undefined) {

@@ -7,7 +7,7 @@
  * and X-Forwarded-For/Proto for the origins.
  */
 import type { AccessLog } from '@pingora-ts/access-log';
-import { HttpPeer, type HttpPeerInit } from '@pingora-ts/core';
+import { ALPN, HttpPeer, type HttpPeerInit } from '@pingora-ts/core';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import type { RequestHeader } from '@pingora-ts/http';
 import type { Backend, InFlightGuard, LoadBalancer } from '@pingora-ts/load-balancing';
@@ -17,6 +17,7 @@ import {
   type ProxyHttp,
   type Session,
 } from '@pingora-ts/proxy';
+import type { UpstreamProtocol } from './config.ts';
 import { type HashKey, requestKey } from './selection.ts';
 
 /** Candidates examined per pick (Pingora's examples use 256). */
@@ -38,8 +39,29 @@ export interface LbProxyOptions {
   readonly countInFlight: boolean;
   /** Settings of the upstream peers (TLS from upstream_tls); default plaintext. */
   readonly peer?: HttpPeerInit | undefined;
+  /** How to speak to upstreams (default http1). */
+  readonly upstreamProtocol?: UpstreamProtocol;
+  /** Streams per upstream HTTP/2 connection (default 100). */
+  readonly maxH2Streams?: number;
   /** The `access_log` section's log, if configured. */
   readonly accessLog?: AccessLog | undefined;
+}
+
+/**
+ * `base` (plaintext, or TLS from upstream_tls) with the ALPN of
+ * `upstream_protocol`: h2c and h2 require HTTP/2 (h2 over TLS, made TLS
+ * with default verification when upstream_tls is absent), auto lets ALPN
+ * choose over TLS, http1 offers only http/1.1.
+ */
+export function peerInit(
+  base: HttpPeerInit,
+  protocol: UpstreamProtocol,
+  maxH2Streams: number,
+): HttpPeerInit {
+  const alpn =
+    protocol === 'h2c' || protocol === 'h2' ? ALPN.H2 : protocol === 'auto' ? ALPN.H2H1 : ALPN.H1;
+  const init: HttpPeerInit = { ...base, options: { ...base.options, alpn, maxH2Streams } };
+  return protocol === 'h2' ? { ...init, tls: true } : init;
 }
 
 export class LbProxy implements ProxyHttp<LbCtx> {
@@ -58,7 +80,11 @@ export class LbProxy implements ProxyHttp<LbCtx> {
     this.#lb = lb;
     this.#hashKey = options.hashKey;
     this.#countInFlight = options.countInFlight;
-    this.#peerInit = options.peer ?? {};
+    this.#peerInit = peerInit(
+      options.peer ?? {},
+      options.upstreamProtocol ?? 'http1',
+      options.maxH2Streams ?? 100,
+    );
     const accessLog = options.accessLog;
     this.#accessLog = accessLog;
     if (accessLog !== undefined) this.earlyRequestFilter = (s) => void accessLog.tagRequest(s);

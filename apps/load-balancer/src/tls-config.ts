@@ -83,13 +83,22 @@ const tlsFields = {
   sigalgs: configField.string(),
   /** Key exchange groups (OpenSSL's "curves"), e.g. X25519MLKEM768:X25519:P-256. */
   groups: configField.string(),
-  /** This sample serves HTTP/1.1: `h1` acknowledges it in ALPN (default: no ALPN, as Pingora). */
-  alpn: configField.string({ check: oneOf(['h1']) }),
+  /**
+   * ALPN offered on the TLS listeners: h2h1 (HTTP/2 preferred, HTTP/1.1
+   * allowed; the default), h2 (HTTP/2 only) or h1 (HTTP/1.1 only).
+   */
+  alpn: configField.string({ default: 'h2h1', check: oneOf(['h1', 'h2', 'h2h1']) }),
   handshakeTimeoutMs: configField.integer({
     key: 'handshake_timeout_ms',
     default: 10_000,
     min: 1,
     max: 600_000,
+  }),
+  maxHandshakes: configField.integer({
+    key: 'max_handshakes',
+    default: 10_000,
+    min: 1,
+    max: 1_000_000,
   }),
   sessionCacheSize: configField.integer({
     key: 'session_cache_size',
@@ -167,6 +176,7 @@ export function settleTls(
     clientCert: raw.clientCert as 'none' | 'optional' | 'required',
     minVersion: raw.minVersion as 'TLSv1.2' | 'TLSv1.3',
     handshakeTimeoutMs: raw.handshakeTimeoutMs,
+    maxHandshakes: raw.maxHandshakes,
     sessionCacheSize: raw.sessionCacheSize,
     watchFiles: raw.watchFiles,
     ...(raw.clientCaPath === undefined
@@ -175,7 +185,7 @@ export function settleTls(
     ...(raw.ciphers === undefined ? {} : { ciphers: raw.ciphers }),
     ...(raw.sigalgs === undefined ? {} : { sigalgs: raw.sigalgs }),
     ...(raw.groups === undefined ? {} : { groups: raw.groups }),
-    ...(raw.alpn === undefined ? {} : { alpn: 'h1' as const }),
+    alpn: raw.alpn as 'h1' | 'h2' | 'h2h1',
     ...(ticketKeys === undefined ? {} : { ticketKeys }),
   };
   return settings;

@@ -95,6 +95,7 @@ describe('tls settings', () => {
       minVersion: 'TLSv1.3',
       ciphers: 'TLS_AES_128_GCM_SHA256',
       handshakeTimeoutMs: 10_000,
+      maxHandshakes: 10_000,
     });
   });
 

@@ -14,6 +14,7 @@ const logger = server.logger.child({ service: 'rate-limiter' });
 const { proxy, lb } = rateLimiter(
   config,
   server.logger.child({ service: 'rate-limiter-upstreams' }),
+  logger,
 );
 
 // The server's settings (pool, max_retries, the timeout keys) apply to the proxy.

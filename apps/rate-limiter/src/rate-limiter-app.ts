@@ -4,6 +4,9 @@
  * in a one-second Rate window. Past the limit it answers 429 itself, with
  * X-Rate-Limit-Limit, -Remaining and -Reset; allowed responses carry the
  * limit and what remains. Requests without a client id are not limited.
+ * With a `redis:` sub-section the limit is global (shared by every instance
+ * through Redis) and a 429 also carries Retry-After; `fail_mode` says what
+ * happens while Redis is unreachable.
  */
 import { configField, defineConfigSchema, HttpPeer, parseSocketAddr } from '@pingora-ts/core';
 import { PingoraError } from '@pingora-ts/error';
@@ -15,6 +18,18 @@ import {
   TcpHealthCheck,
 } from '@pingora-ts/load-balancing';
 import type { ProxyHttp } from '@pingora-ts/proxy';
+import {
+  FAIL_MODES,
+  type FailMode,
+  GlobalRateLimiter,
+  NodeRedisClient,
+  optionalConfigObject,
+  type RateDecision,
+  type RedisStateEvent,
+  rateLimitHeaders,
+  redisClientOptions,
+  redisConfigFields,
+} from '@pingora-ts/redis';
 
 function checkAddr(addr: string): string | undefined {
   try {
@@ -23,6 +38,24 @@ function checkAddr(addr: string): string | undefined {
     return `"${addr}" is not "ip:port" or "[ipv6]:port"`;
   }
 }
+
+/** `rate_limiter.redis`: the Redis connection plus what to do without it. */
+const redisLimiterSchema = defineConfigSchema({
+  ...redisConfigFields,
+  failMode: configField.string({
+    key: 'fail_mode',
+    default: 'local',
+    check: (v) =>
+      (FAIL_MODES as readonly string[]).includes(v)
+        ? undefined
+        : `expected one of ${FAIL_MODES.join(', ')}`,
+  }),
+  localMaxRequestsPerSecond: configField.integer({
+    key: 'local_max_requests_per_second',
+    min: 1,
+    max: 1_000_000,
+  }),
+});
 
 export const rateLimiterConfigSchema = defineConfigSchema({
   listen: configField.stringList({ default: ['127.0.0.1:6199'], maxItems: 64, item: checkAddr }),
@@ -40,6 +73,7 @@ export const rateLimiterConfigSchema = defineConfigSchema({
     min: 10,
     max: 3_600_000,
   }),
+  redis: optionalConfigObject(redisLimiterSchema),
 });
 
 export type RateLimiterConfig = ReturnType<typeof rateLimiterConfigSchema.read>;
@@ -56,12 +90,46 @@ interface Ctx {
 export interface RateLimiter {
   readonly proxy: ProxyHttp<Ctx>;
   readonly lb: LoadBalancer;
+  /** The Redis connection of a global limit (close it on shutdown). */
+  readonly redis: NodeRedisClient | undefined;
 }
 
-export function rateLimiter(config: RateLimiterConfig, logger?: LbLogger): RateLimiter {
+interface StateLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+function globalLimiter(
+  config: RateLimiterConfig,
+  log: StateLogger | undefined,
+): { client: NodeRedisClient; limiter: GlobalRateLimiter } | undefined {
+  const r = config.redis;
+  if (r === undefined) return undefined;
+  const onState = (e: RedisStateEvent) => {
+    if (e.state === 'ready') log?.info({ redis: e.name }, 'redis connected: the limit is global');
+    else log?.warn({ redis: e.name, error: e.error }, `redis ${e.state}: fail mode ${r.failMode}`);
+  };
+  const client = new NodeRedisClient({ ...redisClientOptions(r, 'rate-limiter'), onState });
+  void client.connect();
+  const limiter = new GlobalRateLimiter(client, {
+    limit: config.maxRequestsPerSecond,
+    windowMs: WINDOW_MS,
+    keyPrefix: `${r.keyPrefix}rl:`,
+    failMode: r.failMode as FailMode,
+    localLimit: r.localMaxRequestsPerSecond,
+  });
+  return { client, limiter };
+}
+
+export function rateLimiter(
+  config: RateLimiterConfig,
+  logger?: LbLogger,
+  stateLogger?: StateLogger,
+): RateLimiter {
   const limit = config.maxRequestsPerSecond;
   const header = config.clientIdHeader.toLowerCase();
   const rate = new Rate(WINDOW_MS);
+  const global = globalLimiter(config, stateLogger);
   const lb = LoadBalancer.fromAddrs(config.upstreams, RoundRobin, {
     healthCheck: new TcpHealthCheck({ connectTimeoutMs: 1000 }),
     healthCheckFrequencyMs: config.healthCheckIntervalMs,
@@ -76,6 +144,19 @@ export function rateLimiter(config: RateLimiterConfig, logger?: LbLogger): RateL
     async requestFilter(session, ctx) {
       const id = session.reqHeader.getHeader(header);
       if (id === undefined || id === '') return false;
+      if (global !== undefined) {
+        const d: RateDecision = await global.limiter.check(id);
+        if (d.allowed) {
+          ctx.remaining = d.remaining;
+          return false;
+        }
+        session.disableKeepalive();
+        await session.respond(429, 'too many requests\n', {
+          'Content-Type': 'text/plain',
+          ...rateLimitHeaders(d),
+        });
+        return true;
+      }
       const seen = rate.observe(id, 1);
       if (seen <= limit) {
         ctx.remaining = limit - seen;
@@ -106,5 +187,5 @@ export function rateLimiter(config: RateLimiterConfig, logger?: LbLogger): RateL
       response.insertHeader('X-Rate-Limit-Remaining', ctx.remaining);
     },
   };
-  return { proxy, lb };
+  return { proxy, lb, redis: global?.client };
 }

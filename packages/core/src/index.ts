@@ -1,31 +1,24 @@
 /**
  * @pingora-ts/core: the Server, its services, L4 listeners and connectors, the
  * HTTP/1 (and later HTTP/2) protocols, modules and peers (mirrors pingora-core).
+ * This entry is what applications use; the internals other pingora-ts packages
+ * build on are in the subpaths `@pingora-ts/core/h1` (codec and sessions),
+ * `@pingora-ts/core/h2` (HTTP/2 sessions, pool, gRPC-web bridge),
+ * `@pingora-ts/core/connectors` and `@pingora-ts/core/compression`.
  */
 
 // --- Apps: what services run
 export type { ServerApp } from './apps/server-app.ts';
-export {
-  HttpServer,
-  type HttpServerApp,
-  type HttpServerOptions,
-  statusForError,
-} from './apps/http-app.ts';
+export { HttpServer, type HttpServerApp, type HttpServerOptions } from './apps/http-app.ts';
 export {
   type HttpResponse,
   responseHead,
   type ServeHttp,
   ServeHttpApp,
   serveHttp,
-  writeWholeResponse,
 } from './apps/serve-http.ts';
 // --- L4: streams, addresses, listeners
-export {
-  formatSocketAddr,
-  parseSocketAddr,
-  type SocketAddr,
-  socketAddrOf,
-} from './l4/socket-addr.ts';
+export { formatSocketAddr, parseSocketAddr, type SocketAddr } from './l4/socket-addr.ts';
 export { Stream, type StreamDigest } from './l4/stream.ts';
 export { type L4Connect, VirtualSocket, type VirtualSocketSink } from './l4/virtual-socket.ts';
 export {
@@ -48,7 +41,6 @@ export {
 export {
   DEFAULT_BACKLOG,
   type Endpoint,
-  endpointName,
   type TcpSocketOptions,
   tcpEndpoint,
   type UdsSocketOptions,
@@ -67,6 +59,7 @@ export {
   ClientCertMode,
   checkTlsSettings,
   DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_TLS_MAX_HANDSHAKES,
   DEFAULT_TLS_SESSION_CACHE_SIZE,
   DEFAULT_TLS_SESSION_TIMEOUT_SECONDS,
   DEFAULT_TLS_WATCH_DEBOUNCE_MS,
@@ -78,7 +71,6 @@ export {
   type TlsVersion,
   tlsSettings,
 } from './listeners/tls-settings.ts';
-export { type StreamHandler, TransportStack } from './listeners/transport-stack.ts';
 // --- TLS protocol types shared by every TLS backend
 export type { TlsClientCert, TlsDigest } from './protocols/tls/digest.ts';
 export { TICKET_KEY_BYTES, TicketKeys } from './protocols/tls/ticket-keys.ts';
@@ -115,7 +107,6 @@ export {
   type ExitHook,
   type ExitInfo,
 } from './server/exit-hooks.ts';
-export { describeFatal } from './server/run-forever.ts';
 export { type PhaseListener, Server, type ServerInit } from './server/server.ts';
 export {
   DEFAULT_SERVER_CONF,
@@ -127,13 +118,6 @@ export {
   serverConfSchema,
   serverConfWith,
 } from './server/server-conf.ts';
-export {
-  armDeadline,
-  type DeadlineOwner,
-  disarmDeadline,
-  TICK_MS,
-  useDeadlineWheel,
-} from './protocols/http/deadline-ticker.ts';
 export type { RunningServer, ShutdownOptions } from './server/server-run.ts';
 export {
   DEFAULT_TIMEOUT_CONF,
@@ -156,33 +140,17 @@ export type {
 } from './services/service.ts';
 
 // --- HTTP protocols (HTTP/1 codec, sessions)
-export type { BodySink, TunnelHandoff } from './protocols/http/body-sink.ts';
 export type { HttpClientSession } from './protocols/http/client-session.ts';
-export { httpDate } from './protocols/http/date-cache.ts';
 export type { HttpServerSession } from './protocols/http/server-session.ts';
-export { type H1ClientOptions, H1ClientSession } from './protocols/http/v1/client-session.ts';
+export type { H1ServerOptions } from './protocols/http/v1/server-options.ts';
 export {
-  DEFAULT_HEAD_LIMITS,
-  type HeadLimits,
-  HeadMode,
-  HeadParser,
-  NEED_MORE,
-  PARSE_ERROR,
-} from './protocols/http/v1/head-parser.ts';
-export {
-  type H1ServerOptions,
-  type ResolvedH1ServerOptions,
-  resolveH1ServerOptions,
-} from './protocols/http/v1/server-options.ts';
-export { errorResponse, H1ServerSession } from './protocols/http/v1/server-session.ts';
+  type H2SessionErrorEvent,
+  type H2StreamSkippedEvent,
+  h2Channels,
+} from './protocols/http/v2/h2-events.ts';
+export type { H2ServerOptions } from './protocols/http/v2/server-options.ts';
 
 // --- Peers and connectors
-export { type BindToLists, pickBindTo, resolveBindToLists } from './connectors/bind-to.ts';
-export {
-  type ConnectResponse,
-  MAX_CONNECT_RESPONSE_HEAD,
-  parseConnectResponse,
-} from './connectors/connect-response.ts';
 export {
   type ConnectorConnectEvent,
   type ConnectorDropEvent,
@@ -195,71 +163,30 @@ export {
   type HttpConnectorOptions,
   type HttpSessionLease,
 } from './connectors/http-connector.ts';
-export { H1SessionIdleWatch, PooledH1Session } from './connectors/idle-session.ts';
-export { IdleStream, StreamIdleWatch } from './connectors/idle-stream.ts';
-export { connectL4, DEFAULT_HANDSHAKE_TIMEOUT_MS } from './connectors/l4-connect.ts';
-export { connectPeer } from './connectors/peer-connect.ts';
-export { connectRequestHead, proxyHandshake } from './connectors/proxy-connect.ts';
-export {
-  decideRetryByReuse,
-  markRetryByReuse,
-  type ReuseFacts,
-} from './connectors/reuse-retry.ts';
-export {
-  ALPN_PROTOCOLS,
-  acceptedNames,
-  noUpstreamTlsError,
-  replaceLeftmostUnderscore,
-  sniFor,
-  tlsContextKey,
-  type UpstreamTls,
-  type UpstreamTlsDigest,
-  type UpstreamTlsRequest,
-  type UpstreamTlsStream,
-} from './connectors/upstream-tls.ts';
-export {
-  type ConnectorOptions,
-  type ConnectorServerConf,
-  connectorOptionsFromServerConf,
-  DEFAULT_KEEPALIVE_POOL_SIZE,
-  TransportConnector,
-} from './connectors/transport-connector.ts';
+export type { UpstreamTls, UpstreamTlsDigest } from './connectors/upstream-tls.ts';
 export { BasicPeer, type BasicPeerInit } from './upstreams/basic-peer.ts';
 export { ClientCertKey, type ClientCertKeyInit } from './upstreams/client-cert.ts';
-export {
-  type ConnectProxy,
-  type ConnectProxyInit,
-  connectAuthority,
-  resolveConnectProxy,
-} from './upstreams/connect-proxy.ts';
+export type { ConnectProxy, ConnectProxyInit } from './upstreams/connect-proxy.ts';
 export { HttpPeer, type HttpPeerInit, Scheme } from './upstreams/http-peer.ts';
-export { pemFingerprint } from './upstreams/pem-fingerprint.ts';
 export type { Peer } from './upstreams/peer.ts';
 export {
   ALPN,
   type PeerOptions,
   type PeerOptionsInit,
   type PemInput,
-  resolvePeerOptions,
   type TcpKeepalive,
 } from './upstreams/peer-options.ts';
 // (end of peers and connectors)
 
 // --- Modules
-export {
-  chooseEncoding,
-  parseAcceptEncoding,
-} from './modules/http/compression/accept-encoding.ts';
+export { GrpcWebMode } from './modules/http/grpc-web/bridge.ts';
+export { GrpcWeb, GrpcWebBuilder } from './modules/http/grpc-web/grpc-web-module.ts';
 export { Algorithm as CompressionAlgorithm } from './modules/http/compression/algorithm.ts';
-export { isCompressibleType } from './modules/http/compression/compressible.ts';
 export {
-  type ResolvedCompressionOptions,
   ResponseCompression,
   ResponseCompressionBuilder,
   type ResponseCompressionOptions,
-  resolveCompressionOptions,
 } from './modules/http/compression/response-compression.ts';
-export { StreamCodec, type StreamCodecStats } from './modules/http/compression/stream-codec.ts';
 export {
   type BodyFilterResult,
   type HttpModule,

@@ -5,6 +5,7 @@
  * an update changes the set.
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
+import { systemClock, type TimerClock } from '@pingora-ts/timeout';
 import { Backend, compareBackends, MAX_BACKEND_WEIGHT } from './backend.ts';
 import { type HealthChangeReason, publishHealthChange } from './diagnostics.ts';
 import type { Discovered, ServiceDiscovery } from './discovery/service-discovery.ts';
@@ -34,6 +35,8 @@ export interface BackendsOptions {
   maxParallelChecks?: number;
   /** Time limit of a check whose HealthCheck has no timeoutMs. Default 10000. */
   checkTimeoutMs?: number;
+  /** Where passive-health hold times are read (default the process clock; a ManualClock in tests). */
+  clock?: TimerClock;
 }
 
 export class Backends {
@@ -44,6 +47,7 @@ export class Backends {
   readonly #startHealthy: boolean;
   readonly #maxParallelChecks: number;
   readonly #checkTimeoutMs: number;
+  readonly #clock: TimerClock;
   #list: readonly Backend[] = Object.freeze([]);
   #states = new Map<string, HealthState>();
   #checking: Promise<void> | undefined;
@@ -56,6 +60,7 @@ export class Backends {
     this.#startHealthy = options.startHealthy ?? true;
     this.#maxParallelChecks = positiveInt(options.maxParallelChecks ?? 64, 'maxParallelChecks');
     this.#checkTimeoutMs = positiveInt(options.checkTimeoutMs ?? 10_000, 'checkTimeoutMs');
+    this.#clock = options.clock ?? systemClock;
   }
 
   setHealthCheck(check: HealthCheck | undefined): void {
@@ -130,7 +135,7 @@ export class Backends {
     const addr = typeof backend === 'string' ? canonicalAddr(backend) : backend.addr;
     const h = this.#states.get(addr);
     if (h === undefined) return undefined;
-    const now = performance.now();
+    const now = this.#clock.now();
     const passiveDown = h.passiveDownUntil !== 0 && now < h.passiveDownUntil;
     return {
       addr,
@@ -198,7 +203,7 @@ export class Backends {
     h.passiveFailures++;
     if (h.passiveFailures < passive.consecutiveFailures) return false;
     h.passiveFailures = 0;
-    h.passiveDownUntil = performance.now() + passive.cooldownMs;
+    h.passiveDownUntil = this.#clock.now() + passive.cooldownMs;
     if (h.readyIgnoringPassive()) this.#changed(backend, h, false, 'passive');
     return true;
   }
@@ -233,7 +238,7 @@ export class Backends {
   }
 
   #passiveExpired(backend: Backend, h: HealthState): boolean {
-    if (performance.now() < h.passiveDownUntil) return false;
+    if (this.#clock.now() < h.passiveDownUntil) return false;
     h.passiveDownUntil = 0;
     h.passiveFailures = 0;
     this.#changed(backend, h, true, 'passive-cooldown');
@@ -242,7 +247,7 @@ export class Backends {
 
   /** Ends an expired passive hold before another change is judged (publishing it if that readmits). */
   #settlePassive(backend: Backend, h: HealthState): void {
-    if (h.passiveDownUntil === 0 || performance.now() < h.passiveDownUntil) return;
+    if (h.passiveDownUntil === 0 || this.#clock.now() < h.passiveDownUntil) return;
     h.passiveDownUntil = 0;
     h.passiveFailures = 0;
     if (h.readyIgnoringPassive()) this.#changed(backend, h, true, 'passive-cooldown');
@@ -261,7 +266,7 @@ export class Backends {
 
   /** Logs and publishes one readiness change. */
   #changed(backend: Backend, h: HealthState, ready: boolean, reason: HealthChangeReason): void {
-    h.changedAt = performance.now();
+    h.changedAt = this.#clock.now();
     const error = ready ? undefined : h.lastError;
     const context = { backend: backend.addr, reason, ...(error ? { err: error.message } : {}) };
     if (ready) this.#logger.info(context, `backend ${backend.addr} is ready again (${reason})`);

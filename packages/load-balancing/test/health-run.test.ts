@@ -1,6 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
-import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '@pingora-ts/timeout';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type Backend,
   HEALTH_CHANNEL_NAME,
@@ -179,12 +180,19 @@ describe('health checks in the load balancer', () => {
 });
 
 describe('passive health', () => {
+  // Hold times run on a clock the tests move: no sleeping.
+  let clock = new ManualClock();
+  beforeEach(() => {
+    clock = new ManualClock();
+  });
+
   it('takes a backend out after consecutive reported failures, and back after the cool-down', async () => {
     subscribe(HEALTH_CHANNEL_NAME, onEvent);
     const logger = recordingLogger();
     const lb = LoadBalancer.fromAddrs(['10.0.0.1:80', '10.0.0.2:80'], RoundRobin, {
       passiveHealth: { consecutiveFailures: 3, cooldownMs: 200 },
       logger,
+      clock,
     });
     const [b1] = lb.backends().get();
     const err = PingoraError.create(
@@ -204,7 +212,9 @@ describe('passive health', () => {
       healthy: true,
     });
     for (let i = 0; i < 4; i++) expect(lb.select('')!.addr).toBe('10.0.0.2:80');
-    await new Promise((r) => setTimeout(r, 250));
+    clock.advance(199);
+    for (let i = 0; i < 4; i++) expect(lb.select('')!.addr).toBe('10.0.0.2:80');
+    clock.advance(1);
     const picks = new Set(Array.from({ length: 4 }, () => lb.select('')!.addr));
     expect(picks).toEqual(new Set(['10.0.0.1:80', '10.0.0.2:80']));
     expect(events.map((e) => [e.ready, e.reason])).toEqual([
@@ -220,12 +230,13 @@ describe('passive health', () => {
     const lb = LoadBalancer.fromAddrs(['10.0.0.1:80'], RoundRobin, {
       healthCheck: check,
       passiveHealth: { consecutiveFailures: 1, cooldownMs: 50 },
+      clock,
     });
     const [b] = lb.backends().get();
     lb.reportFailure(b!);
     check.failing.add(b!.addr);
     await lb.runHealthCheck(); // unhealthy while passively held: no second "out" event
-    await new Promise((r) => setTimeout(r, 80));
+    clock.advance(50);
     check.failing.clear();
     await lb.runHealthCheck(); // hold expired, health back: one "ready" event from the check
     expect(lb.select('')?.addr).toBe('10.0.0.1:80');

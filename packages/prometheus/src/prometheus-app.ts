@@ -8,13 +8,13 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import {
   CompressionAlgorithm,
-  chooseEncoding,
   HttpServer,
   type HttpServerApp,
   type HttpServerOptions,
   type HttpServerSession,
   responseHead,
 } from '@pingora-ts/core';
+import { chooseEncoding } from '@pingora-ts/core/compression';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { type Registry, register } from 'prom-client';
 

@@ -8,6 +8,7 @@
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { collectDefaultMetrics, type Registry, register } from 'prom-client';
 import { CacheMetrics } from './cache-metrics.ts';
+import { H2Metrics } from './h2-metrics.ts';
 import { HealthMetrics } from './health-metrics.ts';
 import { DEFAULT_CONNECTION_DURATION_BUCKETS, ListenerMetrics } from './listener-metrics.ts';
 import { MetricSet } from './metric-set.ts';
@@ -80,6 +81,7 @@ export class PrometheusMetrics implements Disposable {
         ...new HealthMetrics(this.#set, maxSeries).subscriptions(),
         ...new CacheMetrics(this.#set).subscriptions(),
         ...new TlsMetrics(this.#set, maxSeries).subscriptions(),
+        ...new H2Metrics(this.#set).subscriptions(),
       ];
       if (options.defaultMetrics === true) {
         const registry = this.registry;

@@ -43,9 +43,10 @@ describe('PrometheusMetrics registry handling', () => {
     const names = metricNames(registry);
     expect(names).toContain('pingora_upstream_tls_handshakes_total');
     expect(names).toContain('pingora_client_aborts_total');
-    // Every metric name appears once (38 with the upstream TLS ones, client aborts, the cache's 7, the listener TLS 5 and the upstream timing 3).
+    expect(names).toContain('pingora_h2_session_errors_total');
+    // Every metric name appears once (40 with the upstream TLS ones, client aborts, the cache's 7, the listener TLS 5, the h2 2 and the upstream timing 3).
     expect(new Set(names).size).toBe(names.length);
-    expect(names.length).toBe(38);
+    expect(names.length).toBe(40);
     m[Symbol.dispose]();
     expect(m.subscribed).toBe(false);
     expect(metricNames(registry)).toEqual([]);

@@ -5,7 +5,8 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpPeer, TransportConnector } from '@pingora-ts/core';
+import { HttpPeer } from '@pingora-ts/core';
+import { TransportConnector } from '@pingora-ts/core/connectors';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PrometheusMetrics } from '../src/prometheus-metrics.ts';

@@ -4,7 +4,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:tls';
-import { HttpPeer, TransportConnector } from '@pingora-ts/core';
+import { HttpPeer } from '@pingora-ts/core';
+import { TransportConnector } from '@pingora-ts/core/connectors';
 import { OpensslUpstreamTls } from '@pingora-ts/tls-openssl';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';

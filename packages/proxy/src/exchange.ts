@@ -5,7 +5,8 @@
  * backpressure. It settles once both directions are done, or with the
  * first error, after which the proxy decides about a retry.
  */
-import type { BodySink, HttpClientSession, TunnelHandoff } from '@pingora-ts/core';
+import type { HttpClientSession } from '@pingora-ts/core';
+import type { BodySink, TunnelHandoff } from '@pingora-ts/core/h1';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import { removeHopByHopHeaders } from './hop-by-hop.ts';
@@ -285,9 +286,19 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
 
   onEnd(trailers: HeaderList | undefined): void {
     if (this.#settled) return;
+    const s = this.#s;
     this.#trailers = trailers;
-    this.#s.upstreamTiming.responseDone = performance.now() - this.#s.startedAt;
-    if (this.#process(null, true)) this.#afterWrite(true);
+    s.upstreamTiming.responseDone = performance.now() - s.startedAt;
+    let last: Buffer | null = null;
+    if (trailers !== undefined && s.downstreamModules.modules.length > 0) {
+      // A module may turn the trailers into body bytes (the gRPC-web trailer frame).
+      const bytes = s.downstreamModules.responseTrailerFilter(trailers);
+      if (bytes !== undefined) {
+        last = bytes;
+        this.#trailers = undefined;
+      }
+    }
+    if (this.#process(last, true)) this.#afterWrite(true);
   }
 
   onError(error: PingoraError): void {

@@ -7,6 +7,7 @@
  */
 import {
   type H1ServerOptions,
+  type H2ServerOptions,
   HttpConnector,
   HttpServer,
   h1TimeoutsFromServerConf,
@@ -30,6 +31,10 @@ export interface HttpProxyServiceOptions {
   logger?: Logger;
   /** HTTP/1 limits and timeouts of downstream connections. */
   h1?: H1ServerOptions;
+  /** HTTP/2 limits and timeouts of downstream connections (h2c, or ALPN h2 on TLS). */
+  h2?: H2ServerOptions;
+  /** Serve h2c (HTTP/2 prior knowledge) beside HTTP/1 on plaintext listeners. Default false. */
+  h2c?: boolean;
   /** Overrides of the HttpProxy options taken from the server settings. */
   proxy?: Partial<HttpProxyOptions>;
 }
@@ -57,10 +62,17 @@ export function httpProxyService<Ctx>(
   };
   if (logger !== undefined && proxyOptions.logger === undefined) proxyOptions.logger = logger;
   const proxy = new HttpProxy(inner, proxyOptions);
-  const serverOptions: { h1?: H1ServerOptions; logger?: Logger } = {
+  const serverOptions: {
+    h1?: H1ServerOptions;
+    h2?: H2ServerOptions;
+    h2c?: boolean;
+    logger?: Logger;
+  } = {
     // The server's downstream_*_timeout_seconds, unless the caller's h1 options say otherwise.
     h1: { ...h1TimeoutsFromServerConf(conf), ...options.h1 },
   };
+  if (options.h2 !== undefined) serverOptions.h2 = options.h2;
+  if (options.h2c !== undefined) serverOptions.h2c = options.h2c;
   if (logger !== undefined) serverOptions.logger = logger;
   return new ListeningService(name, new HttpServer(proxy, serverOptions));
 }

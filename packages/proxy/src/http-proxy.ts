@@ -11,9 +11,9 @@ import {
   type HttpPeer,
   type HttpServerApp,
   type HttpServerSession,
-  markRetryByReuse,
   ResponseCompressionBuilder,
 } from '@pingora-ts/core';
+import { markRetryByReuse } from '@pingora-ts/core/connectors';
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
 import { upstreamTls } from '@pingora-ts/tls-openssl';
 import { revalidateInBackground } from './cache-background.ts';
@@ -22,6 +22,7 @@ import type { ErrorLogLimiterOptions } from './error-log-limiter.ts';
 import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome } from './exchange.ts';
 import { FailureLog, type ProxyLogger } from './failure-log.ts';
+import { grpcErrorResponse, isGrpcRequest } from './grpc-error.ts';
 import { proxyLifecycleChannels as lifecycle } from './lifecycle-events.ts';
 import { isPromise } from './maybe-promise.ts';
 import { withPhaseNames } from './phase-errors.ts';
@@ -407,7 +408,8 @@ export async function defaultFailToProxy(s: Session, e: PingoraError): Promise<F
   }
   s.disableKeepalive();
   try {
-    await s.respondError(status);
+    if (isGrpcRequest(s.reqHeader)) s.downstream.writeResponse(grpcErrorResponse(status, e));
+    else await s.respondError(status);
   } catch {
     s.downstream.destroy();
   }

@@ -90,7 +90,8 @@ export class ProxyCache<Ctx> {
     } else if (await this.#lookup(s, ctx, cache)) {
       return true;
     }
-    if (cache.enabled && policy?.name === 'rfc9111' && onlyIfCached(req)) {
+    // only-if-cached: whatever made the request go upstream (miss, lock given up), it may not
+    if (policy?.name === 'rfc9111' && onlyIfCached(req)) {
       cache.disable(NoCacheReason.DeclinedToUpstream);
       await s.respond(504);
       return true;

@@ -5,7 +5,8 @@
  * can replay them, through the filters again, to the next upstream; the pump
  * then carries on reading the downstream.
  */
-import type { BodySink, HttpClientSession } from '@pingora-ts/core';
+import type { HttpClientSession } from '@pingora-ts/core';
+import type { BodySink } from '@pingora-ts/core/h1';
 import { ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList } from '@pingora-ts/http';
 import { isPromise } from './maybe-promise.ts';

@@ -8,8 +8,6 @@
 
 import { HttpCache } from '@pingora-ts/cache';
 import {
-  armDeadline,
-  type DeadlineOwner,
   type HttpClientSession,
   type HttpModuleCtx,
   type HttpPeer,
@@ -18,6 +16,7 @@ import {
   type StreamDigest,
   type UpstreamTlsDigest,
 } from '@pingora-ts/core';
+import { armDeadline, type DeadlineOwner } from '@pingora-ts/core/h1';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import { ProxyPhase } from './proxy-phase.ts';

@@ -4,7 +4,7 @@
  * into each other with stream backpressure. Either side closing or idling
  * past the limit closes both; the upstream connection is never pooled.
  */
-import type { TunnelHandoff } from '@pingora-ts/core';
+import type { TunnelHandoff } from '@pingora-ts/core/h1';
 
 /** Pipes `down` and `up` both ways until both are closed. */
 export function startTunnel(

@@ -14,7 +14,10 @@ export function upstreamRequestFrom(session: Session, peer: HttpPeer): RequestHe
   const req = down.clone();
   const chunked = down.hasHeader('transfer-encoding');
   const upgrade = session.isUpgradeRequest;
+  const teTrailers = acceptsTrailers(down);
   removeHopByHopHeaders(req, upgrade);
+  // `TE: trailers` says the client takes trailers: gRPC needs it end to end (h2 allows only this TE).
+  if (teTrailers) req.appendHeader('TE', 'trailers');
   toOriginForm(req);
   // This hop answers Expect itself (the server session sends 100 Continue).
   if (req.hasHeader('expect')) req.removeHeader('expect');
@@ -35,6 +38,13 @@ export function upstreamRequestFrom(session: Session, peer: HttpPeer): RequestHe
     }
   }
   return req;
+}
+
+/** True when a TE field of `req` lists `trailers`. */
+function acceptsTrailers(req: RequestHeader): boolean {
+  if (!req.hasHeader('te')) return false;
+  for (const line of req.getAll('te')) if (/(^|,)\s*trailers\s*(;|,|$)/i.test(line)) return true;
+  return false;
 }
 
 /**

@@ -163,6 +163,29 @@ describe('proxy cache: stale-if-error, stale-while-revalidate, streaming (Pingor
     expect(origin.count('/bails')).toBe(1);
   });
 
+  it('streaming with several writers (no lock): each reader gets a whole body, the last write wins', async () => {
+    const releases: (() => void)[] = [];
+    await using origin = await startScriptedOrigin((_req, res, n) => {
+      res.writeHead(200, { 'Cache-Control': 'max-age=100', 'Content-Length': 10 });
+      res.write(`w${n}-aa`);
+      releases.push(() => res.end(`w${n}-bb`));
+    });
+    await using p = await startProxy(cachingProxy(() => origin.address, new ManualClock()));
+    const first = request(p.port, '/writers');
+    const second = request(p.port, '/writers');
+    for (let i = 0; i < 200 && releases.length < 2; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    const reader = request(p.port, '/writers');
+    await new Promise((r) => setTimeout(r, 50));
+    for (const release of releases) release();
+    const bodies = (await Promise.all([first, second, reader])).map((r) => r.body.toString());
+    for (const b of bodies) expect(b).toMatch(/^w(\d)-aaw\1-bb$/);
+    const later = await request(p.port, '/writers');
+    expect(later.headers['x-cache-status']).toBe('HIT');
+    expect(later.body.toString()).toMatch(/^w(\d)-aaw\1-bb$/);
+    expect(origin.count('/writers')).toBe(2);
+  });
+
   it('streaming partial body: a reader arriving mid-write reads the body as it arrives', async () => {
     let release: () => void = () => {};
     await using origin = await startScriptedOrigin((_req, res) => {

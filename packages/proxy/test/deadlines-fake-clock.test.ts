@@ -5,7 +5,8 @@
  * timeout (or the request deadline) has passed, with and without retries,
  * over real sockets and without sleeping for the timeout.
  */
-import { HttpPeer, useDeadlineWheel } from '@pingora-ts/core';
+import { HttpPeer } from '@pingora-ts/core';
+import { useDeadlineWheel } from '@pingora-ts/core/h1';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { ManualClock, TimerWheel } from '@pingora-ts/timeout';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

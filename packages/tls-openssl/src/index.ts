@@ -13,7 +13,6 @@ import { opensslTlsBackend } from './listener/backend.ts';
 registerTlsBackend(opensslTlsBackend);
 
 // --- Upstream (connector) TLS
-export { BoundedLru } from './connector/bounded-lru.ts';
 export {
   type UpstreamContextEvent,
   type UpstreamHandshakeErrorEvent,

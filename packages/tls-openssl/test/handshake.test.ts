@@ -180,4 +180,16 @@ describe('TLS handshake step', () => {
     await stopAll();
     expect((await pending).closedAfterMs).toBeLessThan(5_000);
   });
+  it('refuses connections past maxHandshakes at once, and serves again when they clear', async () => {
+    const { service, p } = await start({ maxHandshakes: 2, handshakeTimeoutMs: 400 });
+    const silent = [rawClient(p, () => {}), rawClient(p, () => {})];
+    await until(() => service.tlsHandshakesInFlight === 2);
+    const third = await rawClient(p, () => {});
+    expect(third.closedAfterMs).toBeLessThan(300);
+    await until(() => failed.some((f) => f.reason === TlsFailureReason.Overload));
+    expect(failed.filter((f) => f.reason === TlsFailureReason.Overload)).toHaveLength(1);
+    await Promise.all(silent);
+    expect(service.tlsHandshakesInFlight).toBe(0);
+    expect(await handshakeOutcome(p, { ca: ca.cert })).toBeUndefined();
+  });
 });

@@ -5,7 +5,14 @@
  * verify callback for custom rules.
  */
 import { X509Certificate } from 'node:crypto';
-import { ClientCertMode, ListeningService, type TlsSettings } from '@pingora-ts/core';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import {
+  ClientCertMode,
+  ListeningService,
+  type TlsHandshakeFailedEvent,
+  type TlsSettings,
+  tlsHandshakeFailedChannel,
+} from '@pingora-ts/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import '../src/index.ts';
 import {
@@ -19,6 +26,15 @@ import {
 import { TestPki } from './utils/pki.ts';
 
 stopRunsAfterEach();
+const reasons: string[] = [];
+const onFailed = (e: unknown) => reasons.push((e as TlsHandshakeFailedEvent).reason);
+subscribe(tlsHandshakeFailedChannel.name, onFailed);
+afterAll(() => unsubscribe(tlsHandshakeFailedChannel.name, onFailed));
+
+async function reasonsSoon(n: number): Promise<string[]> {
+  for (let i = 0; i < 100 && reasons.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+  return reasons.splice(0);
+}
 const pki = new TestPki();
 afterAll(() => pki.cleanup());
 const ca = pki.ca();
@@ -61,12 +77,14 @@ describe('mTLS', () => {
 
   it('required: refuses a client without a certificate, from another CA, or self-signed', async () => {
     const p = await start({ clientCert: ClientCertMode.Required });
+    reasons.length = 0;
     expect(await handshakeOutcome(p, { ca: ca.cert })).toMatch(
       /CERTIFICATE_REQUIRED|ECONNRESET|CLOSED/,
     );
     expect(await handshakeOutcome(p, withCert(stranger))).toBeDefined();
     expect(await handshakeOutcome(p, withCert(forged))).toBeDefined();
     expect(await handshakeOutcome(p, withCert(client))).toBeUndefined();
+    expect(await reasonsSoon(3)).toEqual(['client_cert', 'client_cert', 'client_cert']);
   });
 
   it('optional: serves clients with no certificate, refuses ones that do not verify', async () => {
@@ -77,7 +95,9 @@ describe('mTLS', () => {
     const known = await connectTls(p, withCert(client));
     expect(known.digest.clientCert?.commonName).toBe('client-1');
     known.socket.destroy();
+    reasons.length = 0;
     expect(await handshakeOutcome(p, withCert(stranger))).toBeDefined();
+    expect(await reasonsSoon(1)).toEqual(['client_cert']);
   });
 
   it('none: does not ask for a certificate', async () => {
@@ -89,6 +109,7 @@ describe('mTLS', () => {
 
   it('runs the verify callback on verified certificates; false or a throw closes the connection', async () => {
     const seen: string[] = [];
+    reasons.length = 0;
     const p = await start({
       clientCert: ClientCertMode.Required,
       async verifyClient(cert) {
@@ -103,6 +124,7 @@ describe('mTLS', () => {
     const evil = pki.leaf(ca, ['client-1.internal'], { client: true, cn: 'client-3', org: 'Evil' });
     expect(await handshakeOutcome(p, withCert(evil))).toBeDefined();
     expect(seen).toEqual(['client-1', 'client-2', 'client-3']);
+    expect((await reasonsSoon(2)).filter((r) => r === 'rejected')).toHaveLength(2);
   });
 
   it('rejects clientCert required without a CA bundle at configuration time', () => {

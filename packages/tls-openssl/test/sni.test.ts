@@ -81,6 +81,9 @@ describe('TLS listener certificates', () => {
       callbacks: {
         async certificateCallback(hello) {
           seen.push(hello.servername);
+          // The handshake is matched to its connection: the peer is known.
+          if (hello.peer?.kind !== 'inet' || hello.peer.address !== '127.0.0.1')
+            throw new Error('no peer');
           await new Promise((r) => setTimeout(r, 5));
           if (hello.servername === 'dynamic.test') return chosen;
           if (hello.servername === 'fail.test') throw new Error('no certificate for you');
@@ -100,6 +103,28 @@ describe('TLS listener certificates', () => {
       'other.test',
       'fail.test',
     ]);
+  });
+
+  it('stores what the handshake-complete callback returns as digest.extension; a throw closes', async () => {
+    const app = new DigestEcho();
+    const service = new ListeningService('tls', app).addTlsWithSettings('127.0.0.1:0', {
+      cert: files(def),
+      watchFiles: false,
+      callbacks: {
+        async handshakeCompleteCallback(digest) {
+          await new Promise((r) => setTimeout(r, 5));
+          if (digest.sni === 'refuse.test') throw new Error('not today');
+          return { tenant: digest.sni?.split('.')[0], version: digest.version };
+        },
+      },
+    });
+    run(service);
+    const p = port((await service.listening)[0]);
+    const c = await connectTls(p, { ca: ca.cert, servername: 'acme.test' });
+    c.socket.destroy();
+    expect(app.digests[0]?.extension).toEqual({ tenant: 'acme', version: 'TLSv1.3' });
+    await expect(connectTls(p, { ca: ca.cert, servername: 'refuse.test' })).rejects.toThrow();
+    expect(app.digests).toHaveLength(1);
   });
 
   it('refuses to start with a key that does not match its certificate, naming the key', async () => {

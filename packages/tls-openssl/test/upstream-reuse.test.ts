@@ -1,12 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
-import {
-  BasicPeer,
-  HttpConnector,
-  HttpPeer,
-  type HttpPeerInit,
-  TransportConnector,
-} from '@pingora-ts/core';
+import { BasicPeer, HttpConnector, HttpPeer, type HttpPeerInit } from '@pingora-ts/core';
+import { TransportConnector } from '@pingora-ts/core/connectors';
 import { describe, expect, it, vi } from 'vitest';
 import { OpensslUpstreamTls, upstreamTls, upstreamTlsChannels } from '../src/index.ts';
 import { makeCerts } from './utils/certs.ts';

@@ -4,6 +4,7 @@
  * loops read request -> app -> finish -> next request while the connection is
  * kept alive and the server is not shutting down.
  */
+import type { TLSSocket } from 'node:tls';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { Logger } from 'pino';
 import type { Stream } from '../l4/stream.ts';
@@ -14,6 +15,14 @@ import {
   resolveH1ServerOptions,
 } from '../protocols/http/v1/server-options.ts';
 import { H1ServerSession } from '../protocols/http/v1/server-session.ts';
+import { peekPreface } from '../protocols/http/v2/h2c-preface.ts';
+import { serveH2Connection } from '../protocols/http/v2/server-connection.ts';
+import {
+  type H2ServerOptions,
+  type ResolvedH2ServerOptions,
+  resolveH2ServerOptions,
+} from '../protocols/http/v2/server-options.ts';
+import type { H2ServerSession } from '../protocols/http/v2/server-session.ts';
 import type { ServerApp } from './server-app.ts';
 
 export interface HttpServerApp {
@@ -33,18 +42,34 @@ export interface HttpServerApp {
 export interface HttpServerOptions {
   /** HTTP/1 limits and timeouts of every connection. */
   readonly h1?: H1ServerOptions;
+  /** HTTP/2 limits and timeouts (streams, header lists, resets, memory, windows). */
+  readonly h2?: H2ServerOptions;
+  /**
+   * Serve h2c (HTTP/2 with prior knowledge) on plaintext connections whose
+   * first bytes are the HTTP/2 preface; HTTP/1 is still served. Default false.
+   * TLS connections choose HTTP/2 by ALPN whatever this says.
+   */
+  readonly h2c?: boolean;
   /** Where failures of the app and refused requests are logged (debug for client faults). */
   readonly logger?: Logger;
 }
 
+/** A session the server can finish: an HTTP/1 connection or an HTTP/2 stream. */
+type ServedSession = HttpServerSession & { readonly responseFinished: boolean };
+
 export class HttpServer implements ServerApp {
   readonly app: HttpServerApp;
   readonly h1Options: ResolvedH1ServerOptions;
+  readonly h2Options: ResolvedH2ServerOptions;
+  /** Whether plaintext connections are checked for the h2c preface. */
+  readonly h2c: boolean;
   readonly #logger: Logger | undefined;
 
   constructor(app: HttpServerApp, options: HttpServerOptions = {}) {
     this.app = app;
     this.h1Options = resolveH1ServerOptions(options.h1);
+    this.h2Options = resolveH2ServerOptions(options.h2);
+    this.h2c = options.h2c ?? false;
     this.#logger = options.logger;
   }
 
@@ -54,9 +79,37 @@ export class HttpServer implements ServerApp {
   }
 
   processNewConnection(stream: Stream, shutdown: AbortSignal): Promise<void> {
+    const socket = stream.socket;
+    const tls = stream.digest.tls;
+    // A TLS listener's digest says what ALPN chose; a bare TLS socket says it itself.
+    const alpn = tls !== undefined ? tls.alpn : (socket as Partial<TLSSocket>).alpnProtocol;
+    if (alpn === 'h2') return this.#serveH2(stream, shutdown);
+    // h2c is for plaintext only (Pingora forces it off on TLS).
+    const encrypted = tls !== undefined || (socket as Partial<TLSSocket>).encrypted === true;
+    if (!this.h2c || encrypted) return this.#serveH1(stream, shutdown);
+    if (shutdown.aborted) return Promise.resolve();
+    return peekPreface(socket, this.h2Options.headerTimeoutMs, shutdown).then((verdict) => {
+      if (verdict === 'h2') return this.#serveH2(stream, shutdown);
+      if (verdict === 'none') return undefined;
+      const served = this.#serveH1(stream, shutdown);
+      socket.resume();
+      return served;
+    });
+  }
+
+  #serveH1(stream: Stream, shutdown: AbortSignal): Promise<void> {
     return new Promise<void>((done) => {
       new ConnectionLoop(this, new H1ServerSession(stream, this.h1Options), shutdown, done).next();
     });
+  }
+
+  #serveH2(stream: Stream, shutdown: AbortSignal): Promise<void> {
+    return serveH2Connection(stream.socket, stream.digest, this, this.h2Options, shutdown);
+  }
+
+  /** @internal runs the app for one HTTP/2 stream (see serveH2Connection). */
+  serveStream(session: H2ServerSession, shutdown: AbortSignal): boolean | Promise<boolean> {
+    return this.serve(session, shutdown);
   }
 
   cleanup(): Promise<void> | void {
@@ -64,7 +117,7 @@ export class HttpServer implements ServerApp {
   }
 
   /** @internal Runs the app for one request; false when the connection must not serve another. */
-  serve(session: H1ServerSession, shutdown: AbortSignal): boolean | Promise<boolean> {
+  serve(session: ServedSession, shutdown: AbortSignal): boolean | Promise<boolean> {
     let pending: Promise<void> | void;
     try {
       pending = this.app.processNewHttp(session, shutdown);
@@ -79,7 +132,7 @@ export class HttpServer implements ServerApp {
   }
 
   /** After the app returned: finishes its response; false when the connection must close. */
-  #finish(session: H1ServerSession): boolean | Promise<boolean> {
+  #finish(session: ServedSession): boolean | Promise<boolean> {
     if (session.closed) return false;
     if (session.responseWritten === undefined) {
       return this.#responseFailed(
@@ -99,7 +152,7 @@ export class HttpServer implements ServerApp {
     }
   }
 
-  async #appFailed(session: H1ServerSession, err: unknown): Promise<boolean> {
+  async #appFailed(session: ServedSession, err: unknown): Promise<boolean> {
     const error = toPingoraError(err);
     // pino's err serializer: type, message, stack and the error's kind, source and context.
     const fields = { err: error, request: session.requestSummary() };
@@ -116,7 +169,7 @@ export class HttpServer implements ServerApp {
     return false;
   }
 
-  async #responseFailed(session: H1ServerSession, err: unknown): Promise<boolean> {
+  async #responseFailed(session: ServedSession, err: unknown): Promise<boolean> {
     const fields = { err: toPingoraError(err), request: session.requestSummary() };
     if (clientWentAway(toPingoraError(err))) this.#logger?.debug(fields, 'client went away');
     else this.#logger?.error(fields, 'HTTP response failed');

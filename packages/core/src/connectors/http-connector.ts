@@ -5,7 +5,9 @@
  * releaseHttpSession pools a session whose exchange ended cleanly. The
  * proxy calls both from its request loop.
  */
+import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { ConnectionPool } from '@pingora-ts/pool';
+import type { Stream } from '../l4/stream.ts';
 import type { HttpClientSession } from '../protocols/http/client-session.ts';
 import { type H1ClientOptions, H1ClientSession } from '../protocols/http/v1/client-session.ts';
 import type { TimeoutConf, UpstreamTimeouts } from '../server/timeout-conf.ts';
@@ -19,6 +21,7 @@ import {
   newConnectorStats,
   recordDrop,
 } from './connector-events.ts';
+import { H2Connector, type H2ConnectorOptions } from './http/v2/h2-connector.ts';
 import { H1SessionIdleWatch, PooledH1Session } from './idle-session.ts';
 import { connectPeer } from './peer-connect.ts';
 import {
@@ -34,6 +37,8 @@ export const DEFAULT_UPSTREAM_IO_TIMEOUT_MS = 60_000;
 export interface HttpConnectorOptions extends ConnectorOptions {
   /** Options for new HTTP/1 sessions (head limits); timeouts come from each peer. */
   readonly h1?: Omit<H1ClientOptions, 'readTimeoutMs' | 'writeTimeoutMs'> | undefined;
+  /** HTTP/2 connection options (PING keepalive, windows) for peers whose ALPN allows h2. */
+  readonly h2?: H2ConnectorOptions | undefined;
   /**
    * Timeouts for peers whose PeerOptions leave them unset (the server's
    * upstream_*_timeout_seconds keys). Defaults: read and write 60 s,
@@ -44,8 +49,8 @@ export interface HttpConnectorOptions extends ConnectorOptions {
 
 /** What getHttpSession returns. */
 export interface HttpSessionLease {
-  /** The session, ready for `writeRequestHeader`. */
-  readonly session: H1ClientSession;
+  /** The session, ready for `writeRequestHeader`: an HTTP/1 connection or an HTTP/2 stream. */
+  readonly session: HttpClientSession;
   /** True when the connection came from the pool (decides retries, see decideRetryByReuse). */
   readonly reused: boolean;
 }
@@ -59,6 +64,8 @@ export class HttpConnector {
   private readonly h1: H1ClientOptions;
   private readonly tls: HttpConnectorOptions['tls'];
   private readonly pooled = new WeakMap<HttpClientSession, PooledH1Session>();
+  /** HTTP/2 upstreams (peers with ALPN h2 or h2h1): multiplexed connections. */
+  readonly h2: H2Connector;
   private readonly readTimeoutMs: number;
   private readonly writeTimeoutMs: number;
   private readonly connectTimeoutMs: number | undefined;
@@ -76,6 +83,12 @@ export class HttpConnector {
     this.writeTimeoutMs = t.writeTimeoutMs ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
     this.connectTimeoutMs = t.connectTimeoutMs;
     this.idleTimeoutMs = t.idleTimeoutMs;
+    this.h2 = new H2Connector(
+      options.keepalivePoolSize ?? DEFAULT_KEEPALIVE_POOL_SIZE,
+      this.stats,
+      options.h2,
+      t.idleTimeoutMs,
+    );
     const stats = this.stats;
     this.watch = new H1SessionIdleWatch((conn, reason) => recordDrop(stats, reason, conn.key));
   }
@@ -113,8 +126,43 @@ export class HttpConnector {
   async getHttpSession(peer: Peer): Promise<HttpSessionLease> {
     const reused = this.reusedHttpSession(peer);
     if (reused !== undefined) return { session: reused, reused: true };
-    // This connector speaks HTTP/1 only, so it offers only http/1.1 in ALPN.
-    const stream = await connectPeer(peer, this.bindTo, this.tls, ALPN.H1, this.connectTimeoutMs);
+    if (peer.options.alpn !== ALPN.H1 && !this.h2.prefersH1(peer)) {
+      return this.#getH2Session(peer);
+    }
+    // An HTTP/1 connection offers only http/1.1 in ALPN.
+    return {
+      session: this.#newH1Session(
+        peer,
+        await connectPeer(peer, this.bindTo, this.tls, ALPN.H1, this.connectTimeoutMs),
+      ),
+      reused: false,
+    };
+  }
+
+  /** A stream on a shared or new h2 connection; HTTP/1 when the peer's ALPN chose it. */
+  async #getH2Session(peer: Peer): Promise<HttpSessionLease> {
+    const readMs = peer.options.readTimeout ?? this.readTimeoutMs;
+    const writeMs = peer.options.writeTimeout ?? this.writeTimeoutMs;
+    // Bounded: each pass either gets a stream or opens a connection of its own.
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const result = await this.h2.connect(peer, this.bindTo, this.tls, this.connectTimeoutMs);
+      if (result.kind === 'h1')
+        return { session: this.#newH1Session(peer, result.stream), reused: false };
+      const session = this.h2.streamOn(result.conn, peer, readMs, writeMs);
+      if (session !== undefined) return { session, reused: attempt > 0 };
+      // Shared connect whose slots others took first: try the pool, then connect again.
+      const other = this.h2.reusedStream(peer, readMs, writeMs);
+      if (other !== undefined) return { session: other, reused: true };
+    }
+    throw PingoraError.create(
+      ErrorType.ConnectError,
+      ErrorSource.Upstream,
+      'no free HTTP/2 stream after 8 connects',
+    ).moreContext(`peer: ${peer.toString()}`);
+  }
+
+  /** An HTTP/1 session on a new connection, registered for pooling. */
+  #newH1Session(peer: Peer, stream: Stream): H1ClientSession {
     const session = new H1ClientSession(stream.socket, {
       ...this.h1,
       readTimeoutMs: peer.options.readTimeout ?? this.readTimeoutMs,
@@ -124,11 +172,21 @@ export class HttpConnector {
     this.pooled.set(session, new PooledH1Session(session, peer.reuseHash()));
     this.stats.newConnections++;
     if (connectorChannels.new.hasSubscribers) connectorChannels.new.publish({ peer });
-    return { session, reused: false };
+    return session;
   }
 
   /** An idle pooled session to `peer` that still looks usable, or undefined. */
-  reusedHttpSession(peer: Peer): H1ClientSession | undefined {
+  reusedHttpSession(peer: Peer): HttpClientSession | undefined {
+    if (peer.options.alpn !== ALPN.H1) {
+      const h2 = this.h2.reusedStream(
+        peer,
+        peer.options.readTimeout ?? this.readTimeoutMs,
+        peer.options.writeTimeout ?? this.writeTimeoutMs,
+      );
+      if (h2 !== undefined) return h2;
+      // A peer that requires h2 never takes an HTTP/1 connection.
+      if (peer.options.alpn === ALPN.H2) return undefined;
+    }
     const key = peer.reuseHash();
     // Bounded: each pass takes one connection out of a finite pool.
     for (let left = this.pool.sizeOf(key); left > 0; left--) {
@@ -159,6 +217,11 @@ export class HttpConnector {
    * is closed. Either way the caller must not use the session afterwards.
    */
   releaseHttpSession(session: HttpClientSession, peer: Peer): void {
+    // An h2 stream frees its slot when it closes; a half-done one is cancelled.
+    if (session.protocol === 'HTTP/2') {
+      if (!session.reusable()) session.destroy();
+      return;
+    }
     const conn = this.pooled.get(session);
     const idleTimeout = peer.options.idleTimeout ?? this.idleTimeoutMs;
     // Released twice: it is already pooled (or was dropped from the pool); nothing to do.
@@ -188,5 +251,6 @@ export class HttpConnector {
   /** Closes every idle connection; sessions released later are closed too. */
   close(): void {
     this.pool.close();
+    this.h2.closeAll();
   }
 }

@@ -15,9 +15,9 @@ export class PooledH1Session {
   readonly key: string;
   /** How many times it was handed out from the pool. */
   reuses = 0;
-  private entry: IdleEntry | undefined = undefined;
+  #entry: IdleEntry | undefined = undefined;
   // Told by the session's own listeners (no listener added per pool visit).
-  private readonly onGone = (reason: IdleGoneReason): void => this.entry?.gone(reason);
+  readonly #onGone = (reason: IdleGoneReason): void => this.#entry?.gone(reason);
 
   constructor(session: H1ClientSession, key: string) {
     this.session = session;
@@ -26,7 +26,7 @@ export class PooledH1Session {
 
   /** True while the connection sits in the pool. */
   get idle(): boolean {
-    return this.entry !== undefined;
+    return this.#entry !== undefined;
   }
 
   /** True while the session can carry another request. */
@@ -40,10 +40,10 @@ export class PooledH1Session {
   /** @internal */
   startWatch(entry: IdleEntry): void {
     const socket = this.session.socket;
-    this.entry = entry;
+    this.#entry = entry;
     // A server never speaks first on an idle HTTP/1 connection: any byte is a
     // violation, as are EOF and errors; the session reports each to onGone.
-    this.session.idleHook = this.onGone;
+    this.session.idleHook = this.#onGone;
     // An idle pooled connection must not keep the process alive (as Node's http.Agent does).
     socket.unref();
     if (!this.usable()) entry.gone('closed');
@@ -51,7 +51,7 @@ export class PooledH1Session {
 
   /** @internal */
   stopWatch(): void {
-    this.entry = undefined;
+    this.#entry = undefined;
     this.session.idleHook = undefined;
     this.session.socket.ref();
   }
@@ -59,10 +59,10 @@ export class PooledH1Session {
 
 /** The IdleWatch for pooled HTTP/1 sessions; `onDrop` hears why each dropped one went. */
 export class H1SessionIdleWatch implements IdleWatch<PooledH1Session> {
-  private readonly onDrop: (conn: PooledH1Session, reason: PoolDropReason) => void;
+  readonly #onDrop: (conn: PooledH1Session, reason: PoolDropReason) => void;
 
   constructor(onDrop: (conn: PooledH1Session, reason: PoolDropReason) => void) {
-    this.onDrop = onDrop;
+    this.#onDrop = onDrop;
   }
 
   watch(conn: PooledH1Session, entry: IdleEntry): void {
@@ -75,6 +75,6 @@ export class H1SessionIdleWatch implements IdleWatch<PooledH1Session> {
 
   close(conn: PooledH1Session, reason: PoolDropReason): void {
     conn.session.destroy();
-    this.onDrop(conn, reason);
+    this.#onDrop(conn, reason);
   }
 }

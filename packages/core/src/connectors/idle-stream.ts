@@ -15,14 +15,14 @@ export class IdleStream {
   readonly key: string;
   /** How many times this connection has been handed out from the pool. */
   reuses = 0;
-  private entry: IdleEntry | undefined = undefined;
-  private readonly onReadable = (): void => {
+  #entry: IdleEntry | undefined = undefined;
+  readonly #onReadable = (): void => {
     // Any buffered byte is unexpected; 'readable' with nothing buffered is EOF.
-    this.entry?.gone(this.stream.socket.readableLength > 0 ? 'unexpected-data' : 'closed');
+    this.#entry?.gone(this.stream.socket.readableLength > 0 ? 'unexpected-data' : 'closed');
   };
-  private readonly onEnd = (): void => this.entry?.gone('closed');
-  private readonly onClose = (): void => this.entry?.gone('closed');
-  private readonly onError = (): void => this.entry?.gone('error');
+  readonly #onEnd = (): void => this.#entry?.gone('closed');
+  readonly #onClose = (): void => this.#entry?.gone('closed');
+  readonly #onError = (): void => this.#entry?.gone('error');
 
   constructor(stream: Stream, key: string) {
     this.stream = stream;
@@ -31,18 +31,18 @@ export class IdleStream {
 
   /** True while the connection sits in the pool. */
   get idle(): boolean {
-    return this.entry !== undefined;
+    return this.#entry !== undefined;
   }
 
   /** @internal */
   startWatch(entry: IdleEntry): void {
     const socket = this.stream.socket;
-    this.entry = entry;
+    this.#entry = entry;
     // The 'error' listener also keeps an idle socket's error from crashing the process.
-    socket.on('error', this.onError);
-    socket.on('close', this.onClose);
-    socket.on('end', this.onEnd);
-    socket.on('readable', this.onReadable);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onClose);
+    socket.on('end', this.#onEnd);
+    socket.on('readable', this.#onReadable);
     // An idle pooled connection must not keep the process alive (as Node's http.Agent does).
     socket.unref();
     if (socket.destroyed || socket.readableEnded || !socket.writable) entry.gone('closed');
@@ -52,21 +52,21 @@ export class IdleStream {
   /** @internal */
   stopWatch(): void {
     const socket = this.stream.socket;
-    this.entry = undefined;
-    socket.removeListener('readable', this.onReadable);
-    socket.removeListener('end', this.onEnd);
-    socket.removeListener('close', this.onClose);
-    socket.removeListener('error', this.onError);
+    this.#entry = undefined;
+    socket.removeListener('readable', this.#onReadable);
+    socket.removeListener('end', this.#onEnd);
+    socket.removeListener('close', this.#onClose);
+    socket.removeListener('error', this.#onError);
     socket.ref();
   }
 }
 
 /** The IdleWatch for IdleStreams; `onDrop` hears why each dropped one went. */
 export class StreamIdleWatch implements IdleWatch<IdleStream> {
-  private readonly onDrop: ((conn: IdleStream, reason: PoolDropReason) => void) | undefined;
+  readonly #onDrop: ((conn: IdleStream, reason: PoolDropReason) => void) | undefined;
 
   constructor(onDrop?: (conn: IdleStream, reason: PoolDropReason) => void) {
-    this.onDrop = onDrop;
+    this.#onDrop = onDrop;
   }
 
   watch(conn: IdleStream, entry: IdleEntry): void {
@@ -79,6 +79,6 @@ export class StreamIdleWatch implements IdleWatch<IdleStream> {
 
   close(conn: IdleStream, reason: PoolDropReason): void {
     conn.stream.destroy();
-    this.onDrop?.(conn, reason);
+    this.#onDrop?.(conn, reason);
   }
 }

@@ -30,6 +30,8 @@ export const TlsFailureReason = {
   Rejected: 'rejected',
   /** No certificate for the name (certificate callback failed or returned none). */
   Certificate: 'certificate',
+  /** Too many handshakes in flight on the endpoint (`maxHandshakes`): refused at once. */
+  Overload: 'overload',
   /** Not TLS, or a malformed record. */
   Protocol: 'protocol',
   /** Anything else. */

@@ -68,6 +68,8 @@ export interface TlsSettings {
   /**
    * ALPN offered to clients; default none (HTTP/1.1 without ALPN, as Pingora
    * whose H2 is off by default). `h2` and `h2h1` need an HTTP/2-capable app.
+   * A client offering nothing in common is served without ALPN (Pingora's
+   * NOACK), except by `h2`, which refuses it with a fatal alert (as Pingora).
    */
   readonly alpn?: ListenerAlpn;
   /** mTLS: none (default), optional or required. */
@@ -88,6 +90,11 @@ export interface TlsSettings {
   readonly sessionCacheSize?: number;
   /** A client that has not completed the handshake by then is dropped (ms, default 10000). */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Handshakes in flight at once on the endpoint; past it new connections
+   * are closed at once (default 10000). Bounds what slow or silent clients hold.
+   */
+  readonly maxHandshakes?: number;
   /** Reload certificate files when they change on disk (default true). */
   readonly watchFiles?: boolean;
   /** Changes within this window are reloaded once (ms, default 500). */
@@ -100,6 +107,7 @@ export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_TLS_SESSION_TIMEOUT_SECONDS = 300;
 export const DEFAULT_TLS_SESSION_CACHE_SIZE = 10_000;
 export const DEFAULT_TLS_WATCH_DEBOUNCE_MS = 500;
+export const DEFAULT_TLS_MAX_HANDSHAKES = 10_000;
 
 /** Pingora's `TlsSettings::intermediate(cert_path, key_path)`, with more settings if given. */
 export function tlsSettings(
@@ -150,6 +158,7 @@ export function checkTlsSettings(settings: TlsSettings): TlsSettings {
   checkInteger(s.sessionCacheSize, 'sessionCacheSize', 0, 10_000_000);
   checkInteger(s.handshakeTimeoutMs, 'handshakeTimeoutMs', 1, 3_600_000);
   checkInteger(s.watchDebounceMs, 'watchDebounceMs', 0, 3_600_000);
+  checkInteger(s.maxHandshakes, 'maxHandshakes', 1, 10_000_000);
   return settings;
 }
 

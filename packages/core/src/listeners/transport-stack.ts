@@ -8,7 +8,7 @@
  */
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
+import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { Logger } from 'pino';
 import { type SocketAddr, socketAddrOf } from '../l4/socket-addr.ts';
 import { Stream } from '../l4/stream.ts';
@@ -20,7 +20,8 @@ import {
   tlsHandshakeFailedChannel,
 } from './diagnostics.ts';
 import { DEFAULT_BACKLOG, type Endpoint, endpointName } from './endpoint.ts';
-import type { TlsAcceptCallbacks, TlsAcceptor, TlsFailureReason } from './tls-acceptor.ts';
+import { type TlsAcceptCallbacks, type TlsAcceptor, TlsFailureReason } from './tls-acceptor.ts';
+import { DEFAULT_TLS_MAX_HANDSHAKES } from './tls-settings.ts';
 
 /** A filter that has not answered by then denies the connection. */
 export const FILTER_TIMEOUT_MS = 10_000;
@@ -224,8 +225,16 @@ export class TransportStack {
       this.endpoint.kind === 'uds'
         ? undefined
         : socketAddrOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
-    this.#handshaking.add(socket);
     const started = performance.now();
+    const ep = this.endpoint;
+    const max =
+      (ep.kind === 'tcp' ? ep.tls?.maxHandshakes : undefined) ?? DEFAULT_TLS_MAX_HANDSHAKES;
+    if (this.#handshaking.size >= max) {
+      socket.destroy();
+      this.#publishFailure(peer, TlsFailureReason.Overload, started, overloaded(this.name, max));
+      return;
+    }
+    this.#handshaking.add(socket);
     const callbacks: TlsAcceptCallbacks = {
       onSecure: (tlsSocket, digest) => {
         this.#handshaking.delete(socket);
@@ -254,19 +263,27 @@ export class TransportStack {
           { err: error, reason, endpoint: this.name, peer },
           'TLS handshake failed',
         );
-        if (tlsHandshakeFailedChannel.hasSubscribers) {
-          tlsHandshakeFailedChannel.publish({
-            service: this.#service,
-            endpoint: this.name,
-            peer,
-            reason,
-            durationMs: performance.now() - started,
-            error,
-          });
-        }
+        this.#publishFailure(peer, reason, started, error);
       },
     };
     acceptor.accept(socket, peer, callbacks);
+  }
+
+  #publishFailure(
+    peer: SocketAddr | undefined,
+    reason: TlsFailureReason,
+    started: number,
+    error: Error,
+  ): void {
+    if (!tlsHandshakeFailedChannel.hasSubscribers) return;
+    tlsHandshakeFailedChannel.publish({
+      service: this.#service,
+      endpoint: this.name,
+      peer,
+      reason,
+      durationMs: performance.now() - started,
+      error,
+    });
   }
 
   /** The connection is ready for the app (after TLS when the endpoint has it). */
@@ -281,6 +298,13 @@ export class TransportStack {
 }
 
 function ignoreError(): void {}
+
+function overloaded(endpoint: string, max: number): PingoraError {
+  return new PingoraError(ErrorType.AcceptError, {
+    source: ErrorSource.Downstream,
+    context: `${endpoint}: ${max} TLS handshakes in flight (maxHandshakes); connection refused`,
+  });
+}
 
 /** A socket file left by a crashed process blocks bind(); other file kinds are left alone. */
 function removeStaleSocket(path: string): void {

@@ -53,6 +53,11 @@ export interface PeerOptions {
   alternativeCn: string | undefined;
   alpn: ALPN;
   /**
+   * Most concurrent streams on one HTTP/2 connection to this peer (capped by
+   * the peer's own SETTINGS_MAX_CONCURRENT_STREAMS). Default 1, as Pingora.
+   */
+  maxH2Streams: number;
+  /**
    * Root CAs to verify the upstream with instead of the connector's trust
    * store (the server's ca_file, else the system store). Hashed for reuse.
    */
@@ -98,6 +103,7 @@ export function resolvePeerOptions(init: PeerOptionsInit = {}): PeerOptions {
     verifyHostname: init.verifyHostname ?? true,
     alternativeCn: init.alternativeCn,
     alpn: init.alpn ?? ALPN.H1,
+    maxH2Streams: init.maxH2Streams ?? 1,
     ca: init.ca,
     curves: init.curves,
     tcpKeepalive: init.tcpKeepalive,
@@ -112,6 +118,9 @@ export function resolvePeerOptions(init: PeerOptionsInit = {}): PeerOptions {
   }
   if (options.bindTo !== undefined && isIP(options.bindTo) === 0) {
     throw badOption('bindTo', options.bindTo, 'an IPv4 or IPv6 address');
+  }
+  if (!(Number.isInteger(options.maxH2Streams) && options.maxH2Streams >= 1)) {
+    throw badOption('maxH2Streams', options.maxH2Streams, 'a whole number >= 1');
   }
   if (!ALPNS.has(options.alpn)) throw badOption('alpn', options.alpn, 'h1, h2 or h2h1');
   if (typeof options.verifyCert !== 'boolean') {

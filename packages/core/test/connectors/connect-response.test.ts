@@ -6,7 +6,7 @@ import {
   MAX_CONNECT_RESPONSE_HEAD,
   parseConnectResponse,
   resolveConnectProxy,
-} from '../../src/index.ts';
+} from '../../src/connectors.ts';
 
 const kind = (fn: () => unknown): string | undefined => {
   try {

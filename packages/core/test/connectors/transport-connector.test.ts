@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type ConnectorStats,
-  HttpPeer,
-  type IdleStream,
-  TransportConnector,
-} from '../../src/index.ts';
+import { type IdleStream, TransportConnector } from '../../src/connectors.ts';
+import { type ConnectorStats, HttpPeer } from '../../src/index.ts';
 import { rawGet, until } from './utils/raw-http.ts';
 import { httpOrigin } from './utils/servers.ts';
 

@@ -2,12 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   acceptedNames,
-  BasicPeer,
-  HttpPeer,
   replaceLeftmostUnderscore,
   sniFor,
   tlsContextKey,
-} from '../../src/index.ts';
+} from '../../src/connectors.ts';
+import { BasicPeer, HttpPeer } from '../../src/index.ts';
 
 describe('upstream TLS rules (backend-neutral)', () => {
   it('replaces underscores in the leftmost label only for subdomains (Pingora cases)', () => {

@@ -1,8 +1,9 @@
 /**
- * Session deadlines on a ManualClock: the shared deadline wheel is swapped
- * for one whose time moves only when the test says, so each timeout is shown
- * not to fire a tick early and to fire once it has passed, over real sockets
- * and without sleeping for the timeout.
+ * Every wait of a server session has a deadline, checked on a ManualClock:
+ * the shared deadline wheel is swapped for one whose time moves only when the
+ * test says, so each timeout (header incl. slowloris, keep-alive idle, body,
+ * write) is shown not to fire before it has passed and to fire once it has,
+ * over real sockets and without sleeping for the timeout.
  */
 import { ErrorType } from '@pingora-ts/error';
 import { ResponseHeader } from '@pingora-ts/http';
@@ -51,6 +52,24 @@ describe('session deadlines on a fake clock', () => {
     expect(server.refusals[0]?.type).toBe(ErrorType.ReadTimedout);
   });
 
+  it('trickled bytes do not push the header deadline out (slowloris)', async () => {
+    server = await startServer(echoHandler, { headerTimeoutMs: 600 });
+    await using c = await RawClient.connect(server.port);
+    await c.waitFor(() => server?.sessions.length === 1);
+    // A byte every 100 ms of clock: the head never completes, the deadline set at accept holds.
+    for (const piece of ['GET / HT', 'TP/1.1\r\n', 'Host: a\r\n', 'X-Slow: z']) {
+      c.write(piece);
+      await settle();
+      clock.advance(100);
+      await settle();
+      expect(c.closed).toBe(false);
+    }
+    clock.advance(200 + TICK);
+    await c.waitClosed();
+    expect(c.text).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(c.text).toContain('Connection: close');
+  });
+
   it('an idle kept-alive connection closes after the keepalive timeout without a response', async () => {
     server = await startServer(echoHandler, { keepaliveTimeoutMs: 300 });
     await using c = await RawClient.connect(server.port);
@@ -88,5 +107,42 @@ describe('session deadlines on a fake clock', () => {
     await c.waitClosed();
     expect(c.text).toMatch(/^HTTP\/1\.1 408 /);
     expect(c.text).not.toContain('never');
+  });
+
+  it('drops a client that does not read its response once the write timeout has passed', async () => {
+    let failure: unknown;
+    let blocked = false;
+    server = await startServer(
+      async (s) => {
+        s.writeResponseHeader(ResponseHeader.build(200));
+        const chunk = Buffer.alloc(256 * 1024, 0x61);
+        try {
+          for (let i = 0; i < 4096; i++) {
+            if (!s.writeBody(chunk)) {
+              blocked = true;
+              await new Promise<void>((r) => s.onDrain(r));
+            }
+          }
+        } catch (err) {
+          failure = err;
+          throw err;
+        }
+      },
+      { writeTimeoutMs: 500 },
+    );
+    await using c = await RawClient.connect(server.port);
+    c.socket.pause();
+    c.write('GET /big HTTP/1.1\r\nHost: a\r\n\r\n');
+    // Bounded: the socket buffers fill within a few MiB.
+    for (let i = 0; i < 500 && !blocked; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(blocked).toBe(true);
+    await settle();
+    clock.advance(499);
+    await settle();
+    expect(failure).toBeUndefined();
+    clock.advance(1 + TICK);
+    await settle();
+    expect((failure as { type?: string } | undefined)?.type).toBe(ErrorType.WriteTimedout);
+    expect(server.sessions[0]!.closed).toBe(true);
   });
 });

@@ -228,8 +228,9 @@ describe('message bodies', () => {
     });
     await using c = await RawClient.connect(port);
     c.write(
-      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-Sum: 7\r\n\r\n',
+      'POST / HTTP/1.1\r\nHost: a\r\nTE: trailers\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-Sum: 7\r\n\r\n',
     );
+    // Trailers go to a client that accepts them (TE: trailers), and only then.
     const text = await c.waitFor((t) => t.endsWith('0\r\nX-Checksum: 42\r\n\r\n'));
     expect(text).toContain('Transfer-Encoding: chunked\r\n');
     expect(text).toContain(`\r\n\r\n3\r\nabc\r\n4e20\r\n${'x'.repeat(20_000)}\r\n0\r\n`);

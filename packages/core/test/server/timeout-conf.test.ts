@@ -5,13 +5,13 @@
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { describe, expect, it, vi } from 'vitest';
+import { resolveH1ServerOptions } from '../../src/h1.ts';
 import {
   DEFAULT_SERVER_CONF,
   DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
   h1TimeoutsFromServerConf,
   parseServerConf,
   proxyTimeoutsFromServerConf,
-  resolveH1ServerOptions,
   upstreamTimeoutsFromServerConf,
 } from '../../src/index.ts';
 import { tempDir } from './utils/child.ts';

@@ -5,7 +5,7 @@
  * one and, optionally, the body passes a check. Connect and the exchange
  * each have a time limit; the body read for the check is capped.
  */
-import { H1ClientSession } from '@pingora-ts/core';
+import { H1ClientSession } from '@pingora-ts/core/h1';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import { RequestHeader } from '@pingora-ts/http';
 import type { Backend } from '../backend.ts';

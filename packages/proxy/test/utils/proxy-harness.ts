@@ -6,7 +6,13 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
-import { HttpConnector, HttpServer, type ServerApp, Stream } from '@pingora-ts/core';
+import {
+  HttpConnector,
+  HttpServer,
+  type HttpServerOptions,
+  type ServerApp,
+  Stream,
+} from '@pingora-ts/core';
 import type { ProxyFailureFields } from '../../src/error-log.ts';
 import { HttpProxy, type HttpProxyOptions } from '../../src/http-proxy.ts';
 import type { ProxyHttp } from '../../src/proxy-http.ts';
@@ -25,8 +31,9 @@ export interface ProxyUnderTest<Ctx> extends AsyncDisposable {
 export async function startProxy<Ctx>(
   inner: ProxyHttp<Ctx>,
   options: Partial<HttpProxyOptions> = {},
+  serverOptions: HttpServerOptions = {},
 ): Promise<ProxyUnderTest<Ctx>> {
-  const connector = new HttpConnector();
+  const connector = (options.connector as HttpConnector | undefined) ?? new HttpConnector();
   const errors: ProxyUnderTest<Ctx>['errors'] = [];
   const logger = {
     error: (obj: ProxyFailureFields) => {
@@ -39,7 +46,7 @@ export async function startProxy<Ctx>(
     logger: logger as unknown as NonNullable<HttpProxyOptions['logger']>,
     ...options,
   });
-  const served = await serveApp(new HttpServer(proxy));
+  const served = await serveApp(new HttpServer(proxy, serverOptions));
   return {
     proxy,
     connector,

@@ -5,7 +5,8 @@
  * millisecond, tens of milliseconds with a full root store).
  */
 import tls, { type SecureContext, type SecureContextOptions } from 'node:tls';
-import { type Peer, tlsContextKey } from '@pingora-ts/core';
+import type { Peer } from '@pingora-ts/core';
+import { tlsContextKey } from '@pingora-ts/core/connectors';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { BoundedLru } from './bounded-lru.ts';
 import { upstreamTlsChannels } from './events.ts';

@@ -6,15 +6,13 @@
  * options, and reports the digest. Failures are Upstream PingoraErrors.
  */
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { formatSocketAddr, type TlsClientCert, type UpstreamTls } from '@pingora-ts/core';
 import {
   ALPN_PROTOCOLS,
-  formatSocketAddr,
   sniFor,
-  type TlsClientCert,
-  type UpstreamTls,
   type UpstreamTlsRequest,
   type UpstreamTlsStream,
-} from '@pingora-ts/core';
+} from '@pingora-ts/core/connectors';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import { BoundedLru } from './bounded-lru.ts';
 import { SecureContextCache } from './context-cache.ts';

@@ -4,7 +4,8 @@
  * CN, their underscore-free forms), checked with node:tls's RFC 6125 rules.
  */
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import { acceptedNames, type Peer } from '@pingora-ts/core';
+import type { Peer } from '@pingora-ts/core';
+import { acceptedNames } from '@pingora-ts/core/connectors';
 
 type IdentityCheck = (host: string, cert: PeerCertificate) => Error | undefined;
 

@@ -33,14 +33,7 @@ import { baseContextOptions, contextOptions } from './context-options.ts';
 import { failureReason, handshakeError } from './failure-reason.ts';
 import { FileWatch } from './file-watch.ts';
 import { checkedResult, isPromise } from './maybe-async.ts';
-import {
-  certSourcePaths,
-  loadCert,
-  loadCertSync,
-  loadPem,
-  loadPemSync,
-  pemSourcePath,
-} from './pem-files.ts';
+import { loadSettings, loadSettingsSync, settingsPaths } from './pem-files.ts';
 import { SessionCache } from './session-cache.ts';
 import { clientCertOf, tlsDigestOf } from './tls-digest.ts';
 
@@ -82,14 +75,12 @@ export class OpensslAcceptor implements TlsAcceptor {
     this.#timeoutMs = settings.handshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS;
     this.#mode = settings.clientCert ?? ClientCertMode.None;
     this.#ticketKeys = settings.ticketKeys ?? new TicketKeys();
-    this.#clientCa =
-      settings.clientCa === undefined ? undefined : loadPemSync(settings.clientCa, 'clientCa');
+    const loaded = loadSettingsSync(settings);
+    this.#clientCa = loaded.clientCa;
     this.#store = new CertStore(
       baseContextOptions(settings, this.#clientCa, this.#ticketKeys.current()),
-      settings.cert === undefined ? undefined : loadCertSync(settings.cert, 'cert'),
-      Object.entries(settings.sni ?? {}).map(
-        ([name, src]) => [name, loadCertSync(src, `sni.${name}`)] as const,
-      ),
+      loaded.defaultCert,
+      loaded.sni,
     );
     const cacheSize = settings.sessionCacheSize ?? DEFAULT_TLS_SESSION_CACHE_SIZE;
     if (cacheSize > 0) {
@@ -124,6 +115,9 @@ export class OpensslAcceptor implements TlsAcceptor {
     server.on('tlsClientError', (err: Error, tlsSocket: TLSSocket) => {
       const hs = this.#handshakeOf(tlsSocket);
       if (hs === undefined) tlsSocket.destroy();
+      // A client certificate node:tls refused (required mode) ends as a plain close: say why.
+      else if (hs.reason === undefined && tlsSocket.authorizationError != null)
+        this.#fail(hs, TlsFailureReason.ClientCert, tlsSocket.authorizationError);
       else this.#fail(hs, hs.reason ?? failureReason(err), err);
     });
     const cache = this.#sessions;
@@ -203,15 +197,7 @@ export class OpensslAcceptor implements TlsAcceptor {
 
   async #reload(): Promise<void> {
     const s = this.#settings;
-    const [clientCa, defaultCert, sni] = await Promise.all([
-      s.clientCa === undefined ? undefined : loadPem(s.clientCa, 'clientCa'),
-      s.cert === undefined ? undefined : loadCert(s.cert, 'cert'),
-      Promise.all(
-        Object.entries(s.sni ?? {}).map(
-          async ([name, src]) => [name, await loadCert(src, `sni.${name}`)] as const,
-        ),
-      ),
-    ]);
+    const { clientCa, defaultCert, sni } = await loadSettings(s);
     // Built whole before anything is swapped: a bad file leaves the old store serving.
     const store = new CertStore(
       baseContextOptions(s, clientCa, this.#ticketKeys.current()),
@@ -248,11 +234,7 @@ export class OpensslAcceptor implements TlsAcceptor {
 
   #startWatch(): void {
     const s = this.#settings;
-    const paths = [
-      ...certSourcePaths(s.cert),
-      ...Object.values(s.sni ?? {}).flatMap(certSourcePaths),
-      ...pemSourcePath(s.clientCa),
-    ];
+    const paths = settingsPaths(s);
     if (paths.length === 0) return;
     this.#watch = new FileWatch(
       paths,

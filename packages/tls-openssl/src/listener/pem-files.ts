@@ -6,7 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { TlsCertKey, TlsCertSource, TlsPem, TlsPemSource } from '@pingora-ts/core';
+import type {
+  TlsCertKey,
+  TlsCertSource,
+  TlsPem,
+  TlsPemSource,
+  TlsSettings,
+} from '@pingora-ts/core';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 
 /** A certificate and key as loaded, with where they came from. */
@@ -84,4 +90,45 @@ async function readAsync(path: string, where: string): Promise<Buffer> {
 
 function unreadable(path: string, where: string, cause: unknown): PingoraError {
   return PingoraError.because(ErrorType.ConfigError, `TLS ${where}: cannot read ${path}`, cause);
+}
+
+/** Everything a listener's settings read from files or memory. */
+export interface LoadedSettings {
+  readonly clientCa: TlsPem | undefined;
+  readonly defaultCert: LoadedCert | undefined;
+  readonly sni: ReadonlyArray<readonly [string, LoadedCert]>;
+}
+
+/** Loads every PEM input of `s` now (startup: a bad file fails the start). */
+export function loadSettingsSync(s: TlsSettings): LoadedSettings {
+  return {
+    clientCa: s.clientCa === undefined ? undefined : loadPemSync(s.clientCa, 'clientCa'),
+    defaultCert: s.cert === undefined ? undefined : loadCertSync(s.cert, 'cert'),
+    sni: Object.entries(s.sni ?? {}).map(
+      ([name, src]) => [name, loadCertSync(src, `sni.${name}`)] as const,
+    ),
+  };
+}
+
+/** Loads every PEM input of `s` without blocking (reloads). */
+export async function loadSettings(s: TlsSettings): Promise<LoadedSettings> {
+  const [clientCa, defaultCert, sni] = await Promise.all([
+    s.clientCa === undefined ? undefined : loadPem(s.clientCa, 'clientCa'),
+    s.cert === undefined ? undefined : loadCert(s.cert, 'cert'),
+    Promise.all(
+      Object.entries(s.sni ?? {}).map(
+        async ([name, src]) => [name, await loadCert(src, `sni.${name}`)] as const,
+      ),
+    ),
+  ]);
+  return { clientCa, defaultCert, sni };
+}
+
+/** Every file path `s` reads (what the watcher watches). */
+export function settingsPaths(s: TlsSettings): string[] {
+  return [
+    ...certSourcePaths(s.cert),
+    ...Object.values(s.sni ?? {}).flatMap(certSourcePaths),
+    ...pemSourcePath(s.clientCa),
+  ];
 }

@@ -5,7 +5,7 @@
  * holds the builders (ordered), HttpModuleCtx the instances of one request.
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
-import type { RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
 
 /**
  * What a body filter returns: a replacement body (`null`: nothing to send
@@ -32,6 +32,13 @@ export interface HttpModule {
     body: Buffer | null,
     endOfStream: boolean,
   ): BodyFilterResult | Promise<BodyFilterResult>;
+  /**
+   * Sees the response trailers before the end of the body. Returning bytes
+   * turns the trailers into body: the bytes are sent as the last piece of
+   * the body (through the body filters) and no trailers follow (the gRPC-web
+   * trailer frame). Undefined leaves the trailers as they are.
+   */
+  responseTrailerFilter?(trailers: HeaderList): Buffer | undefined;
   /** The response is over (sent, or abandoned after an error): release resources. */
   responseDone?(): void;
 }
@@ -121,6 +128,18 @@ export class HttpModuleCtx {
     endOfStream: boolean,
   ): Buffer | null | Promise<Buffer | null> {
     return this.#runBody(0, body, endOfStream, true);
+  }
+
+  /**
+   * Runs every trailer filter: the body bytes the trailers became (the
+   * first module that turned them into bytes wins), or undefined.
+   */
+  responseTrailerFilter(trailers: HeaderList): Buffer | undefined {
+    for (const m of this.modules) {
+      const bytes = m.responseTrailerFilter?.(trailers);
+      if (bytes !== undefined) return bytes;
+    }
+    return undefined;
   }
 
   /** Tells every module the response is over. */

@@ -17,7 +17,11 @@ export interface BodySink {
   onData(chunk: Buffer): boolean;
   /** The body is complete; `trailers` are the chunked trailer fields, if any were sent. */
   onEnd(trailers: HeaderList | undefined): void;
-  /** The body failed (timeout, malformed framing, connection lost); nothing follows. */
+  /**
+   * The body failed (timeout, malformed framing, connection lost); nothing
+   * follows. On an HTTP/2 request it may also come after `onEnd`, when the
+   * client resets the stream before the response is complete.
+   */
   onError(error: PingoraError): void;
 }
 

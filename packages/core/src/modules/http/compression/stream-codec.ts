@@ -53,18 +53,18 @@ function createStream(
 export class StreamCodec {
   readonly algorithm: Algorithm;
   readonly direction: CodecDirection;
-  private readonly stream: ReturnType<typeof createStream>;
-  private readonly maxOutput: number;
-  private out: Buffer[] = [];
-  private outBytes = 0;
-  private bytesIn = 0;
-  private bytesOut = 0;
-  private startedAt = 0;
-  private finishedAt = 0;
-  private failure: PingoraError | undefined;
-  private busy = false;
-  private ended = false;
-  private onSettle: (() => void) | undefined;
+  readonly #stream: ReturnType<typeof createStream>;
+  readonly #maxOutput: number;
+  #out: Buffer[] = [];
+  #outBytes = 0;
+  #bytesIn = 0;
+  #bytesOut = 0;
+  #startedAt = 0;
+  #finishedAt = 0;
+  #failure: PingoraError | undefined;
+  #busy = false;
+  #ended = false;
+  #onSettle: (() => void) | undefined;
 
   constructor(
     algorithm: Algorithm,
@@ -74,23 +74,23 @@ export class StreamCodec {
   ) {
     this.algorithm = algorithm;
     this.direction = direction;
-    this.maxOutput = maxOutputPerChunk;
-    this.stream = createStream(algorithm, direction, level);
-    this.stream.on('data', (chunk: Buffer) => {
-      this.outBytes += chunk.length;
-      if (this.outBytes > this.maxOutput) {
-        this.fail(
+    this.#maxOutput = maxOutputPerChunk;
+    this.#stream = createStream(algorithm, direction, level);
+    this.#stream.on('data', (chunk: Buffer) => {
+      this.#outBytes += chunk.length;
+      if (this.#outBytes > this.#maxOutput) {
+        this.#fail(
           PingoraError.explain(
             ErrorType.InternalError,
-            `${algorithm} ${direction} output exceeds ${this.maxOutput} bytes for one chunk`,
+            `${algorithm} ${direction} output exceeds ${this.#maxOutput} bytes for one chunk`,
           ),
         );
         return;
       }
-      this.out.push(chunk);
+      this.#out.push(chunk);
     });
-    this.stream.on('error', (err) => {
-      this.fail(
+    this.#stream.on('error', (err) => {
+      this.#fail(
         PingoraError.create(
           ErrorType.InternalError,
           direction === 'decompress' ? ErrorSource.Upstream : ErrorSource.Internal,
@@ -99,7 +99,7 @@ export class StreamCodec {
         ),
       );
     });
-    this.stream.on('end', () => this.settle());
+    this.#stream.on('end', () => this.#settle());
   }
 
   /**
@@ -108,40 +108,40 @@ export class StreamCodec {
    * time: the next waits for this one.
    */
   encode(input: Buffer | null, end: boolean): Promise<Buffer> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.busy || this.ended) {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#busy || this.#ended) {
       return Promise.reject(
         PingoraError.explain(
           ErrorType.InternalError,
-          this.ended ? 'codec already ended' : 'codec busy: encode() calls must not overlap',
+          this.#ended ? 'codec already ended' : 'codec busy: encode() calls must not overlap',
         ),
       );
     }
-    if (this.startedAt === 0) this.startedAt = performance.now();
+    if (this.#startedAt === 0) this.#startedAt = performance.now();
     const chunk = input ?? EMPTY;
-    this.bytesIn += chunk.length;
-    this.busy = true;
+    this.#bytesIn += chunk.length;
+    this.#busy = true;
     return new Promise<Buffer>((resolve, reject) => {
-      this.onSettle = () => {
-        this.busy = false;
-        this.onSettle = undefined;
-        if (this.failure !== undefined) {
-          reject(this.failure);
+      this.#onSettle = () => {
+        this.#busy = false;
+        this.#onSettle = undefined;
+        if (this.#failure !== undefined) {
+          reject(this.#failure);
           return;
         }
-        resolve(this.take());
+        resolve(this.#take());
       };
       if (end) {
-        this.ended = true;
-        this.stream.end(chunk);
+        this.#ended = true;
+        this.#stream.end(chunk);
       } else if (chunk.length === 0) {
-        this.settle();
+        this.#settle();
       } else {
-        this.stream.write(chunk, () => {
+        this.#stream.write(chunk, () => {
           // The write callback means the codec consumed the input; output it
           // produced may still sit in the readable buffer, so read it out.
-          this.drainReadable();
-          this.settle();
+          this.#drainReadable();
+          this.#settle();
         });
       }
     });
@@ -149,51 +149,51 @@ export class StreamCodec {
 
   /** Byte counts and time spent, for logs. */
   stats(): StreamCodecStats {
-    const end = this.finishedAt === 0 ? performance.now() : this.finishedAt;
+    const end = this.#finishedAt === 0 ? performance.now() : this.#finishedAt;
     return {
       algorithm: this.algorithm,
       direction: this.direction,
-      bytesIn: this.bytesIn,
-      bytesOut: this.bytesOut,
-      durationMs: this.startedAt === 0 ? 0 : end - this.startedAt,
+      bytesIn: this.#bytesIn,
+      bytesOut: this.#bytesOut,
+      durationMs: this.#startedAt === 0 ? 0 : end - this.#startedAt,
     };
   }
 
   /** Releases the native codec (after an error or an abandoned response). */
   destroy(): void {
-    this.stream.destroy();
+    this.#stream.destroy();
   }
 
-  private drainReadable(): void {
+  #drainReadable(): void {
     // read() emits 'data' for what it returns, which the listener collects.
-    for (let i = 0; i < 1024 && this.stream.read() !== null; i++);
+    for (let i = 0; i < 1024 && this.#stream.read() !== null; i++);
   }
 
-  private take(): Buffer {
-    const out = this.out;
+  #take(): Buffer {
+    const out = this.#out;
     const result =
       out.length === 0
         ? EMPTY
         : out.length === 1
           ? (out[0] as Buffer)
-          : Buffer.concat(out, this.outBytes);
-    this.bytesOut += result.length;
-    this.out = [];
-    this.outBytes = 0;
-    if (this.ended) this.finishedAt = performance.now();
+          : Buffer.concat(out, this.#outBytes);
+    this.#bytesOut += result.length;
+    this.#out = [];
+    this.#outBytes = 0;
+    if (this.#ended) this.#finishedAt = performance.now();
     return result;
   }
 
-  private fail(error: PingoraError): void {
-    if (this.failure !== undefined) return;
-    this.failure = error;
-    this.out = [];
-    this.outBytes = 0;
-    this.stream.destroy();
-    this.settle();
+  #fail(error: PingoraError): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#out = [];
+    this.#outBytes = 0;
+    this.#stream.destroy();
+    this.#settle();
   }
 
-  private settle(): void {
-    this.onSettle?.();
+  #settle(): void {
+    this.#onSettle?.();
   }
 }

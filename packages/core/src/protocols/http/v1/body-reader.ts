@@ -17,20 +17,20 @@ export interface BodySource {
 }
 
 export class BodyReader implements BodySink {
-  private readonly source: BodySource;
-  private resolve: ((chunk: Buffer | null) => void) | null = null;
-  private reject: ((err: PingoraError) => void) | null = null;
+  readonly #source: BodySource;
+  #resolve: ((chunk: Buffer | null) => void) | null = null;
+  #reject: ((err: PingoraError) => void) | null = null;
 
   constructor(source: BodySource) {
-    this.source = source;
+    this.#source = source;
   }
 
   /** The next chunk of the body, or null once it has ended. */
   nextChunk(): Promise<Buffer | null> {
-    if (this.resolve !== null) {
+    if (this.#resolve !== null) {
       return Promise.reject(PingoraError.explain(ErrorType.InternalError, 'concurrent body reads'));
     }
-    const source = this.source;
+    const source = this.#source;
     const current = source.currentSink();
     if (current === undefined && source.bodyDone()) return Promise.resolve(null);
     if (current !== undefined && current !== this) {
@@ -39,8 +39,8 @@ export class BodyReader implements BodySink {
       );
     }
     return new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
+      this.#resolve = resolve;
+      this.#reject = reject;
       if (current === this) source.resumeBody();
       else source.attach(this);
     });
@@ -48,7 +48,7 @@ export class BodyReader implements BodySink {
 
   /** Reads the body to its end, dropping it; resolves false if it was longer than `limit` or failed. */
   discard(limit: number): Promise<boolean> {
-    const source = this.source;
+    const source = this.#source;
     const current = source.currentSink();
     if (current === undefined && source.bodyDone()) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -69,21 +69,21 @@ export class BodyReader implements BodySink {
   }
 
   onData(chunk: Buffer): boolean {
-    const resolve = this.resolve;
-    this.resolve = this.reject = null;
+    const resolve = this.#resolve;
+    this.#resolve = this.#reject = null;
     resolve?.(chunk);
     return false;
   }
 
   onEnd(): void {
-    const resolve = this.resolve;
-    this.resolve = this.reject = null;
+    const resolve = this.#resolve;
+    this.#resolve = this.#reject = null;
     resolve?.(null);
   }
 
   onError(error: PingoraError): void {
-    const reject = this.reject;
-    this.resolve = this.reject = null;
+    const reject = this.#reject;
+    this.#resolve = this.#reject = null;
     reject?.(error);
   }
 }

@@ -40,16 +40,16 @@ export class HeadParser extends StartLineScanner {
   /** Header fields as read, flat: name, value, name, value... (case kept, OWS trimmed). */
   fields: string[] = [];
   /** Offsets (relative to the head start) of each field: name start, name end, value start, value end. */
-  private offsets: number[] = [];
+  #offsets: number[] = [];
 
   constructor(mode: HeadMode, limits: HeadLimits = DEFAULT_HEAD_LIMITS) {
     super(mode, limits);
-    this.state = this.initialState();
+    this.state = this.#initialState();
   }
 
   /** Readies the parser for the next head (a keep-alive request or another response). */
   reset(): void {
-    this.state = this.initialState();
+    this.state = this.#initialState();
     this.pos = 0;
     this.mark = 0;
     this.lineStart = 0;
@@ -59,7 +59,7 @@ export class HeadParser extends StartLineScanner {
     this.status = 0;
     this.reason = '';
     this.fields = NO_FIELDS;
-    this.offsets.length = 0;
+    this.#offsets.length = 0;
     this.errorStatus = 0;
     this.errorText = '';
   }
@@ -105,7 +105,7 @@ export class HeadParser extends StartLineScanner {
             state = S_END_LF;
             i++;
           } else if ((CLASS[c]! & TOKEN) !== 0) {
-            if (this.offsets.length >= maxHeaders) return this.fail(431, 'too many header fields');
+            if (this.#offsets.length >= maxHeaders) return this.fail(431, 'too many header fields');
             // Fast path: a whole valid field line is in the buffer. Anything else
             // (an error, a line cut by the end of the data) goes through the states.
             let j = i + 1;
@@ -123,7 +123,7 @@ export class HeadParser extends StartLineScanner {
                 ) {
                   valueEnd--;
                 }
-                this.offsets.push(i - base, nameEnd - base, valueStart - base, valueEnd - base);
+                this.#offsets.push(i - base, nameEnd - base, valueStart - base, valueEnd - base);
                 i = j + 2;
                 break;
               }
@@ -151,7 +151,7 @@ export class HeadParser extends StartLineScanner {
                 : `invalid byte 0x${c.toString(16)} in header name`,
             );
           }
-          this.offsets.push(this.mark, i - base);
+          this.#offsets.push(this.mark, i - base);
           state = S_VALUE_OWS;
           i++;
           break;
@@ -183,7 +183,7 @@ export class HeadParser extends StartLineScanner {
           let valueEnd = i;
           while (valueEnd > start && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB))
             valueEnd--;
-          this.offsets.push(this.mark, valueEnd - base);
+          this.#offsets.push(this.mark, valueEnd - base);
           state = S_VALUE_LF;
           i++;
           break;
@@ -197,7 +197,7 @@ export class HeadParser extends StartLineScanner {
           if (buf[i] !== LF) return this.fail(400, 'bare CR in head');
           this.state = S_DONE;
           this.pos = i + 1 - base;
-          this.extract(buf, base, i + 1);
+          this.#extract(buf, base, i + 1);
           return i + 1;
         default:
           return this.fail(400, 'parser misuse');
@@ -214,7 +214,7 @@ export class HeadParser extends StartLineScanner {
    * whole head, then substrings (cheap in V8) for every token, instead of a
    * call into C++ per name and value.
    */
-  private extract(buf: Buffer, base: number, end: number): void {
+  #extract(buf: Buffer, base: number, end: number): void {
     const head = latin1(buf, base, end);
     if (this.mode === HeadMode.Request) {
       this.method = head.slice(this.tok0, this.tok1);
@@ -222,14 +222,14 @@ export class HeadParser extends StartLineScanner {
     } else if (this.mode === HeadMode.Response) {
       this.reason = head.slice(this.tok0, this.tok1);
     }
-    const offs = this.offsets;
+    const offs = this.#offsets;
     const n = offs.length;
     const fields: string[] = [];
     for (let k = 0; k < n; k += 2) fields.push(head.slice(offs[k]!, offs[k + 1]!));
     this.fields = fields;
   }
 
-  private initialState(): number {
+  #initialState(): number {
     if (this.mode === HeadMode.Request) return S_REQ_START;
     return this.mode === HeadMode.Response ? S_RESP_VERSION : S_LINE_START;
   }

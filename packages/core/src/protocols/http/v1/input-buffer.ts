@@ -16,7 +16,7 @@ export class InputBuffer {
   start = 0;
   end = 0;
   /** Whether `buf` is ours (spare room after `end` may be written). */
-  private owned = false;
+  #owned = false;
   /** Whether `buf` is a view that is only valid until `settle()`. */
   transient = false;
 
@@ -27,10 +27,10 @@ export class InputBuffer {
   append(chunk: Buffer): void {
     const n = chunk.length;
     if (this.start === this.end) {
-      this.adopt(chunk, n, false);
+      this.#adopt(chunk, n, false);
       return;
     }
-    if (this.owned && this.buf.length - this.end >= n) {
+    if (this.#owned && this.buf.length - this.end >= n) {
       chunk.copy(this.buf, this.end);
       this.end += n;
       return;
@@ -42,21 +42,21 @@ export class InputBuffer {
     this.buf = grown;
     this.start = 0;
     this.end = have + n;
-    this.owned = true;
+    this.#owned = true;
   }
 
   /** Adopts `src[0, n)`, valid only until `settle()` (which must follow before src is reused). */
   appendTransient(src: Buffer, n: number): void {
-    if (this.start === this.end) this.adopt(src, n, true);
+    if (this.start === this.end) this.#adopt(src, n, true);
     else this.append(src.subarray(0, n));
   }
 
   /** Takes `buf[0, n)` as the whole input, without copying. */
-  private adopt(buf: Buffer, n: number, transient: boolean): void {
+  #adopt(buf: Buffer, n: number, transient: boolean): void {
     this.buf = buf;
     this.start = 0;
     this.end = n;
-    this.owned = false;
+    this.#owned = false;
     this.transient = transient;
   }
 
@@ -75,7 +75,7 @@ export class InputBuffer {
     this.buf = own;
     this.start = 0;
     this.end = have;
-    this.owned = true;
+    this.#owned = true;
   }
 
   /** Marks everything before `pos` consumed; drops the buffer once empty. */
@@ -89,7 +89,7 @@ export class InputBuffer {
     this.buf = EMPTY;
     this.start = 0;
     this.end = 0;
-    this.owned = false;
+    this.#owned = false;
   }
 
   /** A copy of the unconsumed bytes (handed over on upgrade), then empty. */

@@ -27,23 +27,23 @@ export class RequestHeadReader {
   refusalStatus = 0;
   refusalText = '';
 
-  private readonly parser: HeadParser;
-  private readonly facts = new HeadFacts();
-  private readonly maxBodyBytes: number;
+  readonly #parser: HeadParser;
+  readonly #facts = new HeadFacts();
+  readonly #maxBodyBytes: number;
 
   constructor(limits: HeadLimits, maxBodyBytes: number) {
-    this.parser = new HeadParser(HeadMode.Request, limits);
-    this.maxBodyBytes = maxBodyBytes;
+    this.#parser = new HeadParser(HeadMode.Request, limits);
+    this.#maxBodyBytes = maxBodyBytes;
   }
 
   /** True once some bytes of the current head (besides leading blank lines) were seen. */
   get started(): boolean {
-    return this.parser.started;
+    return this.#parser.started;
   }
 
   /** Readies the reader for the next request on the connection. */
   reset(): void {
-    this.parser.reset();
+    this.#parser.reset();
   }
 
   /**
@@ -52,16 +52,16 @@ export class RequestHeadReader {
    */
   read(input: InputBuffer): RequestHeader | null | typeof REFUSED {
     if (input.length === 0) return null;
-    const parser = this.parser;
+    const parser = this.#parser;
     const r = parser.feed(input.buf, input.start, input.end);
     if (r === NEED_MORE) return null;
-    if (r === PARSE_ERROR) return this.refuse(parser.errorStatus, parser.errorText);
+    if (r === PARSE_ERROR) return this.#refuse(parser.errorStatus, parser.errorText);
     input.consumeTo(r);
-    const facts = this.facts;
+    const facts = this.#facts;
     facts.scan(parser.fields);
     const minor = parser.minor;
-    const status = facts.checkRequest(parser.method, parser.target, minor, this.maxBodyBytes);
-    if (status !== 0) return this.refuse(status, facts.error);
+    const status = facts.checkRequest(parser.method, parser.target, minor, this.#maxBodyBytes);
+    if (status !== 0) return this.#refuse(status, facts.error);
     const req = RequestHeader.unchecked(
       parser.method,
       parser.target,
@@ -85,7 +85,7 @@ export class RequestHeadReader {
     return req;
   }
 
-  private refuse(status: number, text: string): typeof REFUSED {
+  #refuse(status: number, text: string): typeof REFUSED {
     this.refusalStatus = status;
     this.refusalText = text;
     return REFUSED;

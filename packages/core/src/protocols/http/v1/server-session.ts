@@ -260,7 +260,11 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
 
   /** Ends the response body; true when the connection stays open (worth waiting for the flush). */
   private endMessage(trailers?: HeaderList): boolean {
-    const complete = this.out.finish(this, trailers);
+    // Trailers only to a client that said it takes them (TE: trailers, RFC 9110 10.1.4).
+    const complete = this.out.finish(
+      this,
+      trailers !== undefined && this.clientAcceptsTrailers() ? trailers : undefined,
+    );
     const status = (this.responseWritten as ResponseHeader).status;
     if (isTunnel(this.requestHeader?.method ?? '', status)) {
       return true; // upgradeToTunnel() takes the connection from here
@@ -280,6 +284,14 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
     const resp = errorResponse(status);
     this.writeResponseHeader(resp);
     return this.finishResponse();
+  }
+
+  /** True when the request's TE field lists `trailers`. */
+  private clientAcceptsTrailers(): boolean {
+    const te = this.requestHeader?.getAll('te');
+    if (te === undefined) return false;
+    for (const line of te) if (/(^|,)\s*trailers\s*(;|,|$)/i.test(line)) return true;
+    return false;
   }
 
   // ---- connection ----

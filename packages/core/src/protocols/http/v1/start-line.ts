@@ -145,7 +145,7 @@ export abstract class StartLineScanner {
         }
         case S_VERSION:
           if (c === CR) {
-            if (!this.version(buf, base + this.mark, i, true)) return i;
+            if (!this.#version(buf, base + this.mark, i, true)) return i;
             state = S_START_LINE_LF;
           } else if (i - (base + this.mark) >= 8) {
             this.fail(400, 'invalid HTTP version');
@@ -177,7 +177,7 @@ export abstract class StartLineScanner {
       switch (state) {
         case S_RESP_VERSION:
           if (i - base === 8) {
-            if (c !== SP || !this.version(buf, base, i, false)) {
+            if (c !== SP || !this.#version(buf, base, i, false)) {
               if (this.state !== S_ERROR) this.fail(400, 'invalid status line');
               return i;
             }
@@ -242,7 +242,7 @@ export abstract class StartLineScanner {
   }
 
   /** Checks `HTTP/1.1` or `HTTP/1.0` in buf[start, end); another `HTTP/d.d` is 505. */
-  private version(buf: Buffer, start: number, end: number, request: boolean): boolean {
+  #version(buf: Buffer, start: number, end: number, request: boolean): boolean {
     if (
       end - start === 8 &&
       buf[start] === 0x48 &&

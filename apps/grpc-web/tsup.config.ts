@@ -1,0 +1,4 @@
+import { defineConfig } from 'tsup';
+import { appBuild } from '../../tooling/tsup.ts';
+
+export default defineConfig(appBuild());
