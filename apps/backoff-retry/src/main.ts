@@ -1,10 +1,11 @@
 /**
  * Backoff-retry sample: `node dist/main.js -c conf.yaml`.
  */
+import { sampleLogger } from '@pingora-ts/app-demo-origin';
 import { Server } from '@pingora-ts/core';
 import { setupBackoffRetry } from './backoff-proxy.ts';
 
-const server = Server.fromArgs();
+const server = Server.fromArgs(process.argv.slice(2), { logger: sampleLogger });
 await setupBackoffRetry(server);
 server.bootstrap();
 await server.runForever();

@@ -3,7 +3,9 @@
  * service whose DenyFilter refuses clients by address before reading from
  * them; admitted clients get a plain answer naming their address.
  */
+
 import { isIP } from 'node:net';
+import { sampleLogger } from '@pingora-ts/app-demo-origin';
 import {
   configField,
   defineConfigSchema,
@@ -33,7 +35,7 @@ const schema = defineConfigSchema({
   deny: configField.stringList({ default: [], item: ipOrRange }),
 });
 
-const server = Server.fromArgs();
+const server = Server.fromArgs(process.argv.slice(2), { logger: sampleLogger });
 const config = server.appConfig(schema, 'connection_filter');
 const log = server.logger.child({ service: 'connection-filter' });
 

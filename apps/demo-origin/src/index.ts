@@ -1,5 +1,7 @@
 /**
- * @pingora-ts/app-demo-origin: the in-process demo origin the sample gateways
- * start when their configuration names no upstream, so they run offline.
+ * @pingora-ts/app-demo-origin: what the sample gateways share: the
+ * in-process demo origin they start when their configuration names no
+ * upstream (so they run offline), and their logger (pretty on a terminal).
  */
 export { type DemoOrigin, serveOnLoopback, startDemoOrigin } from './demo-origin.ts';
+export { type SampleLoggerOptions, sampleLogger } from './sample-logger.ts';

@@ -3,10 +3,11 @@
  * API end to end: CLI and YAML for free, the app's own typed settings from the
  * same file, one ListeningService, signals and daemon mode from runForever().
  */
+import { sampleLogger } from '@pingora-ts/app-demo-origin';
 import { ListeningService, Server } from '@pingora-ts/core';
 import { EchoApp, echoConfigSchema } from './echo-app.ts';
 
-const server = Server.fromArgs();
+const server = Server.fromArgs(process.argv.slice(2), { logger: sampleLogger });
 const config = server.appConfig(echoConfigSchema, 'echo');
 
 const echo = new ListeningService('echo', new EchoApp(config));

@@ -3,10 +3,11 @@
  * an HttpServer built from one handler (Pingora's ServeHttp); CLI, YAML,
  * signals and graceful shutdown come from the Server.
  */
+import { sampleLogger } from '@pingora-ts/app-demo-origin';
 import { h1TimeoutsFromServerConf, ListeningService, Server } from '@pingora-ts/core';
 import { helloApp, helloConfigSchema } from './hello-app.ts';
 
-const server = Server.fromArgs();
+const server = Server.fromArgs(process.argv.slice(2), { logger: sampleLogger });
 const config = server.appConfig(helloConfigSchema, 'hello');
 
 const hello = new ListeningService(

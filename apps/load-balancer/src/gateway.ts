@@ -4,7 +4,10 @@
  * demo origins when no upstream is configured, and adds the load balancer
  * (discovery and health checks) as a service the proxy's listening service
  * depends on, so the proxy starts with its first health check round done.
+ * The access log and Sentry come from their own sections when configured.
  */
+
+import { AccessLog } from '@pingora-ts/access-log';
 import {
   backgroundService,
   type HttpServer,
@@ -13,6 +16,7 @@ import {
 } from '@pingora-ts/core';
 import { Backend, type LoadBalancer } from '@pingora-ts/load-balancing';
 import { httpProxyService } from '@pingora-ts/proxy';
+import { setupSentry } from '@pingora-ts/sentry';
 import { acmeFromConfig, addAcmeService, withAcmeHttp, withAcmeTls } from './acme.ts';
 import { buildLoadBalancer, healthService } from './balancer.ts';
 import { type LbConfig, lbConfigSchema } from './config.ts';
@@ -53,16 +57,20 @@ export async function addGateway(server: Server): Promise<Gateway> {
   }
 
   const lb = buildLoadBalancer(config, upstreams, server.logger.child({ service: 'health_check' }));
+  // Off unless their YAML sections configure them.
+  const accessLog = AccessLog.fromServer(server);
+  await setupSentry(server);
   let proxy = httpProxyService(
-    server.configuration,
+    server,
     new LbProxy(lb, {
       hashKey: config.hashKey,
       countInFlight: countsInFlight(config.selection),
       peer: config.upstreamTls === undefined ? undefined : peerTlsInit(config.upstreamTls),
       upstreamProtocol: config.upstreamProtocol,
       maxH2Streams: config.maxH2Streams,
+      accessLog,
     }),
-    { name: 'load_balancer', logger: server.logger, h2c: config.h2c },
+    { name: 'load_balancer', h2c: config.h2c },
   );
   if (acme !== undefined) proxy = withAcmeHttp(server, proxy, acme);
   for (const addr of config.listen) proxy.addAddress(addr);

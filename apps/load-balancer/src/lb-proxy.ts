@@ -2,9 +2,11 @@
  * The gateway's ProxyHttp: one select() per request over healthy upstreams
  * (keyed by the request for fnv/ketama), a retry on another upstream when a
  * connect fails (or a GET/HEAD's fresh connection fails before any answer),
- * in-flight guards for least_conn/p2c released once in the logging phase,
+ * in-flight guards for least_conn/p2c released once in the logging phase
+ * (which also writes the access log line when one is configured),
  * and X-Forwarded-For/Proto for the origins.
  */
+import type { AccessLog } from '@pingora-ts/access-log';
 import { ALPN, HttpPeer, type HttpPeerInit } from '@pingora-ts/core';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import type { RequestHeader } from '@pingora-ts/http';
@@ -41,6 +43,8 @@ export interface LbProxyOptions {
   readonly upstreamProtocol?: UpstreamProtocol;
   /** Streams per upstream HTTP/2 connection (default 100). */
   readonly maxH2Streams?: number;
+  /** The `access_log` section's log, if configured. */
+  readonly accessLog?: AccessLog | undefined;
 }
 
 /**
@@ -68,6 +72,10 @@ export class LbProxy implements ProxyHttp<LbCtx> {
   readonly #peers = new Map<string, HttpPeer>();
   readonly #peerInit: HttpPeerInit;
 
+  readonly #accessLog: AccessLog | undefined;
+  /** Present only with an access log: the request id (absent, the proxy skips the phase). */
+  declare readonly earlyRequestFilter?: (session: Session) => void;
+
   constructor(lb: LoadBalancer, options: LbProxyOptions) {
     this.#lb = lb;
     this.#hashKey = options.hashKey;
@@ -77,6 +85,9 @@ export class LbProxy implements ProxyHttp<LbCtx> {
       options.upstreamProtocol ?? 'http1',
       options.maxH2Streams ?? 100,
     );
+    const accessLog = options.accessLog;
+    this.#accessLog = accessLog;
+    if (accessLog !== undefined) this.earlyRequestFilter = (s) => void accessLog.tagRequest(s);
   }
 
   newCtx(): LbCtx {
@@ -142,8 +153,9 @@ export class LbProxy implements ProxyHttp<LbCtx> {
     addForwardedHeaders(req, session.digest.peerAddr);
   }
 
-  logging(_s: Session, _e: PingoraError | undefined, ctx: LbCtx): void {
+  logging(s: Session, e: PingoraError | undefined, ctx: LbCtx): void {
     // Runs once per request, whatever happened (errors, client aborts).
+    this.#accessLog?.log(s, e);
     if (ctx.guard !== undefined) {
       ctx.guard.release();
       ctx.guard = undefined;

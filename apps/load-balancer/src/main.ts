@@ -6,13 +6,17 @@
  * plain and TLS (`tls_listen`; `--gen-self-signed` makes a localhost
  * certificate for a first try).
  */
+import { sampleLogger } from '@pingora-ts/app-demo-origin';
 import { Server } from '@pingora-ts/core';
 import { addGateway } from './gateway.ts';
 import { GEN_SELF_SIGNED_FLAG, genSelfSigned } from './self-signed.ts';
 
 const args = process.argv.slice(2);
 const gen = args.includes(GEN_SELF_SIGNED_FLAG);
-const server = Server.fromArgs(args.filter((a) => a !== GEN_SELF_SIGNED_FLAG));
+const server = Server.fromArgs(
+  args.filter((a) => a !== GEN_SELF_SIGNED_FLAG),
+  { logger: sampleLogger },
+);
 if (gen) {
   const written = genSelfSigned(server, 'load_balancer');
   server.logger.warn({ written }, 'self-signed localhost certificate (for testing only)');

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -123,4 +123,41 @@ it('-t refuses a bad upstream entry, naming the key and line, exit 1', async () 
     /conf\.yaml:5:7: load_balancer\.upstreams\[1\]: weight must be an integer/,
   );
   expect(output).not.toMatch(/\n\s+at /); // one message, not a stack
+});
+
+it('writes the access_log in nginx combined format, flushed by exit, without credentials', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pingora-ts-lb-log-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const accessLog = join(dir, 'access.log');
+  const conf = writeConf(
+    `version: 1\ngrace_period_seconds: 1\nload_balancer:\n  listen: ["127.0.0.1:0"]\naccess_log:\n  path: ${accessLog}\n  format: combined\n`,
+  );
+  const child = spawnMain(['-c', conf]);
+  let log = '';
+  child.stderr?.setEncoding('utf8');
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not listening in time: ${log}`)), 15_000);
+    child.stderr?.on('data', (d: string) => {
+      log += d;
+      const m = /"service":"load_balancer".*"bound":\{[^}]*"port":(\d+)/.exec(log);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  const res = await httpRequest(port, '/a?b=1', {
+    headers: { 'user-agent': 'lb-test', 'x-request-id': 'req-42', authorization: 'Bearer no' },
+    timeoutMs: 10_000,
+  });
+  expect(res.status).toBe(200);
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  expect((await exited)[0]).toBe(0);
+  const lines = readFileSync(accessLog, 'utf8').trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(
+    /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "GET \/a\?b=1 HTTP\/1\.1" 200 \d+ "-" "lb-test"$/,
+  );
+  expect(lines[0]).not.toContain('Bearer');
 });

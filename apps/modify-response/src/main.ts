@@ -1,10 +1,11 @@
 /**
  * Modify-response sample: `node dist/main.js -c conf.yaml`.
  */
+import { sampleLogger } from '@pingora-ts/app-demo-origin';
 import { Server } from '@pingora-ts/core';
 import { setupModifyResponse } from './modify-response.ts';
 
-const server = Server.fromArgs();
+const server = Server.fromArgs(process.argv.slice(2), { logger: sampleLogger });
 await setupModifyResponse(server);
 server.bootstrap();
 await server.runForever();

@@ -4,11 +4,12 @@
  * its own (health checks every health_check_interval_ms) that the proxy
  * depends on.
  */
+import { sampleLogger } from '@pingora-ts/app-demo-origin';
 import { Server } from '@pingora-ts/core';
 import { httpProxyService } from '@pingora-ts/proxy';
 import { multiLb, multiLbConfigSchema } from './multi-lb-app.ts';
 
-const server = Server.fromArgs();
+const server = Server.fromArgs(process.argv.slice(2), { logger: sampleLogger });
 const config = server.appConfig(multiLbConfigSchema, 'multi_lb');
 const logger = server.logger.child({ service: 'multi-lb' });
 const { proxy, groups } = multiLb(config, server.logger.child({ service: 'multi-lb-upstreams' }));

@@ -4,8 +4,14 @@
  * (connections, upstream pool, requests, phases) come from
  * PrometheusMetrics, plus the app's own counter and latency histogram kept
  * in the logging phase, as Pingora's example keeps its req_metric, all
- * served on a separate /metrics listener. Imports come from the umbrella.
+ * served on a separate /metrics listener; plus the access log, Sentry and
+ * tracing when their YAML sections configure them. Imports come from the
+ * umbrella and the observability packages.
  */
+
+import { AccessLog } from '@pingora-ts/access-log';
+import { setupTracing } from '@pingora-ts/otel';
+import { setupSentry } from '@pingora-ts/sentry';
 import {
   backgroundService,
   core,
@@ -69,10 +75,19 @@ class RequestMetrics {
 export class MetricsProxy implements ProxyHttp<null> {
   readonly #peer: HttpPeer;
   readonly #metrics: RequestMetrics;
+  readonly #accessLog: AccessLog | undefined;
+  /** Present only with an access log: the request id (absent, the proxy skips the phase). */
+  declare readonly earlyRequestFilter?: (session: Session) => void;
 
-  constructor(upstream: string, registry: prometheus.promClient.Registry) {
+  constructor(
+    upstream: string,
+    registry: prometheus.promClient.Registry,
+    accessLog: AccessLog | undefined = undefined,
+  ) {
     this.#peer = new HttpPeer(upstream);
     this.#metrics = new RequestMetrics(registry);
+    this.#accessLog = accessLog;
+    if (accessLog !== undefined) this.earlyRequestFilter = (s) => void accessLog.tagRequest(s);
   }
 
   newCtx(): null {
@@ -83,7 +98,8 @@ export class MetricsProxy implements ProxyHttp<null> {
     return this.#peer;
   }
 
-  logging(session: Session, _error: PingoraError | undefined): void {
+  logging(session: Session, error: PingoraError | undefined): void {
+    this.#accessLog?.log(session, error);
     // 0: the client went away before any response could be sent.
     const status = session.downstream.responseWritten?.status ?? 0;
     this.#metrics.requests.inc({ status: String(status) });
@@ -118,10 +134,13 @@ export async function setupMetricsProxy(
       }),
     );
   }
+  // Each is off unless its YAML section says otherwise (access_log, sentry, tracing).
+  const accessLog = AccessLog.fromServer(server);
+  await setupSentry(server);
+  await setupTracing(server);
   const builtIn = new PrometheusMetrics({ registry, defaultMetrics: true });
-  const proxy = httpProxyService(server.configuration, new MetricsProxy(upstream, registry), {
+  const proxy = httpProxyService(server, new MetricsProxy(upstream, registry, accessLog), {
     name: 'proxy',
-    logger: server.logger,
   });
   for (const addr of config.listen) {
     if (addr.startsWith('unix:')) proxy.addUds(addr.slice(5));

@@ -3,11 +3,12 @@
  * runs the limiting proxy; its load balancer's health checks run as a
  * service the proxy depends on.
  */
+import { sampleLogger } from '@pingora-ts/app-demo-origin';
 import { Server } from '@pingora-ts/core';
 import { httpProxyService } from '@pingora-ts/proxy';
 import { rateLimiter, rateLimiterConfigSchema } from './rate-limiter-app.ts';
 
-const server = Server.fromArgs();
+const server = Server.fromArgs(process.argv.slice(2), { logger: sampleLogger });
 const config = server.appConfig(rateLimiterConfigSchema, 'rate_limiter');
 const logger = server.logger.child({ service: 'rate-limiter' });
 const { proxy, lb } = rateLimiter(

@@ -4,6 +4,7 @@
  * proxy, its HTTP/1 client session and the pool run as for TCP, but the
  * bytes go to a VirtualSocket in this process. The peer's address is never dialled.
  */
+import { sampleLogger } from '@pingora-ts/app-demo-origin';
 import { configField, defineConfigSchema, HttpPeer, Server } from '@pingora-ts/core';
 import { httpProxyService, type ProxyHttp } from '@pingora-ts/proxy';
 import { StaticConnector } from './static-connector.ts';
@@ -31,7 +32,7 @@ class VirtualProxy implements ProxyHttp<null> {
   }
 }
 
-const server = Server.fromArgs();
+const server = Server.fromArgs(process.argv.slice(2), { logger: sampleLogger });
 const config = server.appConfig(schema, 'virtual_l4');
 const proxy = httpProxyService(server.configuration, new VirtualProxy(config.message), {
   name: 'virtual-l4',

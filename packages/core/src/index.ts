@@ -102,6 +102,11 @@ export {
   serviceChannel,
 } from './server/execution-phase.ts';
 export { createServerLogger, type Logger, type LoggerOptions } from './server/logger.ts';
+export {
+  EXIT_HOOKS_TIMEOUT_MS,
+  type ExitHook,
+  type ExitInfo,
+} from './server/exit-hooks.ts';
 export { type PhaseListener, Server, type ServerInit } from './server/server.ts';
 export {
   DEFAULT_SERVER_CONF,

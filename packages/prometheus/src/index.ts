@@ -31,3 +31,7 @@ export {
 } from './prometheus-service.ts';
 export { OVERFLOW_LABEL } from './series-table.ts';
 export { DEFAULT_TLS_HANDSHAKE_BUCKETS } from './tls-metrics.ts';
+export {
+  DEFAULT_UPSTREAM_CONNECT_BUCKETS,
+  DEFAULT_UPSTREAM_TTFB_BUCKETS,
+} from './upstream-timing-metrics.ts';

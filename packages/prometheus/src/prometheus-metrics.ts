@@ -18,6 +18,7 @@ import { ServerMetrics } from './server-metrics.ts';
 import { type Subscription, subscribeAll, unsubscribeAll } from './subscription.ts';
 import { TlsMetrics } from './tls-metrics.ts';
 import { UpstreamMetrics } from './upstream-metrics.ts';
+import { UpstreamTimingMetrics } from './upstream-timing-metrics.ts';
 import { UpstreamTlsMetrics } from './upstream-tls-metrics.ts';
 
 export interface PrometheusMetricsOptions {
@@ -74,6 +75,7 @@ export class PrometheusMetrics implements Disposable {
       this.#subscriptions = [
         ...new ListenerMetrics(this.#set, maxSeries, buckets).subscriptions(),
         ...new UpstreamMetrics(this.#set, maxSeries).subscriptions(),
+        ...new UpstreamTimingMetrics(this.#set, maxSeries).subscriptions(),
         ...new UpstreamTlsMetrics(this.#set).subscriptions(),
         ...new ServerMetrics(this.#set, maxSeries).subscriptions(),
         ...new ProxyMetrics(this.#set, requestBuckets).subscriptions(),

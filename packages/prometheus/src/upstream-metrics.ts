@@ -1,7 +1,8 @@
 /**
  * Upstream connection metrics from core's connector events
  * (`pingora-ts:core:connector:*`): connections opened vs taken from the pool
- * per upstream address, and pooled connections dropped unused, by reason.
+ * per upstream address, the pool reuse ratio over all of them, and pooled
+ * connections dropped unused, by reason.
  */
 import {
   type ConnectorConnectEvent,
@@ -66,6 +67,20 @@ export class UpstreamMetrics {
       ['peer'],
       this.#peers,
       (s) => s.reused,
+    );
+    set.gaugeFrom(
+      'upstream_pool_reuse_ratio',
+      'Upstream requests served on a pooled connection over all upstream requests (what Pingora reports as connection reuse); 0 before the first',
+      [],
+      (g) => {
+        let opened = 0;
+        let reused = 0;
+        this.#peers.forEach((s) => {
+          opened += s.opened;
+          reused += s.reused;
+        });
+        g.set(opened + reused === 0 ? 0 : reused / (opened + reused));
+      },
     );
     set.counter(
       'upstream_pool_drops_total',

@@ -17,6 +17,7 @@ import type { HttpClientSession, Logger } from '@pingora-ts/core';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import { cacheUpstreamRequest } from './cache-upstream.ts';
+import { serializeProxyError } from './error-log.ts';
 import { isPromise } from './maybe-promise.ts';
 import type { ProxyHttp } from './proxy-http.ts';
 import type { Session } from './session.ts';
@@ -40,7 +41,7 @@ export function revalidateInBackground<Ctx>(
     (status) => permit?.release(status),
     (err: unknown) => {
       permit?.release(LockStatus.TransientError);
-      logger?.warn({ err: String(err) }, 'cache: background revalidation failed');
+      logger?.warn({ err: serializeProxyError(err) }, 'cache: background revalidation failed');
     },
   );
 }

@@ -12,6 +12,7 @@ import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http
 import { removeHopByHopHeaders } from './hop-by-hop.ts';
 import { isPromise } from './maybe-promise.ts';
 import type { BodyFilterReturn, ProxyHttp } from './proxy-http.ts';
+import { ProxyPhase } from './proxy-phase.ts';
 import type { RequestPump, RequestPumpOwner } from './request-pump.ts';
 import type { ResponseTap } from './response-tap.ts';
 import type { Session } from './session.ts';
@@ -189,6 +190,7 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
       }
       const filter = step === 0 ? inner.upstreamResponseFilter : inner.responseFilter;
       if (filter === undefined) continue;
+      this.#s.phase = step === 0 ? ProxyPhase.UpstreamResponseFilter : ProxyPhase.ResponseFilter;
       let r: unknown;
       try {
         r = filter.call(inner, this.#s, resp, this.#ctx);
@@ -239,6 +241,7 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
 
   #moduleHeaderFilters(resp: ResponseHeader, upgraded: boolean, endOfStream: boolean): void {
     if (this.#settled) return;
+    this.#s.phase = ProxyPhase.Proxy;
     const modules = this.#s.downstreamModules;
     if (modules.modules.length > 0) {
       let r: Promise<void> | void;

@@ -7,6 +7,7 @@
  */
 import type { Logger } from '@pingora-ts/core';
 import { ErrorSource, ErrorType, type PingoraError } from '@pingora-ts/error';
+import { type ProxyFailureFields, proxyFailureFields } from './error-log.ts';
 import { ErrorLogLimiter, type ErrorLogLimiterOptions, SUPPRESSED } from './error-log-limiter.ts';
 import { type ClientAbortEvent, clientAbortChannel } from './proxy-events.ts';
 import type { Session } from './session.ts';
@@ -27,29 +28,19 @@ export function isClientAbort(error: PingoraError): boolean {
   return error.source === ErrorSource.Downstream && CLIENT_GONE.has(error.type);
 }
 
-export interface FailureLogFields {
-  err: string;
-  request: string;
-  /** Attempts retried before the final failure, when there were any. */
-  retries?: number;
-  /** The failure chain (Session.upstreamFailures) as lines, when longer than the final error. */
-  failures?: string[];
+/** A failure line: the error, the phase, the peer, the request and the chain (see error-log.ts). */
+export interface FailureLogFields extends ProxyFailureFields {
   /** Identical upstream errors not logged since the last logged one. */
   repeated?: number;
 }
 
-/** What the error log says about a failed request: the error, the request, and the chain before it. */
+/** What the error log says about a failed request (proxyFailureFields, kept under this name). */
 export function failureLogFields(
   s: Session,
   error: PingoraError,
   request: string,
 ): FailureLogFields {
-  const chain = s.upstreamFailures;
-  if (chain.length < 2) return { err: error.message, request };
-  const failures = chain.map((e) => e.message);
-  const dropped = s.upstreamFailuresDropped;
-  if (dropped > 0) failures.splice(1, 0, `(${dropped} more failures)`);
-  return { err: error.message, request, retries: s.retries, failures };
+  return proxyFailureFields(s, error, request);
 }
 
 export class FailureLog {
@@ -76,7 +67,7 @@ export class FailureLog {
         clientAbortChannel.publish(event);
       }
       if (!suppressed)
-        this.#logger?.debug?.({ err: error.message, request: summary() }, 'client went away');
+        this.#logger?.debug?.(proxyFailureFields(s, error, summary()), 'client went away');
       return;
     }
     const logger = this.#logger;

@@ -2,8 +2,8 @@
  * httpProxyService (Pingora's http_proxy_service): the few lines every proxy
  * app needs, once. It wires a ProxyHttp into an HttpProxy configured from
  * the server's settings (pooled connector, max_retries, the timeout keys,
- * logger), wraps it in core's HttpServer, and returns a ListeningService to
- * add addresses to.
+ * and the server's logger when given the Server), wraps it in core's
+ * HttpServer, and returns a ListeningService to add addresses to.
  */
 import {
   type H1ServerOptions,
@@ -14,6 +14,7 @@ import {
   ListeningService,
   type Logger,
   proxyTimeoutsFromServerConf,
+  type Server,
   type ServerConf,
 } from '@pingora-ts/core';
 import { upstreamTlsFromServerConf } from '@pingora-ts/tls-openssl';
@@ -23,7 +24,10 @@ import type { ProxyHttp } from './proxy-http.ts';
 export interface HttpProxyServiceOptions {
   /** Service name in logs (default `proxy`). */
   name?: string;
-  /** The server's logger (`server.logger`), for errors and refused requests. */
+  /**
+   * The error log, for failures and refused requests. Default: the server's
+   * logger (a child tagged with the service name) when given the Server.
+   */
   logger?: Logger;
   /** HTTP/1 limits and timeouts of downstream connections. */
   h1?: H1ServerOptions;
@@ -35,12 +39,20 @@ export interface HttpProxyServiceOptions {
   proxy?: Partial<HttpProxyOptions>;
 }
 
-/** A listening service running `inner` as an HTTP proxy under the server settings `conf`. */
+/**
+ * A listening service running `inner` as an HTTP proxy under the settings of
+ * `server` (its configuration and logger) or of a bare ServerConf.
+ */
 export function httpProxyService<Ctx>(
-  conf: ServerConf,
+  server: Pick<Server, 'configuration' | 'logger'> | ServerConf,
   inner: ProxyHttp<Ctx>,
   options: HttpProxyServiceOptions = {},
 ): ListeningService<HttpServer> {
+  const name = options.name ?? 'proxy';
+  const conf = 'configuration' in server ? server.configuration : server;
+  const logger =
+    options.logger ??
+    ('configuration' in server ? server.logger.child({ service: name }) : undefined);
   const proxyOptions: HttpProxyOptions = {
     // TLS upstreams are verified against the conf's ca_file (else the system store).
     connector: HttpConnector.fromServerConf(conf, undefined, upstreamTlsFromServerConf(conf)),
@@ -48,7 +60,7 @@ export function httpProxyService<Ctx>(
     ...proxyTimeoutsFromServerConf(conf),
     ...options.proxy,
   };
-  if (options.logger !== undefined) proxyOptions.logger = options.logger;
+  if (logger !== undefined && proxyOptions.logger === undefined) proxyOptions.logger = logger;
   const proxy = new HttpProxy(inner, proxyOptions);
   const serverOptions: {
     h1?: H1ServerOptions;
@@ -61,6 +73,6 @@ export function httpProxyService<Ctx>(
   };
   if (options.h2 !== undefined) serverOptions.h2 = options.h2;
   if (options.h2c !== undefined) serverOptions.h2c = options.h2c;
-  if (options.logger !== undefined) serverOptions.logger = options.logger;
-  return new ListeningService(options.name ?? 'proxy', new HttpServer(proxy, serverOptions));
+  if (logger !== undefined) serverOptions.logger = logger;
+  return new ListeningService(name, new HttpServer(proxy, serverOptions));
 }

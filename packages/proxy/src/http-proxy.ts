@@ -17,16 +17,19 @@ import { markRetryByReuse } from '@pingora-ts/core/connectors';
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
 import { upstreamTls } from '@pingora-ts/tls-openssl';
 import { revalidateInBackground } from './cache-background.ts';
+import { proxyFailureFields, serializeProxyError } from './error-log.ts';
 import type { ErrorLogLimiterOptions } from './error-log-limiter.ts';
 import { errorStatus } from './error-status.ts';
 import { Exchange, ExchangeOutcome } from './exchange.ts';
 import { FailureLog, type ProxyLogger } from './failure-log.ts';
 import { grpcErrorResponse, isGrpcRequest } from './grpc-error.ts';
+import { proxyLifecycleChannels as lifecycle } from './lifecycle-events.ts';
 import { isPromise } from './maybe-promise.ts';
 import { withPhaseNames } from './phase-errors.ts';
 import { ProxyCache } from './proxy-cache.ts';
 import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
+import { ProxyPhase } from './proxy-phase.ts';
 import { RequestPump } from './request-pump.ts';
 import { Session } from './session.ts';
 import type { UpstreamConnector } from './upstream-connector.ts';
@@ -96,6 +99,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     const session = new Session(downstream, this.modules.buildCtx());
     const ctx = inner.newCtx();
     if (this.#requestTimeoutMs > 0) session.setRequestTimeout(this.#requestTimeoutMs);
+    if (lifecycle.requestStart.hasSubscribers) lifecycle.requestStart.publish({ session });
     let error: PingoraError | undefined;
     try {
       const phases = this.#requestPhases(session, ctx);
@@ -111,14 +115,16 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     session.deadline = 0; // done: disarmed (the shared timer wheel drops it lazily)
     if (session.downstreamModules.modules.length > 0) session.downstreamModules.responseDone();
     if (inner.logging !== undefined) {
+      session.phase = ProxyPhase.Logging;
       try {
         const r = inner.logging(session, error, ctx);
         if (isPromise(r)) await r;
       } catch (err) {
-        this.#logger?.warn({ err: String(err) }, 'logging phase failed');
+        this.#logger?.warn({ err: serializeProxyError(err) }, 'logging phase failed');
       }
     }
     if (proxyRequestChannel.hasSubscribers) publishRequest(session, error);
+    if (lifecycle.requestEnd.hasSubscribers) lifecycle.requestEnd.publish({ session, error });
   }
 
   /**
@@ -145,6 +151,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   #afterModules(s: Session, ctx: Ctx): boolean | Promise<boolean> {
     const filter = this.inner.requestFilter;
     if (filter === undefined) return this.#afterRequestFilter(s, ctx, false);
+    s.phase = ProxyPhase.RequestFilter;
     const r = filter.call(this.inner, s, ctx);
     if (isPromise(r)) return r.then((answered) => this.#afterRequestFilter(s, ctx, answered));
     return this.#afterRequestFilter(s, ctx, r);
@@ -160,6 +167,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   readonly #upstreamFilter = (s: Session, ctx: Ctx): boolean | Promise<boolean> => {
     const filter = this.inner.proxyUpstreamFilter;
     if (filter === undefined) return false;
+    s.phase = ProxyPhase.ProxyUpstreamFilter;
     const r = filter.call(this.inner, s, ctx);
     if (isPromise(r)) return r.then((go) => this.#afterUpstreamFilter(s, go));
     return this.#afterUpstreamFilter(s, r);
@@ -170,7 +178,10 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     try {
       return (await this.#cache?.serveStaleOnError(s, ctx, error)) ?? false;
     } catch (err) {
-      this.#logger?.warn({ err: String(err) }, 'cache: serving stale failed');
+      this.#logger?.warn(
+        proxyFailureFields(s, err, s.requestSummary()),
+        'cache: serving stale failed',
+      );
       return false;
     }
   }
@@ -188,6 +199,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     const inner = this.inner;
     const pump = new RequestPump(s, inner, ctx);
     for (;;) {
+      s.phase = ProxyPhase.UpstreamPeer;
       let peer: HttpPeer;
       try {
         const chosen = inner.upstreamPeer(s, ctx);
@@ -197,10 +209,16 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       }
       if (s.timedOut !== undefined) throw s.timedOut;
       s.upstreamPeer = peer;
+      s.phase = ProxyPhase.Connect;
+      if (lifecycle.attemptStart.hasSubscribers) {
+        lifecycle.attemptStart.publish({ session: s, peer, attempt: s.retries });
+      }
       // A warm pool answers synchronously: no promise or microtask hop per request.
       let up = this.connector.reusedHttpSession?.(peer);
       let reused = true;
+      let connectStart = -1;
       if (up === undefined) {
+        connectStart = performance.now() - s.startedAt;
         try {
           const lease = await s.untilDeadline(this.connector.getHttpSession(peer));
           up = lease.session;
@@ -210,6 +228,9 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           if (inner.failToConnect !== undefined) e = inner.failToConnect(s, peer, ctx, e);
           e.moreContext(`peer: ${peer.toString()}`);
           s.recordUpstreamFailure(e);
+          if (lifecycle.attemptEnd.hasSubscribers) {
+            lifecycle.attemptEnd.publish({ session: s, peer, error: e });
+          }
           if (e.retryable(false) && this.#mayRetry(s)) continue;
           throw e;
         }
@@ -221,18 +242,22 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       s.activeUpstream = up;
       s.upstreamReused = reused;
       s.upstreamTls = up.upstreamTls;
-      s.upstreamTiming.connected = performance.now() - s.startedAt;
+      const timing = s.upstreamTiming;
+      timing.connected = performance.now() - s.startedAt;
+      timing.connectStart = connectStart < 0 ? timing.connected : connectStart;
       const o = peer.options;
       if (o.readTimeout !== undefined) up.readTimeoutMs = o.readTimeout;
       if (o.writeTimeout !== undefined) up.writeTimeoutMs = o.writeTimeout;
       try {
         if (inner.connectedToUpstream !== undefined) {
+          s.phase = ProxyPhase.ConnectedToUpstream;
           const r = inner.connectedToUpstream(s, reused, peer, ctx);
           if (isPromise(r)) await r;
         }
         const req = upstreamRequestFrom(s, peer);
         if (s.cacheTap !== undefined) s.cacheTap.upstreamRequest(req);
         if (inner.upstreamRequestFilter !== undefined) {
+          s.phase = ProxyPhase.UpstreamRequestFilter;
           const r = inner.upstreamRequestFilter(s, req, ctx);
           if (isPromise(r)) await r;
           // A filter that dropped Content-Length (to resize the body) gets chunked framing.
@@ -244,9 +269,16 @@ export class HttpProxy<Ctx> implements HttpServerApp {
             req.appendHeader('Transfer-Encoding', 'chunked');
           }
         }
+        s.phase = ProxyPhase.Proxy;
+        if (lifecycle.upstreamRequest.hasSubscribers) {
+          lifecycle.upstreamRequest.publish({ session: s, request: req });
+        }
         const exchange = new Exchange(s, inner, ctx, up, pump, this.#tunnelIdleMs);
         const outcome = await exchange.run(req);
         s.activeUpstream = undefined;
+        if (lifecycle.attemptEnd.hasSubscribers) {
+          lifecycle.attemptEnd.publish({ session: s, peer, error: undefined });
+        }
         if (outcome === ExchangeOutcome.Reusable) this.connector.releaseHttpSession(up, peer);
         else if (outcome === ExchangeOutcome.Done) up.destroy();
         // returned, not awaited: a failure while serving from cache is no upstream error to retry
@@ -257,6 +289,9 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         pump.detach();
         up.destroy();
         let e = toPingoraError(err);
+        if (lifecycle.attemptEnd.hasSubscribers) {
+          lifecycle.attemptEnd.publish({ session: s, peer, error: e });
+        }
         // The client failed: not an upstream failure, and nothing to retry for.
         if (e.source === ErrorSource.Downstream) throw e;
         if (s.responseStarted) {
@@ -289,6 +324,8 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     this.#failureLog.record(s, error, suppressed, () =>
       inner.requestSummary !== undefined ? inner.requestSummary(s, ctx) : s.requestSummary(),
     );
+    if (lifecycle.failure.hasSubscribers) lifecycle.failure.publish({ session: s, error });
+    s.phase = ProxyPhase.FailToProxy;
     const startedBefore = s.responseStarted;
     let result: FailToProxy;
     try {
@@ -297,7 +334,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           ? await inner.failToProxy(s, error, ctx)
           : await defaultFailToProxy(s, error);
     } catch (err) {
-      this.#logger?.warn({ err: String(err) }, 'failToProxy failed');
+      this.#logger?.warn(proxyFailureFields(s, err, s.requestSummary()), 'failToProxy failed');
       result = { errorCode: 0, canReuseDownstream: false };
     }
     if (startedBefore && !s.downstream.closed) {
@@ -333,6 +370,8 @@ function publishRequest(s: Session, error: PingoraError | undefined): void {
     retries: s.retries,
     upstreamReused: s.upstreamReused,
     durationMs: performance.now() - s.startedAt,
+    upstreamConnectMs: s.upstreamConnectMs,
+    upstreamTtfbMs: s.upstreamTtfbMs,
     requestBodyBytes: s.downstream.requestBodyBytes,
     responseBodyBytes: s.responseBodyBytes,
     error: error?.type,

@@ -3,6 +3,13 @@
  * reverse proxy (mirrors pingora-proxy).
  */
 export {
+  type ProxyFailureFields,
+  proxyFailureFields,
+  type SerializedCause,
+  type SerializedProxyError,
+  serializeProxyError,
+} from './error-log.ts';
+export {
   ErrorLogLimiter,
   type ErrorLogLimiterOptions,
   SUPPRESSED,
@@ -26,6 +33,15 @@ export {
   type HttpProxyOptions,
 } from './http-proxy.ts';
 export { type HttpProxyServiceOptions, httpProxyService } from './http-proxy-service.ts';
+export type {
+  AttemptEndEvent,
+  AttemptStartEvent,
+  ProxyFailureEvent,
+  RequestEndEvent,
+  RequestStartEvent,
+  UpstreamRequestEvent,
+} from './lifecycle-events.ts';
+export { proxyLifecycleChannels } from './lifecycle-events.ts';
 export {
   type ClientAbortEvent,
   clientAbortChannel,
@@ -33,6 +49,7 @@ export {
   proxyRequestChannel,
 } from './proxy-events.ts';
 export type { BodyFilterReturn, FailToProxy, MaybePromise, ProxyHttp } from './proxy-http.ts';
+export { ProxyPhase } from './proxy-phase.ts';
 export type { ProxyHttpCache } from './proxy-http-cache.ts';
 export type { ResponseTap } from './response-tap.ts';
 export {

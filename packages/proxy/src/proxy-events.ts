@@ -17,6 +17,10 @@ export interface ProxyRequestEvent {
   readonly upstreamReused: boolean;
   /** Time from the request head to the end of the response, ms. */
   readonly durationMs: number;
+  /** ms the last attempt spent getting its upstream connection (about 0 when pooled). */
+  readonly upstreamConnectMs: number | undefined;
+  /** ms from the upstream connection being ready to the upstream response head. */
+  readonly upstreamTtfbMs: number | undefined;
   readonly requestBodyBytes: number;
   readonly responseBodyBytes: number;
   /** The kind of the error that failed the request, if it failed. */

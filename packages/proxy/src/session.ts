@@ -19,6 +19,7 @@ import {
 import { armDeadline, type DeadlineOwner } from '@pingora-ts/core/h1';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import { ProxyPhase } from './proxy-phase.ts';
 import type { ResponseTap } from './response-tap.ts';
 
 /** How much request body is kept to replay on a retry (Pingora's retry buffer). */
@@ -34,6 +35,8 @@ const NO_FAILURES: readonly PingoraError[] = Object.freeze([]);
 
 /** Timings of the upstream side, ms since the request head was read. */
 export interface UpstreamTiming {
+  /** The last attempt started getting its connection (equals `connected` for a pool hit). */
+  connectStart: number | undefined;
   /** Connection established or taken from the pool (last attempt). */
   connected: number | undefined;
   /** Upstream response header received. */
@@ -53,6 +56,8 @@ export class Session implements DeadlineOwner {
   readonly startedAt: number;
   /** Upstream attempts that failed and were retried. */
   retries = 0;
+  /** The phase the request is in (where it failed, once it has). */
+  phase: ProxyPhase = ProxyPhase.EarlyRequestFilter;
   /** Whether the last upstream connection came from the pool. */
   upstreamReused = false;
   /** The peer of the last upstream attempt. */
@@ -65,6 +70,7 @@ export class Session implements DeadlineOwner {
   /** The upstream response header as received (before the response filters). */
   upstreamResponse: ResponseHeader | undefined;
   readonly upstreamTiming: UpstreamTiming = {
+    connectStart: undefined,
     connected: undefined,
     responseHeader: undefined,
     responseDone: undefined,
@@ -129,6 +135,22 @@ export class Session implements DeadlineOwner {
   get upstreamCompression(): ResponseCompression {
     this.upstreamCompressionCtx ??= ResponseCompression.upstream();
     return this.upstreamCompressionCtx;
+  }
+
+  /** ms the last attempt spent getting its upstream connection (about 0 when pooled). */
+  get upstreamConnectMs(): number | undefined {
+    const t = this.upstreamTiming;
+    return t.connected === undefined || t.connectStart === undefined
+      ? undefined
+      : t.connected - t.connectStart;
+  }
+
+  /** ms from the upstream connection being ready to the upstream response head (time to first byte). */
+  get upstreamTtfbMs(): number | undefined {
+    const t = this.upstreamTiming;
+    return t.responseHeader === undefined || t.connected === undefined
+      ? undefined
+      : t.responseHeader - t.connected;
   }
 
   /**

@@ -164,7 +164,9 @@ describe('quiet logs', () => {
     for (let i = 0; i < 50; i++) expect((await request(p.port, '/')).status).toBe(502);
     let failures = lines().filter((l) => l.msg === 'fail to proxy');
     expect(failures.length).toBe(1);
-    expect(failures[0]?.err).toMatch(/ConnectRefused/);
+    expect((failures[0]?.err as { message?: string } | undefined)?.message).toMatch(
+      /ConnectRefused/,
+    );
     now += 60_000;
     expect((await request(p.port, '/')).status).toBe(502);
     failures = lines().filter((l) => l.msg === 'fail to proxy');

@@ -154,7 +154,8 @@ export class HttpServer implements ServerApp {
 
   async #appFailed(session: ServedSession, err: unknown): Promise<boolean> {
     const error = toPingoraError(err);
-    const fields = { err: error.message, request: session.requestSummary() };
+    // pino's err serializer: type, message, stack and the error's kind, source and context.
+    const fields = { err: error, request: session.requestSummary() };
     // A client that went away is not a failure of the app: no error line per abort.
     if (clientWentAway(error)) this.#logger?.debug(fields, 'client went away');
     else this.#logger?.error(fields, 'HTTP app failed');
@@ -169,7 +170,7 @@ export class HttpServer implements ServerApp {
   }
 
   async #responseFailed(session: ServedSession, err: unknown): Promise<boolean> {
-    const fields = { err: String(err), request: session.requestSummary() };
+    const fields = { err: toPingoraError(err), request: session.requestSummary() };
     if (clientWentAway(toPingoraError(err))) this.#logger?.debug(fields, 'client went away');
     else this.#logger?.error(fields, 'HTTP response failed');
     if (!session.closed && session.responseWritten === undefined) {
@@ -225,7 +226,7 @@ class ConnectionLoop {
   readonly #onRequest = (error: PingoraError | null, req: unknown): void => {
     if (error !== null) {
       // Already answered (400, 408, 431, ...) and closed by the session.
-      this.#server.logger?.debug({ err: String(error) }, 'refused request');
+      this.#server.logger?.debug({ err: error }, 'refused request');
       this.#finish();
       return;
     }
@@ -259,7 +260,7 @@ class ConnectionLoop {
 
   /** A fault of the loop itself (serve handles the app's): the connection cannot go on. */
   readonly #onFault = (err: unknown): void => {
-    this.#server.logger?.error({ err: String(err) }, 'HTTP connection failed');
+    this.#server.logger?.error({ err }, 'HTTP connection failed');
     this.#session.destroy();
     this.#finish();
   };

@@ -93,7 +93,10 @@ export async function runForever(server: Server): Promise<never> {
   let exitCode = 0;
   let run: RunningServer | undefined;
   let signalled = false;
-  const exit = (code: number): never => {
+  let exiting = false;
+  const exit = async (code: number, error?: unknown, origin?: string): Promise<never> => {
+    exiting = true;
+    await server.runExitHooks(error === undefined ? { code } : { code, error, origin });
     if (pidFile !== undefined) removePidFile(pidFile);
     log.info({ exitCode: code }, 'exiting');
     process.exit(code);
@@ -107,7 +110,7 @@ export async function runForever(server: Server): Promise<never> {
     if (signal === 'SIGINT') {
       // Pingora's fast shutdown: connections are cut, nothing waits for them.
       void run?.shutdown({ graceful: false });
-      setTimeout(() => exit(exitCode), FAST_EXIT_MS);
+      setTimeout(() => void exit(exitCode), FAST_EXIT_MS);
     } else if (signal === 'SIGQUIT') {
       warnIfQueuedMayReset(log);
       void run?.shutdown({ graceful: true, upgrade: true });
@@ -121,12 +124,17 @@ export async function runForever(server: Server): Promise<never> {
     log.info({ signal: 'SIGHUP' }, 'SIGHUP received; reloading');
     void run?.reload();
   });
-  // A bug that escapes every handler still ends the process (as Node would),
-  // but logged where the operator looks and without leaving a stale pid file.
-  process.on('uncaughtException', (err) => {
-    log.fatal({ err }, 'uncaught exception; exiting');
-    if (pidFile !== undefined) removePidFile(pidFile);
-    process.exit(1);
+  // A bug that escapes every handler (an unhandled rejection arrives here
+  // too, with its origin) still ends the process, as Node would, but logged
+  // where the operator looks, after the exit hooks (error reporters flush)
+  // and without leaving a stale pid file. A second one while exiting ends it at once.
+  process.on('uncaughtException', (err, origin) => {
+    log.fatal({ err, origin }, 'uncaught exception; exiting');
+    if (exiting) {
+      if (pidFile !== undefined) removePidFile(pidFile);
+      process.exit(1);
+    }
+    void exit(1, err, origin);
   });
   try {
     const plan = planThreads(conf, log);

@@ -14,6 +14,7 @@ import type { ConfigSchema } from './config-schema.ts';
 import { ConfigSource } from './config-source.ts';
 import { isDaemonChild } from './daemon.ts';
 import { ExecutionPhase, type PhaseEvent, phaseChannel } from './execution-phase.ts';
+import { type ExitHook, ExitHooks, type ExitInfo } from './exit-hooks.ts';
 import { createServerLogger } from './logger.ts';
 import { exitWithError, exitWithUsage, runForever } from './run-forever.ts';
 import {
@@ -38,8 +39,11 @@ export interface ServerInit {
   conf?: Partial<ServerConf>;
   /** YAML text to read the configuration from (instead of a file), e.g. in tests. */
   confText?: string;
-  /** Logger to use instead of the one built from the configuration. */
-  logger?: Logger;
+  /**
+   * Logger to use instead of the one built from the configuration, or a
+   * function that builds it from the configuration once it is read.
+   */
+  logger?: Logger | ((conf: ServerConf) => Logger);
   /**
    * A top-level YAML key that neither the server nor an app section claims:
    * `'error'` (default) fails `-t` and the start naming its line, `'warn'`
@@ -66,6 +70,7 @@ export class Server {
   readonly #services: ServiceEntry[] = [];
   readonly #graph = new DependencyGraph();
   readonly #listeners = new Set<PhaseListener>();
+  readonly #exitHooks = new ExitHooks();
   /** Built by fromArgs(): configuration errors print and exit 1 instead of throwing. */
   #cli = false;
   #phase: ExecutionPhase = ExecutionPhase.Setup;
@@ -97,7 +102,11 @@ export class Server {
     this.configuration = Object.freeze(conf);
     this.#unclaimedKeys = init.unclaimedKeys ?? 'error';
     for (const key of serverConfSchema.keyPaths()) this.#claims.claim(key);
-    this.logger = init.logger ?? createServerLogger(this.configuration);
+    const logger = init.logger;
+    this.logger =
+      typeof logger === 'function'
+        ? logger(this.configuration)
+        : (logger ?? createServerLogger(this.configuration));
     this.#log = this.logger.child({ service: 'server' });
     if (init.conf !== undefined && options.conf !== undefined) {
       this.#log.warn({ ignored: options.conf }, 'configuration given in code; ignoring --conf');
@@ -135,6 +144,21 @@ export class Server {
   onPhase(listener: PhaseListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Runs `hook` before runForever() exits the process, on every path (signals,
+   * startup failure, uncaught exception or unhandled rejection): where an
+   * error reporter flushes. All hooks together get EXIT_HOOKS_TIMEOUT_MS.
+   * Returns the function that removes the hook.
+   */
+  onExit(hook: ExitHook): () => void {
+    return this.#exitHooks.add(hook);
+  }
+
+  /** Runs the exit hooks (runForever calls this before process.exit). */
+  runExitHooks(info: ExitInfo): Promise<void> {
+    return this.#exitHooks.run(info, (err) => this.#log.error({ err }, 'exit hook failed'));
   }
 
   /**

@@ -178,4 +178,29 @@ describe('HttpServer', () => {
     expect(levels.filter((l) => l === '20').length).toBe(20);
     expect(levels.filter((l) => Number(l) >= 50)).toEqual([]);
   });
+
+  it('logs an app failure with the error kind, context and the stack of what was thrown', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino(
+      { level: 'debug' },
+      { write: (line: string) => lines.push(JSON.parse(line)) },
+    );
+    const app = serveHttp(
+      () => {
+        throw new RangeError('handler bug');
+      },
+      { logger },
+    );
+    const { port } = await listen(app);
+    await using c = await RawClient.connect(port);
+    c.write('GET /boom HTTP/1.1\r\nHost: a\r\n\r\n');
+    await c.waitFor((t) => t.includes('500'));
+    for (let i = 0; i < 100 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const line = lines.find((l) => l.msg === 'HTTP app failed') as { err: Record<string, unknown> };
+    expect(line).toMatchObject({ level: 50, request: 'GET /boom, Host: a' });
+    expect(line.err.type).toBe('PingoraError');
+    expect(line.err.message).toMatch(/handler bug/);
+    // pino's err serializer walks the cause: the RangeError's stack is in the line.
+    expect(String(line.err.stack)).toMatch(/RangeError: handler bug\n\s+at /);
+  });
 });

@@ -112,6 +112,26 @@ describe('uncaught exceptions', () => {
     client.send('crash');
     expect(await child.exited()).toBe(1);
     expect(child.stderr).toMatch(/"level":60.*fixture crash.*uncaught exception; exiting/s);
+    // The exit hooks ran (and finished their async work) before the exit.
+    expect(child.stdout).toMatch(/exit hook 1 uncaughtException fixture crash\n/);
+  });
+
+  it('an unhandled rejection runs the exit hooks with its origin, then exits 1', async () => {
+    using tmp = tempDir();
+    const child = start(['-c', tmp.write('conf.yaml', CONF)]);
+    const client = await lineClient(await portOf(child));
+    client.send('reject');
+    expect(await child.exited()).toBe(1);
+    expect(child.stdout).toMatch(/exit hook 1 unhandledRejection fixture rejection\n/);
+  });
+
+  it('a clean stop runs the exit hooks too', async () => {
+    using tmp = tempDir();
+    const child = start(['-c', tmp.write('conf.yaml', CONF)]);
+    await portOf(child);
+    child.proc.kill('SIGTERM');
+    expect(await child.exited()).toBe(0);
+    expect(child.stdout).toMatch(/exit hook 0 - -\n/);
   });
 });
 

@@ -13,6 +13,7 @@ import {
   type ServerApp,
   Stream,
 } from '@pingora-ts/core';
+import type { ProxyFailureFields } from '../../src/error-log.ts';
 import { HttpProxy, type HttpProxyOptions } from '../../src/http-proxy.ts';
 import type { ProxyHttp } from '../../src/proxy-http.ts';
 
@@ -21,7 +22,10 @@ export interface ProxyUnderTest<Ctx> extends AsyncDisposable {
   readonly connector: HttpConnector;
   readonly port: number;
   readonly url: string;
-  readonly errors: Array<{ err: string; request: string }>;
+  /** Error-log lines: `err` is the error's message, `fields` the whole object logged. */
+  readonly errors: Array<
+    Omit<ProxyFailureFields, 'err'> & { err: string; fields: ProxyFailureFields }
+  >;
 }
 
 export async function startProxy<Ctx>(
@@ -30,10 +34,10 @@ export async function startProxy<Ctx>(
   serverOptions: HttpServerOptions = {},
 ): Promise<ProxyUnderTest<Ctx>> {
   const connector = (options.connector as HttpConnector | undefined) ?? new HttpConnector();
-  const errors: Array<{ err: string; request: string }> = [];
+  const errors: ProxyUnderTest<Ctx>['errors'] = [];
   const logger = {
-    error: (obj: { err: string; request: string }) => {
-      errors.push(obj);
+    error: (obj: ProxyFailureFields) => {
+      errors.push({ ...obj, err: obj.err.message, fields: obj });
     },
     warn: () => {},
   };
