@@ -5,7 +5,7 @@
  * values are tokens or quoted strings. A malformed element is skipped, the
  * rest still count; a repeated directive keeps its first value (§4.2.1).
  */
-import type { HeaderList } from '@pingora-ts/http';
+import { type HeaderList, trimOws } from '@pingora-ts/http';
 
 /** RFC 9111 §1.2.2: delta-seconds too large to represent become 2^31. */
 export const DELTA_SECONDS_OVERFLOW = 2_147_483_648;
@@ -182,7 +182,7 @@ function fieldNames(v: string | null | undefined): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   const out: string[] = [];
   for (const part of v.split(',')) {
-    const t = part.trim().toLowerCase();
+    const t = trimOws(part).toLowerCase();
     if (t.length > 0) out.push(t);
   }
   return out;

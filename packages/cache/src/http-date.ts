@@ -3,6 +3,7 @@
  * and asctime forms a recipient must accept. Anything else is invalid
  * (undefined); callers decide what invalid means (Expires: in the past).
  */
+import { trimOws } from '@pingora-ts/http';
 
 const MONTHS: Record<string, number> = {
   Jan: 0,
@@ -44,7 +45,7 @@ function build(
 
 /** ms since the epoch of an HTTP-date, undefined when it is not one. */
 export function parseHttpDate(value: string): number | undefined {
-  const v = value.trim();
+  const v = trimOws(value);
   let m = IMF.exec(v);
   if (m !== null) return build(+m[3]!, m[2]!, +m[1]!, +m[4]!, +m[5]!, +m[6]!);
   m = RFC850.exec(v);
@@ -55,7 +56,7 @@ export function parseHttpDate(value: string): number | undefined {
     return build(y, m[2]!, +m[1]!, +m[4]!, +m[5]!, +m[6]!);
   }
   m = ASCTIME.exec(v);
-  if (m !== null) return build(+m[6]!, m[1]!, +m[2]!.trim(), +m[3]!, +m[4]!, +m[5]!);
+  if (m !== null) return build(+m[6]!, m[1]!, +trimOws(m[2]!), +m[3]!, +m[4]!, +m[5]!);
   return undefined;
 }
 

@@ -6,7 +6,7 @@
  * allowed, no default lifetime, request directives, 304 full update and
  * invalidation by unsafe methods (rfc9111-request.ts).
  */
-import type { RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import { type RequestHeader, type ResponseHeader, trimOws } from '@pingora-ts/http';
 import { CacheControl } from './cache-control.ts';
 import { parseHttpDate } from './http-date.ts';
 import { CacheMeta } from './meta.ts';
@@ -169,7 +169,7 @@ export function rfc9111Policy(options: Rfc9111Options = {}): CachePolicy {
       if (fresh !== undefined && (fresh.noStore || fresh.private)) return no;
       // Vary: * can never be matched by a later request (§4.1)
       for (const v of resp.getAll('vary')) {
-        if (v.split(',').some((x) => x.trim() === '*')) return no;
+        if (v.split(',').some((x) => trimOws(x) === '*')) return no;
       }
       // §3.5: a shared cache stores answers to authorized requests only when told it may
       if (req.hasHeader('authorization')) {
@@ -211,7 +211,8 @@ export function rfc9111Policy(options: Rfc9111Options = {}): CachePolicy {
       }
       // §4.2.3: the age the response already has counts against its lifetime
       const ageHdr = resp.getHeader('age');
-      const ageValue = ageHdr !== undefined && /^[0-9]+$/.test(ageHdr.trim()) ? Number(ageHdr) : 0;
+      const ageValue =
+        ageHdr !== undefined && /^[0-9]+$/.test(trimOws(ageHdr)) ? Number(ageHdr) : 0;
       const apparent = Math.max(0, Math.floor((now - date) / 1000));
       const initialAge = Math.max(apparent, ageValue);
       const [swr, sie] = staleWindows(fresh, options);

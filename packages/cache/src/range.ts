@@ -6,7 +6,7 @@
  * overlapping ones coalesced, which §14.2 allows, so a body streams in order.
  */
 import { randomBytes } from 'node:crypto';
-import type { RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import { type RequestHeader, type ResponseHeader, trimOws } from '@pingora-ts/http';
 
 /** A byte range, start inclusive, end exclusive. */
 export interface ByteRange {
@@ -25,7 +25,7 @@ export const MAX_RANGES = 200;
 
 const NONE: RangeRequest = { kind: 'none' };
 const INVALID: RangeRequest = { kind: 'invalid' };
-const SPEC = /^\s*(\d*)\s*-\s*(\d*)\s*$/;
+const SPEC = /^[ \t]*(\d*)[ \t]*-[ \t]*(\d*)[ \t]*$/;
 
 /**
  * Parses a Range value for a body of `length` bytes. A value that is not a
@@ -33,11 +33,11 @@ const SPEC = /^\s*(\d*)\s*-\s*(\d*)\s*$/;
  * a valid set with nothing satisfiable is 'invalid' (416).
  */
 export function parseRange(value: string, length: number, maxRanges = MAX_RANGES): RangeRequest {
-  const v = value.trim();
+  const v = trimOws(value);
   const eq = v.indexOf('=');
-  if (eq === -1 || v.slice(0, eq).trim().toLowerCase() !== 'bytes') return NONE;
+  if (eq === -1 || trimOws(v.slice(0, eq)).toLowerCase() !== 'bytes') return NONE;
   const specs = v.slice(eq + 1).split(',');
-  const nonEmpty = specs.filter((s) => s.trim().length > 0);
+  const nonEmpty = specs.filter((s) => trimOws(s).length > 0);
   if (nonEmpty.length === 0 || nonEmpty.length > maxRanges) return NONE;
   const ranges: ByteRange[] = [];
   for (const spec of nonEmpty) {
@@ -74,13 +74,13 @@ export function parseRange(value: string, length: number, maxRanges = MAX_RANGES
 
 /** If-Range (RFC 9110 §13.1.5): a strong ETag match or the exact Last-Modified date. */
 export function ifRangeMatches(ifRange: string, resp: ResponseHeader): boolean {
-  const v = ifRange.trim();
+  const v = trimOws(ifRange);
   if (v.startsWith('"') || v.startsWith('W/')) {
     const etag = resp.getHeader('etag');
     return etag !== undefined && !v.startsWith('W/') && !etag.startsWith('W/') && etag === v;
   }
   const lm = resp.getHeader('last-modified');
-  return lm !== undefined && lm.trim() === v;
+  return lm !== undefined && trimOws(lm) === v;
 }
 
 /** Pingora's default rangeHeaderFilter decision for a full 200 `resp` to `req`. */

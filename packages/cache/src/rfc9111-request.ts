@@ -5,7 +5,7 @@
  * fields, or every field as §3.2 asks), downstream 304 from a stored
  * response (RFC 9110 §13) and the URIs an unsafe method invalidates (§4.4).
  */
-import type { RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import { type RequestHeader, type ResponseHeader, trimOws } from '@pingora-ts/http';
 import { CacheControl } from './cache-control.ts';
 import { parseHttpDate } from './http-date.ts';
 import type { CacheMeta } from './meta.ts';
@@ -22,7 +22,7 @@ export function requestVerdict(req: RequestHeader, meta: CacheMeta, now: number)
   if (cc === undefined) {
     // §5.4: Pragma: no-cache counts only without Cache-Control
     const pragma = req.getHeader('pragma');
-    if (pragma !== undefined && /(^|,)\s*no-cache\s*(,|$)/i.test(pragma)) return 'revalidate';
+    if (pragma !== undefined && /(^|,)[ \t]*no-cache[ \t]*(,|$)/i.test(pragma)) return 'revalidate';
     return 'default';
   }
   if (cc.noCache || cc.has('no-cache')) return 'revalidate';
@@ -98,9 +98,9 @@ export function mergeNotModified(
 
 function etagMatches(list: string, etag: string, weak: boolean): boolean {
   const strip = (t: string) => (weak && t.startsWith('W/') ? t.slice(2) : t);
-  const want = strip(etag.trim());
+  const want = strip(trimOws(etag));
   for (const part of list.split(',')) {
-    const t = part.trim();
+    const t = trimOws(part);
     if (t === '*') return true;
     if (strip(t) === want) return true;
   }

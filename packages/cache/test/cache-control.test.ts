@@ -3,6 +3,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CacheControl, DELTA_SECONDS_OVERFLOW } from '../src/index.ts';
 
+describe('CacheControl whitespace', () => {
+  it('takes only SP and HTAB around a directive (regression: trim() stripped NBSP)', () => {
+    expect(CacheControl.parse([' max-age=60\t']).maxAge).toBe(60);
+    expect(CacheControl.parse(['\u00a0max-age=60']).maxAge).toBeUndefined();
+  });
+});
+
 describe('CacheControl', () => {
   it('parses public and max-age', () => {
     const cc = CacheControl.parse(['public, max-age=10000']);

@@ -27,6 +27,12 @@ function apply(body: Buffer, range: string, chunk: number): { head: ResponseHead
 }
 
 describe('parseRange', () => {
+  it('takes only SP and HTAB as optional whitespace (regression: trim() stripped NBSP)', () => {
+    expect(parseRange(' \tbytes=0-1\t ', 10).kind).toBe('single');
+    expect(parseRange('\u00a0bytes=0-1', 10).kind).toBe('none');
+    expect(parseRange('bytes=0-1\u00a0', 10).kind).toBe('none');
+  });
+
   it('single, open-ended, suffix, clipped', () => {
     expect(parseRange('bytes=0-0', 10)).toEqual({ kind: 'single', range: { start: 0, end: 1 } });
     expect(parseRange('bytes=5-', 10)).toEqual({ kind: 'single', range: { start: 5, end: 10 } });

@@ -5,8 +5,10 @@
  * input: a malformed or all-zero traceparent is ignored (a new trace starts),
  * an oversized tracestate is dropped, as the specification asks.
  */
+
 import { createTraceState, type SpanContext, TraceFlags } from '@opentelemetry/api';
 import type { RequestHeader } from '@pingora-ts/http';
+import { trimOws } from '@pingora-ts/http';
 
 export const TRACEPARENT = 'traceparent';
 export const TRACESTATE = 'tracestate';
@@ -21,7 +23,7 @@ const ZERO_SPAN = '0'.repeat(16);
 export function extractTraceContext(req: RequestHeader): SpanContext | undefined {
   const header = req.getHeader(TRACEPARENT);
   if (header === undefined) return undefined;
-  const m = TRACEPARENT_RE.exec(header.trim());
+  const m = TRACEPARENT_RE.exec(trimOws(header));
   if (m === null) return undefined;
   const [, version, traceId, spanId, flags, rest] = m as unknown as [
     string,

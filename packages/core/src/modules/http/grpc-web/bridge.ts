@@ -4,7 +4,12 @@
  * both ways, `te: trailers` for the upstream, and the trailer frame that
  * carries gRPC's trailers in a gRPC-web response body.
  */
-import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import {
+  type HeaderList,
+  type RequestHeader,
+  type ResponseHeader,
+  trimOws,
+} from '@pingora-ts/http';
 
 /** The gRPC-web flavour of a request: binary, base64 text, or not gRPC-web at all. */
 export const GrpcWebMode = { None: 0, Binary: 1, Text: 2 } as const;
@@ -15,7 +20,7 @@ const GRPC_WEB = /^application\/grpc-web(-text)?([+;].*)?$/i;
 /** Which gRPC-web mode a request's content type selects. */
 export function grpcWebMode(req: RequestHeader): GrpcWebMode {
   const ct = req.getHeader('content-type');
-  const m = ct === undefined ? null : GRPC_WEB.exec(ct.trim());
+  const m = ct === undefined ? null : GRPC_WEB.exec(trimOws(ct));
   if (m === null) return GrpcWebMode.None;
   return m[1] !== undefined ? GrpcWebMode.Text : GrpcWebMode.Binary;
 }
@@ -26,7 +31,7 @@ export function grpcWebMode(req: RequestHeader): GrpcWebMode {
  */
 export function requestToGrpc(req: RequestHeader, mode: GrpcWebMode): void {
   const ct = req.getHeader('content-type') as string;
-  const suffix = GRPC_WEB.exec(ct.trim())?.[2] ?? '';
+  const suffix = GRPC_WEB.exec(trimOws(ct))?.[2] ?? '';
   req.insertHeader('content-type', `application/grpc${suffix}`);
   req.insertHeader('te', 'trailers');
   if (mode === GrpcWebMode.Text && req.hasHeader('content-length')) {
@@ -38,7 +43,7 @@ export function requestToGrpc(req: RequestHeader, mode: GrpcWebMode): void {
 /** Turns a gRPC response head into a gRPC-web one; false when it is not gRPC (left alone). */
 export function responseToGrpcWeb(resp: ResponseHeader, mode: GrpcWebMode): boolean {
   const ct = resp.getHeader('content-type');
-  const m = ct === undefined ? null : /^application\/grpc([+;].*)?$/i.exec(ct.trim());
+  const m = ct === undefined ? null : /^application\/grpc([+;].*)?$/i.exec(trimOws(ct));
   if (m === null) return false;
   const base = mode === GrpcWebMode.Text ? 'application/grpc-web-text' : 'application/grpc-web';
   resp.insertHeader('content-type', `${base}${m[1] ?? ''}`);

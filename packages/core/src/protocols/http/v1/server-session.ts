@@ -290,7 +290,7 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   private clientAcceptsTrailers(): boolean {
     const te = this.requestHeader?.getAll('te');
     if (te === undefined) return false;
-    for (const line of te) if (/(^|,)\s*trailers\s*(;|,|$)/i.test(line)) return true;
+    for (const line of te) if (/(^|,)[ \t]*trailers[ \t]*(;|,|$)/i.test(line)) return true;
     return false;
   }
 

@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
-import { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import { HeaderList, RequestHeader, ResponseHeader, trimOws } from '@pingora-ts/http';
 
 /** Fields that describe one HTTP/1 connection: never sent on an h2 stream. */
 const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([
@@ -21,7 +21,7 @@ const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([
 
 /** True when `value` of a TE field allows it on h2: only `trailers` is (RFC 9113 8.2.2). */
 function teIsTrailers(value: string): boolean {
-  return value.trim().toLowerCase() === 'trailers';
+  return trimOws(value).toLowerCase() === 'trailers';
 }
 
 /** Adds `value` under `name` to `out`, turning repeats into arrays. */
