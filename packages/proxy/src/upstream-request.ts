@@ -43,7 +43,8 @@ export function upstreamRequestFrom(session: Session, peer: HttpPeer): RequestHe
 /** True when a TE field of `req` lists `trailers`. */
 function acceptsTrailers(req: RequestHeader): boolean {
   if (!req.hasHeader('te')) return false;
-  for (const line of req.getAll('te')) if (/(^|,)[ \t]*trailers[ \t]*(;|,|$)/i.test(line)) return true;
+  for (const line of req.getAll('te'))
+    if (/(^|,)[ \t]*trailers[ \t]*(;|,|$)/i.test(line)) return true;
   return false;
 }
 
