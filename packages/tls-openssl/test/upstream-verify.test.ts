@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { HttpConnector, HttpPeer, type HttpPeerInit } from '@pingora-ts/core';
 import { ErrorSource, ErrorType } from '@pingora-ts/error';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { connectProxy, tcpServer } from '../../../tooling/test-servers.ts';
 import { OpensslUpstreamTls, upstreamTlsFromServerConf } from '../src/index.ts';
 import { makeCerts } from './utils/certs.ts';
 import { failure, get } from './utils/client.ts';
-import { connectProxy, tcpServer } from './utils/servers.ts';
 import { tlsOrigin } from './utils/tls-origin.ts';
 
 // Certificates come from the openssl CLI at test time (makeCerts says to install it when missing).

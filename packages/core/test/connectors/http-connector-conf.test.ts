@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RequestHeader } from '@pingora-ts/http';
 import { afterAll, describe, expect, it } from 'vitest';
+import { connectProxy, httpOrigin } from '../../../../tooling/test-servers.ts';
 import { HttpConnector, HttpPeer, serverConfWith } from '../../src/index.ts';
-import { connectProxy, httpOrigin } from './utils/servers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pingora-ts-httpconn-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { RequestHeader } from '@pingora-ts/http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { httpOrigin, tcpServer } from '../../../../tooling/test-servers.ts';
 import { decideRetryByReuse } from '../../src/connectors.ts';
 import { connectorChannels, HttpConnector, HttpPeer } from '../../src/index.ts';
 import { until } from './utils/raw-http.ts';
-import { httpOrigin, tcpServer } from './utils/servers.ts';
 
 interface Outcome {
   status: number;

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { httpOrigin } from './utils/servers.ts';
+import { httpOrigin } from '../../../../tooling/test-servers.ts';
 
 const coreEntry = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 const httpEntry = fileURLToPath(new URL('../../../http/src/index.ts', import.meta.url));

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { afterAll, describe, expect, it } from 'vitest';
+import { connectProxy, tcpServer } from '../../../../tooling/test-servers.ts';
 import { connectL4, resolveBindToLists } from '../../src/connectors.ts';
 import { HttpPeer, type Stream } from '../../src/index.ts';
 import { blackhole } from './utils/blackhole.ts';
-import { connectProxy, tcpServer } from './utils/servers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pingora-ts-l4-'));
 
