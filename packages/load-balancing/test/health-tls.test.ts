@@ -2,14 +2,14 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:tls';
 import { OpensslUpstreamTls } from '@pingora-ts/tls-openssl';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { selfSignedCert } from '../../../tooling/test-tls-cert.ts';
 import { Backend, HttpHealthCheck, TcpHealthCheck } from '../src/index.ts';
-import { selfSignedCert } from './utils/tls-cert.ts';
 
 let pem: { key: string; cert: string };
 let server: Server | undefined;
 
 beforeAll(() => {
-  pem = selfSignedCert();
+  pem = selfSignedCert('svc.test');
 });
 
 afterEach(async () => {
@@ -83,7 +83,7 @@ describe('TLS health checks', () => {
     ).rejects.toMatchObject({ type: 'HTTPStatus' });
     const err = await new HttpHealthCheck({
       host: 'svc.test',
-      tls: { servername: 'svc.test', ca: selfSignedCert().cert },
+      tls: { servername: 'svc.test', ca: selfSignedCert('svc.test').cert },
     })
       .check(backend)
       .catch((e: unknown) => e);

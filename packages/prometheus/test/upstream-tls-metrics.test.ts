@@ -9,9 +9,9 @@ import { TransportConnector } from '@pingora-ts/core/connectors';
 import { OpensslUpstreamTls } from '@pingora-ts/tls-openssl';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { selfSignedCert } from '../../../tooling/test-tls-cert.ts';
 import { PrometheusMetrics } from '../src/prometheus-metrics.ts';
 import { parseExposition, sampleValue } from './utils/scrape.ts';
-import { selfSignedCert } from './utils/tls-cert.ts';
 
 const pem = selfSignedCert();
 

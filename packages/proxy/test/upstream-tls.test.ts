@@ -11,12 +11,12 @@ import {
   type UpstreamTlsDigest,
 } from '@pingora-ts/core';
 import { describe, expect, it } from 'vitest';
+import { selfSignedCert } from '../../../tooling/test-tls-cert.ts';
 import type { HttpProxyOptions } from '../src/http-proxy.ts';
 import { httpProxyService } from '../src/http-proxy-service.ts';
 import type { ProxyHttp } from '../src/proxy-http.ts';
 import { request } from './utils/client.ts';
 import { serveApp, startProxy } from './utils/proxy-harness.ts';
-import { selfSignedCert } from './utils/tls-cert.ts';
 
 const pem = selfSignedCert();
 

@@ -1,6 +1,7 @@
 /**
- * A throwaway self-signed certificate for localhost and 127.0.0.1, made with
- * the openssl CLI in a temporary directory, for TLS upstream tests.
+ * A throwaway self-signed ECDSA P-256 certificate for one DNS name (default
+ * localhost) and 127.0.0.1, made with the openssl CLI in a temporary
+ * directory, for tests that need a TLS upstream or listener.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,13 +17,13 @@ export function hasOpenssl(): boolean {
   }
 }
 
-export function selfSignedCert(): { key: string; cert: string } {
+export function selfSignedCert(name = 'localhost'): { key: string; cert: string } {
   if (!hasOpenssl()) {
     throw new Error(
       'the openssl CLI is missing: install the openssl package (apt-get install openssl)',
     );
   }
-  const dir = mkdtempSync(join(tmpdir(), 'prometheus-tls-'));
+  const dir = mkdtempSync(join(tmpdir(), 'test-tls-'));
   try {
     execFileSync(
       'openssl',
@@ -41,9 +42,9 @@ export function selfSignedCert(): { key: string; cert: string } {
         '-days',
         '2',
         '-subj',
-        '/CN=localhost',
+        `/CN=${name}`,
         '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        `subjectAltName=DNS:${name},IP:127.0.0.1`,
       ],
       { stdio: 'ignore', timeout: 20_000 },
     );
