@@ -61,6 +61,7 @@ export type {
 export { FnvHash } from './selection/fnv-hash.ts';
 export { Fnv64, mod64 } from './selection/fnv64.ts';
 export { InFlightGuard, InFlightTracker } from './selection/in-flight.ts';
+export { SharedCounts } from './selection/shared-in-flight.ts';
 export { Ketama } from './selection/ketama.ts';
 export { LeastConnections } from './selection/least-connections.ts';
 export { PowerOfTwoChoices } from './selection/power-of-two.ts';
