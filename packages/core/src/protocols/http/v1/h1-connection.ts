@@ -52,6 +52,33 @@ export function resetSocket(socket: Socket): void {
   }
 }
 
+/** Inputs that still hold views of the shared read buffer, settled before the next read. */
+const unsettled: InputBuffer[] = [];
+
+function settleAll(): void {
+  for (let i = 0; i < unsettled.length; i++) unsettled[i]!.settle();
+  unsettled.length = 0;
+}
+
+/**
+ * Copies what `input` left of a direct read only once the work this read
+ * started has run: a response head handed on through a promise gets its body
+ * reader attached in a microtask, and that reader then takes the body bytes
+ * straight from the read buffer. Node drains the nextTick and microtask
+ * queues after every read callback, before libuv reads again (into the same
+ * shared buffer), and a nextTick queued from a microtask runs once the
+ * microtasks queued before it (and theirs) are done; so the views stay valid
+ * until settleAll runs.
+ */
+function settleLater(input: InputBuffer): void {
+  unsettled.push(input);
+  if (unsettled.length === 1) queueMicrotask(scheduleSettle);
+}
+
+function scheduleSettle(): void {
+  process.nextTick(settleAll);
+}
+
 const NO_SINK: BodySink = {
   onData: () => true,
   onEnd: () => {},
@@ -157,7 +184,8 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     try {
       this.onInput();
     } finally {
-      input.settle();
+      if (input.transient && input.length > 0) settleLater(input);
+      else input.settle();
     }
     this.updateFlow();
   };
