@@ -74,6 +74,12 @@ const range = (s: Summary | undefined, digits = 0) =>
       ? s.median.toFixed(digits)
       : `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
+/** The median of one sample field over the rounds. */
+function med(rs: readonly Run[], field: (s: Sample) => number, digits: number): string {
+  const m = summarize(rs.map((r) => field(r.sample)).filter((v) => Number.isFinite(v)))?.median;
+  return m === undefined ? '–' : m.toFixed(digits);
+}
+
 /**
  * Each thread's (or process's) pool reuse, the lowest over the rounds: the
  * n-th thread by id, or the n-th process by pid, of every run.
@@ -106,8 +112,8 @@ function report(
   for (const w of workloads) {
     out.push(`### ${w}`, '');
     out.push(
-      '| design | req/s | proxy CPU % | req per CPU-s | per CPU-s vs threads 1 | peak RSS MiB | upstream conns (run) | run reuse | pool reuse per thread / process (whole life, lowest round) |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+      '| design | req/s | proxy CPU % | req per CPU-s | per CPU-s vs threads 1 | user / kernel µs per req | GC % of CPU | peak RSS MiB | upstream conns (run) | run reuse | pool reuse per thread / process (whole life, lowest round) |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     );
     const key = (p: Peer) => `${p.name}\0${w}`;
     const perCpu = (p: Peer) =>
@@ -125,7 +131,7 @@ function report(
       const poolCol = poolColumn(rs, p === pingoraTsProcs2 ? 'process' : 'thread');
       const ratio = base === undefined || pc === undefined ? undefined : pc.median / base;
       out.push(
-        `| ${p.name} | ${range(rps)} | ${range(cpu)} | ${range(pc)} | ${ratio === undefined ? '–' : `${ratio.toFixed(2)}x`} | ${range(summarize(rs.map((r) => r.sample.rssMiB)), 1)} | ${range(summarize(rs.map((r) => r.sample.upstreamConns)))} | ${pct(reuse?.median)} | ${poolCol} |`,
+        `| ${p.name} | ${range(rps)} | ${range(cpu)} | ${range(pc)} | ${ratio === undefined ? '–' : `${ratio.toFixed(2)}x`} | ${med(rs, (x) => x.userUsPerReq, 1)} / ${med(rs, (x) => x.sysUsPerReq, 1)} | ${med(rs, (x) => x.gcPctOfCpu ?? Number.NaN, 1)} | ${range(summarize(rs.map((r) => r.sample.rssMiB)), 1)} | ${range(summarize(rs.map((r) => r.sample.upstreamConns)))} | ${pct(reuse?.median)} | ${poolCol} |`,
       );
       if (p === pingoraTsThreads2 && ratio !== undefined) {
         gates.push(
@@ -164,6 +170,7 @@ async function main(): Promise<void> {
   chmodSync(tmp, 0o755);
   if (!options.keepTmp) process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
   const runs = new Map<string, Run[]>();
+  const failures: string[] = [];
   try {
     const origin = await startOrigin(join(tmp, 'origin'), options.loadCpu);
     const env = { origin, options, wrkScript: writeWrkScript(tmp), tmp, profileRoot: undefined };
@@ -175,7 +182,16 @@ async function main(): Promise<void> {
           ...peers.slice(0, round % peers.length),
         ];
         for (const peer of order) {
-          const { sample } = await measure(peer, workload, round, env);
+          let sample: Sample;
+          try {
+            ({ sample } = await measure(peer, workload, round, env));
+          } catch (err) {
+            // A failed run (a busy machine can stall wrk) costs that run, not the benchmark.
+            const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+            failures.push(`round ${round} ${workload} ${peer.name}: ${why}`);
+            log(`[round ${round} ${workload}] ${peer.name} FAILED: ${why}`);
+            continue;
+          }
           const logText = readFileSync(
             join(tmp, `${peer.name}-${workload}-r${round}`, 'pingora-ts.log'),
             'utf8',
@@ -193,6 +209,9 @@ async function main(): Promise<void> {
     await stopAll();
   }
   process.stdout.write(report(runs, options.workloads, command));
+  if (failures.length > 0) {
+    process.stdout.write(`### Failed runs\n\n${failures.map((f) => `- ${f}`).join('\n')}\n`);
+  }
 }
 
 try {

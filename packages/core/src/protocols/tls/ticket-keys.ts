@@ -110,8 +110,10 @@ export class TicketKeys {
     const secret = shareKey(memory, this.name, TICKET_KEY_BYTES);
     this.#shared = secret;
     this.#member = memory.memberId;
-    const key = secret.init(this.#current);
+    secret.init(this.#current);
+    // The generation before the bytes: a write in between is seen again by the watch, not lost.
     this.#seen = secret.generation;
+    const key = secret.read();
     if (!key.equals(this.#current)) this.#adopt(key);
     if (this.#intervalMs !== undefined && !secret.claimRotation(this.#member)) {
       // Another thread runs the schedule; this one follows.
