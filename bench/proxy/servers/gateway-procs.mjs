@@ -22,8 +22,12 @@ if (!Number.isSafeInteger(count) || count < 1 || count > 64 || command.length ==
 const children = [];
 let stopping = false;
 const exits = [];
-function start() {
-  const child = spawn(process.execPath, [...command, '-u'], { stdio: 'inherit' });
+function start(index) {
+  // The runner's GC stats files are named by thread id: one prefix per process keeps them apart.
+  const env = { ...process.env };
+  const gcStats = env.PINGORA_BENCH_GC_STATS;
+  if (gcStats !== undefined && gcStats !== '') env.PINGORA_BENCH_GC_STATS = `${gcStats}.p${index}`;
+  const child = spawn(process.execPath, [...command, '-u'], { stdio: 'inherit', env });
   children.push(child);
   exits.push(
     new Promise((resolve) =>
@@ -51,4 +55,4 @@ process.on('SIGTERM', () => void stop(0));
 process.on('SIGINT', () => void stop(0));
 // A CPU-profiled run stops its peer with SIGUSR2 (exit-on-signal.mjs in every gateway).
 process.on('SIGUSR2', () => void stop(0, 'SIGUSR2'));
-for (let i = 0; i < count; i++) start();
+for (let i = 0; i < count; i++) start(i);
