@@ -1,13 +1,15 @@
 /**
  * TLS session resumption across server threads, on a real process with
  * `threads: 2`: a session ticket issued by one thread resumes on a
- * connection the main thread hands to the other (every listener's default
- * keys are shared), and with a rotation schedule the main thread rotates the
+ * connection the main thread hands to the other, or the kernel gives the
+ * other's SO_REUSEPORT listener (every listener's default keys are shared),
+ * and with a rotation schedule the main thread rotates the
  * one key every thread uses: each rotation reaches every thread with the
  * same key, a ticket from before it resumes nowhere, one from after it
  * resumes on the other thread.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -27,7 +29,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function start(more = ''): Promise<{ proc: Proc; port: number }> {
+async function start(more = '', reusePort = false): Promise<{ proc: Proc; port: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'pingora-ts-tls-threads-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const conf = join(dir, 'conf.yaml');
@@ -35,10 +37,11 @@ async function start(more = ''): Promise<{ proc: Proc; port: number }> {
     conf,
     `version: 1
 threads: 2
-work_stealing: true
+work_stealing: ${!reusePort}
 grace_period_seconds: 1
 graceful_shutdown_timeout_seconds: 1
 fixture:
+  listen: 127.0.0.1:${reusePort ? await freePort() : 0}
   cert_path: ${leaf.certPath}
   key_path: ${leaf.keyPath}
 ${more}`,
@@ -47,8 +50,20 @@ ${more}`,
   cleanups.push(() => {
     if (proc.proc.exitCode === null) proc.proc.kill('SIGKILL');
   });
+  // With reusePort every thread binds and reports; the first report gives the port.
   const m = await proc.waitFor(/listening \[.*?"port":(\d+)/);
   return { proc, port: Number(m[1]) };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 interface Visit {
@@ -116,6 +131,18 @@ describe('threads: 2', () => {
       expect(await proc.stop()).toBe(0);
     });
   }
+
+  it('reuseport (work_stealing: false): a ticket issued by one thread resumes on the other', async () => {
+    const { proc, port } = await start('', true);
+    // Each thread binds its own listener; the kernel picks one per connection by address hash.
+    await proc.waitFor(/(?:[\s\S]*?listening \[[^\n]*\n){2}/);
+    const first = await visit(port, 'TLSv1.3');
+    const later: Visit[] = [];
+    for (let i = 0; i < 12; i++) later.push(await visit(port, 'TLSv1.3', first.session));
+    expect(new Set(later.map((v) => v.thread)).size).toBe(2);
+    expect(later.map((v) => v.reused)).toEqual(Array(12).fill(true));
+    expect(await proc.stop()).toBe(0);
+  });
 
   it('ticket keys rotate on the main thread schedule, together on every thread', async () => {
     const { proc, port } = await start('  rotate_ms: 2000\n');
