@@ -5,7 +5,7 @@
  * backpressure. It settles once both directions are done, or with the
  * first error, after which the proxy decides about a retry.
  */
-import type { HttpClientSession } from '@pingora-ts/core';
+import type { HttpClientSession, ResponseHeadSink } from '@pingora-ts/core';
 import type { BodySink, TunnelHandoff } from '@pingora-ts/core/h1';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
@@ -31,7 +31,7 @@ export const ExchangeOutcome = {
 } as const;
 export type ExchangeOutcome = (typeof ExchangeOutcome)[keyof typeof ExchangeOutcome];
 
-export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
+export class Exchange<Ctx> implements BodySink, ResponseHeadSink, RequestPumpOwner {
   readonly #s: Session;
   readonly #inner: ProxyHttp<Ctx>;
   readonly #ctx: Ctx;
@@ -104,14 +104,30 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
         this.#fail(toPingoraError(err, { phase: 'write', source: ErrorSource.Upstream }));
         return;
       }
-      this.#up.onInformational = (resp) => this.#informational(resp);
+      this.#up.onInformational = this.#informational;
       this.#pump.start(this.#up, this);
-      this.#up.readResponseHeader().then(
-        (resp) => this.#onResponseHeader(resp),
-        (err: unknown) =>
-          this.#fail(toPingoraError(err, { phase: 'read', source: ErrorSource.Upstream })),
-      );
+      const up = this.#up;
+      if (up.readResponseHeaderInto !== undefined) up.readResponseHeaderInto(this);
+      else {
+        up.readResponseHeader().then(
+          (resp) => this.onResponseHead(resp),
+          (err: unknown) =>
+            this.onResponseHeadError(
+              toPingoraError(err, { phase: 'read', source: ErrorSource.Upstream }),
+            ),
+        );
+      }
     });
+  }
+
+  /** @internal ResponseHeadSink: the upstream's final response head. */
+  onResponseHead(resp: ResponseHeader): void {
+    this.#onResponseHeader(resp);
+  }
+
+  /** @internal ResponseHeadSink: reading the response head failed. */
+  onResponseHeadError(error: PingoraError): void {
+    this.#fail(toPingoraError(error, { source: ErrorSource.Upstream }));
   }
 
   // ---- request direction (RequestPumpOwner) ----
@@ -127,7 +143,7 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
 
   // ---- response direction ----
 
-  #informational(resp: ResponseHeader): void {
+  readonly #informational = (resp: ResponseHeader): void => {
     // 103 Early Hints and the like: forward as they are (hop-by-hop removed).
     if (this.#settled) return;
     removeHopByHopHeaders(resp);
@@ -136,7 +152,7 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     } catch (err) {
       this.#fail(toPingoraError(err, { phase: 'write', source: ErrorSource.Downstream }));
     }
-  }
+  };
 
   /**
    * The response head phases, then the head goes downstream and the body
