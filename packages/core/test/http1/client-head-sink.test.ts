@@ -15,7 +15,6 @@ const clients: H1ClientSession[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();
   for (const s of servers.splice(0)) {
-    s.closeAllConnections?.();
     await new Promise((r) => s.close(r));
   }
 });
