@@ -356,9 +356,16 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
       const version = parser.minor === 1 ? 'HTTP/1.1' : 'HTTP/1.0';
       const resp = ResponseHeader.unchecked(status, parser.reason, version);
       const fields = parser.fields;
+      const text = parser.text;
       for (let i = 0; i < fields.length; i += 2) {
         const name = fields[i]!;
-        resp.appendUnchecked(name, fields[i + 1]!, commonLowerName(name));
+        resp.appendParsed(
+          name,
+          fields[i + 1]!,
+          commonLowerName(name),
+          text,
+          parser.fieldLineStart(i >> 1),
+        );
       }
       if (status < 200 && status !== 101) {
         parser.reset();
