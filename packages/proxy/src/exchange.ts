@@ -6,7 +6,7 @@
  * first error, after which the proxy decides about a retry.
  */
 import type { HttpClientSession, ResponseHeadSink } from '@pingora-ts/core';
-import type { BodySink, TunnelHandoff } from '@pingora-ts/core/h1';
+import { type BodySink, isDirectReadView, type TunnelHandoff } from '@pingora-ts/core/h1';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import { removeHopByHopHeaders } from './hop-by-hop.ts';
@@ -293,9 +293,17 @@ export class Exchange<Ctx> implements BodySink, ResponseHeadSink, RequestPumpOwn
     this.#up.readBodyInto(this);
   }
 
+  /** Chunks are written downstream within onData, or copied first for filters that may keep them. */
+  readonly takesTransientChunks = true;
+
   onData(chunk: Buffer): boolean {
     if (this.#settled) return false;
-    const ok = this.#process(chunk, false);
+    // The lifetime rule (BodySink): a view of the shared read buffer dies when
+    // this returns; body filters, the cache tap and decompression get a copy.
+    const ok = this.#process(
+      isDirectReadView(chunk) && this.#filtersKeepChunks() ? Buffer.from(chunk) : chunk,
+      false,
+    );
     if (!ok) this.#upstreamPaused = true;
     return ok;
   }
@@ -319,6 +327,19 @@ export class Exchange<Ctx> implements BodySink, ResponseHeadSink, RequestPumpOwn
 
   onError(error: PingoraError): void {
     this.#fail(error);
+  }
+
+  /** Whether anything between upstream and downstream may hold on to a body chunk. */
+  #filtersKeepChunks(): boolean {
+    const s = this.#s;
+    const inner = this.#inner;
+    return (
+      inner.upstreamResponseBodyFilter !== undefined ||
+      inner.responseBodyFilter !== undefined ||
+      this.#tap !== undefined ||
+      s.upstreamCompressionCtx?.isEnabled() === true ||
+      s.downstreamModules.bodyFiltersKeepChunks(true)
+    );
   }
 
   /** Runs one piece of response body through decompression, the filters and the modules. */

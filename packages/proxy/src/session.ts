@@ -16,7 +16,7 @@ import {
   type StreamDigest,
   type UpstreamTlsDigest,
 } from '@pingora-ts/core';
-import { armDeadline, type DeadlineOwner } from '@pingora-ts/core/h1';
+import { armDeadline, type DeadlineOwner, isDirectReadView } from '@pingora-ts/core/h1';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import { ProxyPhase } from './proxy-phase.ts';
@@ -373,7 +373,12 @@ export class Session implements DeadlineOwner {
     }
     // A small view would pin its whole parent buffer (a socket read) until
     // the request ends: keep a copy of it instead.
-    this.retryBuffer.push(chunk.length * 2 < chunk.buffer.byteLength ? Buffer.from(chunk) : chunk);
+    // A view of the shared read buffer (BodySink.takesTransientChunks) is only valid during the read.
+    this.retryBuffer.push(
+      chunk.length * 2 < chunk.buffer.byteLength || isDirectReadView(chunk)
+        ? Buffer.from(chunk)
+        : chunk,
+    );
     this.retryBufferBytes += chunk.length;
   }
 
