@@ -5,14 +5,8 @@
  * storage can), responseFilter, then the body through responseBodyFilter
  * and the downstream modules. HEAD gets the head only.
  */
-import {
-  type HttpCache,
-  notModified,
-  RangeBody,
-  type RangeRequest,
-  rangeRequestFor,
-  toNotModified,
-} from '@pingora-ts/cache';
+import { type HttpCache, RangeBody, type RangeRequest, rangeRequestFor } from '@pingora-ts/cache';
+import { notModified, toNotModified } from '@pingora-ts/cache/rfc9111';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { ResponseHeader } from '@pingora-ts/http';
 import { isPromise } from './maybe-promise.ts';

@@ -12,12 +12,11 @@ import {
   cacheLookupChannel,
   HitStatus,
   type HttpCache,
-  invalidatedTargets,
   LockStatus,
   type LookupResult,
   NoCacheReason,
-  onlyIfCached,
 } from '@pingora-ts/cache';
+import { invalidatedTargets, onlyIfCached } from '@pingora-ts/cache/rfc9111';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { ResponseHeader } from '@pingora-ts/http';
 import { serveFromCache } from './cache-serve.ts';
