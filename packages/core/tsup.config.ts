@@ -9,5 +9,7 @@ export default defineConfig(
     'src/h2.ts',
     'src/connectors.ts',
     'src/compression.ts',
+    'src/diagnostics.ts',
+    'src/tls.ts',
   ]),
 );

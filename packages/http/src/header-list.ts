@@ -5,9 +5,11 @@
  * given, their lower-case forms and the values; lookups are linear scans.
  * For the 10-30 fields of a typical head that builds several times faster
  * than a Map-keyed store, with lookups on par up to ~30 fields (see
- * bench/src/header-map.bench.ts).
+ * bench/src/header-map.bench.ts). Fields a parser appended from validated
+ * bytes remember where their line was, so a field nobody changed goes out
+ * again exactly as it came in (copy on write: see appendParsed).
  */
-import { writeLatin1 } from './latin1.ts';
+import { writeLatin1, writeLatin1Range } from './latin1.ts';
 import { validateHeaderName, validateHeaderValue } from './validate.ts';
 
 /**
@@ -44,6 +46,14 @@ export class HeaderList {
   #names: string[] = [];
   #lower: string[] = [];
   #values: string[] = [];
+  /** The validated head text that parsed fields came from ('' when none). */
+  #rawText = '';
+  /**
+   * Per field: where its line (`Name: value\r\n` as received) starts in
+   * #rawText while the field is unchanged, else -1. Undefined while no field
+   * came from a parser, which costs other lists nothing.
+   */
+  #rawAt: number[] | undefined;
 
   /** How many field lines the head holds (a repeated header counts once per line). */
   get headerCount(): number {
@@ -67,10 +77,12 @@ export class HeaderList {
       this.#names.push(name);
       lowers.push(lower);
       this.#values.push(v);
+      this.#rawAt?.push(-1);
       return this;
     }
     this.#names[first] = name;
     this.#values[first] = v;
+    if (this.#rawAt !== undefined) this.#rawAt[first] = -1;
     this.#removeFrom(lower, first + 1);
     return this;
   }
@@ -82,6 +94,7 @@ export class HeaderList {
     this.#names.push(name);
     this.#lower.push(lowerHeaderName(name));
     this.#values.push(v);
+    this.#rawAt?.push(-1);
     return this;
   }
 
@@ -96,6 +109,43 @@ export class HeaderList {
     this.#names.push(name);
     this.#lower.push(lower ?? lowerHeaderName(name));
     this.#values.push(value);
+    this.#rawAt?.push(-1);
+  }
+
+  /**
+   * appendUnchecked for a field a parser read from `text` (the validated
+   * head as latin1), whose line starts at `lineStart` and runs to the next
+   * CRLF. While the field is not changed it is written back from that line,
+   * byte for byte (its whitespace included). Same trust rules as appendUnchecked.
+   * @internal for protocol parsers.
+   */
+  appendParsed(
+    name: string,
+    value: string,
+    lower: string | undefined,
+    text: string,
+    lineStart: number,
+  ): void {
+    this.#names.push(name);
+    this.#lower.push(lower ?? lowerHeaderName(name));
+    this.#values.push(value);
+    let rawAt = this.#rawAt;
+    if (rawAt === undefined) {
+      rawAt = this.#names.length === 1 ? [] : new Array<number>(this.#names.length - 1).fill(-1);
+      this.#rawAt = rawAt;
+      this.#rawText = text;
+    } else if (this.#rawText !== text) {
+      // Fields from one head text at a time: a second text is kept as strings.
+      rawAt.push(-1);
+      return;
+    }
+    rawAt.push(lineStart);
+  }
+
+  /** True when field line `index` still holds the bytes it was parsed from (see appendParsed). */
+  isRawAt(index: number): boolean {
+    const rawAt = this.#rawAt;
+    return rawAt !== undefined && (rawAt[index] ?? -1) >= 0;
   }
 
   /** Removes every field of `name` (case-insensitive); returns their values in order, or undefined if there were none. */
@@ -186,14 +236,20 @@ export class HeaderList {
     this.#names.length = 0;
     this.#lower.length = 0;
     this.#values.length = 0;
+    this.#rawAt = undefined;
+    this.#rawText = '';
   }
 
   /** Bytes the field lines take on the HTTP/1 wire (`Name: value\r\n` each), without the final CRLF. */
   headersWireLength(): number {
     const names = this.#names;
     const values = this.#values;
+    const rawAt = this.#rawAt;
     let n = names.length * 4;
-    for (let i = 0; i < names.length; i++) n += names[i]!.length + values[i]!.length;
+    for (let i = 0; i < names.length; i++) {
+      const at = rawAt === undefined ? -1 : rawAt[i]!;
+      n += at < 0 ? names[i]!.length + values[i]!.length : this.#rawLineEnd(i, at) - at - 4;
+    }
     return n;
   }
 
@@ -205,8 +261,17 @@ export class HeaderList {
   writeHeaders(buf: Buffer, offset: number): number {
     const names = this.#names;
     const values = this.#values;
+    const rawAt = this.#rawAt;
     let o = offset;
     for (let i = 0; i < names.length; i++) {
+      const at = rawAt === undefined ? -1 : rawAt[i]!;
+      if (at >= 0) {
+        // A run of unchanged lines that were adjacent in the received head: one copy.
+        let end = this.#rawLineEnd(i, at);
+        while (i + 1 < names.length && rawAt![i + 1] === end) end = this.#rawLineEnd(++i, end);
+        o = writeLatin1Range(buf, o, this.#rawText, at, end);
+        continue;
+      }
       o = writeLatin1(buf, o, names[i]!);
       buf[o++] = 0x3a; // ':'
       buf[o++] = 0x20;
@@ -222,6 +287,14 @@ export class HeaderList {
     this.#names = other.#names.slice();
     this.#lower = other.#lower.slice();
     this.#values = other.#values.slice();
+    this.#rawAt = other.#rawAt?.slice();
+    this.#rawText = other.#rawText;
+  }
+
+  /** Where raw line `index` (starting at `at`) ends in #rawText, after its CRLF. */
+  #rawLineEnd(index: number, at: number): number {
+    // The name is unchanged and the value holds no CR: the first CR after the colon ends the line.
+    return this.#rawText.indexOf('\r', at + this.#names[index]!.length + 1) + 2;
   }
 
   /** Removes the fields named `lower` (or any of `set`) at or after `from`, in one compacting pass. */
@@ -229,6 +302,7 @@ export class HeaderList {
     const names = this.#names;
     const lowers = this.#lower;
     const values = this.#values;
+    const rawAt = this.#rawAt;
     let w = from;
     for (let r = from; r < lowers.length; r++) {
       if (lowers[r] === lower || set?.has(lowers[r]!)) {
@@ -239,11 +313,13 @@ export class HeaderList {
         names[w] = names[r]!;
         lowers[w] = lowers[r]!;
         values[w] = values[r]!;
+        if (rawAt !== undefined) rawAt[w] = rawAt[r]!;
       }
       w++;
     }
     names.length = w;
     lowers.length = w;
     values.length = w;
+    if (rawAt !== undefined) rawAt.length = w;
   }
 }

@@ -7,12 +7,9 @@
  */
 import { SharedTable } from '@pingora-ts/runtime';
 import { describe, expect, it } from 'vitest';
-import {
-  InFlightTracker,
-  LeastConnections,
-  PowerOfTwoChoices,
-  SharedCounts,
-} from '../src/index.ts';
+import { LeastConnections, PowerOfTwoChoices } from '../src/index.ts';
+import { InFlightTracker } from '../src/selection/in-flight.ts';
+import { SharedCounts } from '../src/selection/shared-in-flight.ts';
 import { backendSet } from './utils/selection-conformance.ts';
 
 function threads(table: SharedTable, ...indexes: number[]): InFlightTracker[] {

@@ -68,9 +68,16 @@ export class RequestHeadReader {
       minor === 1 ? 'HTTP/1.1' : 'HTTP/1.0',
     );
     const fields = parser.fields;
+    const text = parser.text;
     for (let i = 0; i < fields.length; i += 2) {
       const name = fields[i]!;
-      req.appendUnchecked(name, fields[i + 1]!, commonLowerName(name));
+      req.appendParsed(
+        name,
+        fields[i + 1]!,
+        commonLowerName(name),
+        text,
+        parser.fieldLineStart(i >> 1),
+      );
     }
     this.keepalive =
       minor === 1 ? !facts.connectionClose : facts.connectionKeepAlive && !facts.connectionClose;
