@@ -178,7 +178,8 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   }
 
   writeContinue(): void {
-    if (this.#continueSent || this.responseWritten !== undefined || this.#phase !== P_SERVING) return;
+    if (this.#continueSent || this.responseWritten !== undefined || this.#phase !== P_SERVING)
+      return;
     if (this.requestHeader?.version !== 'HTTP/1.1') return; // 1xx cannot go to HTTP/1.0 clients
     this.#continueSent = true;
     this.send(CONTINUE);
@@ -303,7 +304,10 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
 
   get keepalive(): boolean {
     return (
-      this.#clientKeepalive && this.#serverKeepalive && !this.#bodyBroken && this.failure === undefined
+      this.#clientKeepalive &&
+      this.#serverKeepalive &&
+      !this.#bodyBroken &&
+      this.failure === undefined
     );
   }
 
