@@ -289,10 +289,10 @@ export class HeaderList {
 
   /** Copies `other`'s fields over this list's (used by clone()). */
   protected copyHeadersFrom(other: HeaderList): void {
-    this.#names = other.#names.slice();
-    this.#lower = other.#lower.slice();
-    this.#values = other.#values.slice();
-    this.#rawAt = other.#rawAt?.slice();
+    this.#names = withRoom(other.#names);
+    this.#lower = withRoom(other.#lower);
+    this.#values = withRoom(other.#values);
+    this.#rawAt = other.#rawAt === undefined ? undefined : withRoom(other.#rawAt);
     this.#rawText = other.#rawText;
   }
 
@@ -327,4 +327,20 @@ export class HeaderList {
     values.length = w;
     if (rawAt !== undefined) rawAt.length = w;
   }
+}
+
+/** Fields a copy can take without growing: a proxy adds a few (X-Forwarded-*, Via) to its upstream request. */
+const COPY_ROOM = 4;
+
+/**
+ * A copy of `a` with room for COPY_ROOM more elements, so the first appends
+ * to a cloned head do not reallocate all its arrays (V8 keeps the spare
+ * capacity when the length is set below it by less than half).
+ */
+function withRoom<T>(a: readonly T[]): T[] {
+  const n = a.length;
+  const out = new Array<T>(n + COPY_ROOM);
+  for (let i = 0; i < n; i++) out[i] = a[i]!;
+  out.length = n;
+  return out;
 }
