@@ -364,7 +364,11 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
       );
       if (status < 200 && status !== 101) {
         parser.reset();
-        if (status !== 100) this.onInformational?.(resp);
+        if (status !== 100) {
+          const sink = this.#headSink;
+          if (sink?.onInformationalHead !== undefined) sink.onInformationalHead(resp);
+          else this.onInformational?.(resp);
+        }
         continue;
       }
       this.#finalHead(resp, parser.minor);
