@@ -99,7 +99,7 @@ export type {
 } from './services/service.ts';
 
 // --- HTTP protocols (HTTP/1 codec, sessions)
-export type { HttpClientSession } from './protocols/http/client-session.ts';
+export type { HttpClientSession, ResponseHeadSink } from './protocols/http/client-session.ts';
 export type { HttpServerSession } from './protocols/http/server-session.ts';
 export type { H1ServerOptions } from './protocols/http/v1/server-options.ts';
 export type { H2ServerOptions } from './protocols/http/v2/server-options.ts';

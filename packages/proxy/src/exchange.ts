@@ -5,8 +5,8 @@
  * backpressure. It settles once both directions are done, or with the
  * first error, after which the proxy decides about a retry.
  */
-import type { HttpClientSession } from '@pingora-ts/core';
-import type { BodySink, TunnelHandoff } from '@pingora-ts/core/h1';
+import type { HttpClientSession, ResponseHeadSink } from '@pingora-ts/core';
+import { type BodySink, isDirectReadView, type TunnelHandoff } from '@pingora-ts/core/h1';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import { removeHopByHopHeaders } from './hop-by-hop.ts';
@@ -32,7 +32,7 @@ export const ExchangeOutcome = {
 } as const;
 export type ExchangeOutcome = (typeof ExchangeOutcome)[keyof typeof ExchangeOutcome];
 
-export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
+export class Exchange<Ctx> implements BodySink, ResponseHeadSink, RequestPumpOwner {
   readonly #s: Session;
   readonly #st: SessionState;
   readonly #inner: ProxyHttp<Ctx>;
@@ -107,14 +107,33 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
         this.#fail(toPingoraError(err, { phase: 'write', source: ErrorSource.Upstream }));
         return;
       }
-      this.#up.onInformational = (resp) => this.#informational(resp);
-      this.#pump.start(this.#up, this);
-      this.#up.readResponseHeader().then(
-        (resp) => this.#onResponseHeader(resp),
+      const up = this.#up;
+      if (up.readResponseHeaderInto !== undefined) {
+        // 1xx heads come to onInformationalHead: no promise or closure per request.
+        this.#pump.start(up, this);
+        up.readResponseHeaderInto(this);
+        return;
+      }
+      up.onInformational = (resp) => this.onInformationalHead(resp);
+      this.#pump.start(up, this);
+      up.readResponseHeader().then(
+        (resp) => this.onResponseHead(resp),
         (err: unknown) =>
-          this.#fail(toPingoraError(err, { phase: 'read', source: ErrorSource.Upstream })),
+          this.onResponseHeadError(
+            toPingoraError(err, { phase: 'read', source: ErrorSource.Upstream }),
+          ),
       );
     });
+  }
+
+  /** @internal ResponseHeadSink: the upstream's final response head. */
+  onResponseHead(resp: ResponseHeader): void {
+    this.#onResponseHeader(resp);
+  }
+
+  /** @internal ResponseHeadSink: reading the response head failed. */
+  onResponseHeadError(error: PingoraError): void {
+    this.#fail(toPingoraError(error, { source: ErrorSource.Upstream }));
   }
 
   // ---- request direction (RequestPumpOwner) ----
@@ -130,7 +149,8 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
 
   // ---- response direction ----
 
-  #informational(resp: ResponseHeader): void {
+  /** @internal ResponseHeadSink: a 1xx head (103 Early Hints and the like). */
+  onInformationalHead(resp: ResponseHeader): void {
     // 103 Early Hints and the like: forward as they are (hop-by-hop removed).
     if (this.#settled) return;
     removeHopByHopHeaders(resp);
@@ -281,9 +301,17 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     this.#up.readBodyInto(this);
   }
 
+  /** Chunks are written downstream within onData, or copied first for filters that may keep them. */
+  readonly takesTransientChunks = true;
+
   onData(chunk: Buffer): boolean {
     if (this.#settled) return false;
-    const ok = this.#process(chunk, false);
+    // The lifetime rule (BodySink): a view of the shared read buffer dies when
+    // this returns; body filters, the cache tap and decompression get a copy.
+    const ok = this.#process(
+      isDirectReadView(chunk) && this.#filtersKeepChunks() ? Buffer.from(chunk) : chunk,
+      false,
+    );
     if (!ok) this.#upstreamPaused = true;
     return ok;
   }
@@ -307,6 +335,19 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
 
   onError(error: PingoraError): void {
     this.#fail(error);
+  }
+
+  /** Whether anything between upstream and downstream may hold on to a body chunk. */
+  #filtersKeepChunks(): boolean {
+    const s = this.#s;
+    const inner = this.#inner;
+    return (
+      inner.upstreamResponseBodyFilter !== undefined ||
+      inner.responseBodyFilter !== undefined ||
+      this.#tap !== undefined ||
+      this.#st.upstreamCompressionCtx?.isEnabled() === true ||
+      s.downstreamModules.bodyFiltersKeepChunks(true)
+    );
   }
 
   /** Runs one piece of response body through decompression, the filters and the modules. */

@@ -6,7 +6,7 @@
  * then carries on reading the downstream.
  */
 import type { HttpClientSession } from '@pingora-ts/core';
-import type { BodySink } from '@pingora-ts/core/h1';
+import { type BodySink, isDirectReadView } from '@pingora-ts/core/h1';
 import { ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList } from '@pingora-ts/http';
 import { isPromise } from './maybe-promise.ts';
@@ -130,8 +130,14 @@ export class RequestPump<Ctx> implements BodySink {
     this.#owner = undefined;
   }
 
+  /** Chunks are written upstream within onData, or copied first where they are kept. */
+  readonly takesTransientChunks = true;
+
   onData(chunk: Buffer): boolean {
+    // The lifetime rule (BodySink): a view of the shared read buffer dies when
+    // this returns. The retry buffer copies what it keeps; a filter gets a copy.
     this.#st.keepForRetry(chunk);
+    if (isDirectReadView(chunk) && this.#filtersKeepChunks()) chunk = Buffer.from(chunk);
     if (this.#up === undefined) {
       // No attempt is listening (between retries): hold the downstream.
       this.#paused = true;
@@ -151,6 +157,14 @@ export class RequestPump<Ctx> implements BodySink {
 
   onError(error: PingoraError): void {
     this.#owner?.requestFailed(error);
+  }
+
+  /** Whether a request body filter may hold on to a chunk. */
+  #filtersKeepChunks(): boolean {
+    return (
+      this.#inner.requestBodyFilter !== undefined ||
+      this.#session.downstreamModules.bodyFiltersKeepChunks(false)
+    );
   }
 
   /** Carries on with the downstream body after a (re)start. */

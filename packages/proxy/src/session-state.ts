@@ -13,7 +13,7 @@ import type {
   ResponseCompression,
   UpstreamTlsDigest,
 } from '@pingora-ts/core';
-import type { DeadlineOwner } from '@pingora-ts/core/h1';
+import { type DeadlineOwner, isDirectReadView } from '@pingora-ts/core/h1';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import type { HeaderList, ResponseHeader } from '@pingora-ts/http';
 import { ProxyPhase } from './proxy-phase.ts';
@@ -169,7 +169,12 @@ export class SessionState implements DeadlineOwner {
     }
     // A small view would pin its whole parent buffer (a socket read) until
     // the request ends: keep a copy of it instead.
-    this.retryBuffer.push(chunk.length * 2 < chunk.buffer.byteLength ? Buffer.from(chunk) : chunk);
+    // A view of the shared read buffer (BodySink.takesTransientChunks) is only valid during the read.
+    this.retryBuffer.push(
+      chunk.length * 2 < chunk.buffer.byteLength || isDirectReadView(chunk)
+        ? Buffer.from(chunk)
+        : chunk,
+    );
     this.retryBufferBytes += chunk.length;
   }
 }
