@@ -119,6 +119,25 @@ describe('unchanged heads go out as received, minus the hop-by-hop fields', () =
   });
 });
 
+describe('informational heads', () => {
+  it('a 103 from an HTTP/1 origin reaches the client before the final head, as received', async () => {
+    await using origin = await startRawOrigin((socket) =>
+      socket.write(
+        'HTTP/1.1 103 Early Hints\r\nLink:  </a.css>; rel=preload\r\n\r\n' +
+          'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      ),
+    );
+    await using p = await startProxy(toOrigin(origin.address));
+    const c = await rawClient(p.port);
+    const hints = await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    const final = await c.send('');
+    c.socket.destroy();
+    expect(hints).toBe('HTTP/1.1 103 Early Hints\r\nLink:  </a.css>; rel=preload\r\n\r\n');
+    expect(final.startsWith('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n')).toBe(true);
+    expect(final.endsWith('\r\n\r\nok')).toBe(true);
+  });
+});
+
 describe("a filter's change always reaches the wire", () => {
   it('request: a changed, a removed and an added field upstream; the rest raw', async () => {
     await using origin = await startRawOrigin((socket) =>
