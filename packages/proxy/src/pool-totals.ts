@@ -5,7 +5,7 @@
  * pool, so this is where an operator sees each thread's reuse).
  */
 import { threadId } from 'node:worker_threads';
-import type { ConnectorStats } from '@pingora-ts/core';
+import type { ConnectorStats } from '@pingora-ts/core/diagnostics';
 import type { ProxyLogger } from './failure-log.ts';
 import type { UpstreamConnector } from './upstream-connector.ts';
 
