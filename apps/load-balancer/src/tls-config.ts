@@ -167,7 +167,7 @@ export function settleTls(
   }
   let ticketKeys: TicketKeys | undefined;
   if (raw.ticketKeyRotationSeconds !== undefined) {
-    ticketKeys = new TicketKeys();
+    ticketKeys = new TicketKeys(undefined, { name: 'load_balancer' });
     ticketKeys.rotateEvery(raw.ticketKeyRotationSeconds * 1000);
   }
   const settings: TlsSettings = {
