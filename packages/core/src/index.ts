@@ -47,8 +47,6 @@ export {
   udsEndpoint,
 } from './listeners/endpoint.ts';
 export {
-  defaultTlsBackend,
-  registerTlsBackend,
   type TlsAcceptCallbacks,
   type TlsAcceptor,
   type TlsAcceptorEnv,
@@ -58,6 +56,7 @@ export {
 export {
   ClientCertMode,
   checkTlsSettings,
+  DEFAULT_TLS_CIPHERS,
   DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_TLS_MAX_HANDSHAKES,
   DEFAULT_TLS_SESSION_CACHE_SIZE,
