@@ -22,7 +22,8 @@ export function runH2load(
   warmup: number,
   cpu: string | undefined,
 ): H2loadResult {
-  const args = ['-c', String(clients), '-m', String(streams), '-D', String(seconds)];
+  // -N: a connection silent for 10 s is dropped, so a stuck peer fails the cell instead of hanging h2load.
+  const args = ['-c', String(clients), '-m', String(streams), '-D', String(seconds), '-N', '10'];
   if (warmup > 0) args.push('--warm-up-time', String(warmup));
   args.push(url);
   const [cmd, argv] =

@@ -3,8 +3,14 @@
  * load-balancer sample's `tls_listen` and `tls` keys) and nginx terminating
  * TLS with the same certificate and key files, plus both in plaintext as the
  * reference for the section's ratios. Each TLS row gets the certificate of
- * the run in its context.
+ * the run in its context. Both TLS rows run the same TLS: Mozilla's
+ * intermediate ciphers in the server's order (AES-128-GCM first; our default,
+ * set explicitly on nginx), OpenSSL's default groups (X25519 with these
+ * clients), a server-side session cache, and session tickets except in the
+ * full-handshake workload, where both turn them off.
  */
+
+import { DEFAULT_TLS_CIPHERS } from '@pingora-ts/core';
 import type { Child } from '../lib/children.ts';
 import { HOST } from '../lib/net.ts';
 import { startNginx } from '../lib/nginx.ts';
@@ -18,6 +24,8 @@ export interface TlsPeerContext extends PeerContext {
   readonly cert: TlsCert;
   /** A second free port, for a listener the row needs besides the measured one. */
   readonly sparePort: number;
+  /** Issue session tickets (off for the full-handshake workload, on both TLS rows). */
+  readonly tickets: boolean;
 }
 
 export interface TlsSectionPeer extends Omit<Peer, 'start' | 'stop'> {
@@ -43,7 +51,11 @@ const pingoraTsTls: TlsSectionPeer = {
       ...conf.load_balancer,
       listen: [`${HOST}:${ctx.sparePort}`],
       tls_listen: [`${HOST}:${ctx.port}`],
-      tls: { cert_path: ctx.cert.certPath, key_path: ctx.cert.keyPath },
+      tls: {
+        cert_path: ctx.cert.certPath,
+        key_path: ctx.cert.keyPath,
+        session_tickets: ctx.tickets,
+      },
     };
     return startGateway(ctx, conf);
   },
@@ -53,11 +65,17 @@ const nginxTls: TlsSectionPeer = {
   ...nginx,
   name: NGINX_TLS,
   scheme: 'https',
-  setup: `${nginx.setup}; listen ssl with the same certificate, ssl_protocols TLSv1.2 TLSv1.3, default session cache and tickets`,
+  setup: `${nginx.setup}; listen ssl with the same certificate, ssl_protocols TLSv1.2 TLSv1.3, our default ciphers in the server's order, ssl_session_cache shared 10m, tickets as ours`,
   start(ctx) {
+    const [suites, tls12] = splitCiphers(DEFAULT_TLS_CIPHERS);
     const tls = `    ssl_certificate ${ctx.cert.certPath};
     ssl_certificate_key ${ctx.cert.keyPath};
     ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ciphers ${tls12};
+    ssl_conf_command Ciphersuites ${suites};
+    ssl_prefer_server_ciphers on;
+    ssl_session_cache shared:SSL:10m;
+    ssl_session_tickets ${ctx.tickets ? 'on' : 'off'};
 `;
     return startNginx(
       NGINX_TLS,
@@ -67,6 +85,15 @@ const nginxTls: TlsSectionPeer = {
     );
   },
 };
+
+/** OpenSSL's one cipher string as nginx needs it: TLS 1.3 suites and the TLS 1.2 list. */
+function splitCiphers(all: string): [string, string] {
+  const parts = all.split(':');
+  return [
+    parts.filter((c) => c.startsWith('TLS_')).join(':'),
+    parts.filter((c) => !c.startsWith('TLS_')).join(':'),
+  ];
+}
 
 /** Report order: ours with TLS, nginx with TLS, then the plaintext references. */
 export const TLS_PEERS: readonly TlsSectionPeer[] = [
