@@ -10,13 +10,16 @@
  * full-handshake workload, where both turn them off.
  */
 
+import { join } from 'node:path';
 import { DEFAULT_TLS_CIPHERS } from '@pingora-ts/core';
-import type { Child } from '../lib/children.ts';
+import { type Child, spawnChild } from '../lib/children.ts';
 import { HOST } from '../lib/net.ts';
 import { startNginx } from '../lib/nginx.ts';
+import { SERVERS_DIR } from '../lib/node-peer.ts';
 import type { Peer, PeerContext } from '../lib/peer.ts';
 import type { TlsCert } from '../lib/tls-certs.ts';
 import { nginx, nginxProxyHttp } from './nginx.ts';
+import { nodeTcpRelay } from './node-tcp-relay.ts';
 import { gatewayConf, pingoraTs, startGateway } from './pingora-ts.ts';
 
 export interface TlsPeerContext extends PeerContext {
@@ -39,6 +42,7 @@ export const OURS_TLS = 'pingora-ts-tls';
 export const OURS_PLAIN = 'pingora-ts';
 export const NGINX_TLS = 'nginx-tls';
 export const NGINX_PLAIN = 'nginx';
+export const NODE_TLS_RELAY = 'node-tls-relay';
 
 const pingoraTsTls: TlsSectionPeer = {
   ...pingoraTs,
@@ -86,6 +90,32 @@ const nginxTls: TlsSectionPeer = {
   },
 };
 
+/** The TLS twin of node-tcp-relay: node:tls piping to the origin, the floor of node:tls's own cost. */
+const nodeTlsRelay: TlsSectionPeer = {
+  ...nodeTcpRelay,
+  name: NODE_TLS_RELAY,
+  scheme: 'https',
+  setup:
+    'node:tls (same certificate, ciphers and tickets as ours), each client connection piped to a new origin socket: no HTTP work, the floor of node:tls',
+  start: (ctx) =>
+    spawnChild(
+      NODE_TLS_RELAY,
+      process.execPath,
+      [
+        ...ctx.nodeArgs,
+        join(SERVERS_DIR, 'node-tls-relay.mjs'),
+        String(ctx.port),
+        `${ctx.originHost}:${ctx.originPort}`,
+        String(ctx.connections),
+        ctx.cert.certPath,
+        ctx.cert.keyPath,
+        DEFAULT_TLS_CIPHERS,
+        ctx.tickets ? 'tickets' : 'no-tickets',
+      ],
+      { cpu: ctx.cpu, logPath: join(ctx.dir, `${NODE_TLS_RELAY}.log`) },
+    ),
+};
+
 /** OpenSSL's one cipher string as nginx needs it: TLS 1.3 suites and the TLS 1.2 list. */
 function splitCiphers(all: string): [string, string] {
   const parts = all.split(':');
@@ -95,10 +125,11 @@ function splitCiphers(all: string): [string, string] {
   ];
 }
 
-/** Report order: ours with TLS, nginx with TLS, then the plaintext references. */
+/** Report order: ours with TLS, nginx with TLS, the node:tls floor, then the plaintext references. */
 export const TLS_PEERS: readonly TlsSectionPeer[] = [
   pingoraTsTls,
   nginxTls,
+  nodeTlsRelay,
   { ...pingoraTs, scheme: 'http' },
   { ...nginx, scheme: 'http' },
 ];
