@@ -47,21 +47,38 @@ function keyArgs(kind: 'ec' | 'rsa'): string[] {
     : ['-newkey', 'rsa:2048'];
 }
 
+/** `openssl req -x509`: a self-signed ECDSA P-256 certificate valid two days. */
+function selfSigned(
+  ssl: (...args: string[]) => void,
+  keyOut: string,
+  certOut: string,
+  subject: string,
+  ...more: string[]
+): void {
+  ssl(
+    'req',
+    '-x509',
+    ...keyArgs('ec'),
+    '-nodes',
+    '-keyout',
+    keyOut,
+    '-out',
+    certOut,
+    '-days',
+    '2',
+    '-subj',
+    subject,
+    ...more,
+  );
+}
+
 /** A self-signed ECDSA P-256 certificate for `name` (default localhost) and 127.0.0.1. */
 export function selfSignedCert(name = 'localhost'): { key: string; cert: string } {
   return inTempDir('test-tls-', (ssl, f) => {
-    ssl(
-      'req',
-      '-x509',
-      ...keyArgs('ec'),
-      '-nodes',
-      '-keyout',
+    selfSigned(
+      ssl,
       f('key.pem'),
-      '-out',
       f('cert.pem'),
-      '-days',
-      '2',
-      '-subj',
       `/CN=${name}`,
       '-addext',
       `subjectAltName=DNS:${name},IP:127.0.0.1`,
@@ -81,29 +98,17 @@ export interface TestCerts {
 }
 
 /**
- * A CA and an unrelated CA; a server certificate for localhost and 127.0.0.1
- * (ECDSA P-256 or RSA-2048) and a client certificate, both signed by the first.
+ * A CA and an unrelated CA; a server certificate for `serverName` (default
+ * localhost) and 127.0.0.1 (ECDSA P-256 or RSA-2048) and a client
+ * certificate, both signed by the first.
  */
-export function makeCerts(serverKey: 'ec' | 'rsa' = 'ec'): TestCerts {
+export function makeCerts(serverKey: 'ec' | 'rsa' = 'ec', serverName = 'localhost'): TestCerts {
   return inTempDir('pingora-ts-certs-', (ssl, f) => {
     for (const ca of ['ca', 'other-ca']) {
-      ssl(
-        'req',
-        '-x509',
-        ...keyArgs('ec'),
-        '-nodes',
-        '-keyout',
-        f(`${ca}.key`),
-        '-out',
-        f(`${ca}.crt`),
-        '-days',
-        '2',
-        '-subj',
-        `/CN=pingora-ts ${ca}`,
-      );
+      selfSigned(ssl, f(`${ca}.key`), f(`${ca}.crt`), `/CN=pingora-ts ${ca}`);
     }
     for (const [who, kind, subject, ext] of [
-      ['server', serverKey, '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+      ['server', serverKey, `/CN=${serverName}`, `subjectAltName=DNS:${serverName},IP:127.0.0.1`],
       ['client', 'ec', '/CN=pingora-ts client', 'extendedKeyUsage=clientAuth'],
     ] as const) {
       ssl(

@@ -7,9 +7,9 @@
  */
 import { constants } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { createServer } from 'node:tls';
 import { serverArgs } from './args.mjs';
+import { relay } from './relay.mjs';
 
 const { port, originHost, originPort } = serverArgs();
 const [certPath, keyPath, ciphers, tickets] = process.argv.slice(5);
@@ -30,17 +30,7 @@ createServer(
     ...(tickets === 'no-tickets' ? { secureOptions: constants.SSL_OP_NO_TICKET } : {}),
   },
   (client) => {
-    const upstream = connect({ host: originHost, port: originPort, noDelay: true });
     client.setNoDelay(true);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.once('error', close);
-    upstream.once('error', close);
-    client.once('close', close);
-    upstream.once('close', close);
+    relay(client, originHost, originPort);
   },
 ).listen(port, '127.0.0.1', 4096);
