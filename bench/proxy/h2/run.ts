@@ -5,7 +5,8 @@
  * `-c64 -m1` and `-c8 -m8`. Every peer of a mode runs at once, pinned to the
  * last CPU (an idle one costs nothing), and each cell is measured peer after
  * peer in rotating order, so the ratios compare runs seconds apart. The CPU
- * column is the peer's own CPU time per request (/proc), which a busy
+ * column is the peer's own CPU time per request (/proc) over h2load's
+ * measured part (after its warm-up, on the same connections), which a busy
  * machine disturbs less than req/s. Prints Markdown.
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -136,9 +137,18 @@ async function main(): Promise<void> {
                 let r: H2loadResult;
                 let cpu: number;
                 try {
-                  if (warmup > 0) runH2load(url, shape.clients, shape.streams, warmup, 0, loadCpu);
-                  const cpuBefore = cpuSeconds(child.pid);
-                  r = runH2load(url, shape.clients, shape.streams, seconds, 0, loadCpu);
+                  let cpuBefore = cpuSeconds(child.pid);
+                  r = await runH2load({
+                    url,
+                    clients: shape.clients,
+                    streams: shape.streams,
+                    seconds,
+                    warmup,
+                    cpu: loadCpu,
+                    onMeasure: () => {
+                      cpuBefore = cpuSeconds(child.pid);
+                    },
+                  });
                   cpu = cpuSeconds(child.pid) - cpuBefore;
                 } catch (err) {
                   const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
@@ -176,7 +186,7 @@ async function main(): Promise<void> {
         ...machine.lines,
         `${toolVersion('h2load')}`,
         `command: \`node bench/proxy/h2/run.ts ${process.argv.slice(2).join(' ')}\` (${elapsed} s)`,
-        `h2load -D ${seconds} after a ${warmup} s h2load warm-up per peer and cell, ${rounds} round(s), peers in rotating order; proxies on CPU ${proxyCpu ?? 'any'}, origin and h2load on CPU ${loadCpu ?? 'any'}; h2 over TLS with one ${certKind === CertKind.Ecdsa ? 'ECDSA P-256' : 'RSA-2048'} certificate for every peer`,
+        `h2load -D ${seconds} --warm-up-time ${warmup} per peer and cell (the measured part reuses the warm-up's connections), ${rounds} round(s), peers in rotating order; proxies on CPU ${proxyCpu ?? 'any'}, origin and h2load on CPU ${loadCpu ?? 'any'}; h2 over TLS with one ${certKind === CertKind.Ecdsa ? 'ECDSA P-256' : 'RSA-2048'} certificate for every peer`,
         'cells: median (min–max) over the rounds; CPU µs per req: the peer’s user+system CPU time over the measured run divided by the requests h2load saw succeed (its cost per request, which a loaded machine disturbs less than req/s); per CPU ratios: their CPU per request over ours',
       ],
       peers: H2_PEERS,
