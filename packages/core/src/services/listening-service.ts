@@ -137,6 +137,11 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
   }
 
   /** The endpoints as added. */
+  /** The backend of this service's TLS endpoints, if it was given one (to build a twin service). */
+  get tlsBackend(): TlsBackend | undefined {
+    return this.#tlsBackend;
+  }
+
   get endpoints(): readonly Endpoint[] {
     return this.#endpoints;
   }
