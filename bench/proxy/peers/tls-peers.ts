@@ -11,7 +11,7 @@
  */
 
 import { join } from 'node:path';
-import { DEFAULT_TLS_CIPHERS } from '@pingora-ts/core';
+import { DEFAULT_TLS_CIPHERS } from '@pingora-ts/core/tls';
 import { type Child, spawnChild } from '../lib/children.ts';
 import { HOST } from '../lib/net.ts';
 import { startNginx } from '../lib/nginx.ts';

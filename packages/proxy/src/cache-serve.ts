@@ -5,19 +5,13 @@
  * storage can), responseFilter, then the body through responseBodyFilter
  * and the downstream modules. HEAD gets the head only.
  */
-import {
-  type HttpCache,
-  notModified,
-  RangeBody,
-  type RangeRequest,
-  rangeRequestFor,
-  toNotModified,
-} from '@pingora-ts/cache';
+import { type HttpCache, RangeBody, type RangeRequest, rangeRequestFor } from '@pingora-ts/cache';
+import { notModified, toNotModified } from '@pingora-ts/cache/rfc9111';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { ResponseHeader } from '@pingora-ts/http';
 import { isPromise } from './maybe-promise.ts';
 import type { ProxyHttp } from './proxy-http.ts';
-import type { Session } from './session.ts';
+import { type Session, sessionState } from './session.ts';
 
 export async function serveFromCache<Ctx>(
   inner: ProxyHttp<Ctx>,
@@ -131,6 +125,6 @@ async function writeWhole<Ctx>(
     body = isPromise(b) ? await b : b;
   }
   const out = body ?? undefined;
-  if (out !== undefined) s.responseBodyBytes += out.length;
+  if (out !== undefined) sessionState(s).responseBodyBytes += out.length;
   s.downstream.writeResponse(resp, out);
 }

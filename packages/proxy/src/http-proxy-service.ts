@@ -18,8 +18,8 @@ import {
   proxyTimeoutsFromServerConf,
   type Server,
   type ServerConf,
-  type TlsBackend,
 } from '@pingora-ts/core';
+import type { TlsBackend } from '@pingora-ts/core/tls';
 import { opensslTlsBackend, upstreamTlsFromServerConf } from '@pingora-ts/tls-openssl';
 import { HttpProxy, type HttpProxyOptions } from './http-proxy.ts';
 import type { ProxyHttp } from './proxy-http.ts';

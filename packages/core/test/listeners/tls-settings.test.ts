@@ -1,18 +1,18 @@
 /**
  * The listener TLS settings core owns: validation naming the bad key,
  * Pingora's `intermediate` defaults through tlsSettings(), and addTls
- * without a registered backend failing with what to import.
+ * on a service without a backend failing with what to pass.
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { describe, expect, it } from 'vitest';
 import {
   ClientCertMode,
-  checkTlsSettings,
   ListeningService,
   type ServerApp,
   type TlsSettings,
   tlsSettings,
 } from '../../src/index.ts';
+import { checkTlsSettings } from '../../src/tls.ts';
 
 const cert = { certPath: '/etc/tls/a.pem', keyPath: '/etc/tls/a.key' };
 
