@@ -5,7 +5,7 @@
  * make one origin fetch; a stalled writer on another instance is replaced at
  * the age timeout; readers give up at their wait timeout; an uncacheable
  * answer lets every reader go upstream at once; Redis down = no lock, all
- * served.
+ * served; Redis stalled (DEBUG SLEEP) = served within the command timeout.
  */
 import { MemoryStorage } from '@pingora-ts/cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +39,7 @@ async function fleet(
   lockOptions: RedisCacheLockOptions,
   originOptions: OriginOptions = {},
   port = server.port,
+  commandTimeoutMs = 2000,
 ): Promise<Fleet> {
   const origin = await startOrigin(originOptions);
   const clients = await Promise.all(
@@ -46,7 +47,7 @@ async function fleet(
       const c = new NodeRedisClient({
         name: `instance-${i}`,
         port,
-        commandTimeoutMs: 2000,
+        commandTimeoutMs,
         reconnectMaxMs: 200,
       });
       await c.connect(2000);
@@ -187,5 +188,34 @@ describe('RedisCacheLock in the proxy, 3 instances sharing one redis-server', ()
       expect([r.status, r.body.toString()]).toEqual([200, `body of ${path}`]);
     expect(f.origin.count(path)).toBeGreaterThanOrEqual(1);
     for (const l of f.locks) expect(l.waiting).toBe(0);
+  }, 30_000);
+
+  it('Redis stalled (DEBUG SLEEP): every request served within the command timeout, hits again after', async () => {
+    await using redis = await RedisServer.start();
+    await using f = await fleet(
+      { ageTimeoutMs: 2000, waitTimeoutMs: 2000 },
+      { delayMs: 20 },
+      redis.port,
+      150,
+    );
+    const path = unique('stalled-redis');
+    expect((await get(f.proxies[0]!.port, path)).headers['x-cache-status']).toBe('MISS');
+    const blocker = new NodeRedisClient({ port: redis.port, commandTimeoutMs: 5000 });
+    await blocker.connect(2000);
+    const sleeping = blocker.send(['DEBUG', 'SLEEP', '1.5']);
+    await sleep(20);
+    const started = performance.now();
+    const other = unique('while-stalled');
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => get(f.proxies[i % 3]!.port, i < 15 ? path : other)),
+    );
+    const elapsed = performance.now() - started;
+    for (const r of results) expect(r.status).toBe(200);
+    // bounded by the 150 ms command timeout (lookup, then the lock), not by the 1.5 s stall
+    expect(elapsed).toBeLessThan(1200);
+    await sleeping;
+    await blocker.close();
+    // Redis answers again: instance 2 (empty memory tier) finds the asset in Redis
+    expect((await get(f.proxies[2]!.port, path)).headers['x-cache-status']).toBe('HIT');
   }, 30_000);
 });
