@@ -86,12 +86,12 @@ export class CacheGateway implements ProxyHttp<null> {
     return peer;
   }
 
-  async requestFilter(s: Session): Promise<boolean> {
+  /** Synchronous unless it answers: a promise per request would cost every hit. */
+  requestFilter(s: Session): boolean | Promise<boolean> {
     if (s.reqHeader.method === 'PURGE' && !isLoopback(s)) {
-      await s.respond(403, 'purge is allowed from loopback only\n', {
-        'Content-Type': 'text/plain',
-      });
-      return true;
+      return s
+        .respond(403, 'purge is allowed from loopback only\n', { 'Content-Type': 'text/plain' })
+        .then(() => true);
     }
     return false;
   }
@@ -109,14 +109,12 @@ export class CacheGateway implements ProxyHttp<null> {
     return s.reqHeader.method === 'PURGE';
   }
 
+  /** The variance of the request's values of the names the stored Vary lists (parsed once per asset). */
   cacheVaryFilter(meta: CacheMeta, _ctx: null, req: RequestHeader): Buffer | undefined {
+    const names = meta.varyFieldNames();
+    if (names.length === 0) return undefined;
     const b = new VarianceBuilder();
-    for (const v of meta.header.getAll('vary')) {
-      for (const name of v.split(',')) {
-        const n = name.trim().toLowerCase();
-        if (n.length > 0) b.add(n, req.getAll(n).join(','));
-      }
-    }
+    for (const n of names) b.add(n, req.getAll(n).join(','));
     return b.finalize();
   }
 

@@ -426,10 +426,10 @@ export class HttpCache {
     if (!this.#finishing) this.releaseLock(LockStatus.Dangling);
   }
 
-  /** The stored head of the found asset, for serving (a copy the caller may change). */
+  /** The stored head of the found asset, for serving (a copy the caller may change; see CacheMeta.servedHeader). */
   servedHeader(): ResponseHeader {
     if (this.#meta === undefined) throw misuse('servedHeader', this.#phase);
-    return this.#meta.header.clone();
+    return this.#meta.servedHeader();
   }
 }
 

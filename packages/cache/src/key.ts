@@ -21,6 +21,62 @@ function hashStrings(parts: readonly string[]): Buffer {
   return blake(text);
 }
 
+/** A primary hash and its hex form, shared by every CacheKey of the same namespace and primary. */
+interface PrimaryHash {
+  readonly bin: Buffer;
+  readonly hex: string;
+}
+
+/** Characters of hashed text one generation of the memo holds at most (its entries are capped too). */
+const MEMO_CHARS = 1 << 20;
+const MEMO_ENTRIES = 8192;
+
+/**
+ * Primary hashes of recently seen keys. A hit hashes its key on every
+ * request, and BLAKE2b through OpenSSL costs more than the rest of the
+ * lookup; the memo is two generations (the current one fills, then replaces
+ * the old), so it stays under 2 x MEMO_CHARS characters whatever it is fed
+ * and keeps the keys in use.
+ */
+class PrimaryHashMemo {
+  #current = new Map<string, PrimaryHash>();
+  #old = new Map<string, PrimaryHash>();
+  #chars = 0;
+
+  get(text: string): PrimaryHash {
+    let h = this.#current.get(text);
+    if (h !== undefined) return h;
+    h = this.#old.get(text);
+    if (h === undefined) {
+      const bin = blake(text);
+      h = { bin, hex: bin.toString('hex') };
+    }
+    if (text.length > MEMO_CHARS) return h;
+    if (this.#chars + text.length > MEMO_CHARS || this.#current.size >= MEMO_ENTRIES) {
+      this.#old = this.#current;
+      this.#current = new Map();
+      this.#chars = 0;
+    }
+    this.#current.set(text, h);
+    this.#chars += text.length;
+    return h;
+  }
+
+  /** Entries and characters held (both generations), for the bound's tests. */
+  get held(): { entries: number; chars: number } {
+    let chars = this.#chars;
+    for (const k of this.#old.keys()) chars += k.length;
+    return { entries: this.#current.size + this.#old.size, chars };
+  }
+}
+
+const primaryMemo = new PrimaryHashMemo();
+
+/** What the primary-hash memo holds (entries, characters of key text): for tests of its bound. */
+export function primaryHashMemoSize(): { entries: number; chars: number } {
+  return primaryMemo.held;
+}
+
 export class CacheKey {
   readonly namespace: string;
   readonly primary: string;
@@ -28,8 +84,7 @@ export class CacheKey {
   readonly userTag: string;
   /** The variance hash of one variant (set after cacheVaryFilter), else undefined. */
   variance: Buffer | undefined;
-  #primaryHash: Buffer | undefined;
-  #primaryHex: string | undefined;
+  #primary: PrimaryHash | undefined;
   #combined: { variance: Buffer; hex: string; bin: Buffer } | undefined;
 
   constructor(namespace: string, primary: string, userTag = '') {
@@ -43,16 +98,22 @@ export class CacheKey {
     return new CacheKey('', `${host}${target}`);
   }
 
-  /** BLAKE2b-512 of namespace and primary, truncated to 16 bytes. */
+  #primaryHash(): PrimaryHash {
+    // the same length-prefixed text hashStrings builds, looked up in the memo first
+    this.#primary ??= primaryMemo.get(
+      `${this.namespace.length}:${this.namespace}${this.primary.length}:${this.primary}`,
+    );
+    return this.#primary;
+  }
+
+  /** BLAKE2b-512 of namespace and primary, truncated to 16 bytes. Shared: do not modify it. */
   primaryBinary(): Buffer {
-    this.#primaryHash ??= hashStrings([this.namespace, this.primary]);
-    return this.#primaryHash;
+    return this.#primaryHash().bin;
   }
 
   /** The primary hash in hex (32 characters): the storage key of the primary slot. */
   primaryHex(): string {
-    this.#primaryHex ??= this.primaryBinary().toString('hex');
-    return this.#primaryHex;
+    return this.#primaryHash().hex;
   }
 
   /** The key of this variant: the primary hash combined with the variance hash, if any. */

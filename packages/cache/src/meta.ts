@@ -3,9 +3,11 @@
  * meta.rs): when it was created and last updated, until when it is fresh,
  * its stale-while-revalidate and stale-if-error windows, the response head,
  * the variance and user extensions. Times are ms since the epoch. The
- * binary form (meta-codec.ts) is for storages that keep bytes.
+ * binary form (meta-codec.ts) is for storages that keep bytes. What a hit
+ * needs from the head (its wire bytes, its Vary names) is worked out once
+ * per meta and kept with it.
  */
-import type { ResponseHeader } from '@pingora-ts/http';
+import { type ResponseHeader, trimOws } from '@pingora-ts/http';
 
 export interface CacheMetaInit {
   freshUntil: number;
@@ -31,6 +33,11 @@ export class CacheMeta {
   header: ResponseHeader;
   variance: Buffer | undefined;
   readonly extensions: Map<string, string>;
+  /** The head hits are served from (see servedHeader) and the stored head it was made from. */
+  #served: ResponseHeader | undefined;
+  #servedFrom: ResponseHeader | undefined;
+  #vary: readonly string[] | undefined;
+  #varyFrom: ResponseHeader | undefined;
 
   constructor(init: CacheMetaInit) {
     this.created = init.created;
@@ -66,6 +73,42 @@ export class CacheMeta {
   /** How long the asset is worth keeping: fresh plus the longer stale window (for TTL-based storages). */
   keepUntil(): number {
     return this.freshUntil + Math.max(this.staleWhileRevalidateSec, this.staleIfErrorSec) * 1000;
+  }
+
+  /**
+   * A copy of the stored head to send on a hit, to change as the response
+   * needs: without the `Age` the origin sent (the hit appends its own), its
+   * field lines encoded once per meta and shared by every copy, so a hit
+   * neither re-parses nor re-encodes them (see HeaderList.encodeFields).
+   */
+  servedHeader(): ResponseHeader {
+    const header = this.header;
+    let served = this.#served;
+    if (served === undefined || this.#servedFrom !== header) {
+      served = header.clone();
+      served.removeHeader('age');
+      served.encodeFields();
+      this.#served = served;
+      this.#servedFrom = header;
+    }
+    return served.clone();
+  }
+
+  /** The lower-case field names the stored `Vary` lists, in order, parsed once per meta ('*' kept). */
+  varyFieldNames(): readonly string[] {
+    const header = this.header;
+    if (this.#vary === undefined || this.#varyFrom !== header) {
+      const names: string[] = [];
+      for (const v of header.getAll('vary')) {
+        for (const part of v.split(',')) {
+          const n = trimOws(part).toLowerCase();
+          if (n.length > 0 && !names.includes(n)) names.push(n);
+        }
+      }
+      this.#vary = names;
+      this.#varyFrom = header;
+    }
+    return this.#vary;
   }
 
   clone(): CacheMeta {

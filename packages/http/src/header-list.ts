@@ -44,6 +44,9 @@ export class HeaderList {
   #names: string[] = [];
   #lower: string[] = [];
   #values: string[] = [];
+  /** Field lines [0, #wireCount) in wire form (see encodeFields); shared with clones, never written to. */
+  #wire: Buffer | undefined;
+  #wireCount = 0;
 
   /** How many field lines the head holds (a repeated header counts once per line). */
   get headerCount(): number {
@@ -69,6 +72,7 @@ export class HeaderList {
       this.#values.push(v);
       return this;
     }
+    if (first < this.#wireCount) this.#dropWire();
     this.#names[first] = name;
     this.#values[first] = v;
     this.#removeFrom(lower, first + 1);
@@ -103,6 +107,7 @@ export class HeaderList {
     const lower = lookupName(name);
     const first = this.#lower.indexOf(lower);
     if (first === -1) return undefined;
+    if (first < this.#wireCount) this.#dropWire();
     const removed: string[] = [];
     this.#removeFrom(lower, first, removed);
     return removed;
@@ -142,6 +147,7 @@ export class HeaderList {
     const lowers = this.#lower;
     for (let i = 0; i < lowers.length; i++) {
       if (lowerNames.has(lowers[i]!)) {
+        if (i < this.#wireCount) this.#dropWire();
         this.#removeFrom(lowers[i]!, i, undefined, lowerNames);
         return;
       }
@@ -183,6 +189,7 @@ export class HeaderList {
 
   /** Removes every field. */
   clearHeaders(): void {
+    this.#dropWire();
     this.#names.length = 0;
     this.#lower.length = 0;
     this.#values.length = 0;
@@ -192,9 +199,32 @@ export class HeaderList {
   headersWireLength(): number {
     const names = this.#names;
     const values = this.#values;
-    let n = names.length * 4;
-    for (let i = 0; i < names.length; i++) n += names[i]!.length + values[i]!.length;
+    const from = this.#wireCount;
+    let n = (names.length - from) * 4 + (from > 0 ? (this.#wire as Buffer).length : 0);
+    for (let i = from; i < names.length; i++) n += names[i]!.length + values[i]!.length;
     return n;
+  }
+
+  /**
+   * Encodes the field lines once and keeps the bytes, shared with clones:
+   * writeHeaders then copies them instead of encoding field by field, for
+   * as long as those fields stay unchanged (fields appended later are
+   * encoded as usual; changing or removing an encoded one drops the bytes).
+   * For heads written many times, such as a cache's stored responses.
+   */
+  encodeFields(): void {
+    const names = this.#names;
+    this.#wire = undefined;
+    this.#wireCount = 0;
+    const wire = Buffer.allocUnsafeSlow(this.headersWireLength());
+    this.writeHeaders(wire, 0);
+    this.#wire = wire;
+    this.#wireCount = names.length;
+  }
+
+  /** How many leading field lines writeHeaders copies as encoded bytes (0: none are). */
+  get encodedFieldCount(): number {
+    return this.#wireCount;
   }
 
   /**
@@ -206,7 +236,9 @@ export class HeaderList {
     const names = this.#names;
     const values = this.#values;
     let o = offset;
-    for (let i = 0; i < names.length; i++) {
+    const from = this.#wireCount;
+    if (from > 0) o += (this.#wire as Buffer).copy(buf, o);
+    for (let i = from; i < names.length; i++) {
       o = writeLatin1(buf, o, names[i]!);
       buf[o++] = 0x3a; // ':'
       buf[o++] = 0x20;
@@ -222,6 +254,13 @@ export class HeaderList {
     this.#names = other.#names.slice();
     this.#lower = other.#lower.slice();
     this.#values = other.#values.slice();
+    this.#wire = other.#wire;
+    this.#wireCount = other.#wireCount;
+  }
+
+  #dropWire(): void {
+    this.#wire = undefined;
+    this.#wireCount = 0;
   }
 
   /** Removes the fields named `lower` (or any of `set`) at or after `from`, in one compacting pass. */
