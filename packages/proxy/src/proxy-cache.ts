@@ -218,7 +218,8 @@ export class ProxyCache<Ctx> {
           const swr =
             found.meta.serveStaleWhileRevalidate(now) &&
             (inner.shouldServeStale?.(s, ctx, undefined) ?? false);
-          const lock = cache.lock();
+          const l = cache.lock();
+          const lock = isPromise(l) ? await l : l;
           if (lock !== undefined && lock !== 'write') {
             // someone else refreshes it: serve stale within SWR, else wait for them
             if (swr) {
@@ -239,7 +240,9 @@ export class ProxyCache<Ctx> {
         }
         found.hit.finish();
       }
-      const lock = cache.lock();
+      // a distributed lock answers with a promise; the local one synchronously
+      const l = cache.lock();
+      const lock = isPromise(l) ? await l : l;
       if (lock !== undefined && lock !== 'write') {
         if (await this.#waited(cache)) continue;
         return false;

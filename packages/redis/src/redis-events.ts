@@ -20,7 +20,7 @@ export interface RedisCommandErrorEvent {
 }
 /** The Redis cache tier was bypassed (storage error: the request goes on without it). */
 export interface RedisCacheBypassEvent {
-  readonly op: 'lookup' | 'store' | 'purge' | 'update';
+  readonly op: 'lookup' | 'store' | 'purge' | 'update' | 'lock';
 }
 /** A limiter check was answered without Redis (`mode`: open, closed or local). */
 export interface RedisLimiterFallbackEvent {
