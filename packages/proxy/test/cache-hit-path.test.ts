@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import { CacheMeta } from '@pingora-ts/cache';
 import { HeaderList, ResponseHeader } from '@pingora-ts/http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -82,6 +83,29 @@ describe('proxy cache: the hit path', () => {
     expect(lines).toContain('ETag: "v1"');
     expect(origin.count('/hot')).toBe(1);
     expect(p.errors).toEqual([]);
+  });
+
+  it('a small stored body goes out with its head in one socket write', async () => {
+    await using origin = await startScriptedOrigin();
+    await using p = await startProxy(cachingProxy(() => origin.address, new ManualClock()));
+    await request(p.port, '/one');
+    const writes: Buffer[] = [];
+    const real = Socket.prototype.write;
+    vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args) {
+      if (this.localPort === p.port) writes.push(Buffer.from(args[0] as Uint8Array));
+      return (real as (...a: unknown[]) => boolean).apply(this, args);
+    });
+    const raw = (
+      await rawExchange(
+        p.port,
+        `GET /one HTTP/1.1\r\nHost: 127.0.0.1:${p.port}\r\nConnection: close\r\n\r\n`,
+        300,
+      )
+    ).toString('latin1');
+    vi.restoreAllMocks();
+    expect(raw).toContain('X-Cache-Status: HIT');
+    expect(writes.length).toBe(1);
+    expect(writes[0]!.toString('latin1')).toBe(raw);
   });
 
   it('a variant other than the stored one is still told apart without re-parsing Vary', async () => {
