@@ -40,6 +40,23 @@ function lookupName(name: string): string {
   return lower;
 }
 
+/** Lists up to this long are copied element by element (see copyForAppend). */
+const SMALL_COPY = 16;
+
+/**
+ * A copy of `a` that takes a few appends without growing: a clone is
+ * usually changed next (a proxy adds Via, a cache hit Age). slice() makes
+ * an exact-size copy that the first push copies again into a larger one;
+ * pushing into an empty array sizes it for 17 at once.
+ */
+function copyForAppend(a: string[]): string[] {
+  const n = a.length;
+  if (n > SMALL_COPY) return a.slice();
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(a[i]!);
+  return out;
+}
+
 export class HeaderList {
   #names: string[] = [];
   #lower: string[] = [];
@@ -251,9 +268,9 @@ export class HeaderList {
 
   /** Copies `other`'s fields over this list's (used by clone()). */
   protected copyHeadersFrom(other: HeaderList): void {
-    this.#names = other.#names.slice();
-    this.#lower = other.#lower.slice();
-    this.#values = other.#values.slice();
+    this.#names = copyForAppend(other.#names);
+    this.#lower = copyForAppend(other.#lower);
+    this.#values = copyForAppend(other.#values);
     this.#wire = other.#wire;
     this.#wireCount = other.#wireCount;
   }
