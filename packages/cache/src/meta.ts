@@ -37,6 +37,7 @@ export class CacheMeta {
   #served: ResponseHeader | undefined;
   #servedFrom: ResponseHeader | undefined;
   #servedRanges = false;
+  #servedUses = 0;
   #vary: readonly string[] | undefined;
   #varyFrom: ResponseHeader | undefined;
 
@@ -79,12 +80,16 @@ export class CacheMeta {
   /**
    * A copy of the stored head to send on a hit, to change as the response
    * needs: without the `Age` the origin sent (the hit appends its own), with
-   * `Accept-Ranges: bytes` on a 200 of known length, its field lines encoded
-   * once per meta and shared by every copy, so a hit neither re-parses nor
-   * re-encodes them (see HeaderList.encodeFields).
+   * `Accept-Ranges: bytes` on a 200 of known length. From the second
+   * serve of this meta on, its field lines are encoded once and shared by
+   * every copy, so a hit neither re-parses nor re-encodes them (see
+   * HeaderList.encodeFields); a meta served once (a storage that decodes a
+   * new one per lookup) is not worth encoding.
    */
   servedHeader(): ResponseHeader {
-    return this.#servedHead().clone();
+    const served = this.#servedHead();
+    if (++this.#servedUses === 2) served.encodeFields();
+    return served.clone();
   }
 
   /**
@@ -92,8 +97,8 @@ export class CacheMeta {
    * `Accept-Ranges: bytes` among its encoded fields (so a hit need not look).
    */
   servedAcceptsRanges(head: ResponseHeader): boolean {
-    const served = this.#servedHead();
-    return this.#servedRanges && head.encodedFieldCount === served.encodedFieldCount;
+    const encoded = this.#servedHead().encodedFieldCount;
+    return this.#servedRanges && encoded > 0 && head.encodedFieldCount === encoded;
   }
 
   #servedHead(): ResponseHeader {
@@ -109,7 +114,7 @@ export class CacheMeta {
           served.insertHeader('Accept-Ranges', 'bytes');
       }
       this.#servedRanges = served.getHeader('accept-ranges') === 'bytes';
-      served.encodeFields();
+      this.#servedUses = 0;
       this.#served = served;
       this.#servedFrom = header;
     }
