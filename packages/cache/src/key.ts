@@ -31,42 +31,59 @@ interface PrimaryHash {
 const MEMO_CHARS = 1 << 20;
 const MEMO_ENTRIES = 8192;
 
+/** One generation of the memo: namespace -> primary -> hash (no key text is built to look one up). */
+type Generation = Map<string, Map<string, PrimaryHash>>;
+
 /**
  * Primary hashes of recently seen keys. A hit hashes its key on every
  * request, and BLAKE2b through OpenSSL costs more than the rest of the
  * lookup; the memo is two generations (the current one fills, then replaces
- * the old), so it stays under 2 x MEMO_CHARS characters whatever it is fed
- * and keeps the keys in use.
+ * the old), so it stays under 2 x MEMO_CHARS characters and 2 x
+ * MEMO_ENTRIES entries whatever it is fed, and keeps the keys in use.
  */
 class PrimaryHashMemo {
-  #current = new Map<string, PrimaryHash>();
-  #old = new Map<string, PrimaryHash>();
+  #current: Generation = new Map();
+  #old: Generation = new Map();
   #chars = 0;
+  #entries = 0;
+  #oldChars = 0;
+  #oldEntries = 0;
 
-  get(text: string): PrimaryHash {
-    let h = this.#current.get(text);
+  get(namespace: string, primary: string): PrimaryHash {
+    let h = this.#current.get(namespace)?.get(primary);
     if (h !== undefined) return h;
-    h = this.#old.get(text);
+    h = this.#old.get(namespace)?.get(primary);
     if (h === undefined) {
-      const bin = blake(text);
+      const bin = hashStrings([namespace, primary]);
       h = { bin, hex: bin.toString('hex') };
     }
-    if (text.length > MEMO_CHARS) return h;
-    if (this.#chars + text.length > MEMO_CHARS || this.#current.size >= MEMO_ENTRIES) {
+    const chars = namespace.length + primary.length;
+    if (chars > MEMO_CHARS) return h;
+    if (this.#chars + chars > MEMO_CHARS || this.#entries >= MEMO_ENTRIES) {
       this.#old = this.#current;
+      this.#oldChars = this.#chars;
+      this.#oldEntries = this.#entries;
       this.#current = new Map();
       this.#chars = 0;
+      this.#entries = 0;
     }
-    this.#current.set(text, h);
-    this.#chars += text.length;
+    let byPrimary = this.#current.get(namespace);
+    if (byPrimary === undefined) {
+      byPrimary = new Map();
+      this.#current.set(namespace, byPrimary);
+    }
+    byPrimary.set(primary, h);
+    this.#chars += chars;
+    this.#entries++;
     return h;
   }
 
-  /** Entries and characters held (both generations), for the bound's tests. */
+  /** Entries and characters of key text held (both generations), for the bound's tests. */
   get held(): { entries: number; chars: number } {
-    let chars = this.#chars;
-    for (const k of this.#old.keys()) chars += k.length;
-    return { entries: this.#current.size + this.#old.size, chars };
+    return {
+      entries: this.#entries + this.#oldEntries,
+      chars: this.#chars + this.#oldChars,
+    };
   }
 }
 
@@ -99,10 +116,7 @@ export class CacheKey {
   }
 
   #primaryHash(): PrimaryHash {
-    // the same length-prefixed text hashStrings builds, looked up in the memo first
-    this.#primary ??= primaryMemo.get(
-      `${this.namespace.length}:${this.namespace}${this.primary.length}:${this.primary}`,
-    );
+    this.#primary ??= primaryMemo.get(this.namespace, this.primary);
     return this.#primary;
   }
 

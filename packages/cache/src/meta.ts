@@ -36,6 +36,7 @@ export class CacheMeta {
   /** The head hits are served from (see servedHeader) and the stored head it was made from. */
   #served: ResponseHeader | undefined;
   #servedFrom: ResponseHeader | undefined;
+  #servedRanges = false;
   #vary: readonly string[] | undefined;
   #varyFrom: ResponseHeader | undefined;
 
@@ -77,21 +78,42 @@ export class CacheMeta {
 
   /**
    * A copy of the stored head to send on a hit, to change as the response
-   * needs: without the `Age` the origin sent (the hit appends its own), its
-   * field lines encoded once per meta and shared by every copy, so a hit
-   * neither re-parses nor re-encodes them (see HeaderList.encodeFields).
+   * needs: without the `Age` the origin sent (the hit appends its own), with
+   * `Accept-Ranges: bytes` on a 200 of known length, its field lines encoded
+   * once per meta and shared by every copy, so a hit neither re-parses nor
+   * re-encodes them (see HeaderList.encodeFields).
    */
   servedHeader(): ResponseHeader {
+    return this.#servedHead().clone();
+  }
+
+  /**
+   * Whether `head`, a servedHeader() copy, still has the stored
+   * `Accept-Ranges: bytes` among its encoded fields (so a hit need not look).
+   */
+  servedAcceptsRanges(head: ResponseHeader): boolean {
+    const served = this.#servedHead();
+    return this.#servedRanges && head.encodedFieldCount === served.encodedFieldCount;
+  }
+
+  #servedHead(): ResponseHeader {
     const header = this.header;
     let served = this.#served;
     if (served === undefined || this.#servedFrom !== header) {
       served = header.clone();
       served.removeHeader('age');
+      // a 200 of known length is served with Accept-Ranges (Pingora's range filter): said once here
+      const cl = served.getHeader('content-length');
+      if (served.status === 200 && cl !== undefined && /^\d+$/.test(cl)) {
+        if (served.getHeader('accept-ranges') !== 'bytes')
+          served.insertHeader('Accept-Ranges', 'bytes');
+      }
+      this.#servedRanges = served.getHeader('accept-ranges') === 'bytes';
       served.encodeFields();
       this.#served = served;
       this.#servedFrom = header;
     }
-    return served.clone();
+    return served;
   }
 
   /** The lower-case field names the stored `Vary` lists, in order, parsed once per meta ('*' kept). */

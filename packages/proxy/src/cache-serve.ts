@@ -51,7 +51,9 @@ export function serveFromCache<Ctx>(
         ? inner.rangeHeaderFilter(s, resp, ctx)
         : rangeRequestFor(req, resp);
     if (rr.kind === 'none') {
-      if (resp.getHeader('accept-ranges') !== 'bytes') resp.insertHeader('Accept-Ranges', 'bytes');
+      if (!meta.servedAcceptsRanges(resp) && resp.getHeader('accept-ranges') !== 'bytes') {
+        resp.insertHeader('Accept-Ranges', 'bytes');
+      }
     } else {
       range = new RangeBody(rr, resp, length);
       if (rr.kind === 'single' && hit.canSeek()) {
