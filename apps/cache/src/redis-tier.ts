@@ -2,8 +2,8 @@
  * What the cache sample shares with other instances through `cache_proxy.redis`:
  * a Redis tier behind the memory storage (`shared_storage`) and the cache lock
  * across instances (`shared_lock`). Connection state changes are logged: while
- * Redis is down, lookups that miss in memory and the lock go without it (the
- * origin answers) and the client reconnects with backoff.
+ * Redis is down or slow, lookups that miss in memory and the lock go without
+ * it (the origin answers) and the client reconnects with backoff.
  */
 import type { CacheKeyLock, Storage } from '@pingora-ts/cache';
 import {
@@ -47,7 +47,7 @@ export function redisTier(
       up = false;
       log?.warn(
         { redis: e.name, state: e.state, error: e.error },
-        'redis unreachable: the shared cache tier and lock are bypassed (memory, then origin)',
+        'redis unreachable or slow: the shared cache tier and lock are bypassed (memory, then origin)',
       );
     }
   };

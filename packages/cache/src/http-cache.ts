@@ -221,7 +221,10 @@ export class HttpCache {
     if (this.isWriter) return 'write';
     const relock = this.#locked;
     this.#locked = true;
-    const r = lock.lock(this.key, relock ? RELOCK : undefined);
+    // an asset found expired: the writer revalidates it (Pingora's stale_writer)
+    const stale = this.#phase === CachePhase.Expired;
+    const options = stale ? (relock ? RELOCK_STALE : STALE) : relock ? RELOCK : undefined;
+    const r = lock.lock(this.key, options);
     if (r instanceof Promise) {
       return r.then(
         (l) => this.#took(l),
@@ -435,3 +438,5 @@ export class HttpCache {
 
 const EMPTY = Buffer.alloc(0);
 const RELOCK = { relock: true } as const;
+const STALE = { staleWriter: true } as const;
+const RELOCK_STALE = { relock: true, staleWriter: true } as const;

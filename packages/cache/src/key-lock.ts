@@ -40,6 +40,12 @@ export interface CacheKeyLockOptions {
    * fetching) must not answer Done again: the request writes or waits.
    */
   readonly relock?: boolean | undefined;
+  /**
+   * The request found the asset expired: its writer revalidates it (Pingora's
+   * `stale_writer`). Readers of such a lock may serve stale meanwhile, so a
+   * recent Done must not be answered either (nobody would refresh it).
+   */
+  readonly staleWriter?: boolean | undefined;
 }
 
 export interface CacheKeyLock {

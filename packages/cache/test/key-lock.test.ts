@@ -14,6 +14,7 @@ import {
   CacheLock,
   type CacheLocked,
   CacheMeta,
+  HitStatus,
   HttpCache,
   LockStatus,
   MemoryStorage,
@@ -78,6 +79,26 @@ describe('HttpCache with a CacheKeyLock', () => {
     expect(lock.calls).toEqual([undefined, undefined, { relock: true }]);
     r.finish();
     expect(lock.inner.size).toBe(0);
+  });
+
+  it('an expired asset locks as a stale writer', async () => {
+    const storage = new MemoryStorage({ maxSizeBytes: 1 << 20 });
+    const lock = new AsyncLock();
+    const c = cacheWith(storage, lock);
+    const now = Date.now();
+    const old = new CacheMeta({
+      created: now - 20_000,
+      freshUntil: now - 10_000,
+      header: ResponseHeader.build(200),
+    });
+    const miss = await storage.getMissHandler(c.key, old);
+    await miss.writeBody(Buffer.from('old'), true);
+    await miss.finish();
+    const found = await c.lookup();
+    c.cacheFound(found!.meta, found!.hit, HitStatus.Expired);
+    expect(await c.lock()).toBe('write');
+    expect(lock.calls).toEqual([{ staleWriter: true }]);
+    c.finish();
   });
 
   it('a lock that rejects means no lock: the request fetches on its own', async () => {

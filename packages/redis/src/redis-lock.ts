@@ -168,7 +168,7 @@ export class RedisCacheLock implements CacheKeyLock {
   async lock(key: CacheKey, options?: CacheKeyLockOptions): Promise<RedisLocked> {
     const k = `${this.#prefix}${key.combinedHex()}`;
     const token = randomBytes(12).toString('hex');
-    const mayBeDone = options?.relock === true ? '0' : '1';
+    const mayBeDone = options?.relock === true || options?.staleWriter === true ? '0' : '1';
     let r: Buffer | undefined;
     try {
       r = replyBuffer(

@@ -107,6 +107,25 @@ describe('RedisCacheLock in the proxy, 3 instances sharing one redis-server', ()
     for (const l of f.locks) expect(l.waiting).toBe(0);
   }, 60_000);
 
+  it('an expired asset is revalidated once for the whole fleet', async () => {
+    await using f = await fleet(
+      { ageTimeoutMs: 10_000, waitTimeoutMs: 10_000 },
+      { delayMs: 100, maxAgeSec: 1 },
+    );
+    const path = unique('expiring');
+    expect((await get(f.proxies[0]!.port, path)).headers['x-cache-status']).toBe('MISS');
+    await sleep(1100);
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => get(f.proxies[i % 3]!.port, path)),
+    );
+    for (const r of results)
+      expect([r.status, r.body.toString()]).toEqual([200, `body of ${path}`]);
+    // one conditional request (304) refreshed it for everyone
+    expect(f.origin.count(path)).toBe(2);
+    const revalidated = results.filter((r) => r.headers['x-cache-status'] === 'REVALIDATED');
+    expect(revalidated).toHaveLength(1);
+  }, 30_000);
+
   it('a stalled writer on another instance: readers take over at the age timeout (1 more fetch)', async () => {
     await using f = await fleet(
       { ageTimeoutMs: 400, waitTimeoutMs: 10_000 },

@@ -82,6 +82,8 @@ export interface OriginOptions {
   uncacheable?: (path: string) => boolean;
   /** The first request of a matching path hangs until unstall() (a stalled writer). */
   stall?: (path: string) => boolean;
+  /** Freshness of a 200 (default 60 s); every answer carries ETag "v1" and If-None-Match gets a 304. */
+  maxAgeSec?: number;
 }
 
 export async function startOrigin(options: OriginOptions = {}): Promise<CountingOrigin> {
@@ -100,10 +102,14 @@ export async function startOrigin(options: OriginOptions = {}): Promise<Counting
     const body = options.body?.(path) ?? Buffer.from(`body of ${path}`);
     const answer = () => {
       inFlight.set(path, (inFlight.get(path) ?? 1) - 1);
-      res.writeHead(200, {
-        'Cache-Control': options.uncacheable?.(path) === true ? 'no-store' : 'max-age=60',
-        'Content-Length': body.length,
-      });
+      const cc =
+        options.uncacheable?.(path) === true ? 'no-store' : `max-age=${options.maxAgeSec ?? 60}`;
+      if (req.headers['if-none-match'] === '"v1"') {
+        res.writeHead(304, { 'Cache-Control': cc, ETag: '"v1"' });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'Cache-Control': cc, ETag: '"v1"', 'Content-Length': body.length });
       res.end(body);
     };
     if (n === 1 && options.stall?.(path) === true) stalled.push(answer);
