@@ -8,6 +8,7 @@
  * per meta and kept with it.
  */
 import { type ResponseHeader, trimOws } from '@pingora-ts/http';
+import { CacheControl } from './cache-control.ts';
 
 export interface CacheMetaInit {
   freshUntil: number;
@@ -40,6 +41,8 @@ export class CacheMeta {
   #servedUses = 0;
   #vary: readonly string[] | undefined;
   #varyFrom: ResponseHeader | undefined;
+  #cc: CacheControl | undefined;
+  #ccFrom: ResponseHeader | undefined;
 
   constructor(init: CacheMetaInit) {
     this.created = init.created;
@@ -119,6 +122,16 @@ export class CacheMeta {
       this.#servedFrom = header;
     }
     return served;
+  }
+
+  /** The stored head's Cache-Control, parsed once per meta and shared (read it, do not change it). */
+  cacheControl(): CacheControl | undefined {
+    const header = this.header;
+    if (this.#ccFrom !== header) {
+      this.#cc = CacheControl.fromHeaders(header);
+      this.#ccFrom = header;
+    }
+    return this.#cc;
   }
 
   /** The lower-case field names the stored `Vary` lists, in order, parsed once per meta ('*' kept). */

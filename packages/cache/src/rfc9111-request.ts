@@ -38,7 +38,7 @@ export function requestVerdict(req: RequestHeader, meta: CacheMeta, now: number)
     return 'revalidate';
   }
   if (!meta.isFresh(now) && cc.has('max-stale')) {
-    const respCc = CacheControl.fromHeaders(meta.header);
+    const respCc = meta.cacheControl();
     if (respCc?.mustRevalidate || respCc?.proxyRevalidate || respCc?.has('s-maxage')) {
       return 'default';
     }

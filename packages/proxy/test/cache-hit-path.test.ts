@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import { CacheMeta } from '@pingora-ts/cache';
+import { CacheMeta, rfc9111Policy } from '@pingora-ts/cache';
 import { HeaderList, ResponseHeader } from '@pingora-ts/http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cachingProxy, ManualClock, startScriptedOrigin } from './utils/cache-proxy.ts';
@@ -85,6 +85,27 @@ describe('proxy cache: the hit path', () => {
     expect(lines).toContain('ETag: "v1"');
     expect(origin.count('/hot')).toBe(1);
     expect(p.errors).toEqual([]);
+  });
+
+  it('rfc9111: a stale hit allowed by max-stale reads the stored Cache-Control once per asset', async () => {
+    await using origin = await startScriptedOrigin();
+    const clock = new ManualClock();
+    await using p = await startProxy(
+      cachingProxy(() => origin.address, clock, { settings: { policy: rfc9111Policy() } }),
+    );
+    await request(p.port, '/stale');
+    clock.advance(5000);
+    const staleHit = () =>
+      request(p.port, '/stale', { headers: { 'cache-control': 'max-stale=60' } }).then((r) => [
+        r.headers['x-cache-status'],
+        r.body.toString(),
+      ]);
+    expect(await staleHit()).toEqual(['HIT', 'hello world']);
+    const names = await responseLookups(async () => {
+      expect(await staleHit()).toEqual(['HIT', 'hello world']);
+    });
+    expect(names.filter((n) => !FRAMING.has(n))).toEqual([]);
+    expect(origin.count('/stale')).toBe(1);
   });
 
   it('a small stored body goes out with its head in one socket write', async () => {
