@@ -22,12 +22,16 @@ import { isPromise } from './maybe-promise.ts';
 import type { ProxyHttp } from './proxy-http.ts';
 import type { Session } from './session.ts';
 
-/** Serves the found asset of `cache`; a promise only when some step had to wait. */
+/**
+ * Serves the found asset of `cache` (`now`: the lookup's clock reading, for
+ * Age); a promise only when some step had to wait.
+ */
 export function serveFromCache<Ctx>(
   inner: ProxyHttp<Ctx>,
   s: Session,
   ctx: Ctx,
   cache: HttpCache,
+  now: number = cache.now(),
 ): void | Promise<void> {
   const meta = cache.meta;
   const hit = cache.hitHandler;
@@ -36,7 +40,7 @@ export function serveFromCache<Ctx>(
   }
   // the stored fields go out as bytes encoded once per asset; Age follows them
   const resp = meta.servedHeader();
-  resp.appendUnchecked('Age', String(meta.ageSec(cache.now())), 'age');
+  resp.appendUnchecked('Age', String(meta.ageSec(now)), 'age');
   const req = s.reqHeader;
   const nm =
     inner.cacheNotModifiedFilter !== undefined

@@ -158,10 +158,11 @@ export class ProxyCache<Ctx> {
       const v = inner.cacheVaryFilter(found.meta, ctx, s.reqHeader);
       if (!cache.varyLookup(v, found.meta)) return undefined;
     }
-    const status = statusOf(s, cache, found.meta, cache.now());
+    const now = cache.now();
+    const status = statusOf(s, cache, found.meta, now);
     if (status !== HitStatus.Fresh && status !== HitStatus.ForceFresh) return undefined;
     cache.cacheFound(found.meta, found.hit, status);
-    const r = serveFromCache(inner, s, ctx, cache);
+    const r = serveFromCache(inner, s, ctx, cache, now);
     return isPromise(r) ? r.then(TRUE) : true;
   }
 
