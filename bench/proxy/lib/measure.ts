@@ -9,13 +9,14 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { TimeWindow } from './cpuprofile.ts';
+import { GC_STATS_ENV, gcStatsArgs, readGcStats } from './gc-stats.ts';
 import { freePort, HOST, httpGet, waitForPort } from './net.ts';
 import { cpuProfileArgs } from './node-peer.ts';
 import type { Options } from './options.ts';
 import { type Origin, WORKLOADS, type WorkloadName } from './origin.ts';
 import type { Peer, PeerContext } from './peer.ts';
 import type { Sample } from './results.ts';
-import { cpuSeconds, peakRssMiB } from './rss.ts';
+import { cpuTimes, peakRssMiB } from './rss.ts';
 import { runWrk } from './wrk.ts';
 
 export interface MeasureEnv {
@@ -56,11 +57,19 @@ export async function measure(
     dir,
     cpu: o.proxyCpu,
     nodeArgs: peer.node
-      ? [...o.nodeFlags, ...(profileDir === undefined ? [] : cpuProfileArgs(profileDir))]
+      ? [
+          ...o.nodeFlags,
+          ...gcStatsArgs(),
+          ...(profileDir === undefined ? [] : cpuProfileArgs(profileDir)),
+        ]
       : [],
     connections: o.connections,
   };
+  // Node peers inherit it and write their allocation and GC totals there.
+  const gcBase = join(dir, 'gc-stats');
+  process.env[GC_STATS_ENV] = gcBase;
   const child = peer.start(ctx);
+  delete process.env[GC_STATS_ENV];
   let sample: Sample;
   let window: TimeWindow | undefined;
   try {
@@ -87,7 +96,8 @@ export async function measure(
     // abandons, and replaces them during the run; a pooling proxy stays at or
     // under the client's connection count, a non-pooling one far above it.
     const before = await origin.accepts();
-    const cpuBefore = cpuSeconds(child.pid);
+    const cpuBefore = cpuTimes(child.pid);
+    const gcBefore = readGcStats(gcBase);
     const startUs = Number(process.hrtime.bigint() / 1000n);
     const r = await runWrk(
       url,
@@ -95,7 +105,11 @@ export async function measure(
       env.wrkScript,
       join(dir, 'wrk.log'),
     );
-    const cpu = cpuSeconds(child.pid) - cpuBefore;
+    const cpuAfter = cpuTimes(child.pid);
+    const gcAfter = readGcStats(gcBase);
+    const user = cpuAfter.user - cpuBefore.user;
+    const sys = cpuAfter.sys - cpuBefore.sys;
+    const cpu = user + sys;
     window = { startUs, endUs: Number(process.hrtime.bigint() / 1000n) };
     const after = await origin.accepts();
     if (child.exitCode() !== undefined) {
@@ -110,6 +124,14 @@ export async function measure(
       p99Ms: r.p99Us / 1000,
       cpuPct: (100 * cpu * 1e6) / r.durationUs,
       reqPerCpuSec: cpu > 0 ? r.requests / cpu : 0,
+      userUsPerReq: r.requests > 0 ? (user * 1e6) / r.requests : 0,
+      sysUsPerReq: r.requests > 0 ? (sys * 1e6) / r.requests : 0,
+      allocBytesPerReq:
+        peer.node && r.requests > 0
+          ? (gcAfter.allocated - gcBefore.allocated) / r.requests
+          : undefined,
+      gcPctOfCpu:
+        peer.node && cpu > 0 ? (100 * (gcAfter.gcMs - gcBefore.gcMs)) / (cpu * 1000) : undefined,
       rssMiB: peakRssMiB(child.pid),
       // The later stub_status read is itself one accepted connection.
       upstreamConns: after - before - 1,

@@ -8,8 +8,17 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Child, spawnChild } from './children.ts';
 
-/** Starts nginx with `httpBlock` as the body of its `http {}` block. */
-export function startNginx(name: string, dir: string, httpBlock: string, cpu?: string): Child {
+/**
+ * Starts nginx with `httpBlock` as the body of its `http {}` block;
+ * `maxConnections` raises the worker's connection (and file) limit.
+ */
+export function startNginx(
+  name: string,
+  dir: string,
+  httpBlock: string,
+  cpu?: string,
+  maxConnections = 4096,
+): Child {
   mkdirSync(dir, { recursive: true });
   // Run as root, nginx's worker drops to `nobody`, which must read the
   // config's files and write its temp dirs.
@@ -19,10 +28,11 @@ export function startNginx(name: string, dir: string, httpBlock: string, cpu?: s
 daemon off;
 master_process on;
 worker_processes 1;
+worker_rlimit_nofile ${maxConnections + 1024};
 pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
 events {
-  worker_connections 4096;
+  worker_connections ${maxConnections};
 }
 http {
   access_log off;

@@ -61,6 +61,10 @@ function workloadTable(peers: readonly Peer[], results: Results, w: WorkloadName
       range(p99, 2),
       range(results.summary(p.name, w, 'cpuPct'), 0),
       range(perCpu, 0),
+      range(results.summary(p.name, w, 'userUsPerReq'), 1),
+      range(results.summary(p.name, w, 'sysUsPerReq'), 1),
+      range(results.summary(p.name, w, 'allocBytesPerReq'), 0),
+      range(results.summary(p.name, w, 'gcPctOfCpu'), 1),
       range(results.summary(p.name, w, 'rssMiB'), 1),
       range(results.summary(p.name, w, 'upstreamConns'), 0),
       String(errors),
@@ -77,6 +81,10 @@ function workloadTable(peers: readonly Peer[], results: Results, w: WorkloadName
       'p99 ms',
       'proxy CPU %',
       'req per CPU-s',
+      'user µs/req',
+      'kernel µs/req',
+      'alloc B/req',
+      'GC % of CPU',
       'peak RSS MiB',
       'upstream conns',
       'errors',
@@ -85,7 +93,7 @@ function workloadTable(peers: readonly Peer[], results: Results, w: WorkloadName
       'ours ÷ peer p99',
     ],
     rows,
-    [false, true, true, true, true, true, true, true, true, true, true, true],
+    [false, ...Array.from({ length: 15 }, () => true)],
   );
 }
 
@@ -163,6 +171,15 @@ function targets(peers: readonly Peer[], results: Results, o: Options): Target[]
     perCpu: '',
     ok: maxRss === undefined ? undefined : maxRss < 80,
   });
+  const relay = o.workloads.flatMap((w) => results.cell('node-tcp-relay', w).samples);
+  const maxRelay = relay.length > 0 ? Math.max(...relay.map((s) => s.rssMiB)) : undefined;
+  const rssRatio = div(maxRss, maxRelay);
+  out.push({
+    what: "peak RSS <= 1.3x node-tcp-relay's (worst runs)",
+    measured: x(rssRatio),
+    perCpu: '',
+    ok: rssRatio === undefined ? undefined : rssRatio <= 1.3,
+  });
   const maxConns = all.length > 0 ? Math.max(...all.map((s) => s.upstreamConns)) : undefined;
   out.push({
     what: `upstream conns <= ${o.connections} client connections (worst run)`,
@@ -171,6 +188,45 @@ function targets(peers: readonly Peer[], results: Results, o: Options): Target[]
     ok: maxConns === undefined ? undefined : maxConns <= o.connections,
   });
   return out;
+}
+
+/** The CPU-per-request split of ours against nginx (and the relay), per workload. */
+function cpuSplit(peers: readonly Peer[], results: Results, o: Options): string | undefined {
+  const names = [OURS, 'nginx', 'node-tcp-relay'].filter((n) => peers.some((p) => p.name === n));
+  if (!names.includes(OURS) || names.length < 2) return undefined;
+  const rows: string[][] = [];
+  for (const w of o.workloads) {
+    const u0 = results.summary(OURS, w, 'userUsPerReq')?.median;
+    const k0 = results.summary(OURS, w, 'sysUsPerReq')?.median;
+    for (const n of names) {
+      const u = results.summary(n, w, 'userUsPerReq')?.median;
+      const k = results.summary(n, w, 'sysUsPerReq')?.median;
+      rows.push([
+        w,
+        n,
+        u === undefined ? '–' : num(u, 1),
+        k === undefined ? '–' : num(k, 1),
+        n === OURS ? '–' : ratio(u0, u),
+        n === OURS ? '–' : ratio(k0, k),
+      ]);
+    }
+  }
+  return [
+    '### CPU per request (user and kernel µs, proxy process, medians)',
+    '',
+    table(
+      [
+        'workload',
+        'peer',
+        'user µs/req',
+        'kernel µs/req',
+        'ours ÷ peer user',
+        'ours ÷ peer kernel',
+      ],
+      rows,
+      [false, false, true, true, true, true],
+    ),
+  ].join('\n');
 }
 
 export interface ReportInput {
@@ -199,13 +255,15 @@ export function formatReport({
       (o.proxyCpu === undefined
         ? 'no CPU pinning'
         : `proxy on CPU ${o.proxyCpu}, origin (nginx, 1 worker) and wrk on CPU ${o.loadCpu}`),
-    "- cells: median (min–max) over the rounds; upstream conns: connections the origin accepted from the proxy during the measured run (wrk opens its connections afresh after the warm-up); proxy CPU: its CPU time over the measured run, in % of one core (near 100: the proxy was the bottleneck; well under: the load side or other load on the machine was); req per CPU-s: requests per second of the proxy's own CPU time, its cost per request, which a busy machine disturbs less than req/s; peak RSS: VmHWM summed over the proxy's processes",
+    "- cells: median (min–max) over the rounds; user and kernel µs/req: the proxy's CPU time per request from /proc/<pid>/stat (10 ms ticks), split into user mode and kernel; alloc B/req and GC % of CPU (Node peers only): bytes allocated on the V8 heap per request and GC pause time as a share of the proxy's CPU time, from a preloaded v8.GCProfiler (servers/gc-stats.mjs); upstream conns: connections the origin accepted from the proxy during the measured run (wrk opens its connections afresh after the warm-up); proxy CPU: its CPU time over the measured run, in % of one core (near 100: the proxy was the bottleneck; well under: the load side or other load on the machine was); req per CPU-s: requests per second of the proxy's own CPU time, its cost per request, which a busy machine disturbs less than req/s; peak RSS: VmHWM summed over the proxy's processes",
     '',
   );
   for (const w of o.workloads) {
     out.push(`### ${w} response (${WORKLOADS[w].bodyBytes} B body, GET ${WORKLOADS[w].path})`, '');
     out.push(workloadTable(peers, results, w), '');
   }
+  const split = cpuSplit(peers, results, o);
+  if (split !== undefined) out.push(split, '');
   if (peers.some((p) => p.name === OURS)) {
     const rows = targets(peers, results, o).map((t) => [
       t.what,

@@ -13,6 +13,14 @@ export interface Sample {
   cpuPct: number;
   /** Requests per second of the proxy's own CPU time: its cost, less sensitive to a busy machine. */
   reqPerCpuSec: number;
+  /** The proxy's user-mode CPU time per request (µs). */
+  userUsPerReq: number;
+  /** The proxy's kernel CPU time per request (µs). */
+  sysUsPerReq: number;
+  /** Bytes a Node peer allocated on its V8 heap per request; undefined for native peers. */
+  allocBytesPerReq: number | undefined;
+  /** A Node peer's GC pause time in % of its CPU time; undefined for native peers. */
+  gcPctOfCpu: number | undefined;
   /** Peak RSS of the proxy's process group (MiB). */
   rssMiB: number;
   /** Connections the origin accepted from the proxy during the measured run. */
@@ -41,6 +49,11 @@ export class Results {
 
   /** The median/min/max of one metric, or undefined without samples. */
   summary(peer: string, workload: WorkloadName, metric: keyof Sample): Summary | undefined {
-    return summarize(this.cell(peer, workload).samples.map((s) => s[metric]));
+    const values: number[] = [];
+    for (const s of this.cell(peer, workload).samples) {
+      const v = s[metric];
+      if (v !== undefined) values.push(v);
+    }
+    return summarize(values);
   }
 }

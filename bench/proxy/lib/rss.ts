@@ -38,15 +38,41 @@ export function peakRssMiB(pgid: number): number {
   return kib / 1024;
 }
 
-/** CPU time (user + system, in seconds) used so far by the group led by `pgid`. */
-export function cpuSeconds(pgid: number): number {
-  let ticks = 0;
+/** Current resident set in MiB (VmRSS), summed over the group led by `pgid`; 0 when unreadable. */
+export function rssMiB(pgid: number): number {
+  let kib = 0;
+  for (const pid of groupPids(pgid)) {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readOrEmpty(`/proc/${pid}/status`));
+    if (m !== null) kib += Number(m[1]);
+  }
+  return kib / 1024;
+}
+
+/** CPU time used so far by a process group, split as the kernel accounts it. */
+export interface CpuTimes {
+  /** Seconds in user mode (our JavaScript, V8, libuv). */
+  user: number;
+  /** Seconds in the kernel on the process's behalf (syscalls, page faults). */
+  sys: number;
+}
+
+/** CPU time (user and system, in seconds) used so far by the group led by `pgid`. */
+export function cpuTimes(pgid: number): CpuTimes {
+  let user = 0;
+  let sys = 0;
   for (const pid of groupPids(pgid)) {
     const stat = readOrEmpty(`/proc/${pid}/stat`);
     // After the command name: state(0) ... utime(11) stime(12).
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(rest[11] ?? 0) + Number(rest[12] ?? 0);
+    user += Number(rest[11] ?? 0);
+    sys += Number(rest[12] ?? 0);
   }
   // Linux reports in USER_HZ, which is 100 on every architecture Node runs on.
-  return ticks / 100;
+  return { user: user / 100, sys: sys / 100 };
+}
+
+/** CPU time (user + system, in seconds) used so far by the group led by `pgid`. */
+export function cpuSeconds(pgid: number): number {
+  const t = cpuTimes(pgid);
+  return t.user + t.sys;
 }

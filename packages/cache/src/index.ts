@@ -2,15 +2,14 @@
  * @pingora-ts/cache: HTTP caching for the proxy (mirrors pingora-cache):
  * cache-control, keys, metadata, policies, ranges, storage and eviction
  * interfaces with a bounded memory storage, the cache lock, the predictor
- * and the HttpCache state machine the proxy drives.
+ * and the HttpCache state machine the proxy drives. The request-side rules
+ * the proxy builds on are in `@pingora-ts/cache/rfc9111`.
  */
-export { CacheControl, DELTA_SECONDS_OVERFLOW } from './cache-control.ts';
-export { formatHttpDate, parseHttpDate } from './http-date.ts';
+export { CacheControl } from './cache-control.ts';
 export {
   type CompactCacheKey,
   CacheKey,
   isPrimaryKey,
-  KEY_HASH_LENGTH,
   VarianceBuilder,
 } from './key.ts';
 export { CacheMeta, type CacheMetaInit } from './meta.ts';
@@ -42,15 +41,6 @@ export {
   type RangeRequest,
   rangeRequestFor,
 } from './range.ts';
-export {
-  invalidatedTargets,
-  mergeNotModified,
-  notModified,
-  onlyIfCached,
-  type RequestVerdict,
-  requestVerdict,
-  toNotModified,
-} from './rfc9111-request.ts';
 export {
   type CacheEvictEvent,
   type CacheLockWaitEvent,

@@ -71,7 +71,7 @@ export class WritePermit implements CacheWritePermit {
   /** @internal */
   readonly core: LockCore;
 
-  /** @internal */
+  /** Made by CacheLock's lock calls, not by users. */
   constructor(lock: CacheLock, key: string, core: LockCore) {
     this.#lock = lock;
     this.#key = key;
@@ -98,7 +98,7 @@ export class ReadLock implements CacheReadLock {
   readonly #key: string;
   readonly #core: LockCore;
 
-  /** @internal */
+  /** Made by CacheLock's lock calls, not by users. */
   constructor(lock: CacheLock, key: string, core: LockCore) {
     this.#lock = lock;
     this.#key = key;

@@ -1,7 +1,8 @@
 import { ResponseHeader } from '@pingora-ts/http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CacheControl, DELTA_SECONDS_OVERFLOW } from '../src/index.ts';
+import { DELTA_SECONDS_OVERFLOW } from '../src/cache-control.ts';
+import { CacheControl } from '../src/index.ts';
 
 describe('CacheControl whitespace', () => {
   it('takes only SP and HTAB around a directive (regression: trim() stripped NBSP)', () => {

@@ -1,17 +1,15 @@
 import { RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import { describe, expect, it } from 'vitest';
+import { NoCacheReason, pingoraPolicy, rfc9111Policy } from '../src/index.ts';
 import {
   formatHttpDate,
   invalidatedTargets,
   mergeNotModified,
-  NoCacheReason,
   notModified,
   parseHttpDate,
-  pingoraPolicy,
   requestVerdict,
-  rfc9111Policy,
   toNotModified,
-} from '../src/index.ts';
+} from '../src/rfc9111.ts';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 const get = (headers: [string, string][] = []) => {

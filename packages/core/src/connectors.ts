@@ -35,6 +35,7 @@ export {
   replaceLeftmostUnderscore,
   sniFor,
   tlsContextKey,
+  type UpstreamTls,
   type UpstreamTlsRequest,
   type UpstreamTlsStream,
 } from './connectors/upstream-tls.ts';

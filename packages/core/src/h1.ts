@@ -7,6 +7,7 @@
  */
 export { statusForError } from './apps/http-app.ts';
 export { writeWholeResponse } from './apps/serve-http.ts';
+export { isDirectReadView } from './l4/direct-read.ts';
 export type { BodySink, TunnelHandoff } from './protocols/http/body-sink.ts';
 export { httpDate } from './protocols/http/date-cache.ts';
 export {

@@ -5,9 +5,13 @@
  * given, their lower-case forms and the values; lookups are linear scans.
  * For the 10-30 fields of a typical head that builds several times faster
  * than a Map-keyed store, with lookups on par up to ~30 fields (see
- * bench/src/header-map.bench.ts).
+ * bench/src/header-map.bench.ts). Fields a parser appended from validated
+ * bytes remember where their line was, so a field nobody changed goes out
+ * again exactly as it came in (copy on write: see adoptParsed). A head
+ * written many times (a cache's stored response) can have its fields encoded
+ * once and shared by its clones (see encodeFields).
  */
-import { writeLatin1 } from './latin1.ts';
+import { writeLatin1, writeLatin1Range } from './latin1.ts';
 import { validateHeaderName, validateHeaderValue } from './validate.ts';
 
 /**
@@ -40,27 +44,18 @@ function lookupName(name: string): string {
   return lower;
 }
 
-/** Lists up to this long are copied element by element (see copyForAppend). */
-const SMALL_COPY = 16;
-
-/**
- * A copy of `a` that takes a few appends without growing: a clone is
- * usually changed next (a proxy adds Via, a cache hit Age). slice() makes
- * an exact-size copy that the first push copies again into a larger one;
- * pushing into an empty array sizes it for 17 at once.
- */
-function copyForAppend(a: string[]): string[] {
-  const n = a.length;
-  if (n > SMALL_COPY) return a.slice();
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push(a[i]!);
-  return out;
-}
-
 export class HeaderList {
   #names: string[] = [];
   #lower: string[] = [];
   #values: string[] = [];
+  /** The validated head text that parsed fields came from ('' when none). */
+  #rawText = '';
+  /**
+   * Per field: where its line (`Name: value\r\n` as received) starts in
+   * #rawText while the field is unchanged, else -1. Undefined while no field
+   * came from a parser, which costs other lists nothing.
+   */
+  #rawAt: number[] | undefined;
   /** Field lines [0, #wireCount) in wire form (see encodeFields); shared with clones, never written to. */
   #wire: Buffer | undefined;
   #wireCount = 0;
@@ -87,11 +82,13 @@ export class HeaderList {
       this.#names.push(name);
       lowers.push(lower);
       this.#values.push(v);
+      this.#rawAt?.push(-1);
       return this;
     }
     if (first < this.#wireCount) this.#dropWire();
     this.#names[first] = name;
     this.#values[first] = v;
+    if (this.#rawAt !== undefined) this.#rawAt[first] = -1;
     this.#removeFrom(lower, first + 1);
     return this;
   }
@@ -103,6 +100,7 @@ export class HeaderList {
     this.#names.push(name);
     this.#lower.push(lowerHeaderName(name));
     this.#values.push(v);
+    this.#rawAt?.push(-1);
     return this;
   }
 
@@ -117,6 +115,48 @@ export class HeaderList {
     this.#names.push(name);
     this.#lower.push(lower ?? lowerHeaderName(name));
     this.#values.push(value);
+    this.#rawAt?.push(-1);
+  }
+
+  /**
+   * Takes the fields a parser read from `text` (the validated head as
+   * latin1): parallel arrays of names, values and where each field line
+   * (`Name: value\r\n` as received) starts in `text`. The list owns the
+   * arrays from then on: the caller must not touch them again. `lowerOf`
+   * may supply interned lower-case names. While a field is not changed it
+   * is written back from its line, byte for byte (its whitespace included).
+   * Nothing is validated (the trust rules of appendUnchecked); on a list
+   * that already has fields they are appended as plain fields.
+   * @internal for protocol parsers.
+   */
+  adoptParsed(
+    names: string[],
+    values: string[],
+    text: string,
+    lineStarts: number[],
+    lowerOf?: (name: string) => string | undefined,
+  ): void {
+    const n = names.length;
+    if (this.#names.length > 0) {
+      for (let i = 0; i < n; i++) this.appendUnchecked(names[i]!, values[i]!, lowerOf?.(names[i]!));
+      return;
+    }
+    const lowers: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const name = names[i]!;
+      lowers[i] = lowerOf?.(name) ?? lowerHeaderName(name);
+    }
+    this.#names = names;
+    this.#lower = lowers;
+    this.#values = values;
+    this.#rawAt = lineStarts;
+    this.#rawText = text;
+  }
+
+  /** True when field line `index` still holds the bytes it was parsed from (see adoptParsed). */
+  isRawAt(index: number): boolean {
+    const rawAt = this.#rawAt;
+    return rawAt !== undefined && (rawAt[index] ?? -1) >= 0;
   }
 
   /** Removes every field of `name` (case-insensitive); returns their values in order, or undefined if there were none. */
@@ -210,33 +250,37 @@ export class HeaderList {
     this.#names.length = 0;
     this.#lower.length = 0;
     this.#values.length = 0;
+    this.#rawAt = undefined;
+    this.#rawText = '';
   }
 
   /** Bytes the field lines take on the HTTP/1 wire (`Name: value\r\n` each), without the final CRLF. */
   headersWireLength(): number {
     const names = this.#names;
     const values = this.#values;
+    const rawAt = this.#rawAt;
     const from = this.#wireCount;
     let n = (names.length - from) * 4 + (from > 0 ? (this.#wire as Buffer).length : 0);
-    for (let i = from; i < names.length; i++) n += names[i]!.length + values[i]!.length;
+    for (let i = from; i < names.length; i++) {
+      const at = rawAt === undefined ? -1 : rawAt[i]!;
+      n += at < 0 ? names[i]!.length + values[i]!.length : this.#rawLineEnd(i, at) - at - 4;
+    }
     return n;
   }
 
   /**
    * Encodes the field lines once and keeps the bytes, shared with clones:
-   * writeHeaders then copies them instead of encoding field by field, for
+   * writeHeaders then copies them instead of writing field by field, for
    * as long as those fields stay unchanged (fields appended later are
-   * encoded as usual; changing or removing an encoded one drops the bytes).
+   * written as usual; changing or removing an encoded one drops the bytes).
    * For heads written many times, such as a cache's stored responses.
    */
   encodeFields(): void {
-    const names = this.#names;
-    this.#wire = undefined;
-    this.#wireCount = 0;
+    this.#dropWire();
     const wire = Buffer.allocUnsafeSlow(this.headersWireLength());
     this.writeHeaders(wire, 0);
     this.#wire = wire;
-    this.#wireCount = names.length;
+    this.#wireCount = this.#names.length;
   }
 
   /** How many leading field lines writeHeaders copies as encoded bytes (0: none are). */
@@ -252,10 +296,19 @@ export class HeaderList {
   writeHeaders(buf: Buffer, offset: number): number {
     const names = this.#names;
     const values = this.#values;
+    const rawAt = this.#rawAt;
     let o = offset;
     const from = this.#wireCount;
     if (from > 0) o += (this.#wire as Buffer).copy(buf, o);
     for (let i = from; i < names.length; i++) {
+      const at = rawAt === undefined ? -1 : rawAt[i]!;
+      if (at >= 0) {
+        // A run of unchanged lines that were adjacent in the received head: one copy.
+        let end = this.#rawLineEnd(i, at);
+        while (i + 1 < names.length && rawAt![i + 1] === end) end = this.#rawLineEnd(++i, end);
+        o = writeLatin1Range(buf, o, this.#rawText, at, end);
+        continue;
+      }
       o = writeLatin1(buf, o, names[i]!);
       buf[o++] = 0x3a; // ':'
       buf[o++] = 0x20;
@@ -268,9 +321,11 @@ export class HeaderList {
 
   /** Copies `other`'s fields over this list's (used by clone()). */
   protected copyHeadersFrom(other: HeaderList): void {
-    this.#names = copyForAppend(other.#names);
-    this.#lower = copyForAppend(other.#lower);
-    this.#values = copyForAppend(other.#values);
+    this.#names = withRoom(other.#names);
+    this.#lower = withRoom(other.#lower);
+    this.#values = withRoom(other.#values);
+    this.#rawAt = other.#rawAt === undefined ? undefined : withRoom(other.#rawAt);
+    this.#rawText = other.#rawText;
     this.#wire = other.#wire;
     this.#wireCount = other.#wireCount;
   }
@@ -280,11 +335,18 @@ export class HeaderList {
     this.#wireCount = 0;
   }
 
+  /** Where raw line `index` (starting at `at`) ends in #rawText, after its CRLF. */
+  #rawLineEnd(index: number, at: number): number {
+    // The name is unchanged and the value holds no CR: the first CR after the colon ends the line.
+    return this.#rawText.indexOf('\r', at + this.#names[index]!.length + 1) + 2;
+  }
+
   /** Removes the fields named `lower` (or any of `set`) at or after `from`, in one compacting pass. */
   #removeFrom(lower: string, from: number, removed?: string[], set?: ReadonlySet<string>): void {
     const names = this.#names;
     const lowers = this.#lower;
     const values = this.#values;
+    const rawAt = this.#rawAt;
     let w = from;
     for (let r = from; r < lowers.length; r++) {
       if (lowers[r] === lower || set?.has(lowers[r]!)) {
@@ -295,11 +357,29 @@ export class HeaderList {
         names[w] = names[r]!;
         lowers[w] = lowers[r]!;
         values[w] = values[r]!;
+        if (rawAt !== undefined) rawAt[w] = rawAt[r]!;
       }
       w++;
     }
     names.length = w;
     lowers.length = w;
     values.length = w;
+    if (rawAt !== undefined) rawAt.length = w;
   }
+}
+
+/** Fields a copy can take without growing: a proxy adds a few (X-Forwarded-*, Via) to its upstream request. */
+const COPY_ROOM = 4;
+
+/**
+ * A copy of `a` with room for COPY_ROOM more elements, so the first appends
+ * to a cloned head do not reallocate all its arrays (V8 keeps the spare
+ * capacity when the length is set below it by less than half).
+ */
+function withRoom<T>(a: readonly T[]): T[] {
+  const n = a.length;
+  const out = new Array<T>(n + COPY_ROOM);
+  for (let i = 0; i < n; i++) out[i] = a[i]!;
+  out.length = n;
+  return out;
 }

@@ -2,25 +2,9 @@
  * @pingora-ts/http: HTTP request and response headers that keep case and
  * order and validate every byte (mirrors pingora-http).
  */
-export { HeaderList, lowerHeaderName } from './header-list.ts';
-export {
-  checkHttpVersion,
-  type HttpVersion,
-  h1VersionText,
-  isHttpVersion,
-} from './http-version.ts';
+export { HeaderList } from './header-list.ts';
+export { type HttpVersion, h1VersionText, isHttpVersion } from './http-version.ts';
 export { RequestHeader } from './request-header.ts';
 export { ResponseHeader } from './response-header.ts';
 export { statusReason } from './status-reason.ts';
-export {
-  isToken,
-  isValidHeaderValue,
-  isValidReason,
-  isValidTarget,
-  trimOws,
-  validateHeaderName,
-  validateHeaderValue,
-  validateMethod,
-  validateReason,
-  validateTarget,
-} from './validate.ts';
+export { trimOws } from './validate.ts';

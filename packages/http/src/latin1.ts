@@ -15,3 +15,17 @@ export function writeLatin1(buf: Buffer, offset: number, s: string): number {
   for (let i = 0; i < n; i++) buf[offset + i] = s.charCodeAt(i);
   return offset + n;
 }
+
+/** Writes `s[start, end)` at `offset` and returns the offset after it. `buf` must have room. */
+export function writeLatin1Range(
+  buf: Buffer,
+  offset: number,
+  s: string,
+  start: number,
+  end: number,
+): number {
+  const n = end - start;
+  if (n >= LOOP_LIMIT) return offset + buf.write(s.slice(start, end), offset, n, 'latin1');
+  for (let i = 0; i < n; i++) buf[offset + i] = s.charCodeAt(start + i);
+  return offset + n;
+}

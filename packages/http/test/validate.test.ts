@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { RequestHeader, ResponseHeader, trimOws } from '../src/index.ts';
 import {
   isToken,
   isValidHeaderValue,
   isValidTarget,
-  RequestHeader,
-  ResponseHeader,
-  trimOws,
   validateHeaderName,
   validateHeaderValue,
-} from '../src/index.ts';
+} from '../src/validate.ts';
 import { expectInvalid } from './utils/expect-invalid.ts';
 
 const CTL_BUT_HTAB = [...Array(32).keys()].filter((c) => c !== 9).concat(0x7f);

@@ -4,7 +4,7 @@
  */
 
 // --- Backends and the load balancer
-export { Backend, type BackendOptions, compareBackends, MAX_BACKEND_WEIGHT } from './backend.ts';
+export { Backend, type BackendOptions, MAX_BACKEND_WEIGHT } from './backend.ts';
 export {
   Backends,
   type BackendsOptions,
@@ -30,7 +30,7 @@ export {
 } from './discovery/dns-discovery.ts';
 // --- Discovery
 export type { Discovered, ServiceDiscovery } from './discovery/service-discovery.ts';
-export { type BackendSpec, StaticDiscovery, toBackend } from './discovery/static-discovery.ts';
+export { type BackendSpec, StaticDiscovery } from './discovery/static-discovery.ts';
 export type { TlsCheckOptions } from './health/connect.ts';
 // --- Health
 export type { HealthCheck, ThresholdOptions } from './health/health-check.ts';
@@ -49,7 +49,7 @@ export {
   type LoadBalancerOptions,
   type UpdateTimings,
 } from './load-balancer.ts';
-export { type LbLogger, silentLogger } from './logger.ts';
+export type { LbLogger } from './logger.ts';
 // --- Selection
 export type {
   BackendIter,
@@ -59,8 +59,7 @@ export type {
   SelectionKey,
 } from './selection/backend-selection.ts';
 export { FnvHash } from './selection/fnv-hash.ts';
-export { Fnv64, mod64 } from './selection/fnv64.ts';
-export { InFlightGuard, InFlightTracker } from './selection/in-flight.ts';
+export { InFlightGuard } from './selection/in-flight.ts';
 export { Ketama } from './selection/ketama.ts';
 export { LeastConnections } from './selection/least-connections.ts';
 export { PowerOfTwoChoices } from './selection/power-of-two.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Backend, compareBackends } from '../src/index.ts';
+import { compareBackends } from '../src/backend.ts';
+import { Backend } from '../src/index.ts';
 
 describe('Backend', () => {
   it('parses IPv4, IPv6 and Unix addresses into canonical text', () => {

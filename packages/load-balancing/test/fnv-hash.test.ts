@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Backend, compareBackends, Fnv64, FnvHash, LoadBalancer, mod64 } from '../src/index.ts';
+import { compareBackends } from '../src/backend.ts';
+import { Backend, FnvHash, LoadBalancer } from '../src/index.ts';
+import { Fnv64, mod64 } from '../src/selection/fnv64.ts';
 import { backendSet, selectionConformance } from './utils/selection-conformance.ts';
 import { countFirstPicks, expectWeightedShares } from './utils/shares.ts';
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Backend, compareBackends, Ketama, LoadBalancer } from '../src/index.ts';
+import { compareBackends } from '../src/backend.ts';
+import { Backend, Ketama, LoadBalancer } from '../src/index.ts';
 import { backendSet, selectionConformance } from './utils/selection-conformance.ts';
 
 // Ring size grows with weight (160 points each), so the properties keep weights small.

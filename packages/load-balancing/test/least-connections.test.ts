@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Backend,
-  InFlightTracker,
   LeastConnections,
   LoadBalancer,
   PowerOfTwoChoices,
   StaticDiscovery,
 } from '../src/index.ts';
+import { InFlightTracker } from '../src/selection/in-flight.ts';
 import { seededRandom } from './utils/rng.ts';
 import { backendSet, selectionConformance } from './utils/selection-conformance.ts';
 import { countFirstPicks, expectWeightedShares } from './utils/shares.ts';

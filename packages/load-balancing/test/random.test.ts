@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Backend, compareBackends, PowerOfTwoChoices, Random } from '../src/index.ts';
+import { compareBackends } from '../src/backend.ts';
+import { Backend, PowerOfTwoChoices, Random } from '../src/index.ts';
 import { FastRandom } from '../src/selection/fast-random.ts';
 import { seededRandom } from './utils/rng.ts';
 import { backendSet, selectionConformance } from './utils/selection-conformance.ts';

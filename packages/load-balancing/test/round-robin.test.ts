@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Backend,
-  compareBackends,
-  LoadBalancer,
-  RoundRobin,
-  WeightedRoundRobin,
-} from '../src/index.ts';
+import { compareBackends } from '../src/backend.ts';
+import { Backend, LoadBalancer, RoundRobin, WeightedRoundRobin } from '../src/index.ts';
 import { backendSet, selectionConformance } from './utils/selection-conformance.ts';
 import { countFirstPicks, expectWeightedShares } from './utils/shares.ts';
 

@@ -4,7 +4,7 @@
  * limits show up here), and streams reset by the client before they
  * started (no app or upstream work: what a rapid-reset attack looks like).
  */
-import { h2Channels } from '@pingora-ts/core';
+import { h2Channels } from '@pingora-ts/core/diagnostics';
 import type { MetricSet } from './metric-set.ts';
 import { SeriesTable } from './series-table.ts';
 import type { Subscription } from './subscription.ts';

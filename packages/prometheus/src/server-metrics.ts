@@ -3,13 +3,13 @@
  * `:service` events, as Prometheus state sets: one series per phase (1 for
  * the current one, 0 for the others) and one per service and state.
  */
+import { ExecutionPhase } from '@pingora-ts/core';
 import {
-  ExecutionPhase,
   type PhaseEvent,
   phaseChannel,
   type ServiceEvent,
   serviceChannel,
-} from '@pingora-ts/core';
+} from '@pingora-ts/core/diagnostics';
 import type { MetricSet } from './metric-set.ts';
 import { SeriesTable } from './series-table.ts';
 import type { Subscription } from './subscription.ts';

@@ -10,7 +10,7 @@ import {
   type TlsHandshakeFailedEvent,
   tlsHandshakeChannel,
   tlsHandshakeFailedChannel,
-} from '@pingora-ts/core';
+} from '@pingora-ts/core/diagnostics';
 import type { MetricSet } from './metric-set.ts';
 import { SeriesTable } from './series-table.ts';
 import type { Subscription } from './subscription.ts';

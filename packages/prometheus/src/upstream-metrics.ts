@@ -4,13 +4,13 @@
  * per upstream address, the pool reuse ratio over all of them, and pooled
  * connections dropped unused, by reason.
  */
+
+import { formatSocketAddr, type SocketAddr } from '@pingora-ts/core';
 import {
   type ConnectorConnectEvent,
   type ConnectorDropEvent,
   connectorChannels,
-  formatSocketAddr,
-  type SocketAddr,
-} from '@pingora-ts/core';
+} from '@pingora-ts/core/diagnostics';
 import type { MetricSet } from './metric-set.ts';
 import { OVERFLOW_LABEL, SeriesTable } from './series-table.ts';
 import type { Subscription } from './subscription.ts';

@@ -9,10 +9,10 @@ import {
   type CacheMeta,
   type HttpCache,
   LockStatus,
-  mergeNotModified,
   NoCacheReason,
   type RespCacheable,
 } from '@pingora-ts/cache';
+import { mergeNotModified } from '@pingora-ts/cache/rfc9111';
 import type { HttpClientSession, Logger } from '@pingora-ts/core';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { RequestHeader, ResponseHeader } from '@pingora-ts/http';

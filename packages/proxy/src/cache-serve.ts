@@ -10,17 +10,16 @@
 import {
   type HitHandler,
   type HttpCache,
-  notModified,
   RangeBody,
   type RangeRequest,
   rangeRequestFor,
-  toNotModified,
 } from '@pingora-ts/cache';
+import { notModified, toNotModified } from '@pingora-ts/cache/rfc9111';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { ResponseHeader } from '@pingora-ts/http';
 import { isPromise } from './maybe-promise.ts';
 import type { ProxyHttp } from './proxy-http.ts';
-import type { Session } from './session.ts';
+import { type Session, sessionState } from './session.ts';
 
 /**
  * Serves the found asset of `cache` (`now`: the lookup's clock reading, for
@@ -206,6 +205,6 @@ function writeThroughModules(
 }
 
 function send(s: Session, resp: ResponseHeader, body: Buffer | null): void {
-  if (body !== null) s.responseBodyBytes += body.length;
+  if (body !== null) sessionState(s).responseBodyBytes += body.length;
   s.downstream.writeResponse(resp, body ?? undefined);
 }

@@ -9,11 +9,11 @@
 import {
   CachePhase,
   type HttpCache,
-  mergeNotModified,
   NoCacheReason,
   RangeBody,
   rangeRequestFor,
 } from '@pingora-ts/cache';
+import { mergeNotModified } from '@pingora-ts/cache/rfc9111';
 import { PingoraError } from '@pingora-ts/error';
 import type { RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import { cacheUpstreamRequest, responseCacheable } from './cache-upstream.ts';

@@ -5,8 +5,8 @@
  * backpressure. It settles once both directions are done, or with the
  * first error, after which the proxy decides about a retry.
  */
-import type { HttpClientSession } from '@pingora-ts/core';
-import type { BodySink, TunnelHandoff } from '@pingora-ts/core/h1';
+import type { HttpClientSession, ResponseHeadSink } from '@pingora-ts/core';
+import { type BodySink, isDirectReadView, type TunnelHandoff } from '@pingora-ts/core/h1';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
 import { removeHopByHopHeaders } from './hop-by-hop.ts';
@@ -15,7 +15,8 @@ import type { BodyFilterReturn, ProxyHttp } from './proxy-http.ts';
 import { ProxyPhase } from './proxy-phase.ts';
 import type { RequestPump, RequestPumpOwner } from './request-pump.ts';
 import type { ResponseTap } from './response-tap.ts';
-import type { Session } from './session.ts';
+import { type Session, sessionState } from './session.ts';
+import type { SessionState } from './session-state.ts';
 import { startTunnel } from './tunnel.ts';
 
 /** What the attempt ended with. */
@@ -31,8 +32,9 @@ export const ExchangeOutcome = {
 } as const;
 export type ExchangeOutcome = (typeof ExchangeOutcome)[keyof typeof ExchangeOutcome];
 
-export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
+export class Exchange<Ctx> implements BodySink, ResponseHeadSink, RequestPumpOwner {
   readonly #s: Session;
+  readonly #st: SessionState;
   readonly #inner: ProxyHttp<Ctx>;
   readonly #ctx: Ctx;
   readonly #up: HttpClientSession;
@@ -65,6 +67,7 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
   ) {
     this.#tunnelIdleMs = tunnelIdleMs;
     this.#s = session;
+    this.#st = sessionState(session);
     this.#inner = inner;
     this.#ctx = ctx;
     this.#up = up;
@@ -104,14 +107,33 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
         this.#fail(toPingoraError(err, { phase: 'write', source: ErrorSource.Upstream }));
         return;
       }
-      this.#up.onInformational = (resp) => this.#informational(resp);
-      this.#pump.start(this.#up, this);
-      this.#up.readResponseHeader().then(
-        (resp) => this.#onResponseHeader(resp),
+      const up = this.#up;
+      if (up.readResponseHeaderInto !== undefined) {
+        // 1xx heads come to onInformationalHead: no promise or closure per request.
+        this.#pump.start(up, this);
+        up.readResponseHeaderInto(this);
+        return;
+      }
+      up.onInformational = (resp) => this.onInformationalHead(resp);
+      this.#pump.start(up, this);
+      up.readResponseHeader().then(
+        (resp) => this.onResponseHead(resp),
         (err: unknown) =>
-          this.#fail(toPingoraError(err, { phase: 'read', source: ErrorSource.Upstream })),
+          this.onResponseHeadError(
+            toPingoraError(err, { phase: 'read', source: ErrorSource.Upstream }),
+          ),
       );
     });
+  }
+
+  /** @internal ResponseHeadSink: the upstream's final response head. */
+  onResponseHead(resp: ResponseHeader): void {
+    this.#onResponseHeader(resp);
+  }
+
+  /** @internal ResponseHeadSink: reading the response head failed. */
+  onResponseHeadError(error: PingoraError): void {
+    this.#fail(toPingoraError(error, { source: ErrorSource.Upstream }));
   }
 
   // ---- request direction (RequestPumpOwner) ----
@@ -127,7 +149,8 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
 
   // ---- response direction ----
 
-  #informational(resp: ResponseHeader): void {
+  /** @internal ResponseHeadSink: a 1xx head (103 Early Hints and the like). */
+  onInformationalHead(resp: ResponseHeader): void {
     // 103 Early Hints and the like: forward as they are (hop-by-hop removed).
     if (this.#settled) return;
     removeHopByHopHeaders(resp);
@@ -146,8 +169,9 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
   #onResponseHeader(resp: ResponseHeader): void {
     if (this.#settled) return;
     const s = this.#s;
-    s.upstreamResponse = resp;
-    s.upstreamTiming.responseHeader = performance.now() - s.startedAt;
+    const st = this.#st;
+    st.upstreamResponse = resp;
+    st.upstreamTiming.responseHeader = performance.now() - s.startedAt;
     if (resp.status === 101 && !s.isUpgradeRequest) {
       // The client asked for no upgrade (a filter may have added one upstream):
       // none of this head may reach it, its connection would become a tunnel.
@@ -164,7 +188,7 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     const endOfStream = this.#up.responseBodyDone || upgraded;
     try {
       removeHopByHopHeaders(resp, upgraded);
-      const upstreamCompression = s.upstreamCompressionCtx;
+      const upstreamCompression = st.upstreamCompressionCtx;
       if (upstreamCompression?.isEnabled()) {
         upstreamCompression.responseHeaderFilter(resp, endOfStream);
       }
@@ -184,13 +208,13 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     const inner = this.#inner;
     for (; step < 2; step++) {
       if (this.#settled) return;
-      if (step === 1 && this.#s.cacheTap !== undefined && this.#tap === undefined) {
+      if (step === 1 && this.#st.cacheTap !== undefined && this.#tap === undefined) {
         this.#cacheHead(resp, upgraded, endOfStream);
         return;
       }
       const filter = step === 0 ? inner.upstreamResponseFilter : inner.responseFilter;
       if (filter === undefined) continue;
-      this.#s.phase = step === 0 ? ProxyPhase.UpstreamResponseFilter : ProxyPhase.ResponseFilter;
+      this.#st.phase = step === 0 ? ProxyPhase.UpstreamResponseFilter : ProxyPhase.ResponseFilter;
       let r: unknown;
       try {
         r = filter.call(inner, this.#s, resp, this.#ctx);
@@ -209,7 +233,7 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
 
   /** The cache's look at the head (between the two filters); it may divert the response. */
   #cacheHead(resp: ResponseHeader, upgraded: boolean, endOfStream: boolean): void {
-    const tap = this.#s.cacheTap as ResponseTap;
+    const tap = this.#st.cacheTap as ResponseTap;
     this.#tap = tap;
     let r: boolean | Promise<boolean>;
     try {
@@ -241,7 +265,7 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
 
   #moduleHeaderFilters(resp: ResponseHeader, upgraded: boolean, endOfStream: boolean): void {
     if (this.#settled) return;
-    this.#s.phase = ProxyPhase.Proxy;
+    this.#st.phase = ProxyPhase.Proxy;
     const modules = this.#s.downstreamModules;
     if (modules.modules.length > 0) {
       let r: Promise<void> | void;
@@ -277,9 +301,17 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     this.#up.readBodyInto(this);
   }
 
+  /** Chunks are written downstream within onData, or copied first for filters that may keep them. */
+  readonly takesTransientChunks = true;
+
   onData(chunk: Buffer): boolean {
     if (this.#settled) return false;
-    const ok = this.#process(chunk, false);
+    // The lifetime rule (BodySink): a view of the shared read buffer dies when
+    // this returns; body filters, the cache tap and decompression get a copy.
+    const ok = this.#process(
+      isDirectReadView(chunk) && this.#filtersKeepChunks() ? Buffer.from(chunk) : chunk,
+      false,
+    );
     if (!ok) this.#upstreamPaused = true;
     return ok;
   }
@@ -288,7 +320,7 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     if (this.#settled) return;
     const s = this.#s;
     this.#trailers = trailers;
-    s.upstreamTiming.responseDone = performance.now() - s.startedAt;
+    this.#st.upstreamTiming.responseDone = performance.now() - s.startedAt;
     let last: Buffer | null = null;
     if (trailers !== undefined && s.downstreamModules.modules.length > 0) {
       // A module may turn the trailers into body bytes (the gRPC-web trailer frame).
@@ -305,9 +337,22 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     this.#fail(error);
   }
 
+  /** Whether anything between upstream and downstream may hold on to a body chunk. */
+  #filtersKeepChunks(): boolean {
+    const s = this.#s;
+    const inner = this.#inner;
+    return (
+      inner.upstreamResponseBodyFilter !== undefined ||
+      inner.responseBodyFilter !== undefined ||
+      this.#tap !== undefined ||
+      this.#st.upstreamCompressionCtx?.isEnabled() === true ||
+      s.downstreamModules.bodyFiltersKeepChunks(true)
+    );
+  }
+
   /** Runs one piece of response body through decompression, the filters and the modules. */
   #process(chunk: Buffer | null, eos: boolean): boolean {
-    const upstreamCompression = this.#s.upstreamCompressionCtx;
+    const upstreamCompression = this.#st.upstreamCompressionCtx;
     if (upstreamCompression?.isEnabled()) {
       const decoded = upstreamCompression.responseBodyFilter(chunk, eos);
       if (decoded !== undefined) {
@@ -358,7 +403,7 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     if (body === null || body.length === 0) return true;
     if (this.#downstreamGone) return this.#keepStoring();
     const s = this.#s;
-    s.responseBodyBytes += body.length;
+    this.#st.responseBodyBytes += body.length;
     try {
       if (s.downstream.writeBody(body)) return true;
     } catch (err) {
@@ -439,7 +484,7 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
     // A (de)compressed body is not the one the upstream's trailers describe.
     if (
       trailers !== undefined &&
-      (s.upstreamCompressionCtx?.stats() !== undefined ||
+      (this.#st.upstreamCompressionCtx?.stats() !== undefined ||
         s.downstreamCompression()?.stats() !== undefined)
     ) {
       trailers = undefined;
@@ -472,7 +517,7 @@ export class Exchange<Ctx> implements BodySink, RequestPumpOwner {
 
   #tunnel(): void {
     const s = this.#s;
-    s.deadline = 0; // a tunnel lives by its idle limit, not the request deadline
+    this.#st.deadline = 0; // a tunnel lives by its idle limit, not the request deadline
     this.#pump.detach();
     this.#settled = true;
     let down: TunnelHandoff;

@@ -34,6 +34,18 @@ export function connectionTokens(headers: HeaderList): string[] {
   return out;
 }
 
+const NO_TOKENS: readonly string[] = [];
+
+/** How many Connection field lines `headers` has (without allocating). */
+function connectionLines(headers: HeaderList): number {
+  let n = 0;
+  for (let i = 0; i < headers.headerCount; i++) {
+    const name = headers.nameAt(i)!;
+    if (name.length === 10 && /^connection$/i.test(name)) n++;
+  }
+  return n;
+}
+
 /** The token of a Connection value that is exactly `keep-alive` or `close` (any case), else undefined. */
 function singleToken(value: string): string | undefined {
   if (value.length === 10) return /^keep-alive$/i.test(value) ? 'keep-alive' : undefined;
@@ -51,10 +63,12 @@ export function removeHopByHopHeaders(headers: HeaderList, upgrade = false): voi
   // Most heads carry none, or only `Connection: keep-alive`: one pass decides.
   if (!headers.hasAnyOf(fixed)) return;
   let names = fixed;
-  if (headers.hasHeader('connection')) {
-    const lines = headers.getAll('connection');
-    const only = lines.length === 1 ? singleToken(lines[0]!) : undefined;
-    const tokens = only !== undefined ? [only] : connectionTokens(headers);
+  const lines = connectionLines(headers);
+  if (lines > 0) {
+    const only = lines === 1 ? singleToken(headers.getHeader('connection')!) : undefined;
+    // `keep-alive` names a field that goes anyway: nothing to add (the common case, no allocation).
+    const tokens =
+      only === 'keep-alive' ? NO_TOKENS : only !== undefined ? [only] : connectionTokens(headers);
     for (const token of tokens) {
       if (names.has(token) || PROTECTED.has(token) || (upgrade && token === 'upgrade')) continue;
       if (names === fixed) names = new Set(fixed);

@@ -31,7 +31,7 @@ import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
 import { ProxyPhase } from './proxy-phase.ts';
 import { RequestPump } from './request-pump.ts';
-import { Session } from './session.ts';
+import { Session, sessionState } from './session.ts';
 import type { UpstreamConnector } from './upstream-connector.ts';
 import { upstreamRequestFrom } from './upstream-request.ts';
 
@@ -62,6 +62,15 @@ export interface HttpProxyOptions {
 
 /** Pingora's default of the `max_retries` server setting. */
 export const DEFAULT_MAX_RETRIES = 16;
+
+/** `#serve` was not handed an error. */
+const NOT_THROWN: unique symbol = Symbol('not thrown');
+
+/** The request's end events (after the logging phase). */
+function publishEnd(session: Session, error: PingoraError | undefined): void {
+  if (proxyRequestChannel.hasSubscribers) publishRequest(session, error);
+  if (lifecycle.requestEnd.hasSubscribers) lifecycle.requestEnd.publish({ session, error });
+}
 
 export class HttpProxy<Ctx> implements HttpServerApp {
   readonly inner: ProxyHttp<Ctx>;
@@ -94,37 +103,82 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           );
   }
 
-  async processNewHttp(downstream: HttpServerSession, _shutdown: AbortSignal): Promise<void> {
+  processNewHttp(downstream: HttpServerSession, _shutdown: AbortSignal): Promise<void> {
     const inner = this.inner;
     const session = new Session(downstream, this.modules.buildCtx());
     const ctx = inner.newCtx();
     if (this.#requestTimeoutMs > 0) session.setRequestTimeout(this.#requestTimeoutMs);
     if (lifecycle.requestStart.hasSubscribers) lifecycle.requestStart.publish({ session });
+    let phases: boolean | Promise<boolean>;
+    try {
+      phases = this.#requestPhases(session, ctx);
+    } catch (err) {
+      return this.#serve(session, ctx, true, err);
+    }
+    if (phases !== false) return this.#serve(session, ctx, phases, NOT_THROWN);
+    // The common case (no phase answered, none went async): one promise chain, no async frame.
+    return this.#proxyToUpstream(session, ctx).then(
+      () => this.#end(session, ctx, undefined),
+      (err: unknown) => this.#serve(session, ctx, true, err),
+    );
+  }
+
+  /**
+   * The request from its phases' result on (proxied unless answered), or
+   * from the error `thrown` by them or the proxying: stale-if-error or the
+   * failure answer, then the end of the request.
+   */
+  async #serve(
+    s: Session,
+    ctx: Ctx,
+    phases: boolean | Promise<boolean>,
+    thrown: unknown,
+  ): Promise<void> {
     let error: PingoraError | undefined;
     try {
-      const phases = this.#requestPhases(session, ctx);
+      if (thrown !== NOT_THROWN) throw thrown;
       const answered = isPromise(phases) ? await phases : phases;
-      if (!answered) await this.#proxyToUpstream(session, ctx);
+      if (!answered) await this.#proxyToUpstream(s, ctx);
     } catch (err) {
       error = toPingoraError(err);
-      if (session.cacheState !== undefined && (await this.#serveStale(session, ctx, error))) {
+      if (s.cacheState !== undefined && (await this.#serveStale(s, ctx, error))) {
         error = undefined;
-      } else await this.#fail(session, ctx, error);
+      } else await this.#fail(s, ctx, error);
     }
-    if (session.cacheState !== undefined) this.#cache?.finish(session);
-    session.deadline = 0; // done: disarmed (the shared timer wheel drops it lazily)
-    if (session.downstreamModules.modules.length > 0) session.downstreamModules.responseDone();
+    const r = this.#end(s, ctx, error);
+    if (r !== undefined) await r;
+  }
+
+  /** The end of a request: cache bookkeeping, modules, the logging phase and the events. */
+  #end(s: Session, ctx: Ctx, error: PingoraError | undefined): void | Promise<void> {
+    if (s.cacheState !== undefined) this.#cache?.finish(s);
+    const st = sessionState(s);
+    st.deadline = 0; // done: disarmed (the shared timer wheel drops it lazily)
+    if (s.downstreamModules.modules.length > 0) s.downstreamModules.responseDone();
+    const inner = this.inner;
     if (inner.logging !== undefined) {
-      session.phase = ProxyPhase.Logging;
+      st.phase = ProxyPhase.Logging;
+      let r: unknown;
       try {
-        const r = inner.logging(session, error, ctx);
-        if (isPromise(r)) await r;
+        r = inner.logging(s, error, ctx);
       } catch (err) {
-        this.#logger?.warn({ err: serializeProxyError(err) }, 'logging phase failed');
+        this.#loggingFailed(err);
+      }
+      if (isPromise(r)) {
+        return r.then(
+          () => publishEnd(s, error),
+          (err: unknown) => {
+            this.#loggingFailed(err);
+            publishEnd(s, error);
+          },
+        );
       }
     }
-    if (proxyRequestChannel.hasSubscribers) publishRequest(session, error);
-    if (lifecycle.requestEnd.hasSubscribers) lifecycle.requestEnd.publish({ session, error });
+    publishEnd(s, error);
+  }
+
+  #loggingFailed(err: unknown): void {
+    this.#logger?.warn({ err: serializeProxyError(err) }, 'logging phase failed');
   }
 
   /**
@@ -151,7 +205,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   #afterModules(s: Session, ctx: Ctx): boolean | Promise<boolean> {
     const filter = this.inner.requestFilter;
     if (filter === undefined) return this.#afterRequestFilter(s, ctx, false);
-    s.phase = ProxyPhase.RequestFilter;
+    sessionState(s).phase = ProxyPhase.RequestFilter;
     const r = filter.call(this.inner, s, ctx);
     if (isPromise(r)) return r.then((answered) => this.#afterRequestFilter(s, ctx, answered));
     return this.#afterRequestFilter(s, ctx, r);
@@ -167,7 +221,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   readonly #upstreamFilter = (s: Session, ctx: Ctx): boolean | Promise<boolean> => {
     const filter = this.inner.proxyUpstreamFilter;
     if (filter === undefined) return false;
-    s.phase = ProxyPhase.ProxyUpstreamFilter;
+    sessionState(s).phase = ProxyPhase.ProxyUpstreamFilter;
     const r = filter.call(this.inner, s, ctx);
     if (isPromise(r)) return r.then((go) => this.#afterUpstreamFilter(s, go));
     return this.#afterUpstreamFilter(s, r);
@@ -197,9 +251,10 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   /** upstreamPeer -> connect -> exchange, looping on retryable failures. */
   async #proxyToUpstream(s: Session, ctx: Ctx): Promise<void> {
     const inner = this.inner;
+    const st = sessionState(s);
     const pump = new RequestPump(s, inner, ctx);
     for (;;) {
-      s.phase = ProxyPhase.UpstreamPeer;
+      st.phase = ProxyPhase.UpstreamPeer;
       let peer: HttpPeer;
       try {
         const chosen = inner.upstreamPeer(s, ctx);
@@ -207,9 +262,9 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       } catch (err) {
         throw retrySelectionFailed(s, err);
       }
-      if (s.timedOut !== undefined) throw s.timedOut;
-      s.upstreamPeer = peer;
-      s.phase = ProxyPhase.Connect;
+      if (st.timedOut !== undefined) throw st.timedOut;
+      st.upstreamPeer = peer;
+      st.phase = ProxyPhase.Connect;
       if (lifecycle.attemptStart.hasSubscribers) {
         lifecycle.attemptStart.publish({ session: s, peer, attempt: s.retries });
       }
@@ -220,14 +275,14 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       if (up === undefined) {
         connectStart = performance.now() - s.startedAt;
         try {
-          const lease = await s.untilDeadline(this.connector.getHttpSession(peer));
+          const lease = await st.untilDeadline(this.connector.getHttpSession(peer));
           up = lease.session;
           reused = lease.reused;
         } catch (err) {
           let e = toPingoraError(err, { phase: 'connect', source: ErrorSource.Upstream });
           if (inner.failToConnect !== undefined) e = inner.failToConnect(s, peer, ctx, e);
           e.moreContext(`peer: ${peer.toString()}`);
-          s.recordUpstreamFailure(e);
+          st.recordUpstreamFailure(e);
           if (lifecycle.attemptEnd.hasSubscribers) {
             lifecycle.attemptEnd.publish({ session: s, peer, error: e });
           }
@@ -235,14 +290,14 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           throw e;
         }
       }
-      if (s.timedOut !== undefined) {
+      if (st.timedOut !== undefined) {
         up.destroy();
-        throw s.timedOut;
+        throw st.timedOut;
       }
-      s.activeUpstream = up;
-      s.upstreamReused = reused;
-      s.upstreamTls = up.upstreamTls;
-      const timing = s.upstreamTiming;
+      st.activeUpstream = up;
+      st.upstreamReused = reused;
+      st.upstreamTls = up.upstreamTls;
+      const timing = st.upstreamTiming;
       timing.connected = performance.now() - s.startedAt;
       timing.connectStart = connectStart < 0 ? timing.connected : connectStart;
       const o = peer.options;
@@ -250,14 +305,14 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       if (o.writeTimeout !== undefined) up.writeTimeoutMs = o.writeTimeout;
       try {
         if (inner.connectedToUpstream !== undefined) {
-          s.phase = ProxyPhase.ConnectedToUpstream;
+          st.phase = ProxyPhase.ConnectedToUpstream;
           const r = inner.connectedToUpstream(s, reused, peer, ctx);
           if (isPromise(r)) await r;
         }
         const req = upstreamRequestFrom(s, peer);
-        if (s.cacheTap !== undefined) s.cacheTap.upstreamRequest(req);
+        if (st.cacheTap !== undefined) st.cacheTap.upstreamRequest(req);
         if (inner.upstreamRequestFilter !== undefined) {
-          s.phase = ProxyPhase.UpstreamRequestFilter;
+          st.phase = ProxyPhase.UpstreamRequestFilter;
           const r = inner.upstreamRequestFilter(s, req, ctx);
           if (isPromise(r)) await r;
           // A filter that dropped Content-Length (to resize the body) gets chunked framing.
@@ -269,13 +324,13 @@ export class HttpProxy<Ctx> implements HttpServerApp {
             req.appendHeader('Transfer-Encoding', 'chunked');
           }
         }
-        s.phase = ProxyPhase.Proxy;
+        st.phase = ProxyPhase.Proxy;
         if (lifecycle.upstreamRequest.hasSubscribers) {
           lifecycle.upstreamRequest.publish({ session: s, request: req });
         }
         const exchange = new Exchange(s, inner, ctx, up, pump, this.#tunnelIdleMs);
         const outcome = await exchange.run(req);
-        s.activeUpstream = undefined;
+        st.activeUpstream = undefined;
         if (lifecycle.attemptEnd.hasSubscribers) {
           lifecycle.attemptEnd.publish({ session: s, peer, error: undefined });
         }
@@ -285,7 +340,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         else if (outcome === ExchangeOutcome.Diverted) return this.#cache?.serveDiverted(s, ctx);
         return;
       } catch (err) {
-        s.activeUpstream = undefined;
+        st.activeUpstream = undefined;
         pump.detach();
         up.destroy();
         let e = toPingoraError(err);
@@ -296,7 +351,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         if (e.source === ErrorSource.Downstream) throw e;
         if (s.responseStarted) {
           // Once the response started downstream nothing can be retried: it is the last failure.
-          s.recordUpstreamFailure(e);
+          st.recordUpstreamFailure(e);
           throw e;
         }
         markRetryByReuse(e, { reused, responseStarted: up.receivedResponseBytes });
@@ -304,16 +359,17 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           inner.errorWhileProxy !== undefined
             ? inner.errorWhileProxy(peer, s, e, ctx, reused)
             : defaultErrorWhileProxy(peer, s, e, reused);
-        s.recordUpstreamFailure(e);
-        if (e.retryable(reused) && !s.retryBufferTruncated && this.#mayRetry(s)) continue;
+        st.recordUpstreamFailure(e);
+        if (e.retryable(reused) && !st.retryBufferTruncated && this.#mayRetry(s)) continue;
         throw e;
       }
     }
   }
 
   #mayRetry(s: Session): boolean {
-    if (s.retries >= this.maxRetries || s.timedOut !== undefined) return false;
-    s.retries++;
+    const st = sessionState(s);
+    if (st.retries >= this.maxRetries || st.timedOut !== undefined) return false;
+    st.retries++;
     return true;
   }
 
@@ -325,7 +381,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       inner.requestSummary !== undefined ? inner.requestSummary(s, ctx) : s.requestSummary(),
     );
     if (lifecycle.failure.hasSubscribers) lifecycle.failure.publish({ session: s, error });
-    s.phase = ProxyPhase.FailToProxy;
+    sessionState(s).phase = ProxyPhase.FailToProxy;
     const startedBefore = s.responseStarted;
     let result: FailToProxy;
     try {
@@ -357,7 +413,7 @@ function retrySelectionFailed(s: Session, err: unknown): PingoraError {
   const chain = s.upstreamFailures;
   const previous = chain[chain.length - 1];
   if (previous === undefined) return e;
-  s.recordUpstreamFailure(e);
+  sessionState(s).recordUpstreamFailure(e);
   return previous;
 }
 

@@ -9,22 +9,11 @@ export {
   type SerializedProxyError,
   serializeProxyError,
 } from './error-log.ts';
-export {
-  ErrorLogLimiter,
-  type ErrorLogLimiterOptions,
-  SUPPRESSED,
-  type SuppressedReport,
-} from './error-log-limiter.ts';
+export type { ErrorLogLimiterOptions } from './error-log-limiter.ts';
 export { errorStatus } from './error-status.ts';
-export { ExchangeOutcome } from './exchange.ts';
-export {
-  type FailureLogFields,
-  failureLogFields,
-  isClientAbort,
-  type ProxyLogger,
-} from './failure-log.ts';
+export { isClientAbort, type ProxyLogger } from './failure-log.ts';
 export { addForwardedHeaders, clientIp, type ForwardedOptions } from './forwarded.ts';
-export { connectionTokens, removeHopByHopHeaders } from './hop-by-hop.ts';
+export { removeHopByHopHeaders } from './hop-by-hop.ts';
 export {
   DEFAULT_MAX_RETRIES,
   defaultErrorWhileProxy,
@@ -51,7 +40,6 @@ export {
 export type { BodyFilterReturn, FailToProxy, MaybePromise, ProxyHttp } from './proxy-http.ts';
 export { ProxyPhase } from './proxy-phase.ts';
 export type { ProxyHttpCache } from './proxy-http-cache.ts';
-export type { ResponseTap } from './response-tap.ts';
 export {
   FAILURE_CHAIN_LIMIT,
   RETRY_BUFFER_LIMIT,
@@ -59,4 +47,3 @@ export {
   type UpstreamTiming,
 } from './session.ts';
 export type { UpstreamConnector, UpstreamSessionLease } from './upstream-connector.ts';
-export { upstreamRequestFrom } from './upstream-request.ts';

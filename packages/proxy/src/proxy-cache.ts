@@ -14,19 +14,18 @@ import {
   cacheLookupChannel,
   HitStatus,
   type HttpCache,
-  invalidatedTargets,
   LockStatus,
   type LookupResult,
   NoCacheReason,
-  onlyIfCached,
 } from '@pingora-ts/cache';
+import { invalidatedTargets, onlyIfCached } from '@pingora-ts/cache/rfc9111';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { ResponseHeader } from '@pingora-ts/http';
 import { serveFromCache } from './cache-serve.ts';
 import { CacheTap } from './cache-tap.ts';
 import { isPromise } from './maybe-promise.ts';
 import type { ProxyHttp } from './proxy-http.ts';
-import type { Session } from './session.ts';
+import { type Session, sessionState } from './session.ts';
 
 /** Lookups per request at most (vary re-lookups and lock waits): a bound, never reached in practice. */
 const MAX_LOOKUPS = 16;
@@ -114,7 +113,7 @@ export class ProxyCache<Ctx> {
       cache.disable(NoCacheReason.DeclinedToUpstream);
       return s.respond(504).then(TRUE);
     }
-    if (cache.enabled) s.cacheTap = new CacheTap(this.#inner, s, ctx, cache);
+    if (cache.enabled) sessionState(s).cacheTap = new CacheTap(this.#inner, s, ctx, cache);
     const go = next(s, ctx);
     if (isPromise(go)) return go.then((answered) => declined(cache, answered));
     return declined(cache, go);

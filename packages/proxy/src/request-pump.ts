@@ -6,12 +6,13 @@
  * then carries on reading the downstream.
  */
 import type { HttpClientSession } from '@pingora-ts/core';
-import type { BodySink } from '@pingora-ts/core/h1';
+import { type BodySink, isDirectReadView } from '@pingora-ts/core/h1';
 import { ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList } from '@pingora-ts/http';
 import { isPromise } from './maybe-promise.ts';
 import type { BodyFilterReturn, MaybePromise, ProxyHttp } from './proxy-http.ts';
-import type { Session } from './session.ts';
+import { type Session, sessionState } from './session.ts';
+import type { SessionState } from './session-state.ts';
 
 /** Who the pump reports to: the exchange of the current attempt. */
 export interface RequestPumpOwner {
@@ -31,6 +32,7 @@ export function requestHasBody(session: Session): boolean {
 
 export class RequestPump<Ctx> implements BodySink {
   readonly #session: Session;
+  readonly #st: SessionState;
   readonly #inner: ProxyHttp<Ctx>;
   readonly #ctx: Ctx;
   /** The downstream request announced a body. */
@@ -51,6 +53,7 @@ export class RequestPump<Ctx> implements BodySink {
 
   constructor(session: Session, inner: ProxyHttp<Ctx>, ctx: Ctx) {
     this.#session = session;
+    this.#st = sessionState(session);
     this.#inner = inner;
     this.#ctx = ctx;
     this.hasBody = requestHasBody(session);
@@ -91,13 +94,13 @@ export class RequestPump<Ctx> implements BodySink {
   start(up: HttpClientSession, owner: RequestPumpOwner): void {
     this.#up = up;
     this.#owner = owner;
-    const s = this.#session;
-    s.requestBodySent = 0;
+    const st = this.#st;
+    st.requestBodySent = 0;
     if (!this.hasBody) {
       this.#finish();
       return;
     }
-    if (s.retryBufferTruncated && s.bodyBytesReadEarly > 0) {
+    if (st.retryBufferTruncated && st.bodyBytesReadEarly > 0) {
       // A filter read more than the retry buffer holds: those bytes are gone.
       this.#fail(
         PingoraError.explain(
@@ -107,7 +110,7 @@ export class RequestPump<Ctx> implements BodySink {
       );
       return;
     }
-    if (s.retryBuffer.length > 0) {
+    if (st.retryBuffer.length > 0) {
       this.#replay(up).then(
         (ok) => {
           if (ok && this.#up === up) this.#readOn();
@@ -127,8 +130,14 @@ export class RequestPump<Ctx> implements BodySink {
     this.#owner = undefined;
   }
 
+  /** Chunks are written upstream within onData, or copied first where they are kept. */
+  readonly takesTransientChunks = true;
+
   onData(chunk: Buffer): boolean {
-    this.#session.keepForRetry(chunk);
+    // The lifetime rule (BodySink): a view of the shared read buffer dies when
+    // this returns. The retry buffer copies what it keeps; a filter gets a copy.
+    this.#st.keepForRetry(chunk);
+    if (isDirectReadView(chunk) && this.#filtersKeepChunks()) chunk = Buffer.from(chunk);
     if (this.#up === undefined) {
       // No attempt is listening (between retries): hold the downstream.
       this.#paused = true;
@@ -140,9 +149,9 @@ export class RequestPump<Ctx> implements BodySink {
   }
 
   onEnd(trailers: HeaderList | undefined): void {
-    const s = this.#session;
-    s.requestBodyComplete = true;
-    s.requestTrailers = trailers;
+    const st = this.#st;
+    st.requestBodyComplete = true;
+    st.requestTrailers = trailers;
     if (this.#up !== undefined && this.#process(null, true)) this.#finish();
   }
 
@@ -150,10 +159,18 @@ export class RequestPump<Ctx> implements BodySink {
     this.#owner?.requestFailed(error);
   }
 
+  /** Whether a request body filter may hold on to a chunk. */
+  #filtersKeepChunks(): boolean {
+    return (
+      this.#inner.requestBodyFilter !== undefined ||
+      this.#session.downstreamModules.bodyFiltersKeepChunks(false)
+    );
+  }
+
   /** Carries on with the downstream body after a (re)start. */
   #readOn(): void {
     const s = this.#session;
-    if (s.requestBodyComplete) {
+    if (this.#st.requestBodyComplete) {
       if (this.#process(null, true)) this.#finish();
       return;
     }
@@ -169,13 +186,13 @@ export class RequestPump<Ctx> implements BodySink {
   /** Sends what was read before this attempt, through the filters again. Rare: async is fine. */
   async #replay(up: HttpClientSession): Promise<boolean> {
     const s = this.#session;
-    if (s.retryBufferTruncated) {
+    if (this.#st.retryBufferTruncated) {
       throw PingoraError.explain(
         ErrorType.InternalError,
         'request body outgrew the retry buffer and cannot be replayed',
       );
     }
-    for (const raw of s.retryBuffer.slice()) {
+    for (const raw of this.#st.retryBuffer.slice()) {
       let chunk: Buffer | null = raw;
       const filter = this.#inner.requestBodyFilter;
       if (filter !== undefined) {
@@ -187,7 +204,7 @@ export class RequestPump<Ctx> implements BodySink {
       }
       if (this.#up !== up) return false;
       if (chunk !== null && chunk.length > 0) {
-        s.requestBodySent += chunk.length;
+        this.#st.requestBodySent += chunk.length;
         if (!up.writeBody(chunk)) await new Promise<void>((resolve) => up.onDrain(resolve));
       }
     }
@@ -242,7 +259,7 @@ export class RequestPump<Ctx> implements BodySink {
     if (up === undefined) return false;
     if (chunk === null || chunk.length === 0) return true;
     try {
-      this.#session.requestBodySent += chunk.length;
+      this.#st.requestBodySent += chunk.length;
       if (up.writeBody(chunk)) return true;
     } catch (err) {
       this.#fail(err);
@@ -259,7 +276,7 @@ export class RequestPump<Ctx> implements BodySink {
       this.#finish();
       return;
     }
-    if (s.requestBodyComplete && !this.#paused) {
+    if (this.#st.requestBodyComplete && !this.#paused) {
       // The end arrived while a step was pending: finish through the filters.
       if (this.#process(null, true)) this.#finish();
       return;
@@ -274,7 +291,7 @@ export class RequestPump<Ctx> implements BodySink {
     const up = this.#up;
     const owner = this.#owner;
     if (up === undefined || owner === undefined) return;
-    up.finishRequestBody(this.#session.requestTrailers).then(
+    up.finishRequestBody(this.#st.requestTrailers).then(
       () => {
         if (this.#owner === owner) owner.requestSent();
       },

@@ -2,13 +2,13 @@
  * Session: what the ProxyHttp phases see of one request (Pingora's proxy
  * Session): the downstream request header (mutable), the connection digest,
  * the request body, ways to answer directly, and what happened so far
- * (retries, pooled upstream connection, timings). It wraps the downstream
- * HttpServerSession, which stays reachable as `downstream`.
+ * (retries, pooled upstream connection, timings), read-only. It wraps the
+ * downstream HttpServerSession, which stays reachable as `downstream`. The
+ * proxy's own state lives in a SessionState reached by `sessionState()`.
  */
 
 import { HttpCache } from '@pingora-ts/cache';
 import {
-  type HttpClientSession,
   type HttpModuleCtx,
   type HttpPeer,
   type HttpServerSession,
@@ -16,110 +16,108 @@ import {
   type StreamDigest,
   type UpstreamTlsDigest,
 } from '@pingora-ts/core';
-import { armDeadline, type DeadlineOwner } from '@pingora-ts/core/h1';
-import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
-import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts/http';
-import { ProxyPhase } from './proxy-phase.ts';
-import type { ResponseTap } from './response-tap.ts';
+import { armDeadline } from '@pingora-ts/core/h1';
+import { ErrorType, PingoraError } from '@pingora-ts/error';
+import { type RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import type { ProxyPhase } from './proxy-phase.ts';
+import { SessionState, type UpstreamTiming } from './session-state.ts';
 
-/** How much request body is kept to replay on a retry (Pingora's retry buffer). */
-export const RETRY_BUFFER_LIMIT = 64 * 1024;
-
-/**
- * Most attempt failures a request keeps for the logs: the first one and the
- * latest FAILURE_CHAIN_LIMIT - 1 (max_retries may allow 1,000 attempts).
- */
-export const FAILURE_CHAIN_LIMIT = 8;
+export { FAILURE_CHAIN_LIMIT, RETRY_BUFFER_LIMIT, type UpstreamTiming } from './session-state.ts';
 
 const NO_FAILURES: readonly PingoraError[] = Object.freeze([]);
 
-/** Timings of the upstream side, ms since the request head was read. */
-export interface UpstreamTiming {
-  /** The last attempt started getting its connection (equals `connected` for a pool hit). */
-  connectStart: number | undefined;
-  /** Connection established or taken from the pool (last attempt). */
-  connected: number | undefined;
-  /** Upstream response header received. */
-  responseHeader: number | undefined;
-  /** Upstream response body complete. */
-  responseDone: number | undefined;
+let stateOf: (s: Session) => SessionState;
+
+/**
+ * The proxy's internal state of `session` (for HttpProxy, the exchange, the
+ * request pump and the cache phases). Not exported from the package entry.
+ */
+export function sessionState(session: Session): SessionState {
+  return stateOf(session);
 }
 
-export class Session implements DeadlineOwner {
+export class Session {
   /** The downstream connection's session (HTTP/1 today). */
   readonly downstream: HttpServerSession;
   /** The module instances of this request (compression, user modules). */
   readonly downstreamModules: HttpModuleCtx;
-  /** @internal the upstream compression context, once asked for. */
-  upstreamCompressionCtx: ResponseCompression | undefined;
   /** When the request head was read (performance.now()). */
   readonly startedAt: number;
-  /** Upstream attempts that failed and were retried. */
-  retries = 0;
-  /** The phase the request is in (where it failed, once it has). */
-  phase: ProxyPhase = ProxyPhase.EarlyRequestFilter;
-  /** Whether the last upstream connection came from the pool. */
-  upstreamReused = false;
-  /** The peer of the last upstream attempt. */
-  upstreamPeer: HttpPeer | undefined;
-  /**
-   * The TLS digest of the last upstream connection (version, cipher, ALPN,
-   * resumed, certificate); undefined for plaintext. Set before connectedToUpstream.
-   */
-  upstreamTls: UpstreamTlsDigest | undefined;
-  /** The upstream response header as received (before the response filters). */
-  upstreamResponse: ResponseHeader | undefined;
-  readonly upstreamTiming: UpstreamTiming = {
-    connectStart: undefined,
-    connected: undefined,
-    responseHeader: undefined,
-    responseDone: undefined,
-  };
-  /** Request body bytes sent upstream (last attempt). */
-  requestBodySent = 0;
-  /** Response body bytes written downstream. */
-  responseBodyBytes = 0;
+  readonly #st = new SessionState();
 
-  /** @internal request body kept for a retry (up to RETRY_BUFFER_LIMIT). */
-  retryBuffer: Buffer[] = [];
-  /** @internal bytes in retryBuffer. */
-  retryBufferBytes = 0;
-  /** @internal the body outgrew the retry buffer: a retry cannot replay it. */
-  retryBufferTruncated = false;
-  /** @internal request body bytes filters read through readRequestBody(). */
-  bodyBytesReadEarly = 0;
-  /** @internal the request body was read to its end. */
-  requestBodyComplete = false;
-  /** @internal the request trailers, once read. */
-  requestTrailers: HeaderList | undefined;
-  /**
-   * The cache state if `cache` was ever used for this request, else
-   * undefined: read this (not `cache`) where no state should be made, e.g.
-   * `session.cacheState?.statusText` in responseFilter.
-   */
-  cacheState: HttpCache | undefined;
-  /** @internal the cache's hook into the upstream response of this request, if any. */
-  cacheTap: ResponseTap | undefined;
-
-  #failures: PingoraError[] | undefined;
-  #failuresDropped = 0;
-
-  /** @internal DeadlineOwner: the request deadline (wheel clock ms, 0 = none) on core's shared wheel. */
-  deadline = 0;
-  /** @internal DeadlineOwner: the deadline wheel's slot (owned by the wheel). */
-  wheelTick = 0;
-  /** @internal the upstream session of the attempt in progress (the deadline ends it). */
-  activeUpstream: HttpClientSession | undefined;
-  /** @internal the request deadline passed: no further attempt is made. */
-  timedOut: PingoraError | undefined;
-  #timeoutMs = 0;
-  /** Rejects a connect being waited for when the deadline passes first. */
-  #onTimedOut: ((error: PingoraError) => void) | undefined;
+  static {
+    stateOf = (s) => s.#st;
+  }
 
   constructor(downstream: HttpServerSession, modules: HttpModuleCtx) {
     this.downstream = downstream;
     this.downstreamModules = modules;
     this.startedAt = performance.now();
+  }
+
+  /** Upstream attempts that failed and were retried. */
+  get retries(): number {
+    return this.#st.retries;
+  }
+
+  /** The phase the request is in (where it failed, once it has). */
+  get phase(): ProxyPhase {
+    return this.#st.phase;
+  }
+
+  /** Whether the last upstream connection came from the pool. */
+  get upstreamReused(): boolean {
+    return this.#st.upstreamReused;
+  }
+
+  /** The peer of the last upstream attempt. */
+  get upstreamPeer(): HttpPeer | undefined {
+    return this.#st.upstreamPeer;
+  }
+
+  /**
+   * The TLS digest of the last upstream connection (version, cipher, ALPN,
+   * resumed, certificate); undefined for plaintext. Set before connectedToUpstream.
+   */
+  get upstreamTls(): UpstreamTlsDigest | undefined {
+    return this.#st.upstreamTls;
+  }
+
+  /** The upstream response header as received (before the response filters). */
+  get upstreamResponse(): ResponseHeader | undefined {
+    return this.#st.upstreamResponse;
+  }
+
+  /** Timings of the upstream side (last attempt), ms since the request head was read. */
+  get upstreamTiming(): Readonly<UpstreamTiming> {
+    return this.#st.upstreamTiming;
+  }
+
+  /** Request body bytes sent upstream (last attempt). */
+  get requestBodySent(): number {
+    return this.#st.requestBodySent;
+  }
+
+  /** Response body bytes written downstream. */
+  get responseBodyBytes(): number {
+    return this.#st.responseBodyBytes;
+  }
+
+  /**
+   * Whether the request body outgrew the retry buffer (RETRY_BUFFER_LIMIT):
+   * a failed attempt can then not be retried (Pingora's retry_buffer_truncated).
+   */
+  get retryBufferTruncated(): boolean {
+    return this.#st.retryBufferTruncated;
+  }
+
+  /**
+   * The cache state if `cache` was ever used for this request, else
+   * undefined: read this (not `cache`) where no state should be made, e.g.
+   * `session.cacheState?.statusText` in responseFilter.
+   */
+  get cacheState(): HttpCache | undefined {
+    return this.#st.cacheState;
   }
 
   /** The downstream request header; filters may change it (upstreamRequestFilter sees a copy). */
@@ -133,13 +131,14 @@ export class Session implements DeadlineOwner {
    * Made on first use, so requests that never ask pay nothing.
    */
   get upstreamCompression(): ResponseCompression {
-    this.upstreamCompressionCtx ??= ResponseCompression.upstream();
-    return this.upstreamCompressionCtx;
+    const st = this.#st;
+    st.upstreamCompressionCtx ??= ResponseCompression.upstream();
+    return st.upstreamCompressionCtx;
   }
 
   /** ms the last attempt spent getting its upstream connection (about 0 when pooled). */
   get upstreamConnectMs(): number | undefined {
-    const t = this.upstreamTiming;
+    const t = this.#st.upstreamTiming;
     return t.connected === undefined || t.connectStart === undefined
       ? undefined
       : t.connected - t.connectStart;
@@ -147,7 +146,7 @@ export class Session implements DeadlineOwner {
 
   /** ms from the upstream connection being ready to the upstream response head (time to first byte). */
   get upstreamTtfbMs(): number | undefined {
-    const t = this.upstreamTiming;
+    const t = this.#st.upstreamTiming;
     return t.responseHeader === undefined || t.connected === undefined
       ? undefined
       : t.responseHeader - t.connected;
@@ -158,8 +157,9 @@ export class Session implements DeadlineOwner {
    * requestCacheFilter enables it, later phases read its phase and meta.
    */
   get cache(): HttpCache {
-    this.cacheState ??= new HttpCache();
-    return this.cacheState;
+    const st = this.#st;
+    st.cacheState ??= new HttpCache();
+    return st.cacheState;
   }
 
   /** Who is on each end of the downstream connection. */
@@ -197,15 +197,16 @@ export class Session implements DeadlineOwner {
    * proxy refuses with 500 rather than send a body with a hole in it).
    */
   async readRequestBody(): Promise<Buffer | null> {
-    if (this.requestBodyComplete) return null;
+    const st = this.#st;
+    if (st.requestBodyComplete) return null;
     const chunk = await this.downstream.readBodyChunk();
     if (chunk === null) {
-      this.requestBodyComplete = true;
+      st.requestBodyComplete = true;
       return null;
     }
     const copy = Buffer.from(chunk);
-    this.bodyBytesReadEarly += copy.length;
-    this.keepForRetry(copy);
+    st.bodyBytesReadEarly += copy.length;
+    st.keepForRetry(copy);
     return copy;
   }
 
@@ -224,7 +225,7 @@ export class Session implements DeadlineOwner {
       if (r !== undefined) await r;
     }
     this.downstream.writeResponseHeader(resp);
-    if (endOfStream) await this.finishResponse();
+    if (endOfStream) await this.#finishResponse();
   }
 
   /**
@@ -237,10 +238,10 @@ export class Session implements DeadlineOwner {
       out = await this.downstreamModules.responseBodyFilter(body, endOfStream);
     }
     if (out !== null && out.length > 0) {
-      this.responseBodyBytes += out.length;
-      if (!this.downstream.writeBody(out)) await this.drained();
+      this.#st.responseBodyBytes += out.length;
+      if (!this.downstream.writeBody(out)) await this.#drained();
     }
-    if (endOfStream) await this.finishResponse();
+    if (endOfStream) await this.#finishResponse();
   }
 
   /** Answers with `status`, the given headers and body in one call (a small helper for filters). */
@@ -265,51 +266,10 @@ export class Session implements DeadlineOwner {
    * started, its connection is closed). An upgraded tunnel is not bound by it.
    */
   setRequestTimeout(ms: number): void {
-    this.#timeoutMs = ms;
-    if (ms > 0) armDeadline(this, Math.max(1, ms - (performance.now() - this.startedAt)));
-    else this.deadline = 0;
-  }
-
-  /** @internal DeadlineOwner: the request deadline passed. */
-  onDeadline(): void {
-    if (this.timedOut !== undefined) return;
-    const up = this.activeUpstream;
-    const error = PingoraError.create(
-      ErrorType.ReadTimedout,
-      up === undefined ? ErrorSource.Internal : ErrorSource.Upstream,
-      `request not done within its ${this.#timeoutMs} ms deadline`,
-    );
-    this.timedOut = error;
-    up?.destroy(error);
-    const waiter = this.#onTimedOut;
-    this.#onTimedOut = undefined;
-    waiter?.(error.asUpstream());
-  }
-
-  /**
-   * @internal `connecting` (a new upstream connection), or the deadline's
-   * error if it passes first: a connect with no limit of its own cannot
-   * outlive the request. A connection that arrives too late is closed. No
-   * wrapper without an armed deadline.
-   */
-  untilDeadline<T extends { readonly session: HttpClientSession }>(
-    connecting: Promise<T>,
-  ): Promise<T> {
-    if (this.deadline === 0) return connecting;
-    return new Promise<T>((resolve, reject) => {
-      this.#onTimedOut = reject;
-      connecting.then(
-        (lease) => {
-          this.#onTimedOut = undefined;
-          if (this.timedOut === undefined) resolve(lease);
-          else lease.session.destroy();
-        },
-        (err: unknown) => {
-          this.#onTimedOut = undefined;
-          reject(err);
-        },
-      );
-    });
+    const st = this.#st;
+    st.timeoutMs = ms;
+    if (ms > 0) armDeadline(st, Math.max(1, ms - (performance.now() - this.startedAt)));
+    else st.deadline = 0;
   }
 
   /** Closes the downstream connection after this response (no keep-alive). */
@@ -335,26 +295,12 @@ export class Session implements DeadlineOwner {
    * and error logs read it to show what happened before the final answer.
    */
   get upstreamFailures(): readonly PingoraError[] {
-    return this.#failures ?? NO_FAILURES;
+    return this.#st.failures ?? NO_FAILURES;
   }
 
   /** Failures left out of `upstreamFailures` between the first and the kept latest ones. */
   get upstreamFailuresDropped(): number {
-    return this.#failuresDropped;
-  }
-
-  /** @internal appends an attempt's failure to the chain (see upstreamFailures). */
-  recordUpstreamFailure(error: PingoraError): void {
-    const chain = this.#failures;
-    if (chain === undefined) {
-      this.#failures = [error];
-      return;
-    }
-    if (chain.length >= FAILURE_CHAIN_LIMIT) {
-      chain.splice(1, 1);
-      this.#failuresDropped++;
-    }
-    chain.push(error);
+    return this.#st.failuresDropped;
   }
 
   /** `GET /path, Host: example.com`: what error logs say about the request. */
@@ -362,27 +308,12 @@ export class Session implements DeadlineOwner {
     return this.downstream.requestSummary();
   }
 
-  /** @internal keeps a request body piece to replay it on a retry. */
-  keepForRetry(chunk: Buffer): void {
-    if (this.retryBufferTruncated) return;
-    if (this.retryBufferBytes + chunk.length > RETRY_BUFFER_LIMIT) {
-      this.retryBufferTruncated = true;
-      this.retryBuffer = [];
-      this.retryBufferBytes = 0;
-      return;
-    }
-    // A small view would pin its whole parent buffer (a socket read) until
-    // the request ends: keep a copy of it instead.
-    this.retryBuffer.push(chunk.length * 2 < chunk.buffer.byteLength ? Buffer.from(chunk) : chunk);
-    this.retryBufferBytes += chunk.length;
-  }
-
-  private async finishResponse(): Promise<void> {
+  async #finishResponse(): Promise<void> {
     if (this.downstreamModules.modules.length > 0) this.downstreamModules.responseDone();
     await this.downstream.finishResponse();
   }
 
-  private drained(): Promise<void> {
+  #drained(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.downstream.onDrain(() => {
         if (this.downstream.closed) {

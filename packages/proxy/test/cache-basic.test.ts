@@ -6,6 +6,7 @@ import { HttpPeer, ResponseCompressionBuilder } from '@pingora-ts/core';
 import { describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { ProxyHttp } from '../src/proxy-http.ts';
+import { sessionState } from '../src/session.ts';
 import { cacheable, cachingProxy, ManualClock, startScriptedOrigin } from './utils/cache-proxy.ts';
 import { rawExchange, request } from './utils/client.ts';
 import { startProxy } from './utils/proxy-harness.ts';
@@ -271,7 +272,7 @@ describe('proxy cache: hit, miss, purge, revalidation (Pingora test_upstream.rs)
       newCtx: () => null,
       upstreamPeer: () => new HttpPeer(origin.address),
       logging: (s) => {
-        seen.push(s.cacheState, s.cacheTap);
+        seen.push(s.cacheState, sessionState(s).cacheTap);
       },
     };
     await using p = await startProxy(inner);

@@ -68,7 +68,7 @@ export class RedisWritePermit implements CacheWritePermit {
   readonly #token: string;
   #released = false;
 
-  /** @internal */
+  /** Made by RedisCacheLock's lock calls, not by users. */
   constructor(lock: RedisCacheLock, key: string, token: string) {
     this.#lock = lock;
     this.#key = key;
@@ -104,7 +104,7 @@ export class RedisReadLock implements CacheReadLock {
   readonly #key: string;
   readonly #token: string;
 
-  /** @internal `token` is the writer's, or '' for a key found already filled (Done). */
+  /** Made by RedisCacheLock's lock calls, not by users; `token` is the writer's, or '' for a key found already filled (Done). */
   constructor(lock: RedisCacheLock, key: string, token: string) {
     this.#lock = lock;
     this.#key = key;

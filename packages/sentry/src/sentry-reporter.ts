@@ -7,7 +7,7 @@
  * unless asked for: they are not bugs of the proxy.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { type PhaseEvent, phaseChannel } from '@pingora-ts/core';
+import { type PhaseEvent, phaseChannel } from '@pingora-ts/core/diagnostics';
 import { ErrorSource } from '@pingora-ts/error';
 import {
   type ProxyFailureEvent,

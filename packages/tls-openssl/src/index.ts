@@ -7,7 +7,7 @@
  * handshakes with cached contexts, session resumption and Pingora's
  * verification rules.
  */
-import { registerTlsBackend } from '@pingora-ts/core';
+import { registerTlsBackend } from '@pingora-ts/core/tls';
 import { opensslTlsBackend } from './listener/backend.ts';
 
 registerTlsBackend(opensslTlsBackend);

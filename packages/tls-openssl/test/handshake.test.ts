@@ -6,15 +6,14 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { connect, type Socket } from 'node:net';
+import { ListeningService, type TlsSettings } from '@pingora-ts/core';
 import {
-  ListeningService,
-  TlsFailureReason,
   type TlsHandshakeEvent,
   type TlsHandshakeFailedEvent,
-  type TlsSettings,
   tlsHandshakeChannel,
   tlsHandshakeFailedChannel,
-} from '@pingora-ts/core';
+} from '@pingora-ts/core/diagnostics';
+import { TlsFailureReason } from '@pingora-ts/core/tls';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import '../src/index.ts';
 import {

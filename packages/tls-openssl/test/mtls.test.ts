@@ -6,13 +6,11 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { ClientCertMode, ListeningService, type TlsSettings } from '@pingora-ts/core';
 import {
-  ClientCertMode,
-  ListeningService,
   type TlsHandshakeFailedEvent,
-  type TlsSettings,
   tlsHandshakeFailedChannel,
-} from '@pingora-ts/core';
+} from '@pingora-ts/core/diagnostics';
 import { afterAll, describe, expect, it } from 'vitest';
 import '../src/index.ts';
 import {

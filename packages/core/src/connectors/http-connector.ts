@@ -58,31 +58,31 @@ export interface HttpSessionLease {
 export class HttpConnector {
   /** New/reused connections, evictions, idle closes and timeouts, as plain counters. */
   readonly stats: ConnectorStats = newConnectorStats();
-  private readonly pool: ConnectionPool<PooledH1Session>;
-  private readonly bindTo: BindToLists;
-  private readonly watch: H1SessionIdleWatch;
-  private readonly h1: H1ClientOptions;
-  private readonly tls: HttpConnectorOptions['tls'];
-  private readonly pooled = new WeakMap<HttpClientSession, PooledH1Session>();
+  readonly #pool: ConnectionPool<PooledH1Session>;
+  readonly #bindTo: BindToLists;
+  readonly #watch: H1SessionIdleWatch;
+  readonly #h1: H1ClientOptions;
+  readonly #tls: HttpConnectorOptions['tls'];
+  readonly #pooled = new WeakMap<HttpClientSession, PooledH1Session>();
   /** HTTP/2 upstreams (peers with ALPN h2 or h2h1): multiplexed connections. */
   readonly h2: H2Connector;
-  private readonly readTimeoutMs: number;
-  private readonly writeTimeoutMs: number;
-  private readonly connectTimeoutMs: number | undefined;
-  private readonly idleTimeoutMs: number | undefined;
+  readonly #readTimeoutMs: number;
+  readonly #writeTimeoutMs: number;
+  readonly #connectTimeoutMs: number | undefined;
+  readonly #idleTimeoutMs: number | undefined;
 
   constructor(options: HttpConnectorOptions = {}) {
-    this.pool = new ConnectionPool<PooledH1Session>({
+    this.#pool = new ConnectionPool<PooledH1Session>({
       maxSize: options.keepalivePoolSize ?? DEFAULT_KEEPALIVE_POOL_SIZE,
     });
-    this.bindTo = resolveBindToLists(options.bindToV4, options.bindToV6);
-    this.h1 = options.h1 ?? {};
-    this.tls = options.tls;
+    this.#bindTo = resolveBindToLists(options.bindToV4, options.bindToV6);
+    this.#h1 = options.h1 ?? {};
+    this.#tls = options.tls;
     const t = options.timeouts ?? {};
-    this.readTimeoutMs = t.readTimeoutMs ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
-    this.writeTimeoutMs = t.writeTimeoutMs ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
-    this.connectTimeoutMs = t.connectTimeoutMs;
-    this.idleTimeoutMs = t.idleTimeoutMs;
+    this.#readTimeoutMs = t.readTimeoutMs ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
+    this.#writeTimeoutMs = t.writeTimeoutMs ?? DEFAULT_UPSTREAM_IO_TIMEOUT_MS;
+    this.#connectTimeoutMs = t.connectTimeoutMs;
+    this.#idleTimeoutMs = t.idleTimeoutMs;
     this.h2 = new H2Connector(
       options.keepalivePoolSize ?? DEFAULT_KEEPALIVE_POOL_SIZE,
       this.stats,
@@ -90,7 +90,7 @@ export class HttpConnector {
       t.idleTimeoutMs,
     );
     const stats = this.stats;
-    this.watch = new H1SessionIdleWatch((conn, reason) => recordDrop(stats, reason, conn.key));
+    this.#watch = new H1SessionIdleWatch((conn, reason) => recordDrop(stats, reason, conn.key));
   }
 
   /**
@@ -112,7 +112,7 @@ export class HttpConnector {
 
   /** Idle connections pooled now, across all peers. */
   get idleCount(): number {
-    return this.pool.size;
+    return this.#pool.size;
   }
 
   /**
@@ -133,7 +133,7 @@ export class HttpConnector {
     return {
       session: this.#newH1Session(
         peer,
-        await connectPeer(peer, this.bindTo, this.tls, ALPN.H1, this.connectTimeoutMs),
+        await connectPeer(peer, this.#bindTo, this.#tls, ALPN.H1, this.#connectTimeoutMs),
       ),
       reused: false,
     };
@@ -141,11 +141,11 @@ export class HttpConnector {
 
   /** A stream on a shared or new h2 connection; HTTP/1 when the peer's ALPN chose it. */
   async #getH2Session(peer: Peer): Promise<HttpSessionLease> {
-    const readMs = peer.options.readTimeout ?? this.readTimeoutMs;
-    const writeMs = peer.options.writeTimeout ?? this.writeTimeoutMs;
+    const readMs = peer.options.readTimeout ?? this.#readTimeoutMs;
+    const writeMs = peer.options.writeTimeout ?? this.#writeTimeoutMs;
     // Bounded: each pass either gets a stream or opens a connection of its own.
     for (let attempt = 0; attempt < 8; attempt++) {
-      const result = await this.h2.connect(peer, this.bindTo, this.tls, this.connectTimeoutMs);
+      const result = await this.h2.connect(peer, this.#bindTo, this.#tls, this.#connectTimeoutMs);
       if (result.kind === 'h1')
         return { session: this.#newH1Session(peer, result.stream), reused: false };
       const session = this.h2.streamOn(result.conn, peer, readMs, writeMs);
@@ -164,12 +164,12 @@ export class HttpConnector {
   /** An HTTP/1 session on a new connection, registered for pooling. */
   #newH1Session(peer: Peer, stream: Stream): H1ClientSession {
     const session = new H1ClientSession(stream.socket, {
-      ...this.h1,
-      readTimeoutMs: peer.options.readTimeout ?? this.readTimeoutMs,
-      writeTimeoutMs: peer.options.writeTimeout ?? this.writeTimeoutMs,
+      ...this.#h1,
+      readTimeoutMs: peer.options.readTimeout ?? this.#readTimeoutMs,
+      writeTimeoutMs: peer.options.writeTimeout ?? this.#writeTimeoutMs,
     });
     session.upstreamTls = stream.upstreamTls;
-    this.pooled.set(session, new PooledH1Session(session, peer.reuseHash()));
+    this.#pooled.set(session, new PooledH1Session(session, peer.reuseHash()));
     this.stats.newConnections++;
     if (connectorChannels.new.hasSubscribers) connectorChannels.new.publish({ peer });
     return session;
@@ -180,8 +180,8 @@ export class HttpConnector {
     if (peer.options.alpn !== ALPN.H1) {
       const h2 = this.h2.reusedStream(
         peer,
-        peer.options.readTimeout ?? this.readTimeoutMs,
-        peer.options.writeTimeout ?? this.writeTimeoutMs,
+        peer.options.readTimeout ?? this.#readTimeoutMs,
+        peer.options.writeTimeout ?? this.#writeTimeoutMs,
       );
       if (h2 !== undefined) return h2;
       // A peer that requires h2 never takes an HTTP/1 connection.
@@ -189,8 +189,8 @@ export class HttpConnector {
     }
     const key = peer.reuseHash();
     // Bounded: each pass takes one connection out of a finite pool.
-    for (let left = this.pool.sizeOf(key); left > 0; left--) {
-      const conn = this.pool.get(key);
+    for (let left = this.#pool.sizeOf(key); left > 0; left--) {
+      const conn = this.#pool.get(key);
       if (conn === undefined) return undefined;
       if (!conn.usable()) {
         // Closed or written to, its event not yet delivered: never hand it out.
@@ -200,8 +200,8 @@ export class HttpConnector {
       }
       conn.reuses++;
       const session = conn.session;
-      session.readTimeoutMs = peer.options.readTimeout ?? this.readTimeoutMs;
-      session.writeTimeoutMs = peer.options.writeTimeout ?? this.writeTimeoutMs;
+      session.readTimeoutMs = peer.options.readTimeout ?? this.#readTimeoutMs;
+      session.writeTimeoutMs = peer.options.writeTimeout ?? this.#writeTimeoutMs;
       this.stats.reusedConnections++;
       if (connectorChannels.reuse.hasSubscribers) connectorChannels.reuse.publish({ peer });
       return session;
@@ -222,8 +222,8 @@ export class HttpConnector {
       if (!session.reusable()) session.destroy();
       return;
     }
-    const conn = this.pooled.get(session);
-    const idleTimeout = peer.options.idleTimeout ?? this.idleTimeoutMs;
+    const conn = this.#pooled.get(session);
+    const idleTimeout = peer.options.idleTimeout ?? this.#idleTimeoutMs;
     // Released twice: it is already pooled (or was dropped from the pool); nothing to do.
     if (conn?.idle === true) return;
     // Only sessions this connector opened, to this peer, may be pooled.
@@ -238,9 +238,9 @@ export class HttpConnector {
       session.destroy();
       return;
     }
-    const taken = this.pool.put(conn.key, conn, {
+    const taken = this.#pool.put(conn.key, conn, {
       idleTimeoutMs: idleTimeout,
-      watch: this.watch,
+      watch: this.#watch,
     });
     if (!taken) {
       this.stats.notPooled++;
@@ -250,7 +250,7 @@ export class HttpConnector {
 
   /** Closes every idle connection; sessions released later are closed too. */
   close(): void {
-    this.pool.close();
+    this.#pool.close();
     this.h2.closeAll();
   }
 }

@@ -55,29 +55,29 @@ export function connectorOptionsFromServerConf(conf: ConnectorServerConf): Conne
 
 export class TransportConnector {
   readonly stats: ConnectorStats = newConnectorStats();
-  private readonly pool: ConnectionPool<IdleStream>;
-  private readonly bindTo: BindToLists;
-  private readonly watch: StreamIdleWatch;
-  private readonly tls: UpstreamTls | undefined;
+  readonly #pool: ConnectionPool<IdleStream>;
+  readonly #bindTo: BindToLists;
+  readonly #watch: StreamIdleWatch;
+  readonly #tls: UpstreamTls | undefined;
 
   constructor(options: ConnectorOptions = {}) {
-    this.pool = new ConnectionPool<IdleStream>({
+    this.#pool = new ConnectionPool<IdleStream>({
       maxSize: options.keepalivePoolSize ?? DEFAULT_KEEPALIVE_POOL_SIZE,
     });
-    this.bindTo = resolveBindToLists(options.bindToV4, options.bindToV6);
-    this.tls = options.tls;
+    this.#bindTo = resolveBindToLists(options.bindToV4, options.bindToV6);
+    this.#tls = options.tls;
     const stats = this.stats;
-    this.watch = new StreamIdleWatch((conn, reason) => recordDrop(stats, reason, conn.key));
+    this.#watch = new StreamIdleWatch((conn, reason) => recordDrop(stats, reason, conn.key));
   }
 
   /** Idle connections pooled now. */
   get idleCount(): number {
-    return this.pool.size;
+    return this.#pool.size;
   }
 
   /** A new connection to `peer` (TLS included when it wants it), never a pooled one. */
   async newStream(peer: Peer): Promise<IdleStream> {
-    const stream = await connectPeer(peer, this.bindTo, this.tls);
+    const stream = await connectPeer(peer, this.#bindTo, this.#tls);
     this.stats.newConnections++;
     if (connectorChannels.new.hasSubscribers) connectorChannels.new.publish({ peer });
     return new IdleStream(stream, peer.reuseHash());
@@ -90,8 +90,8 @@ export class TransportConnector {
   reusedStream(peer: Peer): IdleStream | undefined {
     const key = peer.reuseHash();
     // Bounded: each pass takes one connection out of a finite pool.
-    for (let left = this.pool.sizeOf(key); left > 0; left--) {
-      const conn = this.pool.get(key);
+    for (let left = this.#pool.sizeOf(key); left > 0; left--) {
+      const conn = this.#pool.get(key);
       if (conn === undefined) return undefined;
       const socket = conn.stream.socket;
       if (socket.destroyed || !socket.writable || socket.readableEnded) {
@@ -142,9 +142,9 @@ export class TransportConnector {
       conn.stream.destroy();
       return;
     }
-    const taken = this.pool.put(conn.key, conn, {
+    const taken = this.#pool.put(conn.key, conn, {
       idleTimeoutMs: idleTimeout,
-      watch: this.watch,
+      watch: this.#watch,
     });
     if (!taken) {
       this.stats.notPooled++;
@@ -154,11 +154,11 @@ export class TransportConnector {
 
   /** Closes every idle connection; later releases close their connection. */
   close(): void {
-    this.pool.close();
+    this.#pool.close();
   }
 
   /** @internal For tests and diagnostics: pooled connections to `peer`. */
   idleCountFor(peer: Peer): number {
-    return this.pool.sizeOf(peer.reuseHash());
+    return this.#pool.sizeOf(peer.reuseHash());
   }
 }

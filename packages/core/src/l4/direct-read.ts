@@ -87,3 +87,12 @@ export function endDirectReads(socket: Socket): void {
   // Returning false stops reading until the consumer asks for more (Socket#_read).
   fields[KEYS.callback] = (n: number, buf: Buffer) => socket.push(Buffer.from(buf.subarray(0, n)));
 }
+
+/**
+ * True when `buf` is a view of the shared read buffer: its bytes are only
+ * valid until the read callback that delivered them returns. A writer that
+ * cannot hand such bytes to the kernel at once must copy them.
+ */
+export function isDirectReadView(buf: Buffer): boolean {
+  return buf.buffer === SHARED.buffer;
+}

@@ -21,7 +21,7 @@ export class BasicPeer implements Peer {
   readonly options: PeerOptions;
   readonly proxy = undefined;
   readonly clientCert = undefined;
-  private hash: string | undefined = undefined;
+  #hash: string | undefined = undefined;
 
   /** `address` is `ip:port`, `[ipv6]:port`, `unix:/path` or a SocketAddr. */
   constructor(address: string | SocketAddr, init: BasicPeerInit = {}) {
@@ -36,7 +36,7 @@ export class BasicPeer implements Peer {
 
   /** Computed once: a BasicPeer's options are fixed at construction for pooling. */
   reuseHash(): string {
-    if (this.hash !== undefined) return this.hash;
+    if (this.#hash !== undefined) return this.#hash;
     const o = this.options;
     const tls =
       this.sni === ''
@@ -49,8 +49,8 @@ export class BasicPeer implements Peer {
             o.curves ?? null,
           ];
     const l4 = o.customL4 === undefined ? null : o.customL4.name;
-    this.hash = JSON.stringify(['basic', formatSocketAddr(this.address), this.sni, tls, l4]);
-    return this.hash;
+    this.#hash = JSON.stringify(['basic', formatSocketAddr(this.address), this.sni, tls, l4]);
+    return this.#hash;
   }
 
   toString(): string {

@@ -53,14 +53,14 @@ export class HttpPeer implements Peer {
    * follows changes to verifyCert, verifyHostname, alternativeCn, ca and curves).
    */
   readonly options: PeerOptions;
-  private hash: string | undefined = undefined;
+  #hash: string | undefined = undefined;
   // The hashed option values the cached hash was computed with.
-  private hashedVerifyCert = false;
-  private hashedVerifyHostname = false;
-  private hashedAltCn: string | undefined = undefined;
-  private hashedCa: PeerOptions['ca'] = undefined;
-  private hashedCurves: string | undefined = undefined;
-  private hashedCustomL4: PeerOptions['customL4'] = undefined;
+  #hashedVerifyCert = false;
+  #hashedVerifyHostname = false;
+  #hashedAltCn: string | undefined = undefined;
+  #hashedCa: PeerOptions['ca'] = undefined;
+  #hashedCurves: string | undefined = undefined;
+  #hashedCustomL4: PeerOptions['customL4'] = undefined;
 
   /** `address` is `ip:port`, `[ipv6]:port`, `unix:/path` or a SocketAddr. */
   constructor(address: string | SocketAddr, init: HttpPeerInit = {}) {
@@ -82,25 +82,25 @@ export class HttpPeer implements Peer {
   reuseHash(): string {
     const o = this.options;
     if (
-      this.hash !== undefined &&
-      this.hashedVerifyCert === o.verifyCert &&
-      this.hashedVerifyHostname === o.verifyHostname &&
-      this.hashedAltCn === o.alternativeCn &&
-      this.hashedCa === o.ca &&
-      this.hashedCurves === o.curves &&
-      this.hashedCustomL4 === o.customL4
+      this.#hash !== undefined &&
+      this.#hashedVerifyCert === o.verifyCert &&
+      this.#hashedVerifyHostname === o.verifyHostname &&
+      this.#hashedAltCn === o.alternativeCn &&
+      this.#hashedCa === o.ca &&
+      this.#hashedCurves === o.curves &&
+      this.#hashedCustomL4 === o.customL4
     ) {
-      return this.hash;
+      return this.#hash;
     }
-    this.hashedVerifyCert = o.verifyCert;
-    this.hashedVerifyHostname = o.verifyHostname;
-    this.hashedAltCn = o.alternativeCn;
-    this.hashedCa = o.ca;
-    this.hashedCurves = o.curves;
-    this.hashedCustomL4 = o.customL4;
+    this.#hashedVerifyCert = o.verifyCert;
+    this.#hashedVerifyHostname = o.verifyHostname;
+    this.#hashedAltCn = o.alternativeCn;
+    this.#hashedCa = o.ca;
+    this.#hashedCurves = o.curves;
+    this.#hashedCustomL4 = o.customL4;
     const proxy = this.proxy;
     // JSON keeps the encoding unambiguous whatever the strings contain.
-    this.hash = JSON.stringify([
+    this.#hash = JSON.stringify([
       'http',
       formatSocketAddr(this.address),
       this.scheme,
@@ -117,7 +117,7 @@ export class HttpPeer implements Peer {
       this.groupKey,
       o.customL4 === undefined ? null : o.customL4.name,
     ]);
-    return this.hash;
+    return this.#hash;
   }
 
   toString(): string {

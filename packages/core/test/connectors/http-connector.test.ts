@@ -5,7 +5,8 @@ import { RequestHeader } from '@pingora-ts/http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpOrigin, tcpServer } from '../../../../tooling/test-servers.ts';
 import { decideRetryByReuse } from '../../src/connectors.ts';
-import { connectorChannels, HttpConnector, HttpPeer } from '../../src/index.ts';
+import { connectorChannels } from '../../src/diagnostics.ts';
+import { HttpConnector, HttpPeer } from '../../src/index.ts';
 import { until } from './utils/raw-http.ts';
 
 interface Outcome {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { httpOrigin } from '../../../../tooling/test-servers.ts';
 import { type IdleStream, TransportConnector } from '../../src/connectors.ts';
-import { type ConnectorStats, HttpPeer } from '../../src/index.ts';
+import type { ConnectorStats } from '../../src/diagnostics.ts';
+import { HttpPeer } from '../../src/index.ts';
 import { rawGet, until } from './utils/raw-http.ts';
 
 async function request(connector: TransportConnector, peer: HttpPeer): Promise<boolean> {

@@ -11,12 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorType } from '@pingora-ts/error';
 import { describe, expect, it } from 'vitest';
-import {
-  type ConnectionEvent,
-  ListeningService,
-  type ServerApp,
-  type SocketAddr,
-} from '../../src/index.ts';
+import type { ConnectionEvent } from '../../src/diagnostics.ts';
+import { ListeningService, type ServerApp, type SocketAddr } from '../../src/index.ts';
 import { Echo, port, roundTrip, run, stopRunsAfterEach } from './utils/harness.ts';
 
 stopRunsAfterEach();

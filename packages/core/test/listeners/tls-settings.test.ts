@@ -7,13 +7,12 @@ import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { describe, expect, it } from 'vitest';
 import {
   ClientCertMode,
-  checkTlsSettings,
-  defaultTlsBackend,
   ListeningService,
   type ServerApp,
   type TlsSettings,
   tlsSettings,
 } from '../../src/index.ts';
+import { checkTlsSettings, defaultTlsBackend } from '../../src/tls.ts';
 
 const cert = { certPath: '/etc/tls/a.pem', keyPath: '/etc/tls/a.key' };
 

@@ -6,15 +6,14 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { describe, expect, it } from 'vitest';
+import type { PhaseEvent, ServiceEvent } from '../../src/diagnostics.ts';
 import {
   backgroundService,
   ExecutionPhase,
   ListeningService,
-  type PhaseEvent,
   Server,
   type Service,
   type ServiceContext,
-  type ServiceEvent,
 } from '../../src/index.ts';
 import { quietLogger } from './utils/quiet.ts';
 

@@ -5,10 +5,10 @@
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { describe, expect, it, vi } from 'vitest';
+import { DEFAULT_UPSTREAM_IO_TIMEOUT_MS } from '../../src/connectors/http-connector.ts';
 import { resolveH1ServerOptions } from '../../src/h1.ts';
 import {
   DEFAULT_SERVER_CONF,
-  DEFAULT_UPSTREAM_IO_TIMEOUT_MS,
   h1TimeoutsFromServerConf,
   parseServerConf,
   proxyTimeoutsFromServerConf,

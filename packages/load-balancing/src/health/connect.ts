@@ -12,9 +12,8 @@ import {
   HttpPeer,
   type PemInput,
   type SocketAddr,
-  type UpstreamTls,
 } from '@pingora-ts/core';
-import { connectPeer } from '@pingora-ts/core/connectors';
+import { connectPeer, type UpstreamTls } from '@pingora-ts/core/connectors';
 import { ErrorSource, toPingoraError } from '@pingora-ts/error';
 import { upstreamTls } from '@pingora-ts/tls-openssl';
 import type { Backend } from '../backend.ts';

@@ -6,14 +6,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compareBackends } from '../../src/backend.ts';
 import {
   Backend,
   type BackendSelectionBuilder,
-  compareBackends,
-  InFlightTracker,
   LoadBalancer,
   StaticDiscovery,
 } from '../../src/index.ts';
+import { InFlightTracker } from '../../src/selection/in-flight.ts';
 
 export interface ConformanceOptions {
   /** Same key and same set give the same candidates. */

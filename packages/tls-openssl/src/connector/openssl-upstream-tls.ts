@@ -6,10 +6,11 @@
  * options, and reports the digest. Failures are Upstream PingoraErrors.
  */
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { formatSocketAddr, type TlsClientCert, type UpstreamTls } from '@pingora-ts/core';
+import { formatSocketAddr, type TlsClientCert } from '@pingora-ts/core';
 import {
   ALPN_PROTOCOLS,
   sniFor,
+  type UpstreamTls,
   type UpstreamTlsRequest,
   type UpstreamTlsStream,
 } from '@pingora-ts/core/connectors';

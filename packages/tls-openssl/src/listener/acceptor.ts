@@ -11,22 +11,24 @@ import type { Socket } from 'node:net';
 import { type SecureContext, type TLSSocket, Server as TlsServer } from 'node:tls';
 import {
   ClientCertMode,
+  ListenerAlpn,
+  type SocketAddr,
+  TicketKeys,
+  type TlsClientCert,
+  type TlsPem,
+  type TlsSettings,
+} from '@pingora-ts/core';
+import {
   DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_TLS_SESSION_CACHE_SIZE,
   DEFAULT_TLS_SESSION_TIMEOUT_SECONDS,
   DEFAULT_TLS_WATCH_DEBOUNCE_MS,
   LISTENER_ALPN_PROTOCOLS,
-  ListenerAlpn,
-  type SocketAddr,
-  TicketKeys,
   type TlsAcceptCallbacks,
   type TlsAcceptor,
   type TlsAcceptorEnv,
-  type TlsClientCert,
   TlsFailureReason,
-  type TlsPem,
-  type TlsSettings,
-} from '@pingora-ts/core';
+} from '@pingora-ts/core/tls';
 import { peekAlpn } from './alpn-peek.ts';
 import { CertStore } from './cert-store.ts';
 import { baseContextOptions, contextOptions } from './context-options.ts';

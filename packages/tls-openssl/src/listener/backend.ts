@@ -1,7 +1,9 @@
 /**
  * The node:tls TLS backend: builds an OpensslAcceptor per TLS endpoint.
  */
-import type { TlsAcceptor, TlsAcceptorEnv, TlsBackend, TlsSettings } from '@pingora-ts/core';
+
+import type { TlsSettings } from '@pingora-ts/core';
+import type { TlsAcceptor, TlsAcceptorEnv, TlsBackend } from '@pingora-ts/core/tls';
 import { OpensslAcceptor } from './acceptor.ts';
 
 export const opensslTlsBackend: TlsBackend = {

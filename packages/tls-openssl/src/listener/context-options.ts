@@ -6,11 +6,8 @@
  * given: ciphers, versions, client CA and ticket keys must never be dropped.
  */
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
-import {
-  DEFAULT_TLS_SESSION_TIMEOUT_SECONDS,
-  type TlsPem,
-  type TlsSettings,
-} from '@pingora-ts/core';
+import type { TlsPem, TlsSettings } from '@pingora-ts/core';
+import { DEFAULT_TLS_SESSION_TIMEOUT_SECONDS } from '@pingora-ts/core/tls';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { LoadedCert } from './pem-files.ts';
 

@@ -3,7 +3,7 @@
  * the failures-by-reason metric) and to a Downstream PingoraError. node:tls
  * reports OpenSSL's reason as an `ERR_SSL_*` code.
  */
-import { TlsFailureReason } from '@pingora-ts/core';
+import { TlsFailureReason } from '@pingora-ts/core/tls';
 import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 
 const BY_CODE: ReadonlyArray<readonly [RegExp, TlsFailureReason]> = [

@@ -33,6 +33,14 @@ export interface HttpModule {
     endOfStream: boolean,
   ): BodyFilterResult | Promise<BodyFilterResult>;
   /**
+   * True while `responseBodyFilter` leaves this response's body alone
+   * (returns undefined at once, keeps nothing). The proxy then hands the
+   * filters chunks that are only valid during the call instead of copies (see
+   * BodySink.takesTransientChunks); without this method every body filter of
+   * the module gets chunks it may keep.
+   */
+  responseBodyPassThrough?(): boolean;
+  /**
    * Sees the response trailers before the end of the body. Returning bytes
    * turns the trailers into body: the bytes are sent as the last piece of
    * the body (through the body filters) and no trailers follow (the gRPC-web
@@ -140,6 +148,23 @@ export class HttpModuleCtx {
       if (bytes !== undefined) return bytes;
     }
     return undefined;
+  }
+
+  /**
+   * Whether a module's body filter may keep the chunks it sees (so the proxy
+   * must give it stable copies): for the response, every module with a body
+   * filter that does not say it passes this response through; for the
+   * request, every module with a request body filter.
+   */
+  bodyFiltersKeepChunks(response: boolean): boolean {
+    for (const m of this.modules) {
+      if (response) {
+        if (m.responseBodyFilter !== undefined && m.responseBodyPassThrough?.() !== true) {
+          return true;
+        }
+      } else if (m.requestBodyFilter !== undefined) return true;
+    }
+    return false;
   }
 
   /** Tells every module the response is over. */

@@ -13,8 +13,22 @@ export interface BodySink {
    * One chunk of body bytes. The Buffer may be a view of the session's read
    * buffer: it stays valid (the session never writes over it) but copy it if
    * you keep many. Return false to pause delivery until `resumeBody()`.
+   *
+   * Lifetime rule with `takesTransientChunks`: the chunk is then only valid
+   * until `onData` returns (its memory is the process's shared read buffer,
+   * which the next socket read overwrites). Within the call it may be written
+   * to a session (`writeBody`: the HTTP/1 writer hands it to the kernel at
+   * once and copies only what the kernel does not take; HTTP/2 copies) or
+   * copied; anything that keeps it past the call (a queue, a promise, a body
+   * filter) must keep `Buffer.from(chunk)` instead.
    */
   onData(chunk: Buffer): boolean;
+  /**
+   * True when `onData` consumes each chunk before returning (see the lifetime
+   * rule above), so the session may hand over views of its shared read buffer
+   * instead of copies. Absent or false: every chunk stays valid after the call.
+   */
+  readonly takesTransientChunks?: boolean;
   /** The body is complete; `trailers` are the chunked trailer fields, if any were sent. */
   onEnd(trailers: HeaderList | undefined): void;
   /**

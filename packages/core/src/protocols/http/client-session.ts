@@ -8,6 +8,14 @@ import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http
 import type { UpstreamTlsDigest } from '../../connectors/upstream-tls.ts';
 import type { BodySink, TunnelHandoff } from './body-sink.ts';
 
+/** Receives a final response head, or the error that ended the wait for it. */
+export interface ResponseHeadSink {
+  onResponseHead(resp: ResponseHeader): void;
+  onResponseHeadError(error: PingoraError): void;
+  /** An informational (1xx) head other than 100 and 101; when absent, `onInformational` hears it. */
+  onInformationalHead?(resp: ResponseHeader): void;
+}
+
 export interface HttpClientSession {
   readonly protocol: 'HTTP/1.1' | 'HTTP/2';
   /** Milliseconds to wait for response bytes (head and each body read). Settable (peer options). */
@@ -38,6 +46,12 @@ export interface HttpClientSession {
    * on a malformed head, a timeout or a lost connection.
    */
   readResponseHeader(): Promise<ResponseHeader>;
+  /**
+   * readResponseHeader with a sink instead of a promise (the proxy's path:
+   * no promise or closure per request). The sink hears exactly once, possibly
+   * before this returns when the head is already buffered.
+   */
+  readResponseHeaderInto?(sink: ResponseHeadSink): void;
   /** The final response head, once read. */
   readonly responseHeader: ResponseHeader | undefined;
   /** Streams the response body into `sink` (see BodySink). */

@@ -216,6 +216,10 @@ export class ResponseCompression implements HttpModule {
     this.#afterTranscode(resp);
   }
 
+  responseBodyPassThrough(): boolean {
+    return this.#codec === undefined;
+  }
+
   responseBodyFilter(body: Buffer | null, endOfStream: boolean): Promise<Buffer> | undefined {
     const codec = this.#codec;
     if (codec === undefined) return undefined;

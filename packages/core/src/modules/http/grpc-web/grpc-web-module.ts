@@ -55,6 +55,10 @@ export class GrpcWeb implements HttpModule {
     return trailerFrame(trailers);
   }
 
+  responseBodyPassThrough(): boolean {
+    return this.#encoder === undefined;
+  }
+
   responseBodyFilter(body: Buffer | null, endOfStream: boolean): BodyFilterResult {
     const encoder = this.#encoder;
     if (encoder === undefined) return undefined;

@@ -129,7 +129,12 @@ export class BodyDecoder {
           return i; // the session keeps these bytes and calls again with more
         }
         if (r === PARSE_ERROR) return this.fail(`invalid trailer section: ${parser.errorText}`);
-        if (parser.fields.length > 0) this.trailers = parser.fields;
+        const names = parser.names;
+        if (names.length > 0) {
+          const fields: string[] = [];
+          for (let f = 0; f < names.length; f++) fields.push(names[f]!, parser.values[f]!);
+          this.trailers = fields;
+        }
         this.done = true;
         this.state = state;
         return r;

@@ -54,6 +54,7 @@ export class BodyReader implements BodySink {
     return new Promise((resolve) => {
       let seen = 0;
       const sink: BodySink = {
+        takesTransientChunks: true,
         onData(chunk) {
           seen += chunk.length;
           if (seen <= limit) return true;

@@ -11,7 +11,7 @@ import { type HeaderList, type RequestHeader, ResponseHeader } from '@pingora-ts
 import type { IdleGoneReason } from '@pingora-ts/pool';
 import type { UpstreamTlsDigest } from '../../../connectors/upstream-tls.ts';
 import type { BodySink, TunnelHandoff } from '../body-sink.ts';
-import type { HttpClientSession } from '../client-session.ts';
+import type { HttpClientSession, ResponseHeadSink } from '../client-session.ts';
 import { armDeadline } from '../deadline-ticker.ts';
 import { BodyReader } from './body-reader.ts';
 import { H1Connection, RESOLVED } from './h1-connection.ts';
@@ -65,21 +65,21 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
    */
   idleHook: ((reason: IdleGoneReason) => void) | undefined = undefined;
 
-  private phase = P_IDLE;
-  private readonly parser: HeadParser;
-  private readonly facts = new HeadFacts();
-  private readonly out = new OutgoingBody();
-  private readonly body: BodyReader;
-  private requestMethod = '';
-  private requestClose = false;
+  #phase = P_IDLE;
+  readonly #parser: HeadParser;
+  readonly #facts = new HeadFacts();
+  readonly #out = new OutgoingBody();
+  readonly #body: BodyReader;
+  #requestMethod = '';
+  #requestClose = false;
   /** The request in flight: a 101 must agree to the Upgrade it offered. */
-  private request: RequestHeader | undefined = undefined;
-  private requestComplete = true;
-  private responseKeepalive = false;
-  private unexpectedInput = false;
-  private pendingReq: RequestHeader | undefined;
-  private headResolve: ((resp: ResponseHeader) => void) | null = null;
-  private headReject: ((err: PingoraError) => void) | null = null;
+  #request: RequestHeader | undefined = undefined;
+  #requestComplete = true;
+  #responseKeepalive = false;
+  #unexpectedInput = false;
+  #pendingReq: RequestHeader | undefined;
+  /** Who waits for the response head (readResponseHeader's promise, or the proxy's exchange). */
+  #headSink: ResponseHeadSink | null = null;
 
   constructor(socket: Socket, options: H1ClientOptions = {}) {
     super(
@@ -89,9 +89,9 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
       options.writeTimeoutMs ?? 60_000,
     );
     const limits = { ...DEFAULT_HEAD_LIMITS, ...options.headLimits };
-    this.parser = new HeadParser(HeadMode.Response, limits);
+    this.#parser = new HeadParser(HeadMode.Response, limits);
     this.inputHighWater = Math.max(this.inputHighWater, limits.maxHeadBytes + 1024);
-    this.body = new BodyReader(this);
+    this.#body = new BodyReader(this);
     this.updateFlow();
   }
 
@@ -106,8 +106,8 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
   // ---- request ----
 
   writeRequestHeader(req: RequestHeader): void {
-    if (this.phase === P_BODY && this.reusable()) this.phase = P_IDLE;
-    if (this.phase !== P_IDLE || !this.out.done || !this.decoder.done) {
+    if (this.#phase === P_BODY && this.reusable()) this.#phase = P_IDLE;
+    if (this.#phase !== P_IDLE || !this.#out.done || !this.decoder.done) {
       throw PingoraError.explain(
         ErrorType.InternalError,
         'writeRequestHeader while a request is in flight',
@@ -127,95 +127,111 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
     } else if (req.hasHeader('content-length')) {
       kind = BodyKind.Length;
     }
-    this.out.reset();
-    if (!this.out.start(kind, req)) {
+    this.#out.reset();
+    if (!this.#out.start(kind, req)) {
       throw PingoraError.explain(ErrorType.InvalidHTTPHeader, 'invalid Content-Length in request');
     }
-    if (kind === BodyKind.Length && this.out.remaining === 0) kind = BodyKind.None;
+    if (kind === BodyKind.Length && this.#out.remaining === 0) kind = BodyKind.None;
     this.requestCount++;
-    this.requestMethod = req.method;
-    this.request = req;
+    this.#requestMethod = req.method;
+    this.#request = req;
     const connection = req.getHeader('connection');
-    this.requestClose =
+    this.#requestClose =
       req.version === 'HTTP/1.0'
         ? connection === undefined || !hasConnectionToken(connection, 'keep-alive')
         : connection !== undefined && hasConnectionToken(connection, 'close');
-    this.requestComplete = false;
+    this.#requestComplete = false;
     this.responseHeader = undefined;
     this.receivedResponseBytes = false;
-    this.unexpectedInput = false;
+    this.#unexpectedInput = false;
     this.bodyTrailers = undefined;
-    this.phase = P_SENT;
-    this.pendingReq = req;
-    this.queueHead(requestHeadLength(req));
+    this.#phase = P_SENT;
+    this.#pendingReq = req;
     if (kind === BodyKind.None) {
-      this.out.finish(this);
-      this.requestComplete = true;
-    } else if (is100Continue(req.getHeader('expect'))) {
-      this.writeOut(null, false, false); // the peer answers the head before we send the body
+      // The head goes out now, alone: no flush to schedule.
+      this.holdHead = true;
+      this.queueHead(requestHeadLength(req));
+      this.holdHead = false;
+      this.#out.finish(this);
+      this.#requestComplete = true;
+    } else {
+      this.queueHead(requestHeadLength(req));
+      // With Expect, the peer answers the head before we send the body.
+      if (is100Continue(req.getHeader('expect'))) this.writeOut(null, false, false);
     }
     // Bytes may have arrived early (an error response) while idle.
     if (this.input.length > 0) this.onInput();
   }
 
   writeBody(chunk: Buffer): boolean {
-    if (this.out.done) {
+    if (this.#out.done) {
       throw PingoraError.explain(
         ErrorType.InternalError,
         'writeBody without a request body in progress',
       );
     }
-    return this.out.write(this, chunk);
+    return this.#out.write(this, chunk);
   }
 
   finishRequestBody(trailers?: HeaderList): Promise<void> {
-    if (this.out.done) return RESOLVED;
+    if (this.#out.done) return RESOLVED;
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    const complete = this.out.finish(this, trailers);
+    const complete = this.#out.finish(this, trailers);
     if (!complete) {
       const err = this.error(ErrorType.WriteError, 'request body shorter than its Content-Length');
       this.fail(err);
       return Promise.reject(err);
     }
-    this.requestComplete = true;
+    this.#requestComplete = true;
     return this.flushed();
   }
 
   // ---- response ----
 
   readResponseHeader(): Promise<ResponseHeader> {
-    if (this.phase !== P_SENT) {
-      return Promise.reject(
-        PingoraError.explain(ErrorType.InternalError, 'readResponseHeader without a request sent'),
-      );
-    }
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    this.parser.reset();
-    this.phase = P_HEAD;
     return new Promise((resolve, reject) => {
-      this.headResolve = resolve;
-      this.headReject = reject;
-      this.parseHead();
-      this.updateFlow();
-      if (this.phase === P_HEAD) {
-        armDeadline(this, this.bodyTimeoutMs);
-        if (this.eof) this.onEof();
-      }
+      this.readResponseHeaderInto({ onResponseHead: resolve, onResponseHeadError: reject });
     });
   }
 
+  /**
+   * readResponseHeader with a sink: told once, with the final head or the
+   * error; synchronously (before this returns) when the head is already here.
+   */
+  readResponseHeaderInto(sink: ResponseHeadSink): void {
+    if (this.#phase !== P_SENT) {
+      sink.onResponseHeadError(
+        PingoraError.explain(ErrorType.InternalError, 'readResponseHeader without a request sent'),
+      );
+      return;
+    }
+    if (this.failure !== undefined) {
+      sink.onResponseHeadError(this.failure);
+      return;
+    }
+    this.#parser.reset();
+    this.#phase = P_HEAD;
+    this.#headSink = sink;
+    this.#parseHead();
+    this.updateFlow();
+    if (this.#phase === P_HEAD) {
+      armDeadline(this, this.bodyTimeoutMs);
+      if (this.eof) this.onEof();
+    }
+  }
+
   get responseBodyDone(): boolean {
-    return this.phase === P_BODY && this.decoder.done;
+    return this.#phase === P_BODY && this.decoder.done;
   }
 
   readBodyInto(sink: BodySink): void {
-    this.checkBody('readBodyInto');
+    this.#checkBody('readBodyInto');
     this.attachSink(sink);
   }
 
   readBodyChunk(): Promise<Buffer | null> {
-    this.checkBody('readBodyChunk');
-    return this.body.nextChunk();
+    this.#checkBody('readBodyChunk');
+    return this.#body.nextChunk();
   }
 
   /** Trailer fields of the response body, once it was read to its end. */
@@ -229,14 +245,14 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
       !this.detached &&
       !this.eof &&
       !this.socket.destroyed &&
-      this.phase === P_BODY &&
+      this.#phase === P_BODY &&
       this.decoder.done &&
       this.decoder.kind !== BodyKind.Close &&
-      this.requestComplete &&
-      this.out.done &&
-      this.responseKeepalive &&
-      !this.requestClose &&
-      !this.unexpectedInput &&
+      this.#requestComplete &&
+      this.#out.done &&
+      this.#responseKeepalive &&
+      !this.#requestClose &&
+      !this.#unexpectedInput &&
       this.input.length === 0
     );
   }
@@ -246,14 +262,14 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
     const ok =
       resp !== undefined &&
       (resp.status === 101 ||
-        (this.requestMethod === 'CONNECT' && resp.status >= 200 && resp.status < 300));
+        (this.#requestMethod === 'CONNECT' && resp.status >= 200 && resp.status < 300));
     if (!ok)
       throw PingoraError.explain(
         ErrorType.InternalError,
         'upgradeToTunnel without a 101 (or CONNECT 2xx) response',
       );
     if (this.failure !== undefined) throw this.failure;
-    this.phase = P_TUNNEL;
+    this.#phase = P_TUNNEL;
     this.detach();
     return { socket: this.socket, head: this.input.take() };
   }
@@ -261,33 +277,33 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
   // ---- internals ----
 
   protected override writePendingHead(buf: Buffer, o: number): number {
-    const req = this.pendingReq as RequestHeader;
-    this.pendingReq = undefined;
+    const req = this.#pendingReq as RequestHeader;
+    this.#pendingReq = undefined;
     return writeRequestHead(req, buf, o);
   }
 
   protected onInput(): void {
-    const phase = this.phase;
+    const phase = this.#phase;
     if (phase === P_HEAD) {
       this.receivedResponseBytes = true;
-      this.parseHead();
+      this.#parseHead();
     } else if (phase === P_BODY) {
       if (this.hasSink) this.pumpBody();
       else if (this.decoder.done) {
-        this.unexpectedInput = true;
+        this.#unexpectedInput = true;
         this.idleHook?.('unexpected-data');
       }
     } else if (phase === P_SENT) {
       this.receivedResponseBytes = true;
     } else if (phase === P_IDLE) {
-      this.unexpectedInput = true; // data on an idle connection: it cannot be reused
+      this.#unexpectedInput = true; // data on an idle connection: it cannot be reused
       this.idleHook?.('unexpected-data');
     }
   }
 
   protected onEof(): void {
-    if (this.phase === P_HEAD) {
-      this.fail(this.closedError('upstream closed before sending a full response head'));
+    if (this.#phase === P_HEAD) {
+      this.fail(this.#closedError('upstream closed before sending a full response head'));
     } else if (this.hasSink) {
       this.pumpBody();
     } else {
@@ -296,14 +312,14 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
   }
 
   protected onFailure(error: PingoraError): void {
-    const reject = this.headReject;
-    this.headResolve = this.headReject = null;
-    reject?.(error);
+    const sink = this.#headSink;
+    this.#headSink = null;
+    sink?.onResponseHeadError(error);
     this.idleHook?.(error.type === ErrorType.ConnectionClosed ? 'closed' : 'error');
   }
 
   onDeadline(): void {
-    if (this.phase === P_HEAD) {
+    if (this.#phase === P_HEAD) {
       this.fail(
         this.error(ErrorType.ReadTimedout, `no response head within ${this.bodyTimeoutMs} ms`),
       );
@@ -316,17 +332,17 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
 
   protected onBodyDone(): void {}
 
-  private closedError(context: string): PingoraError {
+  #closedError(context: string): PingoraError {
     const err = this.error(ErrorType.ConnectionClosed, context);
     // Nothing was received: a stale pooled connection is the likely cause, so a retry on a fresh one is safe.
     return this.receivedResponseBytes ? err : err.withRetry('reused-only');
   }
 
-  private parseHead(): void {
+  #parseHead(): void {
     for (;;) {
       const input = this.input;
       if (input.length === 0) return;
-      const parser = this.parser;
+      const parser = this.#parser;
       const r = parser.feed(input.buf, input.start, input.end);
       if (r === NEED_MORE) return;
       if (r === PARSE_ERROR) {
@@ -339,24 +355,30 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
       const status = parser.status;
       const version = parser.minor === 1 ? 'HTTP/1.1' : 'HTTP/1.0';
       const resp = ResponseHeader.unchecked(status, parser.reason, version);
-      const fields = parser.fields;
-      for (let i = 0; i < fields.length; i += 2) {
-        const name = fields[i]!;
-        resp.appendUnchecked(name, fields[i + 1]!, commonLowerName(name));
-      }
+      resp.adoptParsed(
+        parser.names,
+        parser.values,
+        parser.text,
+        parser.lineStarts,
+        commonLowerName,
+      );
       if (status < 200 && status !== 101) {
         parser.reset();
-        if (status !== 100) this.onInformational?.(resp);
+        if (status !== 100) {
+          const sink = this.#headSink;
+          if (sink?.onInformationalHead !== undefined) sink.onInformationalHead(resp);
+          else this.onInformational?.(resp);
+        }
         continue;
       }
-      this.finalHead(resp, parser.minor);
+      this.#finalHead(resp, parser.minor);
       return;
     }
   }
 
-  private finalHead(resp: ResponseHeader, minor: number): void {
-    const facts = this.facts;
-    facts.scan(this.parser.fields);
+  #finalHead(resp: ResponseHeader, minor: number): void {
+    const facts = this.#facts;
+    facts.scan(this.#parser.names, this.#parser.values);
     if (facts.error !== '') {
       this.fail(
         this.error(ErrorType.InvalidHTTPHeader, `invalid response framing: ${facts.error}`),
@@ -364,8 +386,8 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
       return;
     }
     const status = resp.status;
-    const request = this.request;
-    this.request = undefined;
+    const request = this.#request;
+    this.#request = undefined;
     if (status === 101) {
       // Forwarding a 101 nobody asked for (or for another protocol) would turn
       // the client's connection into a tunnel it does not expect.
@@ -382,8 +404,8 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
         return;
       }
     }
-    const tunnel = status === 101 || (this.requestMethod === 'CONNECT' && status < 300);
-    if (tunnel || this.requestMethod === 'HEAD' || status === 204 || status === 304) {
+    const tunnel = status === 101 || (this.#requestMethod === 'CONNECT' && status < 300);
+    if (tunnel || this.#requestMethod === 'HEAD' || status === 204 || status === 304) {
       this.decoder.start(BodyKind.None);
     } else if (facts.transferEncoding) {
       // RFC 9112 6.3: a final coding other than chunked means the body runs to the close.
@@ -393,20 +415,20 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
     } else {
       this.decoder.start(BodyKind.Close);
     }
-    this.responseKeepalive =
+    this.#responseKeepalive =
       !tunnel &&
       (minor === 1 ? !facts.connectionClose : facts.connectionKeepAlive && !facts.connectionClose);
     this.responseHeader = resp;
-    this.phase = P_BODY;
+    this.#phase = P_BODY;
     this.deadline = 0;
-    const resolve = this.headResolve;
-    this.headResolve = this.headReject = null;
-    resolve?.(resp);
-    if (this.input.length > 0 && this.decoder.done && !tunnel) this.unexpectedInput = true;
+    if (this.input.length > 0 && this.decoder.done && !tunnel) this.#unexpectedInput = true;
+    const sink = this.#headSink;
+    this.#headSink = null;
+    sink?.onResponseHead(resp);
   }
 
-  private checkBody(what: string): void {
-    if (this.phase !== P_BODY) {
+  #checkBody(what: string): void {
+    if (this.#phase !== P_BODY) {
       throw PingoraError.explain(
         ErrorType.InternalError,
         `${what} before the response head was read`,

@@ -7,7 +7,8 @@
 import type { Socket } from 'node:net';
 import { type ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import { HeaderList } from '@pingora-ts/http';
-import { endDirectReads, startDirectReads } from '../../../l4/direct-read.ts';
+import { endDirectReads, isDirectReadView, startDirectReads } from '../../../l4/direct-read.ts';
+import { writeConsuming } from '../../../l4/direct-write.ts';
 import type { BodySink } from '../body-sink.ts';
 import { armDeadline, type DeadlineOwner, disarmDeadline } from '../deadline-ticker.ts';
 import { BODY_ERROR, BodyDecoder } from './body-decoder.ts';
@@ -49,6 +50,33 @@ export function resetSocket(socket: Socket): void {
   } catch {
     socket.destroy();
   }
+}
+
+/** Inputs that still hold views of the shared read buffer, settled before the next read. */
+const unsettled: InputBuffer[] = [];
+
+function settleAll(): void {
+  for (let i = 0; i < unsettled.length; i++) unsettled[i]!.settle();
+  unsettled.length = 0;
+}
+
+/**
+ * Copies what `input` left of a direct read only once the work this read
+ * started has run: a response head handed on through a promise gets its body
+ * reader attached in a microtask, and that reader then takes the body bytes
+ * straight from the read buffer. Node drains the nextTick and microtask
+ * queues after every read callback, before libuv reads again (into the same
+ * shared buffer), and a nextTick queued from a microtask runs once the
+ * microtasks queued before it (and theirs) are done; so the views stay valid
+ * until settleAll runs.
+ */
+function settleLater(input: InputBuffer): void {
+  unsettled.push(input);
+  if (unsettled.length === 1) queueMicrotask(scheduleSettle);
+}
+
+function scheduleSettle(): void {
+  process.nextTick(settleAll);
 }
 
 const NO_SINK: BodySink = {
@@ -156,7 +184,8 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     try {
       this.onInput();
     } finally {
-      input.settle();
+      if (input.transient && input.length > 0) settleLater(input);
+      else input.settle();
     }
     this.updateFlow();
   };
@@ -278,8 +307,9 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
           else armDeadline(this, this.bodyTimeoutMs);
           break;
         }
-        // A transient view is reused by the next read: the sink gets a copy.
-        const transient = input.transient;
+        // A transient view is reused by the next read: a sink that does not
+        // consume chunks within onData gets a copy.
+        const transient = input.transient && this.sink.takesTransientChunks !== true;
         input.consumeTo(r);
         disarmDeadline(this);
         if (de > ds) {
@@ -353,6 +383,8 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
       return this.send(out);
     }
     const s = this.socket;
+    if (isDirectReadView(chunk as Buffer))
+      return this.writeViewOut(chunk as Buffer, frame, sizeLine, tail, trailers);
     s.cork();
     if (headLen > 0 || frame > 0) {
       const pre = Buffer.allocUnsafe(headLen + (frame > 0 ? frame - 2 : 0));
@@ -375,13 +407,48 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
   }
 
   /**
+   * writeOut for a large chunk that is a view of the shared read buffer
+   * (forwarded straight from a read, see BodySink.takesTransientChunks): it
+   * must be consumed before this call returns, so it goes to the kernel now
+   * and only what the kernel does not take is copied and queued.
+   */
+  private writeViewOut(
+    chunk: Buffer,
+    frame: number,
+    sizeLine: string,
+    tail: number,
+    trailers: HeaderList | undefined,
+  ): boolean {
+    const parts: Buffer[] = [];
+    const headLen = this.pendingHeadLength;
+    if (headLen > 0 || frame > 0) {
+      const pre = Buffer.allocUnsafe(headLen + (frame > 0 ? frame - 2 : 0));
+      const o = headLen > 0 ? this.writePendingHead(pre, 0) : 0;
+      this.pendingHeadLength = 0;
+      if (frame > 0) putSizeLine(pre, o, sizeLine);
+      parts.push(pre);
+    }
+    parts.push(chunk);
+    if (frame > 0 || tail > 0) {
+      const post = Buffer.allocUnsafe((frame > 0 ? 2 : 0) + tail);
+      const o = frame > 0 ? putCrlf(post, 0) : 0;
+      if (tail > 0) writeLastChunk(trailers, post, o);
+      parts.push(post);
+    }
+    const ok = writeConsuming(this.socket, parts);
+    if (!ok) armDeadline(this.writeWatch, this.writeTimeoutMs);
+    return ok;
+  }
+
+  /**
    * Queues a head of `length` bytes to go out with the first body bytes
    * written in this tick; it is flushed alone on the next tick otherwise, so
    * a head is never held back while its body is slow to come.
    */
   protected queueHead(length: number): void {
     this.pendingHeadLength = length;
-    if (!this.holdHead) process.nextTick(this.flushHead);
+    // A microtask costs less than a nextTick object and still runs before the next read.
+    if (!this.holdHead) queueMicrotask(this.flushHead);
   }
 
   private readonly flushHead = (): void => {

@@ -33,14 +33,26 @@ export const DEFAULT_HEAD_LIMITS: HeadLimits = {
   maxStartLineBytes: 8 * 1024,
 };
 
-/** The fields of a head not yet parsed: shared, never written (extract() assigns a new array). */
+/** The fields of a head not yet parsed: shared, never written (extract() assigns new arrays). */
 const NO_FIELDS: string[] = [];
+const NO_STARTS: number[] = [];
 
 export class HeadParser extends StartLineScanner {
-  /** Header fields as read, flat: name, value, name, value... (case kept, OWS trimmed). */
-  fields: string[] = [];
+  /**
+   * The fields of the last complete head: names (case kept), values (OWS
+   * trimmed) and where each field line starts in `text`. New arrays per
+   * head, of exactly the field count, which a header list may adopt as
+   * they are: the parser never writes them again.
+   */
+  names: string[] = NO_FIELDS;
+  values: string[] = NO_FIELDS;
+  lineStarts: number[] = NO_STARTS;
+  /** The whole head as latin1 text once complete ('' before): every string above is a slice of it. */
+  text = '';
   /** Offsets (relative to the head start) of each field: name start, name end, value start, value end. */
-  #offsets: number[] = [];
+  readonly #offsets: number[] = [];
+  /** How many entries of #offsets belong to the current head (the array is kept to be reused). */
+  #count = 0;
 
   constructor(mode: HeadMode, limits: HeadLimits = DEFAULT_HEAD_LIMITS) {
     super(mode, limits);
@@ -58,8 +70,11 @@ export class HeadParser extends StartLineScanner {
     this.minor = 1;
     this.status = 0;
     this.reason = '';
-    this.fields = NO_FIELDS;
-    this.#offsets.length = 0;
+    this.names = NO_FIELDS;
+    this.values = NO_FIELDS;
+    this.lineStarts = NO_STARTS;
+    this.text = '';
+    this.#count = 0;
     this.errorStatus = 0;
     this.errorText = '';
   }
@@ -105,7 +120,7 @@ export class HeadParser extends StartLineScanner {
             state = S_END_LF;
             i++;
           } else if ((CLASS[c]! & TOKEN) !== 0) {
-            if (this.#offsets.length >= maxHeaders) return this.fail(431, 'too many header fields');
+            if (this.#count >= maxHeaders) return this.fail(431, 'too many header fields');
             // Fast path: a whole valid field line is in the buffer. Anything else
             // (an error, a line cut by the end of the data) goes through the states.
             let j = i + 1;
@@ -123,7 +138,8 @@ export class HeadParser extends StartLineScanner {
                 ) {
                   valueEnd--;
                 }
-                this.#offsets.push(i - base, nameEnd - base, valueStart - base, valueEnd - base);
+                this.#put(i - base, nameEnd - base);
+                this.#put(valueStart - base, valueEnd - base);
                 i = j + 2;
                 break;
               }
@@ -151,7 +167,7 @@ export class HeadParser extends StartLineScanner {
                 : `invalid byte 0x${c.toString(16)} in header name`,
             );
           }
-          this.#offsets.push(this.mark, i - base);
+          this.#put(this.mark, i - base);
           state = S_VALUE_OWS;
           i++;
           break;
@@ -183,7 +199,7 @@ export class HeadParser extends StartLineScanner {
           let valueEnd = i;
           while (valueEnd > start && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB))
             valueEnd--;
-          this.#offsets.push(this.mark, valueEnd - base);
+          this.#put(this.mark, valueEnd - base);
           state = S_VALUE_LF;
           i++;
           break;
@@ -222,11 +238,33 @@ export class HeadParser extends StartLineScanner {
     } else if (this.mode === HeadMode.Response) {
       this.reason = head.slice(this.tok0, this.tok1);
     }
+    this.text = head;
     const offs = this.#offsets;
-    const n = offs.length;
-    const fields: string[] = [];
-    for (let k = 0; k < n; k += 2) fields.push(head.slice(offs[k]!, offs[k + 1]!));
-    this.fields = fields;
+    const n = this.#count;
+    const count = n >> 2;
+    const names: string[] = new Array(count);
+    const values: string[] = new Array(count);
+    const starts: number[] = new Array(count);
+    for (let f = 0, k = 0; f < count; f++, k += 4) {
+      const start = offs[k]!;
+      starts[f] = start;
+      names[f] = head.slice(start, offs[k + 1]!);
+      values[f] = head.slice(offs[k + 2]!, offs[k + 3]!);
+    }
+    this.names = names;
+    this.values = values;
+    this.lineStarts = starts;
+  }
+
+  /** Records a start and end offset, reusing the array's slots from earlier heads. */
+  #put(start: number, end: number): void {
+    const offs = this.#offsets;
+    const k = this.#count;
+    if (k < offs.length) {
+      offs[k] = start;
+      offs[k + 1] = end;
+    } else offs.push(start, end);
+    this.#count = k + 2;
   }
 
   #initialState(): number {

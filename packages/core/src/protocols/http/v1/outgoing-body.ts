@@ -38,8 +38,7 @@ export class OutgoingBody {
     this.sent = 0;
     this.done = false;
     if (kind !== BodyKind.Length) return true;
-    const values = head.getAll('content-length');
-    const v = values.length === 1 ? values[0]! : '';
+    const v = singleContentLength(head);
     if (v.length === 0 || v.length > 15) return false;
     let n = 0;
     for (let i = 0; i < v.length; i++) {
@@ -80,4 +79,27 @@ export class OutgoingBody {
     if (this.kind === BodyKind.Length) return this.remaining === 0;
     return this.kind !== BodyKind.Close;
   }
+}
+
+/** The value of the one Content-Length field of `head`, or '' when it has none or several (no allocation). */
+function singleContentLength(head: HeaderList): string {
+  let value = '';
+  let found = 0;
+  for (let i = 0; i < head.headerCount; i++) {
+    const name = head.nameAt(i)!;
+    if (name.length === 14 && isContentLength(name)) {
+      if (++found > 1) return '';
+      value = head.valueAt(i)!;
+    }
+  }
+  return value;
+}
+
+function isContentLength(name: string): boolean {
+  const lower = 'content-length';
+  for (let i = 0; i < 14; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }

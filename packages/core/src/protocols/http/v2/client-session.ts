@@ -13,6 +13,7 @@ import {
 } from 'node:http2';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import { isDirectReadView } from '../../../l4/direct-read.ts';
 import type { BodySink, TunnelHandoff } from '../body-sink.ts';
 import type { HttpClientSession } from '../client-session.ts';
 import { armDeadline, type DeadlineOwner, disarmDeadline } from '../deadline-ticker.ts';
@@ -111,7 +112,8 @@ export class H2ClientSession implements HttpClientSession, DeadlineOwner {
   writeBody(chunk: Buffer): boolean {
     const stream = this.#active();
     this.#bodySent += chunk.length;
-    if (stream.write(chunk)) return true;
+    // A stream keeps written chunks queued: a view of the shared read buffer is copied.
+    if (stream.write(isDirectReadView(chunk) ? Buffer.from(chunk) : chunk)) return true;
     this.#writeBlocked = true;
     armDeadline(this, this.writeTimeoutMs);
     return false;

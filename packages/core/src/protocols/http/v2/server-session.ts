@@ -8,6 +8,7 @@
 import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
+import { isDirectReadView } from '../../../l4/direct-read.ts';
 import type { StreamDigest } from '../../../l4/stream.ts';
 import type { BodySink, TunnelHandoff } from '../body-sink.ts';
 import { httpDate } from '../date-cache.ts';
@@ -229,7 +230,8 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
     }
     if (this.#bodyless || this.#finished) return true;
     if (this.#pendingHead !== undefined) this.#sendHead(false);
-    if (this.stream.write(chunk)) return true;
+    // A stream keeps written chunks queued: a view of the shared read buffer is copied.
+    if (this.stream.write(isDirectReadView(chunk) ? Buffer.from(chunk) : chunk)) return true;
     armDeadline(this, this.#options.writeTimeoutMs);
     return false;
   }
