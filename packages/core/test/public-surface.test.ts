@@ -82,7 +82,7 @@ describe('@pingora-ts/core public surface', () => {
       pickBindTo: 'connectors',
       proxyHandshake: 'connectors',
       TransportConnector: 'connectors',
-      registerTlsBackend: 'tls',
+      DEFAULT_TLS_CIPHERS: 'tls',
       checkTlsSettings: 'tls',
       connectionAcceptedChannel: 'diagnostics',
       phaseChannel: 'diagnostics',

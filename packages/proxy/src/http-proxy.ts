@@ -26,6 +26,7 @@ import { grpcErrorResponse, isGrpcRequest } from './grpc-error.ts';
 import { proxyLifecycleChannels as lifecycle } from './lifecycle-events.ts';
 import { isPromise } from './maybe-promise.ts';
 import { withPhaseNames } from './phase-errors.ts';
+import { logPoolTotals } from './pool-totals.ts';
 import { ProxyCache } from './proxy-cache.ts';
 import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
@@ -101,6 +102,11 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         : new ProxyCache(this.inner, (s, cache) =>
             revalidateInBackground(this.inner, this.connector, s, cache, this.#logger),
           );
+  }
+
+  /** The service stopped: logs the upstream pool's totals (per server thread). */
+  cleanup(): void {
+    logPoolTotals(this.connector, this.#logger);
   }
 
   processNewHttp(downstream: HttpServerSession, _shutdown: AbortSignal): Promise<void> {

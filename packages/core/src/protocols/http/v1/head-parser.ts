@@ -6,6 +6,7 @@
  * and count limits while scanning, so an endless head is refused early.
  */
 import { CLASS, COLON, CR, FIELD, HTAB, LF, SP, TOKEN } from './char-class.ts';
+import { commonToken } from './header-names.ts';
 import { latin1 } from './latin1.ts';
 import {
   type HeadLimits,
@@ -248,8 +249,12 @@ export class HeadParser extends StartLineScanner {
     for (let f = 0, k = 0; f < count; f++, k += 4) {
       const start = offs[k]!;
       starts[f] = start;
-      names[f] = head.slice(start, offs[k + 1]!);
-      values[f] = head.slice(offs[k + 2]!, offs[k + 3]!);
+      const nameEnd = offs[k + 1]!;
+      const valueStart = offs[k + 2]!;
+      const valueEnd = offs[k + 3]!;
+      names[f] = commonToken(buf, base + start, base + nameEnd) ?? head.slice(start, nameEnd);
+      values[f] =
+        commonToken(buf, base + valueStart, base + valueEnd) ?? head.slice(valueStart, valueEnd);
     }
     this.names = names;
     this.values = values;
