@@ -2,7 +2,8 @@
  * Packs every published package (packages/*, not private) with `pnpm pack`,
  * as the registry would get it (workspace:^ ranges become version ranges),
  * and, with --check, lints each tarball with publint and
- * @arethetypeswrong/cli (ESM-only profile). Needs `npm run build` first.
+ * @arethetypeswrong/cli (ESM-only profile) and type-checks the published
+ * declarations together (skipLibCheck off). Needs `npm run build` first.
  *
  *   node scripts/workspace.mjs run node scripts/pack-packages.mjs <out-dir> [--check] [--for <name>]
  *
@@ -11,7 +12,7 @@
  * per line on stdout.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -62,6 +63,42 @@ const wanted = forName === undefined ? undefined : closureOf(forName);
 
 const tarballs = [];
 const failures = [];
+/** The published declarations, checked together as a user's tsc would read them. */
+const dtsFiles = [];
+
+/**
+ * Type-checks the published declarations on their own (skipLibCheck off, no
+ * source condition, so imports between packages resolve to their dist/): a
+ * class stripped of an `@internal` member its `implements` clause needs, or a
+ * declaration naming a type no entry exports, fails here and not in a user's build.
+ */
+function checkDeclarations() {
+  const tsconfig = join(out, 'tsconfig.declarations.json');
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      compilerOptions: {
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2023',
+        lib: ['es2023'],
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules', '@types')],
+      },
+      files: dtsFiles,
+    }),
+  );
+  try {
+    execFileSync('tsc', ['-p', tsconfig], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    console.error(`ok   tsc the published declarations (${dtsFiles.length} files)`);
+  } catch (err) {
+    failures.push(`tsc the published declarations:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+    console.error('FAIL tsc the published declarations');
+  }
+}
 for (const name of readdirSync(join(root, 'packages')).sort()) {
   const dir = join(root, 'packages', name);
   const manifestPath = join(dir, 'package.json');
@@ -82,6 +119,9 @@ for (const name of readdirSync(join(root, 'packages')).sort()) {
   const path = resolve(dir, tgz);
   tarballs.push(`${manifest.name} ${path}`);
   if (!check) continue;
+  for (const f of readdirSync(join(dir, 'dist'))) {
+    if (f.endsWith('.d.ts')) dtsFiles.push(join(dir, 'dist', f));
+  }
   for (const [tool, args] of [
     ['publint', ['run', path, '--strict']],
     ['attw', [path, '--profile', 'esm-only', '--format', 'table-flipped', '--no-emoji']],
@@ -95,6 +135,7 @@ for (const name of readdirSync(join(root, 'packages')).sort()) {
     }
   }
 }
+if (check && dtsFiles.length > 0) checkDeclarations();
 for (const t of tarballs) console.log(t);
 if (failures.length > 0) {
   console.error(failures.join('\n'));

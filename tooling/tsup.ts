@@ -1,6 +1,7 @@
 /**
  * The one tsup build every package and app uses: ESM for Node 22.12+, with
- * declarations and source maps. A package's tsup.config.ts names its entries.
+ * declarations (without `@internal` members) and source maps. A package's
+ * tsup.config.ts names its entries.
  */
 import type { Options } from 'tsup';
 
@@ -10,7 +11,9 @@ export function packageBuild(entry: string[] = ['src/index.ts'], extra: Options 
     format: ['esm'],
     target: 'node22',
     platform: 'node',
-    dts: true,
+    // Members marked `@internal` (reached by other modules of the package, not by users) are
+    // left out of the published declarations.
+    dts: { compilerOptions: { stripInternal: true } },
     sourcemap: true,
     clean: true,
     ...extra,

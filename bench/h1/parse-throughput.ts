@@ -69,8 +69,8 @@ export function measureParseThroughput(ms = 1500): ParseRate[] {
     parser.reset();
     parser.feed(head, 0, head.length);
     const req = RequestHeader.unchecked(parser.method, parser.target, 'HTTP/1.1');
-    const f = parser.fields;
-    for (let i = 0; i < f.length; i += 2) req.appendUnchecked(f[i]!, f[i + 1]!);
+    const { names, values } = parser;
+    for (let i = 0; i < names.length; i++) req.appendUnchecked(names[i]!, values[i]!);
   });
   const require = createRequire(import.meta.url);
   // biome-ignore lint/style/useNodejsImportProtocol: Node's legacy _http_common module has no node: specifier

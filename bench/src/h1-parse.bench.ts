@@ -22,8 +22,8 @@ function oursWithHeader(head: Buffer): RequestHeader {
   parser.reset();
   parser.feed(head, 0, head.length);
   const req = RequestHeader.unchecked(parser.method, parser.target, 'HTTP/1.1');
-  const f = parser.fields;
-  for (let i = 0; i < f.length; i += 2) req.appendUnchecked(f[i]!, f[i + 1]!);
+  const { names, values } = parser;
+  for (let i = 0; i < names.length; i++) req.appendUnchecked(names[i]!, values[i]!);
   return req;
 }
 

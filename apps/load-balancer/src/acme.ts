@@ -26,7 +26,7 @@ export function acmeFromConfig(
   return new AcmeManager({ ...options, logger: server.logger.child({ service: 'acme' }) });
 }
 
-/** The proxy service with http-01 answered first (same name, h1 options and logger). */
+/** The proxy service with http-01 answered first (same name, h1/h2 options, TLS backend and logger). */
 export function withAcmeHttp(
   server: Server,
   proxy: ListeningService<HttpServer>,
@@ -34,9 +34,12 @@ export function withAcmeHttp(
 ): ListeningService<HttpServer> {
   const app = new HttpServer(acme.httpApp(proxy.app.app), {
     h1: proxy.app.h1Options,
+    h2: proxy.app.h2Options,
+    h2c: proxy.app.h2c,
     logger: server.logger,
   });
-  return new ListeningService(proxy.name, app);
+  const tlsBackend = proxy.tlsBackend;
+  return new ListeningService(proxy.name, app, tlsBackend === undefined ? {} : { tlsBackend });
 }
 
 /** TLS settings that serve the managed certificates and answer tls-alpn-01. */

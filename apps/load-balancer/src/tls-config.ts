@@ -106,6 +106,8 @@ const tlsFields = {
     min: 0,
     max: 1_000_000,
   }),
+  /** Issue session tickets (default true); false is nginx's `ssl_session_tickets off`. */
+  sessionTickets: configField.boolean({ key: 'session_tickets', default: true }),
   ticketKeyRotationSeconds: configField.integer({
     key: 'ticket_key_rotation_seconds',
     min: 60,
@@ -167,7 +169,7 @@ export function settleTls(
   }
   let ticketKeys: TicketKeys | undefined;
   if (raw.ticketKeyRotationSeconds !== undefined) {
-    ticketKeys = new TicketKeys();
+    ticketKeys = new TicketKeys(undefined, { name: 'load_balancer' });
     ticketKeys.rotateEvery(raw.ticketKeyRotationSeconds * 1000);
   }
   const settings: TlsSettings = {
@@ -178,6 +180,7 @@ export function settleTls(
     handshakeTimeoutMs: raw.handshakeTimeoutMs,
     maxHandshakes: raw.maxHandshakes,
     sessionCacheSize: raw.sessionCacheSize,
+    sessionTickets: raw.sessionTickets,
     watchFiles: raw.watchFiles,
     ...(raw.clientCaPath === undefined
       ? {}

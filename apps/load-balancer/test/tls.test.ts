@@ -81,7 +81,8 @@ describe('tls settings', () => {
       ConfigSource.parse(
         'load_balancer:\n  tls_listen: ["127.0.0.1:6443"]\n  tls:\n    cert_path: server.pem\n    key_path: server.key\n' +
           '    sni:\n      api.example.com: { cert_path: api.pem, key_path: api.key }\n' +
-          '    client_cert: optional\n    client_ca_path: server.pem\n    min_version: TLSv1.3\n    ciphers: TLS_AES_128_GCM_SHA256\n',
+          '    client_cert: optional\n    client_ca_path: server.pem\n    min_version: TLSv1.3\n    ciphers: TLS_AES_128_GCM_SHA256\n' +
+          '    session_tickets: false\n',
         join(dir, 'conf.yaml'),
       ),
       'load_balancer',
@@ -94,6 +95,7 @@ describe('tls settings', () => {
       clientCa: { path: cert },
       minVersion: 'TLSv1.3',
       ciphers: 'TLS_AES_128_GCM_SHA256',
+      sessionTickets: false,
       handshakeTimeoutMs: 10_000,
       maxHandshakes: 10_000,
     });

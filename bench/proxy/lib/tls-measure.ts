@@ -88,6 +88,7 @@ export async function measureTls(
     nodeArgs: peer.node ? o.nodeFlags : [],
     connections: o.connections,
     cert,
+    tickets: workload !== 'handshake',
   };
   const child = peer.start(ctx);
   try {

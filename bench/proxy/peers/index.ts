@@ -11,7 +11,7 @@ import { httpProxy } from './http-proxy.ts';
 import { nginx } from './nginx.ts';
 import { nginxCache } from './nginx-cache.ts';
 import { nodeTcpRelay } from './node-tcp-relay.ts';
-import { pingoraTs, pingoraTsThreads2 } from './pingora-ts.ts';
+import { pingoraTs, pingoraTsProcs2, pingoraTsThreads2 } from './pingora-ts.ts';
 import { pingoraTsCache } from './pingora-ts-cache.ts';
 import { undiciPool } from './undici-pool.ts';
 import { varnishCache } from './varnish-cache.ts';
@@ -19,6 +19,7 @@ import { varnishCache } from './varnish-cache.ts';
 export const PEERS: readonly Peer[] = [
   pingoraTs,
   pingoraTsThreads2,
+  pingoraTsProcs2,
   nginx,
   haproxy,
   nodeTcpRelay,

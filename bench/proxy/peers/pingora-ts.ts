@@ -11,7 +11,7 @@ import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { Child } from '../lib/children.ts';
 import { spawnChild } from '../lib/children.ts';
 import { HOST } from '../lib/net.ts';
-import { stopNodeServer } from '../lib/node-peer.ts';
+import { SERVERS_DIR, stopNodeServer } from '../lib/node-peer.ts';
 import { type Peer, type PeerContext, PeerKind } from '../lib/peer.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -102,4 +102,26 @@ export const pingoraTsThreads2: Peer = {
   setup:
     'apps/load-balancer from dist/, threads 2 (work stealing), upstream_keepalive_pool_size = 2x connections, round robin over the one origin',
   start: (ctx) => startGateway(ctx, { ...gatewayConf(ctx), threads: 2, work_stealing: true }),
+};
+
+/**
+ * The other design `threads: 2` is compared against: two processes of the
+ * same gateway (`threads: 1` each) on one SO_REUSEPORT port, each with its
+ * own upstream pool, health checks and load-balancer counters.
+ */
+export const pingoraTsProcs2: Peer = {
+  ...pingoraTs,
+  name: 'pingora-ts-procs-2',
+  setup:
+    'apps/load-balancer from dist/, 2 processes (threads 1 each) joined on one SO_REUSEPORT port, upstream_keepalive_pool_size = 2x connections each',
+  start: (ctx) => {
+    const path = join(ctx.dir, 'conf.yaml');
+    writeFileSync(path, `${JSON.stringify(gatewayConf(ctx), null, 2)}\n`);
+    return spawnChild(
+      'pingora-ts',
+      process.execPath,
+      [join(SERVERS_DIR, 'gateway-procs.mjs'), '2', ...ctx.nodeArgs, MAIN, '-c', path],
+      { cpu: ctx.cpu, cwd: APP, logPath: join(ctx.dir, 'pingora-ts.log') },
+    );
+  },
 };

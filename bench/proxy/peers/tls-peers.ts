@@ -3,14 +3,23 @@
  * load-balancer sample's `tls_listen` and `tls` keys) and nginx terminating
  * TLS with the same certificate and key files, plus both in plaintext as the
  * reference for the section's ratios. Each TLS row gets the certificate of
- * the run in its context.
+ * the run in its context. Both TLS rows run the same TLS: Mozilla's
+ * intermediate ciphers in the server's order (AES-128-GCM first; our default,
+ * set explicitly on nginx), OpenSSL's default groups (X25519 with these
+ * clients), a server-side session cache, and session tickets except in the
+ * full-handshake workload, where both turn them off.
  */
-import type { Child } from '../lib/children.ts';
+
+import { join } from 'node:path';
+import { DEFAULT_TLS_CIPHERS } from '@pingora-ts/core/tls';
+import { type Child, spawnChild } from '../lib/children.ts';
 import { HOST } from '../lib/net.ts';
 import { startNginx } from '../lib/nginx.ts';
+import { SERVERS_DIR } from '../lib/node-peer.ts';
 import type { Peer, PeerContext } from '../lib/peer.ts';
 import type { TlsCert } from '../lib/tls-certs.ts';
 import { nginx, nginxProxyHttp } from './nginx.ts';
+import { nodeTcpRelay } from './node-tcp-relay.ts';
 import { gatewayConf, pingoraTs, startGateway } from './pingora-ts.ts';
 
 export interface TlsPeerContext extends PeerContext {
@@ -18,6 +27,8 @@ export interface TlsPeerContext extends PeerContext {
   readonly cert: TlsCert;
   /** A second free port, for a listener the row needs besides the measured one. */
   readonly sparePort: number;
+  /** Issue session tickets (off for the full-handshake workload, on both TLS rows). */
+  readonly tickets: boolean;
 }
 
 export interface TlsSectionPeer extends Omit<Peer, 'start' | 'stop'> {
@@ -31,6 +42,7 @@ export const OURS_TLS = 'pingora-ts-tls';
 export const OURS_PLAIN = 'pingora-ts';
 export const NGINX_TLS = 'nginx-tls';
 export const NGINX_PLAIN = 'nginx';
+export const NODE_TLS_RELAY = 'node-tls-relay';
 
 const pingoraTsTls: TlsSectionPeer = {
   ...pingoraTs,
@@ -43,7 +55,11 @@ const pingoraTsTls: TlsSectionPeer = {
       ...conf.load_balancer,
       listen: [`${HOST}:${ctx.sparePort}`],
       tls_listen: [`${HOST}:${ctx.port}`],
-      tls: { cert_path: ctx.cert.certPath, key_path: ctx.cert.keyPath },
+      tls: {
+        cert_path: ctx.cert.certPath,
+        key_path: ctx.cert.keyPath,
+        session_tickets: ctx.tickets,
+      },
     };
     return startGateway(ctx, conf);
   },
@@ -53,11 +69,17 @@ const nginxTls: TlsSectionPeer = {
   ...nginx,
   name: NGINX_TLS,
   scheme: 'https',
-  setup: `${nginx.setup}; listen ssl with the same certificate, ssl_protocols TLSv1.2 TLSv1.3, default session cache and tickets`,
+  setup: `${nginx.setup}; listen ssl with the same certificate, ssl_protocols TLSv1.2 TLSv1.3, our default ciphers in the server's order, ssl_session_cache shared 10m, tickets as ours`,
   start(ctx) {
+    const [suites, tls12] = splitCiphers(DEFAULT_TLS_CIPHERS);
     const tls = `    ssl_certificate ${ctx.cert.certPath};
     ssl_certificate_key ${ctx.cert.keyPath};
     ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ciphers ${tls12};
+    ssl_conf_command Ciphersuites ${suites};
+    ssl_prefer_server_ciphers on;
+    ssl_session_cache shared:SSL:10m;
+    ssl_session_tickets ${ctx.tickets ? 'on' : 'off'};
 `;
     return startNginx(
       NGINX_TLS,
@@ -68,10 +90,46 @@ const nginxTls: TlsSectionPeer = {
   },
 };
 
-/** Report order: ours with TLS, nginx with TLS, then the plaintext references. */
+/** The TLS twin of node-tcp-relay: node:tls piping to the origin, the floor of node:tls's own cost. */
+const nodeTlsRelay: TlsSectionPeer = {
+  ...nodeTcpRelay,
+  name: NODE_TLS_RELAY,
+  scheme: 'https',
+  setup:
+    'node:tls (same certificate, ciphers and tickets as ours), each client connection piped to a new origin socket: no HTTP work, the floor of node:tls',
+  start: (ctx) =>
+    spawnChild(
+      NODE_TLS_RELAY,
+      process.execPath,
+      [
+        ...ctx.nodeArgs,
+        join(SERVERS_DIR, 'node-tls-relay.mjs'),
+        String(ctx.port),
+        `${ctx.originHost}:${ctx.originPort}`,
+        String(ctx.connections),
+        ctx.cert.certPath,
+        ctx.cert.keyPath,
+        DEFAULT_TLS_CIPHERS,
+        ctx.tickets ? 'tickets' : 'no-tickets',
+      ],
+      { cpu: ctx.cpu, logPath: join(ctx.dir, `${NODE_TLS_RELAY}.log`) },
+    ),
+};
+
+/** OpenSSL's one cipher string as nginx needs it: TLS 1.3 suites and the TLS 1.2 list. */
+function splitCiphers(all: string): [string, string] {
+  const parts = all.split(':');
+  return [
+    parts.filter((c) => c.startsWith('TLS_')).join(':'),
+    parts.filter((c) => !c.startsWith('TLS_')).join(':'),
+  ];
+}
+
+/** Report order: ours with TLS, nginx with TLS, the node:tls floor, then the plaintext references. */
 export const TLS_PEERS: readonly TlsSectionPeer[] = [
   pingoraTsTls,
   nginxTls,
+  nodeTlsRelay,
   { ...pingoraTs, scheme: 'http' },
   { ...nginx, scheme: 'http' },
 ];

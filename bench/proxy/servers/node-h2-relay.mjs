@@ -2,9 +2,12 @@
  * Peer server for the HTTP/2 section: the Node ceiling, a bare node:http2
  * core-API h2c server ('stream' + respond, no compat layer) relaying each
  * stream to the HTTP/1.1 origin through an undici Pool. No hop-by-hop
- * handling beyond what h2 forbids: the least a Node h2 proxy can do.
+ * handling beyond what h2 forbids: the least a Node h2 proxy can do. With a
+ * certificate and key path after the usual arguments it serves h2 over TLS
+ * (createSecureServer, ALPN h2) instead of h2c.
  */
-import { createServer } from 'node:http2';
+import { readFileSync } from 'node:fs';
+import { createSecureServer, createServer } from 'node:http2';
 import { Pool } from 'undici';
 import { serverArgs } from './args.mjs';
 
@@ -14,7 +17,17 @@ const pool = new Pool(`http://${originHost}:${originPort}`, {
   keepAliveTimeout: 60_000,
 });
 
-const server = createServer({ settings: { maxConcurrentStreams: 128 } });
+const [certPath, keyPath] = process.argv.slice(5);
+const settings = { maxConcurrentStreams: 128 };
+const server =
+  certPath === undefined || keyPath === undefined
+    ? createServer({ settings })
+    : createSecureServer({
+        settings,
+        cert: readFileSync(certPath),
+        key: readFileSync(keyPath),
+        ALPNProtocols: ['h2'],
+      });
 server.on('stream', (stream, headers) => {
   stream.on('error', () => {});
   pool.stream(

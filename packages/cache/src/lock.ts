@@ -70,7 +70,7 @@ export class WritePermit {
   /** @internal */
   readonly core: LockCore;
 
-  /** @internal */
+  /** Made by CacheLock's lock calls, not by users. */
   constructor(lock: CacheLock, key: string, core: LockCore) {
     this.#lock = lock;
     this.#key = key;
@@ -97,7 +97,7 @@ export class ReadLock {
   readonly #key: string;
   readonly #core: LockCore;
 
-  /** @internal */
+  /** Made by CacheLock's lock calls, not by users. */
   constructor(lock: CacheLock, key: string, core: LockCore) {
     this.#lock = lock;
     this.#key = key;

@@ -43,7 +43,11 @@ export {
 } from './listeners/tls-settings.ts';
 // --- TLS protocol types shared by every TLS backend
 export type { TlsClientCert, TlsDigest } from './protocols/tls/digest.ts';
-export { TICKET_KEY_BYTES, TicketKeys } from './protocols/tls/ticket-keys.ts';
+export {
+  TICKET_KEY_BYTES,
+  TicketKeys,
+  type TicketKeysOptions,
+} from './protocols/tls/ticket-keys.ts';
 export type {
   TlsAccept,
   TlsCertKey,

@@ -1,13 +1,12 @@
 /**
  * @pingora-ts/core/tls: what a TLS backend implements and reads (the
- * listener side of Pingora's TLS abstraction): the backend registry, the
- * acceptor a backend builds from TlsSettings, the settings check and its
- * defaults. `@pingora-ts/tls-openssl` registers itself here on import;
- * applications use the main entry's TlsSettings and ListeningService.addTls.
+ * listener side of Pingora's TLS abstraction): the backend interface (a
+ * ListeningService takes one in its `tlsBackend` option), the acceptor a
+ * backend builds from TlsSettings, the settings check and its defaults.
+ * `@pingora-ts/tls-openssl` exports `opensslTlsBackend`; applications use the
+ * main entry's TlsSettings and ListeningService.addTls.
  */
 export {
-  defaultTlsBackend,
-  registerTlsBackend,
   type TlsAcceptCallbacks,
   type TlsAcceptor,
   type TlsAcceptorEnv,
@@ -16,6 +15,7 @@ export {
 } from './listeners/tls-acceptor.ts';
 export {
   checkTlsSettings,
+  DEFAULT_TLS_CIPHERS,
   DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_TLS_MAX_HANDSHAKES,
   DEFAULT_TLS_SESSION_CACHE_SIZE,

@@ -7,7 +7,7 @@
  * than a Map-keyed store, with lookups on par up to ~30 fields (see
  * bench/src/header-map.bench.ts). Fields a parser appended from validated
  * bytes remember where their line was, so a field nobody changed goes out
- * again exactly as it came in (copy on write: see appendParsed).
+ * again exactly as it came in (copy on write: see adoptParsed).
  */
 import { writeLatin1, writeLatin1Range } from './latin1.ts';
 import { validateHeaderName, validateHeaderValue } from './validate.ts';
@@ -113,36 +113,41 @@ export class HeaderList {
   }
 
   /**
-   * appendUnchecked for a field a parser read from `text` (the validated
-   * head as latin1), whose line starts at `lineStart` and runs to the next
-   * CRLF. While the field is not changed it is written back from that line,
-   * byte for byte (its whitespace included). Same trust rules as appendUnchecked.
+   * Takes the fields a parser read from `text` (the validated head as
+   * latin1): parallel arrays of names, values and where each field line
+   * (`Name: value\r\n` as received) starts in `text`. The list owns the
+   * arrays from then on: the caller must not touch them again. `lowerOf`
+   * may supply interned lower-case names. While a field is not changed it
+   * is written back from its line, byte for byte (its whitespace included).
+   * Nothing is validated (the trust rules of appendUnchecked); on a list
+   * that already has fields they are appended as plain fields.
    * @internal for protocol parsers.
    */
-  appendParsed(
-    name: string,
-    value: string,
-    lower: string | undefined,
+  adoptParsed(
+    names: string[],
+    values: string[],
     text: string,
-    lineStart: number,
+    lineStarts: number[],
+    lowerOf?: (name: string) => string | undefined,
   ): void {
-    this.#names.push(name);
-    this.#lower.push(lower ?? lowerHeaderName(name));
-    this.#values.push(value);
-    let rawAt = this.#rawAt;
-    if (rawAt === undefined) {
-      rawAt = this.#names.length === 1 ? [] : new Array<number>(this.#names.length - 1).fill(-1);
-      this.#rawAt = rawAt;
-      this.#rawText = text;
-    } else if (this.#rawText !== text) {
-      // Fields from one head text at a time: a second text is kept as strings.
-      rawAt.push(-1);
+    const n = names.length;
+    if (this.#names.length > 0) {
+      for (let i = 0; i < n; i++) this.appendUnchecked(names[i]!, values[i]!, lowerOf?.(names[i]!));
       return;
     }
-    rawAt.push(lineStart);
+    const lowers: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const name = names[i]!;
+      lowers[i] = lowerOf?.(name) ?? lowerHeaderName(name);
+    }
+    this.#names = names;
+    this.#lower = lowers;
+    this.#values = values;
+    this.#rawAt = lineStarts;
+    this.#rawText = text;
   }
 
-  /** True when field line `index` still holds the bytes it was parsed from (see appendParsed). */
+  /** True when field line `index` still holds the bytes it was parsed from (see adoptParsed). */
   isRawAt(index: number): boolean {
     const rawAt = this.#rawAt;
     return rawAt !== undefined && (rawAt[index] ?? -1) >= 0;
@@ -284,10 +289,10 @@ export class HeaderList {
 
   /** Copies `other`'s fields over this list's (used by clone()). */
   protected copyHeadersFrom(other: HeaderList): void {
-    this.#names = other.#names.slice();
-    this.#lower = other.#lower.slice();
-    this.#values = other.#values.slice();
-    this.#rawAt = other.#rawAt?.slice();
+    this.#names = withRoom(other.#names);
+    this.#lower = withRoom(other.#lower);
+    this.#values = withRoom(other.#values);
+    this.#rawAt = other.#rawAt === undefined ? undefined : withRoom(other.#rawAt);
     this.#rawText = other.#rawText;
   }
 
@@ -322,4 +327,20 @@ export class HeaderList {
     values.length = w;
     if (rawAt !== undefined) rawAt.length = w;
   }
+}
+
+/** Fields a copy can take without growing: a proxy adds a few (X-Forwarded-*, Via) to its upstream request. */
+const COPY_ROOM = 4;
+
+/**
+ * A copy of `a` with room for COPY_ROOM more elements, so the first appends
+ * to a cloned head do not reallocate all its arrays (V8 keeps the spare
+ * capacity when the length is set below it by less than half).
+ */
+function withRoom<T>(a: readonly T[]): T[] {
+  const n = a.length;
+  const out = new Array<T>(n + COPY_ROOM);
+  for (let i = 0; i < n; i++) out[i] = a[i]!;
+  out.length = n;
+  return out;
 }

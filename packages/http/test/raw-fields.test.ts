@@ -1,5 +1,5 @@
 /**
- * Copy on write for parsed fields (HeaderList.appendParsed): a field nobody
+ * Copy on write for parsed fields (HeaderList.adoptParsed): a field nobody
  * changed is written back byte for byte as it was received (whitespace and
  * all), and every change (set, remove, append, clear, a clone's edits) is
  * written from the strings. A fast-check model checks any edit sequence.
@@ -12,13 +12,18 @@ import { ResponseHeader } from '../src/index.ts';
 function parsed(lines: readonly string[]): { head: ResponseHeader; text: string } {
   const text = `HTTP/1.1 200 OK\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n`;
   const head = ResponseHeader.unchecked(200, 'OK', 'HTTP/1.1');
+  const names: string[] = [];
+  const values: string[] = [];
+  const starts: number[] = [];
   let at = text.indexOf('\r\n') + 2;
   for (const line of lines) {
     const colon = line.indexOf(':');
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
-    head.appendParsed(line.slice(0, colon), value, undefined, text, at);
+    names.push(line.slice(0, colon));
+    values.push(line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, ''));
+    starts.push(at);
     at += line.length + 2;
   }
+  head.adoptParsed(names, values, text, starts);
   return { head, text };
 }
 
@@ -62,6 +67,14 @@ describe('parsed fields are written back as received', () => {
     expect(fieldsOnWire(head)).toBe(ODD.map((l) => `${l}\r\n`).join(''));
     expect(fieldsOnWire(copy)).toContain('X-Obs: plain\r\n');
     expect(fieldsOnWire(copy)).toContain('X-Spaced:   a  b   \r\n');
+  });
+
+  it('fields adopted into a list that already has some are plain fields', () => {
+    const head = ResponseHeader.build(200);
+    head.appendHeader('First', '1');
+    head.adoptParsed(['x-a'], ['v'], 'HTTP/1.1 200 OK\r\nx-a:   v\r\n\r\n', [17]);
+    expect(fieldsOnWire(head)).toBe('First: 1\r\nx-a: v\r\n');
+    expect(head.isRawAt(1)).toBe(false);
   });
 
   it('clearHeaders forgets the raw lines', () => {

@@ -72,7 +72,7 @@ export class LoadBalancer<S extends BackendSelection = BackendSelection> {
   ) {
     this.#builder = builder;
     this.#backendSet = discovery instanceof Backends ? discovery : new Backends(discovery, options);
-    this.#context = { inFlight: new InFlightTracker() };
+    this.#context = { inFlight: InFlightTracker.forThisThread() };
     this.#logger = options.logger ?? silentLogger;
     this.updateFrequencyMs = options.updateFrequencyMs;
     this.healthCheckFrequencyMs = options.healthCheckFrequencyMs;

@@ -21,23 +21,23 @@ class ScriptedCheck implements HealthCheck {
   checked = 0;
   inFlight = 0;
   maxInFlight = 0;
-  private readonly success: number;
-  private readonly failure: number;
-  private readonly delayMs: number;
+  readonly #success: number;
+  readonly #failure: number;
+  readonly #delayMs: number;
   constructor(success = 1, failure = 1, delayMs = 0) {
-    this.success = success;
-    this.failure = failure;
-    this.delayMs = delayMs;
+    this.#success = success;
+    this.#failure = failure;
+    this.#delayMs = delayMs;
   }
   healthThreshold(ok: boolean): number {
-    return ok ? this.success : this.failure;
+    return ok ? this.#success : this.#failure;
   }
   async check(b: Backend): Promise<void> {
     this.checked++;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+      if (this.#delayMs > 0) await new Promise((r) => setTimeout(r, this.#delayMs));
       if (this.failing.has(b.addr)) {
         throw PingoraError.create(
           ErrorType.ConnectRefused,

@@ -181,7 +181,7 @@ export class ConnectionPool<T, K = string> implements EntryOwner<T, K>, TimerOwn
     this.close();
   }
 
-  /** @internal The entry's watcher reported the connection unusable. */
+  /** EntryOwner: the entry's watcher reported the connection unusable (called by the entry, not by users). */
   entryGone(entry: PoolEntry<T, K>, reason: IdleGoneReason): void {
     if (entry.owner !== this) return;
     if (reason === 'unexpected-data') this.stats.unexpectedData++;
@@ -189,7 +189,7 @@ export class ConnectionPool<T, K = string> implements EntryOwner<T, K>, TimerOwn
     this.#drop(entry, reason);
   }
 
-  /** @internal The shared timer found the entry past its idle deadline. */
+  /** TimerOwner: the shared timer found the entry past its idle deadline (called by the timer, not by users). */
   entryExpired(entry: PoolEntry<T, K>): void {
     this.stats.idleTimeouts++;
     this.#drop(entry, 'idle-timeout');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { ListeningService, responseHead, serveHttp, tlsSettings } from '@pingora-ts/core';
-import '@pingora-ts/tls-openssl';
+import { opensslTlsBackend } from '@pingora-ts/tls-openssl';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PrometheusMetrics } from '../src/prometheus-metrics.ts';
@@ -81,6 +81,7 @@ describe('TLS metrics', () => {
     const tls = new ListeningService(
       'tls',
       serveHttp(() => ({ header: responseHead(200), body: 'ok' })),
+      { tlsBackend: opensslTlsBackend },
     ).addTlsWithSettings('127.0.0.1:0', tlsSettings(certPath, keyPath, { watchFiles: false }));
     await using run = await runServices(
       tls,

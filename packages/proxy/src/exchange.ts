@@ -107,19 +107,22 @@ export class Exchange<Ctx> implements BodySink, ResponseHeadSink, RequestPumpOwn
         this.#fail(toPingoraError(err, { phase: 'write', source: ErrorSource.Upstream }));
         return;
       }
-      this.#up.onInformational = this.#informational;
-      this.#pump.start(this.#up, this);
       const up = this.#up;
-      if (up.readResponseHeaderInto !== undefined) up.readResponseHeaderInto(this);
-      else {
-        up.readResponseHeader().then(
-          (resp) => this.onResponseHead(resp),
-          (err: unknown) =>
-            this.onResponseHeadError(
-              toPingoraError(err, { phase: 'read', source: ErrorSource.Upstream }),
-            ),
-        );
+      if (up.readResponseHeaderInto !== undefined) {
+        // 1xx heads come to onInformationalHead: no promise or closure per request.
+        this.#pump.start(up, this);
+        up.readResponseHeaderInto(this);
+        return;
       }
+      up.onInformational = (resp) => this.onInformationalHead(resp);
+      this.#pump.start(up, this);
+      up.readResponseHeader().then(
+        (resp) => this.onResponseHead(resp),
+        (err: unknown) =>
+          this.onResponseHeadError(
+            toPingoraError(err, { phase: 'read', source: ErrorSource.Upstream }),
+          ),
+      );
     });
   }
 
@@ -146,7 +149,8 @@ export class Exchange<Ctx> implements BodySink, ResponseHeadSink, RequestPumpOwn
 
   // ---- response direction ----
 
-  readonly #informational = (resp: ResponseHeader): void => {
+  /** @internal ResponseHeadSink: a 1xx head (103 Early Hints and the like). */
+  onInformationalHead(resp: ResponseHeader): void {
     // 103 Early Hints and the like: forward as they are (hop-by-hop removed).
     if (this.#settled) return;
     removeHopByHopHeaders(resp);
@@ -155,7 +159,7 @@ export class Exchange<Ctx> implements BodySink, ResponseHeadSink, RequestPumpOwn
     } catch (err) {
       this.#fail(toPingoraError(err, { phase: 'write', source: ErrorSource.Downstream }));
     }
-  };
+  }
 
   /**
    * The response head phases, then the head goes downstream and the body

@@ -12,8 +12,8 @@ import { ErrorLogLimiter, type ErrorLogLimiterOptions, SUPPRESSED } from './erro
 import { type ClientAbortEvent, clientAbortChannel } from './proxy-events.ts';
 import type { Session } from './session.ts';
 
-/** The logger methods the proxy uses; `debug` is optional. */
-export type ProxyLogger = Pick<Logger, 'error' | 'warn'> & Partial<Pick<Logger, 'debug'>>;
+/** The logger methods the proxy uses; `debug` and `info` are optional. */
+export type ProxyLogger = Pick<Logger, 'error' | 'warn'> & Partial<Pick<Logger, 'debug' | 'info'>>;
 
 /** IO failures of the client connection: the client went away. */
 const CLIENT_GONE = new Set<ErrorType>([

@@ -3,7 +3,9 @@
  * app needs, once. It wires a ProxyHttp into an HttpProxy configured from
  * the server's settings (pooled connector, max_retries, the timeout keys,
  * and the server's logger when given the Server), wraps it in core's
- * HttpServer, and returns a ListeningService to add addresses to.
+ * HttpServer, and returns a ListeningService to add addresses to, with
+ * tls-openssl on both TLS sides: the connector's upstream TLS and the
+ * listeners' backend (addTls).
  */
 import {
   type H1ServerOptions,
@@ -17,7 +19,8 @@ import {
   type Server,
   type ServerConf,
 } from '@pingora-ts/core';
-import { upstreamTlsFromServerConf } from '@pingora-ts/tls-openssl';
+import type { TlsBackend } from '@pingora-ts/core/tls';
+import { opensslTlsBackend, upstreamTlsFromServerConf } from '@pingora-ts/tls-openssl';
 import { HttpProxy, type HttpProxyOptions } from './http-proxy.ts';
 import type { ProxyHttp } from './proxy-http.ts';
 
@@ -37,6 +40,8 @@ export interface HttpProxyServiceOptions {
   h2c?: boolean;
   /** Overrides of the HttpProxy options taken from the server settings. */
   proxy?: Partial<HttpProxyOptions>;
+  /** The backend of TLS listeners (default tls-openssl's `opensslTlsBackend`). */
+  tlsBackend?: TlsBackend;
 }
 
 /**
@@ -74,5 +79,7 @@ export function httpProxyService<Ctx>(
   if (options.h2 !== undefined) serverOptions.h2 = options.h2;
   if (options.h2c !== undefined) serverOptions.h2c = options.h2c;
   if (logger !== undefined) serverOptions.logger = logger;
-  return new ListeningService(name, new HttpServer(proxy, serverOptions));
+  return new ListeningService(name, new HttpServer(proxy, serverOptions), {
+    tlsBackend: options.tlsBackend ?? opensslTlsBackend,
+  });
 }

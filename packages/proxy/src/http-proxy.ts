@@ -26,6 +26,7 @@ import { grpcErrorResponse, isGrpcRequest } from './grpc-error.ts';
 import { proxyLifecycleChannels as lifecycle } from './lifecycle-events.ts';
 import { isPromise } from './maybe-promise.ts';
 import { withPhaseNames } from './phase-errors.ts';
+import { logPoolTotals } from './pool-totals.ts';
 import { ProxyCache } from './proxy-cache.ts';
 import { type ProxyRequestEvent, proxyRequestChannel } from './proxy-events.ts';
 import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
@@ -63,6 +64,15 @@ export interface HttpProxyOptions {
 /** Pingora's default of the `max_retries` server setting. */
 export const DEFAULT_MAX_RETRIES = 16;
 
+/** `#serve` was not handed an error. */
+const NOT_THROWN: unique symbol = Symbol('not thrown');
+
+/** The request's end events (after the logging phase). */
+function publishEnd(session: Session, error: PingoraError | undefined): void {
+  if (proxyRequestChannel.hasSubscribers) publishRequest(session, error);
+  if (lifecycle.requestEnd.hasSubscribers) lifecycle.requestEnd.publish({ session, error });
+}
+
 export class HttpProxy<Ctx> implements HttpServerApp {
   readonly inner: ProxyHttp<Ctx>;
   readonly modules = new HttpModules();
@@ -94,38 +104,87 @@ export class HttpProxy<Ctx> implements HttpServerApp {
           );
   }
 
-  async processNewHttp(downstream: HttpServerSession, _shutdown: AbortSignal): Promise<void> {
+  /** The service stopped: logs the upstream pool's totals (per server thread). */
+  cleanup(): void {
+    logPoolTotals(this.connector, this.#logger);
+  }
+
+  processNewHttp(downstream: HttpServerSession, _shutdown: AbortSignal): Promise<void> {
     const inner = this.inner;
     const session = new Session(downstream, this.modules.buildCtx());
     const ctx = inner.newCtx();
     if (this.#requestTimeoutMs > 0) session.setRequestTimeout(this.#requestTimeoutMs);
     if (lifecycle.requestStart.hasSubscribers) lifecycle.requestStart.publish({ session });
+    let phases: boolean | Promise<boolean>;
+    try {
+      phases = this.#requestPhases(session, ctx);
+    } catch (err) {
+      return this.#serve(session, ctx, true, err);
+    }
+    if (phases !== false) return this.#serve(session, ctx, phases, NOT_THROWN);
+    // The common case (no phase answered, none went async): one promise chain, no async frame.
+    return this.#proxyToUpstream(session, ctx).then(
+      () => this.#end(session, ctx, undefined),
+      (err: unknown) => this.#serve(session, ctx, true, err),
+    );
+  }
+
+  /**
+   * The request from its phases' result on (proxied unless answered), or
+   * from the error `thrown` by them or the proxying: stale-if-error or the
+   * failure answer, then the end of the request.
+   */
+  async #serve(
+    s: Session,
+    ctx: Ctx,
+    phases: boolean | Promise<boolean>,
+    thrown: unknown,
+  ): Promise<void> {
     let error: PingoraError | undefined;
     try {
-      const phases = this.#requestPhases(session, ctx);
+      if (thrown !== NOT_THROWN) throw thrown;
       const answered = isPromise(phases) ? await phases : phases;
-      if (!answered) await this.#proxyToUpstream(session, ctx);
+      if (!answered) await this.#proxyToUpstream(s, ctx);
     } catch (err) {
       error = toPingoraError(err);
-      if (session.cacheState !== undefined && (await this.#serveStale(session, ctx, error))) {
+      if (s.cacheState !== undefined && (await this.#serveStale(s, ctx, error))) {
         error = undefined;
-      } else await this.#fail(session, ctx, error);
+      } else await this.#fail(s, ctx, error);
     }
-    if (session.cacheState !== undefined) this.#cache?.finish(session);
-    const st = sessionState(session);
+    const r = this.#end(s, ctx, error);
+    if (r !== undefined) await r;
+  }
+
+  /** The end of a request: cache bookkeeping, modules, the logging phase and the events. */
+  #end(s: Session, ctx: Ctx, error: PingoraError | undefined): void | Promise<void> {
+    if (s.cacheState !== undefined) this.#cache?.finish(s);
+    const st = sessionState(s);
     st.deadline = 0; // done: disarmed (the shared timer wheel drops it lazily)
-    if (session.downstreamModules.modules.length > 0) session.downstreamModules.responseDone();
+    if (s.downstreamModules.modules.length > 0) s.downstreamModules.responseDone();
+    const inner = this.inner;
     if (inner.logging !== undefined) {
       st.phase = ProxyPhase.Logging;
+      let r: unknown;
       try {
-        const r = inner.logging(session, error, ctx);
-        if (isPromise(r)) await r;
+        r = inner.logging(s, error, ctx);
       } catch (err) {
-        this.#logger?.warn({ err: serializeProxyError(err) }, 'logging phase failed');
+        this.#loggingFailed(err);
+      }
+      if (isPromise(r)) {
+        return r.then(
+          () => publishEnd(s, error),
+          (err: unknown) => {
+            this.#loggingFailed(err);
+            publishEnd(s, error);
+          },
+        );
       }
     }
-    if (proxyRequestChannel.hasSubscribers) publishRequest(session, error);
-    if (lifecycle.requestEnd.hasSubscribers) lifecycle.requestEnd.publish({ session, error });
+    publishEnd(s, error);
+  }
+
+  #loggingFailed(err: unknown): void {
+    this.#logger?.warn({ err: serializeProxyError(err) }, 'logging phase failed');
   }
 
   /**

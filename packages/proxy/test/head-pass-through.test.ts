@@ -5,56 +5,15 @@
  * wire; and keep-alive requests on one connection never see a field of the
  * request or response before them.
  */
-import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
 import { HttpPeer } from '@pingora-ts/core';
 import { describe, expect, it } from 'vitest';
 import type { ProxyHttp } from '../src/proxy-http.ts';
 import { startProxy } from './utils/proxy-harness.ts';
+import { rawClient } from './utils/raw-client.ts';
 import { startRawOrigin } from './utils/raw-origin.ts';
 
 function toOrigin(address: string, extra: Partial<ProxyHttp<null>> = {}): ProxyHttp<null> {
   return { newCtx: () => null, upstreamPeer: () => new HttpPeer(address), ...extra };
-}
-
-/** A keep-alive client on a raw socket: sends a request, resolves with the whole response text. */
-async function rawClient(
-  port: number,
-): Promise<{ send(bytes: string): Promise<string>; socket: Socket }> {
-  const socket = connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  let text = '';
-  let waiter: (() => void) | undefined;
-  socket.on('data', (d: Buffer) => {
-    text += d.toString('latin1');
-    waiter?.();
-  });
-  const complete = (): number => {
-    const end = text.indexOf('\r\n\r\n');
-    if (end < 0) return -1;
-    const m = /\r\ncontent-length:[ \t]*(\d+)/i.exec(text.slice(0, end + 2));
-    const total = end + 4 + Number(m?.[1] ?? 0);
-    return text.length >= total ? total : -1;
-  };
-  return {
-    socket,
-    async send(bytes) {
-      socket.write(bytes, 'latin1');
-      for (let i = 0; i < 400 && complete() < 0; i++) {
-        await Promise.race([
-          new Promise<void>((r) => {
-            waiter = r;
-          }),
-          new Promise((r) => setTimeout(r, 10)),
-        ]);
-      }
-      const n = complete();
-      expect(n).toBeGreaterThan(0);
-      const out = text.slice(0, n);
-      text = text.slice(n);
-      return out;
-    },
-  };
 }
 
 /** The field lines of a head (between the start line and the blank line), each with its CRLF. */
@@ -116,6 +75,25 @@ describe('unchanged heads go out as received, minus the hop-by-hop fields', () =
     await c.send(`GET /p?q=1 HTTP/1.1\r\n${ODD_REQUEST_FIELDS}\r\n`);
     c.socket.destroy();
     expect(origin.heads[0]).toBe(`GET /p?q=1 HTTP/1.1\r\n${ODD_REQUEST_FORWARDED}\r\n`);
+  });
+});
+
+describe('informational heads', () => {
+  it('a 103 from an HTTP/1 origin reaches the client before the final head, as received', async () => {
+    await using origin = await startRawOrigin((socket) =>
+      socket.write(
+        'HTTP/1.1 103 Early Hints\r\nLink:  </a.css>; rel=preload\r\n\r\n' +
+          'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      ),
+    );
+    await using p = await startProxy(toOrigin(origin.address));
+    const c = await rawClient(p.port);
+    const hints = await c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    const final = await c.send('');
+    c.socket.destroy();
+    expect(hints).toBe('HTTP/1.1 103 Early Hints\r\nLink:  </a.css>; rel=preload\r\n\r\n');
+    expect(final.startsWith('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n')).toBe(true);
+    expect(final.endsWith('\r\n\r\nok')).toBe(true);
   });
 });
 

@@ -49,7 +49,7 @@ export class RedisWritePermit {
   readonly #token: string;
   #released = false;
 
-  /** @internal */
+  /** Made by RedisCacheLock's lock calls, not by users. */
   constructor(lock: RedisCacheLock, key: string, token: string) {
     this.#lock = lock;
     this.#key = key;
@@ -85,7 +85,7 @@ export class RedisReadLock {
   readonly #key: string;
   readonly #token: string;
 
-  /** @internal */
+  /** Made by RedisCacheLock's lock calls, not by users. */
   constructor(lock: RedisCacheLock, key: string, token: string) {
     this.#lock = lock;
     this.#key = key;

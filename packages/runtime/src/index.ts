@@ -1,8 +1,9 @@
 /**
  * @pingora-ts/runtime (pingora-runtime): what a server process needs from
  * the platform: listening sockets handed to a successor for a graceful
- * upgrade (inherited descriptors, ready pipe), and kernel capability checks
- * (SO_REUSEPORT, tcp_migrate_req).
+ * upgrade (inherited descriptors, ready pipe), kernel capability checks
+ * (SO_REUSEPORT, tcp_migrate_req), and N server threads with the memory
+ * they share (SharedTable, named regions, SharedSecret).
  */
 export {
   decodeListenFds,
@@ -30,3 +31,5 @@ export { socketTransferSupported } from './socket-transfer.ts';
 export { THREAD_DATA_KEY, type ThreadControl, type ThreadData } from './thread-protocol.ts';
 export { ThreadPool, ThreadPoolError, type ThreadPoolOptions } from './thread-pool.ts';
 export { SharedTable } from './shared-table.ts';
+export { mainSharedMemory, type SharedMemory } from './shared-memory.ts';
+export { SharedSecret } from './shared-secret.ts';

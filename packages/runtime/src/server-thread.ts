@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { type SharedMemory, sharedRegion } from './shared-memory.ts';
 import { SharedTable } from './shared-table.ts';
 import { THREAD_DATA_KEY, type ThreadControl, type ThreadData } from './thread-protocol.ts';
 
@@ -13,13 +14,14 @@ export interface ShutdownRequest {
   readonly upgrade: boolean;
 }
 
-export class ServerThread {
+export class ServerThread implements SharedMemory {
   readonly index: number;
   readonly ownListeners: boolean;
   /** Shared with every thread of the pool. */
   readonly shared: SharedTable;
   /** Thread 0 runs what must run once per process (health checks) and publishes it here. */
   readonly leader: boolean;
+  readonly memberId: number;
   readonly #load: Int32Array;
   readonly #arena: Int32Array;
   readonly #receivers = new Map<string, (socket: Socket) => void>();
@@ -32,6 +34,7 @@ export class ServerThread {
     this.ownListeners = data.ownListeners;
     this.shared = new SharedTable(data.shared);
     this.leader = data.index === 0;
+    this.memberId = data.index + 2;
     this.#load = data.load;
     this.#arena = new Int32Array(data.arena);
     parentPort?.on('message', (msg: ThreadControl) => this.#onMessage(msg));
@@ -54,34 +57,7 @@ export class ServerThread {
    * the arena is full or `name` was allocated with another length.
    */
   sharedInt32(name: string, length: number): Int32Array {
-    if (!Number.isSafeInteger(length) || length < 1) {
-      throw new RangeError(`shared region "${name}": length must be a positive integer`);
-    }
-    const arena = this.#arena;
-    const slot = this.shared.slot(`region/${name}`);
-    const lenSlot = this.shared.slot(`region-length/${name}`);
-    for (let spin = 0; spin < 10_000_000; spin++) {
-      const v = this.shared.load(slot);
-      if (v > 0) {
-        if (this.shared.load(lenSlot) !== length) {
-          throw new RangeError(`shared region "${name}" exists with another length`);
-        }
-        return new Int32Array(arena.buffer, (v - 1) * 4, length);
-      }
-      if (v === 0 && this.shared.add(slot, -1) === -1) {
-        // Ours to allocate: cells start at 16 (index 0 is the bump pointer).
-        Atomics.compareExchange(arena, 0, 0, 16);
-        const at = Atomics.add(arena, 0, length);
-        if (at + length > arena.length) {
-          this.shared.store(slot, 0);
-          throw new RangeError(`shared arena full: no room for "${name}" (${length} cells)`);
-        }
-        this.shared.store(lenSlot, length);
-        this.shared.store(slot, at + 1);
-        return new Int32Array(arena.buffer, at * 4, length);
-      }
-    }
-    throw new RangeError(`shared region "${name}": allocation by another thread did not finish`);
+    return sharedRegion(this.shared, this.#arena, name, length);
   }
 
   /** Called when the main thread asks for a reload (SIGHUP). */

@@ -11,7 +11,11 @@ const WIDTH = 3;
 
 export class SharedTable {
   readonly buffer: SharedArrayBuffer;
-  readonly #cells: Int32Array;
+  /**
+   * The table's memory: `cells[slot(key)]` is key's value, for callers that
+   * index it on a hot path (always through Atomics: other threads write it).
+   */
+  readonly cells: Int32Array;
   readonly #capacity: number;
 
   /** A new table for `capacity` keys, or a view of `buffer` made by another thread. */
@@ -26,8 +30,8 @@ export class SharedTable {
     } else {
       this.buffer = capacityOrBuffer;
     }
-    this.#cells = new Int32Array(this.buffer);
-    this.#capacity = Math.floor(this.#cells.length / WIDTH);
+    this.cells = new Int32Array(this.buffer);
+    this.#capacity = Math.floor(this.cells.length / WIDTH);
   }
 
   get capacity(): number {
@@ -40,7 +44,7 @@ export class SharedTable {
    */
   slot(key: string): number {
     const [hi, lo] = hash64(key);
-    const cells = this.#cells;
+    const cells = this.cells;
     const cap = this.#capacity;
     let i = (lo >>> 0) % cap;
     for (let probe = 0; probe < cap; probe++, i = (i + 1) % cap) {
@@ -63,15 +67,15 @@ export class SharedTable {
   }
 
   load(slot: number): number {
-    return Atomics.load(this.#cells, slot);
+    return Atomics.load(this.cells, slot);
   }
 
   store(slot: number, value: number): void {
-    Atomics.store(this.#cells, slot, value);
+    Atomics.store(this.cells, slot, value);
   }
 
   add(slot: number, value: number): number {
-    return Atomics.add(this.#cells, slot, value) + value;
+    return Atomics.add(this.cells, slot, value) + value;
   }
 }
 

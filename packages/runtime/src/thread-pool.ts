@@ -8,6 +8,12 @@
  */
 import type { Socket } from 'node:net';
 import { type Transferable, Worker } from 'node:worker_threads';
+import {
+  mainSharedMemory,
+  type SharedMemory,
+  setMainSharedMemory,
+  sharedRegion,
+} from './shared-memory.ts';
 import { SharedTable } from './shared-table.ts';
 import { THREAD_DATA_KEY, type ThreadControl, type ThreadData } from './thread-protocol.ts';
 
@@ -46,11 +52,12 @@ interface Slot {
   exited: Promise<number>;
 }
 
-export class ThreadPool {
+export class ThreadPool implements SharedMemory {
   /** Open connections per thread (index = thread), shared with the threads. */
   readonly load: Int32Array;
   /** Shared by every thread: health per backend, shared counters. */
   readonly shared: SharedTable;
+  readonly memberId = 1;
   readonly #arena: SharedArrayBuffer;
   readonly #options: ThreadPoolOptions;
   readonly #slots: Slot[] = [];
@@ -65,6 +72,12 @@ export class ThreadPool {
     this.load = new Int32Array(new SharedArrayBuffer(4 * options.threads));
     this.shared = new SharedTable(options.sharedKeys ?? 65_536);
     this.#arena = new SharedArrayBuffer(options.arenaBytes ?? 16 * 1024 * 1024);
+    setMainSharedMemory(this);
+  }
+
+  /** Region `name` of the memory every thread of this pool shares (see ServerThread.sharedInt32). */
+  sharedInt32(name: string, length: number): Int32Array {
+    return sharedRegion(this.shared, new Int32Array(this.#arena), name, length);
   }
 
   get size(): number {
@@ -145,6 +158,7 @@ export class ThreadPool {
    */
   async stop(how: { graceful: boolean; upgrade?: boolean }, timeoutMs: number): Promise<void> {
     this.#stopping = true;
+    if (mainSharedMemory() === this) setMainSharedMemory(undefined);
     const control: ThreadControl = {
       kind: 'shutdown',
       graceful: how.graceful,

@@ -9,7 +9,6 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '@pingora-ts/tls-openssl';
 import {
   AcmeManager,
   type AcmeOrderEvent,

@@ -1,16 +1,12 @@
 /**
  * @pingora-ts/tls-openssl: the node:tls (OpenSSL) backend behind core's TLS
- * interfaces (mirrors pingora-openssl). Downstream: TLS listeners (SNI and
- * wildcard certificates, hot reload, mTLS, resumption); importing the
- * package registers `opensslTlsBackend` as the backend of
- * `ListeningService.addTls`/`addTlsWithSettings`. Upstream: the connector's
- * handshakes with cached contexts, session resumption and Pingora's
- * verification rules.
+ * interfaces (mirrors pingora-openssl). Both sides are passed explicitly,
+ * nothing registers itself on import: downstream, `opensslTlsBackend` in a
+ * ListeningService's `tlsBackend` option (TLS listeners: SNI and wildcard
+ * certificates, hot reload, mTLS, resumption); upstream, `upstreamTls()` in a
+ * connector's `tls` option (cached contexts, session resumption, Pingora's
+ * verification rules). `httpProxyService` wires both.
  */
-import { registerTlsBackend } from '@pingora-ts/core/tls';
-import { opensslTlsBackend } from './listener/backend.ts';
-
-registerTlsBackend(opensslTlsBackend);
 
 // --- Upstream (connector) TLS
 export {

@@ -6,7 +6,7 @@
  */
 import { ListenerAlpn, ListeningService, tlsSettings } from '@pingora-ts/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import '../src/index.ts';
+import { opensslTlsBackend } from '../src/index.ts';
 import { connectTls, DigestEcho, port, run, stopRunsAfterEach } from './utils/harness.ts';
 import { TestPki } from './utils/pki.ts';
 
@@ -20,7 +20,9 @@ const challengeCert = { cert: challenge.cert, key: challenge.key };
 
 async function start(alpn: ListenerAlpn | undefined): Promise<{ p: number; asked: string[] }> {
   const asked: string[] = [];
-  const service = new ListeningService('acme', new DigestEcho()).addTlsWithSettings(
+  const service = new ListeningService('acme', new DigestEcho(), {
+    tlsBackend: opensslTlsBackend,
+  }).addTlsWithSettings(
     '127.0.0.1:0',
     tlsSettings(def.certPath, def.keyPath, {
       ...(alpn === undefined ? {} : { alpn }),

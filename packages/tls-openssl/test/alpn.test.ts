@@ -9,7 +9,7 @@ import { type AddressInfo, connect, createServer } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { ListenerAlpn, ListeningService, type TlsSettings } from '@pingora-ts/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import '../src/index.ts';
+import { opensslTlsBackend } from '../src/index.ts';
 import {
   connectTls,
   DigestEcho,
@@ -27,7 +27,9 @@ const ca = pki.ca();
 const server = pki.leaf(ca, ['localhost']);
 
 async function start(more: Partial<TlsSettings>) {
-  const service = new ListeningService('alpn', new DigestEcho()).addTlsWithSettings('127.0.0.1:0', {
+  const service = new ListeningService('alpn', new DigestEcho(), {
+    tlsBackend: opensslTlsBackend,
+  }).addTlsWithSettings('127.0.0.1:0', {
     cert: { certPath: server.certPath, keyPath: server.keyPath },
     watchFiles: false,
     ...more,

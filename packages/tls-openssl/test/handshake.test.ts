@@ -15,7 +15,7 @@ import {
 } from '@pingora-ts/core/diagnostics';
 import { TlsFailureReason } from '@pingora-ts/core/tls';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import '../src/index.ts';
+import { opensslTlsBackend } from '../src/index.ts';
 import {
   connectTls,
   DigestEcho,
@@ -50,6 +50,7 @@ afterEach(() => {
 
 async function start(more: Partial<TlsSettings> = {}, filter?: (peer: unknown) => boolean) {
   const service = new ListeningService('hs', new DigestEcho(), {
+    tlsBackend: opensslTlsBackend,
     ...(filter === undefined ? {} : { connectionFilter: { shouldAccept: filter } }),
   }).addTlsWithSettings('127.0.0.1:0', {
     cert: { certPath: server.certPath, keyPath: server.keyPath },
@@ -122,6 +123,27 @@ describe('TLS handshake step', () => {
     const strict = await start({ minVersion: 'TLSv1.3' });
     expect(await handshakeOutcome(strict.p, { ca: ca.cert, maxVersion: 'TLSv1.2' })).toBeDefined();
     expect(await handshakeOutcome(strict.p, { ca: ca.cert })).toBeUndefined();
+  });
+
+  it('prefers AES-128-GCM by default (Mozilla intermediate) and keeps a configured cipher order', async () => {
+    // A client listing AES-256 first (Node's and OpenSSL's own order): the server's order decides.
+    const client = {
+      ca: ca.cert,
+      ciphers: 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256',
+    };
+    const { p } = await start();
+    const c = await connectTls(p, client);
+    expect(c.digest.cipher).toBe('TLS_AES_128_GCM_SHA256');
+    c.socket.destroy();
+    const tls12 = await connectTls(p, { ca: ca.cert, maxVersion: 'TLSv1.2' });
+    expect(tls12.digest.cipher).toBe('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256');
+    tls12.socket.destroy();
+    const own = await start({
+      ciphers: 'TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-AES256-GCM-SHA384',
+    });
+    const d = await connectTls(own.p, client);
+    expect(d.digest.cipher).toBe('TLS_CHACHA20_POLY1305_SHA256');
+    d.socket.destroy();
   });
 
   it('runs the ConnectionFilter first: a denied client gets no handshake byte', async () => {

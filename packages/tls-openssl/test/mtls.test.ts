@@ -12,7 +12,7 @@ import {
   tlsHandshakeFailedChannel,
 } from '@pingora-ts/core/diagnostics';
 import { afterAll, describe, expect, it } from 'vitest';
-import '../src/index.ts';
+import { opensslTlsBackend } from '../src/index.ts';
 import {
   connectTls,
   DigestEcho,
@@ -43,7 +43,9 @@ const stranger = pki.leaf(otherCa, [], { client: true, cn: 'stranger' });
 const forged = pki.selfSigned('client-1');
 
 async function start(more: Partial<TlsSettings>) {
-  const service = new ListeningService('mtls', new DigestEcho()).addTlsWithSettings('127.0.0.1:0', {
+  const service = new ListeningService('mtls', new DigestEcho(), {
+    tlsBackend: opensslTlsBackend,
+  }).addTlsWithSettings('127.0.0.1:0', {
     cert: { certPath: server.certPath, keyPath: server.keyPath },
     clientCa: { path: ca.certPath },
     watchFiles: false,
@@ -127,7 +129,9 @@ describe('mTLS', () => {
 
   it('rejects clientCert required without a CA bundle at configuration time', () => {
     expect(() =>
-      new ListeningService('x', new DigestEcho()).addTlsWithSettings('127.0.0.1:0', {
+      new ListeningService('x', new DigestEcho(), {
+        tlsBackend: opensslTlsBackend,
+      }).addTlsWithSettings('127.0.0.1:0', {
         cert: { certPath: server.certPath, keyPath: server.keyPath },
         clientCert: ClientCertMode.Required,
       }),

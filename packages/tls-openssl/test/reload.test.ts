@@ -11,7 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import { ClientCertMode, ListeningService, type TlsSettings } from '@pingora-ts/core';
 import { ErrorType } from '@pingora-ts/error';
 import { afterAll, describe, expect, it } from 'vitest';
-import '../src/index.ts';
+import { opensslTlsBackend } from '../src/index.ts';
 import {
   connectTls,
   DigestEcho,
@@ -47,10 +47,9 @@ function swap(paths: { certPath: string; keyPath: string }, to: CertFiles): void
 }
 
 async function start(settings: TlsSettings) {
-  const service = new ListeningService('tls', new DigestEcho()).addTlsWithSettings(
-    '127.0.0.1:0',
-    settings,
-  );
+  const service = new ListeningService('tls', new DigestEcho(), {
+    tlsBackend: opensslTlsBackend,
+  }).addTlsWithSettings('127.0.0.1:0', settings);
   const r = run(service);
   const [addr] = await service.listening;
   return { r, p: port(addr) };
@@ -93,13 +92,12 @@ describe('TLS certificate reload', () => {
 
   it('keeps the old certificate when the new files do not load', async () => {
     const live = livePaths(first);
-    const service = new ListeningService('tls', new DigestEcho()).addTlsWithSettings(
-      '127.0.0.1:0',
-      {
-        cert: live,
-        watchFiles: false,
-      },
-    );
+    const service = new ListeningService('tls', new DigestEcho(), {
+      tlsBackend: opensslTlsBackend,
+    }).addTlsWithSettings('127.0.0.1:0', {
+      cert: live,
+      watchFiles: false,
+    });
     const r = run(service);
     const p = port((await service.listening)[0]);
     writeFileSync(live.certPath, 'not a certificate');

@@ -8,7 +8,7 @@ import { constants } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
 import { ListeningService, TicketKeys, type TlsSettings } from '@pingora-ts/core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import '../src/index.ts';
+import { opensslTlsBackend } from '../src/index.ts';
 import { connectTls, DigestEcho, port, run, stopRunsAfterEach } from './utils/harness.ts';
 import { TestPki } from './utils/pki.ts';
 
@@ -19,14 +19,13 @@ const ca = pki.ca();
 const server = pki.leaf(ca, ['localhost']);
 
 async function start(more: Partial<TlsSettings> = {}) {
-  const service = new ListeningService('resume', new DigestEcho()).addTlsWithSettings(
-    '127.0.0.1:0',
-    {
-      cert: { certPath: server.certPath, keyPath: server.keyPath },
-      watchFiles: false,
-      ...more,
-    },
-  );
+  const service = new ListeningService('resume', new DigestEcho(), {
+    tlsBackend: opensslTlsBackend,
+  }).addTlsWithSettings('127.0.0.1:0', {
+    cert: { certPath: server.certPath, keyPath: server.keyPath },
+    watchFiles: false,
+    ...more,
+  });
   run(service);
   return port((await service.listening)[0]);
 }
@@ -75,6 +74,19 @@ describe('TLS session resumption', () => {
     const noCache = await start({ sessionCacheSize: 0 });
     const again = await firstSession(noCache, opts);
     expect(await resumed(noCache, again, opts)).toBe(false);
+  });
+
+  it('issues no tickets with sessionTickets false; TLS 1.2 then resumes through the cache', async () => {
+    const opts = { maxVersion: 'TLSv1.2' } as const;
+    const withTickets = await connectTls(await start(), { ca: ca.cert, ...opts });
+    expect(withTickets.socket.getTLSTicket()).toBeInstanceOf(Buffer);
+    withTickets.socket.destroy();
+    const p = await start({ sessionTickets: false });
+    const c = await connectTls(p, { ca: ca.cert, ...opts });
+    expect(c.socket.getTLSTicket()).toBeUndefined();
+    c.socket.destroy();
+    const session = await firstSession(p, opts);
+    expect(await resumed(p, session, opts)).toBe(true);
   });
 
   it('shares tickets between listeners with one TicketKeys, and rotation ends the old ones', async () => {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { ListenerAlpn, ListeningService } from '@pingora-ts/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import '../src/index.ts';
+import { opensslTlsBackend } from '../src/index.ts';
 import { DigestEcho, handshakeOutcome, port, run, stopRunsAfterEach } from './utils/harness.ts';
 import { TestPki } from './utils/pki.ts';
 
@@ -40,15 +40,14 @@ function hostile(p: number, bytes: Buffer, how: 'end' | 'reset' | 'wait'): Promi
 describe('TLS listener robustness', () => {
   for (const alpn of [undefined, ListenerAlpn.H2H1]) {
     it(`survives garbage and hang-ups and releases every socket (alpn ${alpn ?? 'off'})`, async () => {
-      const service = new ListeningService('fuzz', new DigestEcho()).addTlsWithSettings(
-        '127.0.0.1:0',
-        {
-          cert: { certPath: server.certPath, keyPath: server.keyPath },
-          watchFiles: false,
-          handshakeTimeoutMs: 500,
-          ...(alpn === undefined ? {} : { alpn }),
-        },
-      );
+      const service = new ListeningService('fuzz', new DigestEcho(), {
+        tlsBackend: opensslTlsBackend,
+      }).addTlsWithSettings('127.0.0.1:0', {
+        cert: { certPath: server.certPath, keyPath: server.keyPath },
+        watchFiles: false,
+        handshakeTimeoutMs: 500,
+        ...(alpn === undefined ? {} : { alpn }),
+      });
       run(service);
       const p = port((await service.listening)[0]);
       const hello = Buffer.from('160301020001fc0303', 'hex');

@@ -5,7 +5,7 @@
  */
 import { ListeningService, type TlsCertKey, tlsSettings } from '@pingora-ts/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import '../src/index.ts';
+import { opensslTlsBackend } from '../src/index.ts';
 import { connectTls, DigestEcho, port, run, stopRunsAfterEach } from './utils/harness.ts';
 import { type CertFiles, TestPki } from './utils/pki.ts';
 
@@ -31,10 +31,9 @@ async function servedSerial(p: number, servername: string | undefined): Promise<
 async function start(
   settings: Parameters<ListeningService['addTlsWithSettings']>[1],
 ): Promise<number> {
-  const service = new ListeningService('tls', new DigestEcho()).addTlsWithSettings(
-    '127.0.0.1:0',
-    settings,
-  );
+  const service = new ListeningService('tls', new DigestEcho(), {
+    tlsBackend: opensslTlsBackend,
+  }).addTlsWithSettings('127.0.0.1:0', settings);
   run(service);
   const [addr] = await service.listening;
   return port(addr);
@@ -107,7 +106,9 @@ describe('TLS listener certificates', () => {
 
   it('stores what the handshake-complete callback returns as digest.extension; a throw closes', async () => {
     const app = new DigestEcho();
-    const service = new ListeningService('tls', app).addTlsWithSettings('127.0.0.1:0', {
+    const service = new ListeningService('tls', app, {
+      tlsBackend: opensslTlsBackend,
+    }).addTlsWithSettings('127.0.0.1:0', {
       cert: files(def),
       watchFiles: false,
       callbacks: {
@@ -128,10 +129,9 @@ describe('TLS listener certificates', () => {
   });
 
   it('refuses to start with a key that does not match its certificate, naming the key', async () => {
-    const service = new ListeningService('bad', new DigestEcho()).addTlsWithSettings(
-      '127.0.0.1:0',
-      tlsSettings(def.certPath, api.keyPath),
-    );
+    const service = new ListeningService('bad', new DigestEcho(), {
+      tlsBackend: opensslTlsBackend,
+    }).addTlsWithSettings('127.0.0.1:0', tlsSettings(def.certPath, api.keyPath));
     run(service);
     await expect(service.listening).rejects.toThrow(/TLS cert/);
   });

@@ -10,8 +10,8 @@ import { type ALPN, HttpConnector, HttpPeer } from '@pingora-ts/core';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { RequestHeader } from '@pingora-ts/http';
 import { describe, expect, it } from 'vitest';
+import { hasOpenssl, makeCerts } from '../../../tooling/test-tls-cert.ts';
 import { OpensslUpstreamTls } from '../src/index.ts';
-import { hasOpenssl, makeCerts } from './utils/certs.ts';
 import { tlsOrigin } from './utils/tls-origin.ts';
 
 const certs = hasOpenssl() ? makeCerts() : undefined;

@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { BasicPeer, HttpConnector, HttpPeer, type HttpPeerInit } from '@pingora-ts/core';
 import { TransportConnector } from '@pingora-ts/core/connectors';
 import { describe, expect, it, vi } from 'vitest';
+import { makeCerts } from '../../../tooling/test-tls-cert.ts';
 import { OpensslUpstreamTls, upstreamTls, upstreamTlsChannels } from '../src/index.ts';
-import { makeCerts } from './utils/certs.ts';
 import { get } from './utils/client.ts';
 import { tlsOrigin } from './utils/tls-origin.ts';
 

@@ -5,8 +5,8 @@ import { HttpConnector, HttpPeer, type HttpPeerInit } from '@pingora-ts/core';
 import { ErrorSource, ErrorType } from '@pingora-ts/error';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { connectProxy, tcpServer } from '../../../tooling/test-servers.ts';
+import { makeCerts } from '../../../tooling/test-tls-cert.ts';
 import { OpensslUpstreamTls, upstreamTlsFromServerConf } from '../src/index.ts';
-import { makeCerts } from './utils/certs.ts';
 import { failure, get } from './utils/client.ts';
 import { tlsOrigin } from './utils/tls-origin.ts';
 

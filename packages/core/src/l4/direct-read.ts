@@ -5,9 +5,11 @@
  * it through the Readable stream machinery. This is Node's own user-buffer
  * read mode (the documented `onread` option of `net.connect`), switched on
  * for sockets Node creates itself (accepted ones) the same way that option
- * does. The callback must copy whatever it keeps past its return.
+ * does. TLS sockets over a TCP socket qualify too: node:tls hands each
+ * decrypted piece (up to 16 KiB) to the same callback. The callback must copy
+ * whatever it keeps past its return.
  *
- * Sockets the mode does not fit (TLS, wrapped streams, a socket with bytes
+ * Sockets the mode does not fit (wrapped streams, a socket with bytes
  * already buffered in its Readable) are refused: the caller reads them
  * through 'data' events. `endDirectReads` turns a socket back into an
  * ordinary stream (what it reads from then on is copied into the Readable),
@@ -68,7 +70,7 @@ export function startDirectReads(socket: Socket, onRead: DirectReadCallback): bo
   const handle = fields._handle;
   if (handle == null || typeof handle.useUserBuffer !== 'function') return false;
   const kind = handle.constructor.name;
-  if (kind !== 'TCP' && kind !== 'Pipe') return false;
+  if (kind !== 'TCP' && kind !== 'Pipe' && kind !== 'TLSWrap') return false;
   if (fields[KEYS.buffer] || fields[KEYS.generator]) return false; // already in the mode
   fields[KEYS.buffer] = SHARED;
   fields[KEYS.callback] = onRead;

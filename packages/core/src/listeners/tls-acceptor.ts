@@ -2,8 +2,9 @@
  * TlsAcceptor: what a TLS backend gives a TransportStack for one endpoint
  * (Pingora's listeners::tls Acceptor): it runs the server handshake on an
  * admitted socket, reloads its certificates, and stops. A TlsBackend builds
- * acceptors from TlsSettings; `@pingora-ts/tls-openssl` registers itself as
- * the default backend when imported.
+ * acceptors from TlsSettings; it is passed to the ListeningService
+ * (`tlsBackend`), as the connectors take their UpstreamTls: `@pingora-ts/tls-openssl`
+ * provides both, and `httpProxyService` wires both.
  */
 import type { Socket } from 'node:net';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
@@ -77,20 +78,10 @@ export interface TlsBackend {
   createAcceptor(settings: TlsSettings, env: TlsAcceptorEnv): TlsAcceptor;
 }
 
-let registered: TlsBackend | undefined;
-
-/** Makes `backend` the one `addTls` uses when no backend is passed to the service. */
-export function registerTlsBackend(backend: TlsBackend): void {
-  registered = backend;
-}
-
-/** The registered backend; throws a ConfigError saying what to import when there is none. */
-export function defaultTlsBackend(): TlsBackend {
-  if (registered === undefined) {
-    throw PingoraError.explain(
-      ErrorType.ConfigError,
-      "TLS listeners need a TLS backend: import '@pingora-ts/tls-openssl' (or pass tlsBackend to the service)",
-    );
-  }
-  return registered;
+/** The refusal of a TLS endpoint on a service built without a backend. */
+export function noTlsBackend(service: string): PingoraError {
+  return PingoraError.explain(
+    ErrorType.ConfigError,
+    `${service}: TLS listeners need a TLS backend: pass tlsBackend in the ListeningService options (opensslTlsBackend from '@pingora-ts/tls-openssl'; httpProxyService passes it)`,
+  );
 }

@@ -59,7 +59,11 @@ export interface TlsSettings {
   readonly minVersion?: TlsVersion;
   /** Highest version accepted (default TLSv1.3). */
   readonly maxVersion?: TlsVersion;
-  /** TLS 1.2 cipher list and TLS 1.3 suites, in OpenSSL's syntax (default: OpenSSL's). */
+  /**
+   * TLS 1.2 cipher list and TLS 1.3 suites, in OpenSSL's syntax (default:
+   * DEFAULT_TLS_CIPHERS, Mozilla's intermediate profile as Pingora's
+   * `TlsSettings::intermediate`; the server's order decides).
+   */
   readonly ciphers?: string;
   /** Signature algorithms, `ECDSA+SHA256:RSA-PSS+SHA256` (default: OpenSSL's). */
   readonly sigalgs?: string;
@@ -84,6 +88,12 @@ export interface TlsSettings {
   readonly verifyClient?: (cert: TlsClientCert) => boolean | Promise<boolean>;
   /** The shared session-ticket key (default: one random key per listener). */
   readonly ticketKeys?: TicketKeys;
+  /**
+   * Issue session tickets (default true). False is OpenSSL's NO_TICKET (as
+   * nginx's `ssl_session_tickets off`): TLS 1.2 clients resume through the
+   * session cache only, TLS 1.3 ones through the server's stateful tickets.
+   */
+  readonly sessionTickets?: boolean;
   /** How long a session (ticket or cached id) may be resumed, in seconds (default 300). */
   readonly sessionTimeoutSeconds?: number;
   /** Sessions kept for TLS 1.2 session-id resumption (default 10000; 0 disables the cache). */
@@ -103,6 +113,17 @@ export interface TlsSettings {
   readonly callbacks?: TlsAccept;
 }
 
+/**
+ * Mozilla's intermediate profile (v5), which Pingora's listeners start from
+ * (`SslAcceptor::mozilla_intermediate_v5`): AES-128-GCM first, the cheapest
+ * AEAD where AES runs in hardware (Node's own default puts AES-256 first).
+ * The DHE suites are left out: no DH parameters are configured.
+ */
+export const DEFAULT_TLS_CIPHERS =
+  'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:' +
+  'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:' +
+  'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:' +
+  'ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
 export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_TLS_SESSION_TIMEOUT_SECONDS = 300;
 export const DEFAULT_TLS_SESSION_CACHE_SIZE = 10_000;
@@ -154,6 +175,8 @@ export function checkTlsSettings(settings: TlsSettings): TlsSettings {
     if (v !== undefined && (typeof v !== 'string' || v === ''))
       throw bad(key, 'must be a non-empty string');
   }
+  if (s.sessionTickets !== undefined && typeof s.sessionTickets !== 'boolean')
+    throw bad('sessionTickets', 'must be true or false');
   checkInteger(s.sessionTimeoutSeconds, 'sessionTimeoutSeconds', 1, 86_400 * 7);
   checkInteger(s.sessionCacheSize, 'sessionCacheSize', 0, 10_000_000);
   checkInteger(s.handshakeTimeoutMs, 'handshakeTimeoutMs', 1, 3_600_000);

@@ -15,6 +15,7 @@ import {
 } from '@pingora-ts/runtime';
 import type { Logger } from 'pino';
 import { threadRouting } from '../listeners/thread-routing.ts';
+import { bindWaitingTicketKeys } from '../protocols/tls/ticket-keys-sharing.ts';
 import { ListeningService } from '../services/listening-service.ts';
 import type { Service, ServiceContext } from '../services/service.ts';
 import type { Server } from './server.ts';
@@ -95,6 +96,8 @@ export class ThreadPoolService implements Service {
         else log.info({ thread: index, code }, 'server thread exited');
       },
     });
+    // The main thread owns the TLS ticket keys: its keys go to shared memory before any thread starts.
+    bindWaitingTicketKeys(this.pool);
   }
 
   /** SIGHUP: every thread reloads its services (TLS certificates of its stacks). */

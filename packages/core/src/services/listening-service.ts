@@ -26,7 +26,7 @@ import {
   udsEndpoint,
 } from '../listeners/endpoint.ts';
 import { threadRouting } from '../listeners/thread-routing.ts';
-import { defaultTlsBackend, type TlsBackend } from '../listeners/tls-acceptor.ts';
+import { noTlsBackend, type TlsBackend } from '../listeners/tls-acceptor.ts';
 import { checkTlsSettings, type TlsSettings, tlsSettings } from '../listeners/tls-settings.ts';
 import { type StreamHandler, TransportStack } from '../listeners/transport-stack.ts';
 import type { Service, ServiceContext } from './service.ts';
@@ -41,7 +41,10 @@ export interface ListeningServiceOptions {
    * writes flushed); a peer that has not closed by then is destroyed (ms, default 5000).
    */
   lingerMs?: number;
-  /** The TLS backend of TLS endpoints (default: the registered one, `@pingora-ts/tls-openssl`). */
+  /**
+   * The TLS backend of TLS endpoints (`opensslTlsBackend` from `@pingora-ts/tls-openssl`);
+   * required for addTls/addTlsWithSettings. httpProxyService passes it.
+   */
   tlsBackend?: TlsBackend;
 }
 
@@ -63,7 +66,7 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
   readonly #maxConnections: number;
   readonly #lingerMs: number;
   #filter: ConnectionFilter | undefined;
-  #tlsBackend: TlsBackend | undefined;
+  readonly #tlsBackend: TlsBackend | undefined;
   #logger: Logger | undefined;
   #started = false;
   #idle: (() => void) | undefined;
@@ -112,7 +115,7 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
   addTlsWithSettings(addr: string, settings: TlsSettings, options?: TcpSocketOptions): this {
     this.#assertNotStarted();
     checkTlsSettings(settings);
-    this.#tlsBackend ??= defaultTlsBackend();
+    if (this.#tlsBackend === undefined) throw noTlsBackend(this.name);
     this.#endpoints.push(tcpEndpoint(addr, options, settings));
     return this;
   }
@@ -134,6 +137,11 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
   }
 
   /** The endpoints as added. */
+  /** The backend of this service's TLS endpoints, if it was given one (to build a twin service). */
+  get tlsBackend(): TlsBackend | undefined {
+    return this.#tlsBackend;
+  }
+
   get endpoints(): readonly Endpoint[] {
     return this.#endpoints;
   }
@@ -227,7 +235,8 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
     const settings = ep.kind === 'tcp' ? ep.tls : undefined;
     if (settings === undefined)
       return new TransportStack(this.name, ep, this.#filter, this, logger);
-    const backend = this.#tlsBackend ?? defaultTlsBackend();
+    const backend = this.#tlsBackend;
+    if (backend === undefined) throw noTlsBackend(this.name);
     const name = endpointName(ep);
     const acceptor = backend.createAcceptor(settings, {
       service: this.name,

@@ -6,6 +6,7 @@
  * and graceful shutdown with GOAWAY while a stream finishes.
  */
 import { once } from 'node:events';
+import type { ServerHttp2Stream } from 'node:http2';
 import { connect as netConnect } from 'node:net';
 import { HeaderList, ResponseHeader } from '@pingora-ts/http';
 import { pino } from 'pino';
@@ -99,6 +100,40 @@ describe('downstream HTTP/2 (h2c)', () => {
       expect(r.body.toString()).toBe(`chunked:abc${i}`);
       expect(r.trailers?.['x-len']).toBe(String(3 + String(i).length));
     });
+  });
+
+  it('ends a response written in one tick with its DATA (no trailers round trip), and still sends trailers when given', async () => {
+    /** 'wantTrailers' events per path: node:http2 asking for trailers after the last DATA. */
+    const asked = new Map<string, number>();
+    const { port } = await listen(
+      app(async (s) => {
+        const path = s.requestHeader?.path ?? '';
+        (s as unknown as { stream: ServerHttp2Stream }).stream.on('wantTrailers', () =>
+          asked.set(path, (asked.get(path) ?? 0) + 1),
+        );
+        s.writeResponseHeader(ResponseHeader.build(200));
+        if (path === '/later') await new Promise((r) => setTimeout(r, 5));
+        s.writeBody(Buffer.from('one'));
+        if (path === '/trailers') {
+          const t = new HeaderList();
+          t.appendHeader('x-t', 'v');
+          s.endResponse(t);
+        } else {
+          s.endResponse();
+        }
+      }),
+    );
+    await using c = await H2Client.connect(port);
+    const whole = await c.request({ ':path': '/whole' });
+    expect(whole.body.toString()).toBe('one');
+    expect(whole.trailers).toBeUndefined();
+    const later = await c.request({ ':path': '/later' });
+    expect(later.body.toString()).toBe('one');
+    const withTrailers = await c.request({ ':path': '/trailers' });
+    expect(withTrailers.body.toString()).toBe('one');
+    expect(withTrailers.trailers?.['x-t']).toBe('v');
+    expect(asked.get('/whole')).toBeUndefined();
+    expect(asked.get('/trailers')).toBe(1);
   });
 
   it('forwards 1xx, ends HEAD and 204 with the head, and advertises the stream limit', async () => {

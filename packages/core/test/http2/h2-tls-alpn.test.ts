@@ -9,10 +9,10 @@ import { connect as h2connect } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { createServer, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { describe, expect, it } from 'vitest';
+import { hasOpenssl, makeCerts } from '../../../../tooling/test-tls-cert.ts';
 import type { HttpServer } from '../../src/apps/http-app.ts';
 import { responseHead, serveHttp } from '../../src/apps/serve-http.ts';
 import { Stream } from '../../src/l4/stream.ts';
-import { hasOpenssl, makeCerts } from '../connectors/utils/certs.ts';
 
 const certs = hasOpenssl() ? makeCerts() : undefined;
 

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hasOpenssl, makeCerts } from '../../../../tooling/test-tls-cert.ts';
 import {
   directReadsAvailable,
   endDirectReads,
   startDirectReads,
 } from '../../src/l4/direct-read.ts';
-import { hasOpenssl, makeCerts } from '../connectors/utils/certs.ts';
 
 const certs = hasOpenssl() ? makeCerts() : undefined;
 const servers: Server[] = [];
@@ -80,25 +80,41 @@ describe('direct reads', () => {
     }
   });
 
-  it.skipIf(certs === undefined)('refuses TLS sockets (they keep data events)', async () => {
-    const c = certs!;
-    let result: boolean | undefined;
-    const server = createTlsServer({ cert: c.serverCert, key: c.serverKey }, (s) => {
-      result = startDirectReads(s, () => {});
-      s.end('hi');
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    try {
-      const port = (server.address() as { port: number }).port;
-      const client = tlsConnect({ port, host: '127.0.0.1', ca: c.ca, servername: 'localhost' });
-      client.resume();
-      await new Promise((r) => client.once('end', r));
-      client.destroy();
-      expect(result).toBe(false);
-    } finally {
-      server.close();
-    }
-  });
+  it.skipIf(certs === undefined)(
+    'reads TLS sockets directly: every decrypted byte in order, through the shared buffer',
+    async () => {
+      const c = certs!;
+      const payload = randomBytes(200 * 1024);
+      const hash = createHash('sha256');
+      const buffers = new Set<ArrayBufferLike>();
+      let received = 0;
+      let result: boolean | undefined;
+      const done = new Promise<void>((resolve) => {
+        const server = createTlsServer({ cert: c.serverCert, key: c.serverKey }, (s) => {
+          result = startDirectReads(s, (n, buf) => {
+            buffers.add(buf.buffer);
+            hash.update(buf.subarray(0, n));
+            received += n;
+            if (received === payload.length) s.end('done');
+          });
+          s.resume();
+          s.once('end', resolve);
+        });
+        servers.push(server as unknown as Server);
+        server.listen(0, '127.0.0.1', () => {
+          const port = (server.address() as { port: number }).port;
+          const client = tlsConnect({ port, host: '127.0.0.1', ca: c.ca, servername: 'localhost' });
+          client.resume();
+          client.once('end', () => client.end());
+          client.end(payload);
+        });
+      });
+      await done;
+      expect(result).toBe(true);
+      expect(hash.digest('hex')).toBe(createHash('sha256').update(payload).digest('hex'));
+      expect(buffers.size).toBe(1);
+    },
+  );
 
   it('pauses and resumes with socket.pause() and socket.resume()', async () => {
     let accepted: Socket | undefined;

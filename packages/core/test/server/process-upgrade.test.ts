@@ -54,10 +54,10 @@ async function listening(child: Child, n = 0): Promise<{ pid: number; port: numb
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** 20 slow requests on keep-alive connections, sent now. */
-function slowRequests(port: number): Promise<Exchange[]> {
+/** 20 slow requests (`ms` each) on keep-alive connections, sent now. */
+function slowRequests(port: number, ms = 3000): Promise<Exchange[]> {
   return Promise.all(
-    Array.from({ length: 20 }, () => exchange(port, '/slow/3000', { keepAlive: true })),
+    Array.from({ length: 20 }, () => exchange(port, `/slow/${ms}`, { keepAlive: true })),
   );
 }
 
@@ -122,7 +122,9 @@ describe('graceful upgrade', () => {
     const { pid: oldPid } = await listening(old);
     const loop = connectLoop(port, { clients: 32, maxMs: 40_000 });
     await sleep(300);
-    const slow = slowRequests(port);
+    // Sent before the new process joins (so the old one answers them), long enough to be in
+    // flight when it drains however long the new one takes to start on a loaded machine.
+    const slow = slowRequests(port, 8000);
     const next = start(['-u', '-c', confPath]);
     const { pid: newPid } = await listening(next);
     await sleep(200);

@@ -19,7 +19,7 @@ export class LeastConnections implements BackendSelection {
   /** tracker.counts[slots[i]] is the in-flight count of backends[i]. */
   readonly slots: Uint32Array;
   readonly inverseWeights: Float64Array;
-  /** Only for sets larger than SCAN_LIMIT. */
+  /** Only for sets larger than SCAN_LIMIT, on one thread (shared counts are scanned). */
   readonly tree: LoadTree | undefined;
   #rotation = 0;
 
@@ -29,8 +29,9 @@ export class LeastConnections implements BackendSelection {
     this.tracker = tracker;
     this.slots = Uint32Array.from(backends, (b) => tracker.slotFor(b.addr));
     this.inverseWeights = Float64Array.from(backends, (b) => 1 / b.weight);
+    // Shared counts change on other threads without a trace in this thread's change log.
     this.tree =
-      backends.length > SCAN_LIMIT
+      backends.length > SCAN_LIMIT && !tracker.shared
         ? new LoadTree(tracker, this.slots, this.inverseWeights)
         : undefined;
   }

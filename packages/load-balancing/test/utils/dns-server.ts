@@ -26,7 +26,7 @@ export class TestDnsServer implements AsyncDisposable {
   readonly zone = new Map<string, ZoneEntry>();
   mode: 'answer' | 'servfail' | 'silent' = 'answer';
   queries = 0;
-  private socket: Socket | undefined;
+  #socket: Socket | undefined;
   port = 0;
 
   get server(): string {
@@ -37,22 +37,22 @@ export class TestDnsServer implements AsyncDisposable {
     const socket = createSocket('udp4');
     socket.on('message', (msg, rinfo) => {
       this.queries++;
-      const reply = this.answer(msg);
+      const reply = this.#answer(msg);
       if (reply !== undefined) socket.send(reply, rinfo.port, rinfo.address);
     });
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
     this.port = socket.address().port;
-    this.socket = socket;
+    this.#socket = socket;
     return this;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    const socket = this.socket;
-    this.socket = undefined;
+    const socket = this.#socket;
+    this.#socket = undefined;
     if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 
-  private answer(query: Buffer): Buffer | undefined {
+  #answer(query: Buffer): Buffer | undefined {
     if (this.mode === 'silent' || query.length < 12) return undefined;
     const id = query.readUInt16BE(0);
     let at = 12;

@@ -8,12 +8,12 @@ import { type AddressInfo, createServer, type Server, type Socket } from 'node:n
 export class TestUpstream implements AsyncDisposable {
   port = 0;
   connections = 0;
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  private readonly onConnection: (socket: Socket) => void;
+  #server: Server | undefined;
+  readonly #sockets = new Set<Socket>();
+  readonly #onConnection: (socket: Socket) => void;
 
   constructor(onConnection: (socket: Socket) => void = (s) => s.end()) {
-    this.onConnection = onConnection;
+    this.#onConnection = onConnection;
   }
 
   get addr(): string {
@@ -23,26 +23,26 @@ export class TestUpstream implements AsyncDisposable {
   async start(): Promise<this> {
     const server = createServer((socket) => {
       this.connections++;
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
       socket.on('error', () => {});
-      this.onConnection(socket);
+      this.#onConnection(socket);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => resolve());
     });
     this.port = (server.address() as AddressInfo).port;
-    this.server = server;
+    this.#server = server;
     return this;
   }
 
   /** Closes the listener and every open connection, as if the process died. */
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
+    const server = this.#server;
+    this.#server = undefined;
     if (server === undefined) return;
-    for (const s of this.sockets) s.destroy();
+    for (const s of this.#sockets) s.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 

@@ -19,6 +19,7 @@ import {
   type TlsAccept,
 } from '@pingora-ts/core';
 import { ResponseHeader } from '@pingora-ts/http';
+import { opensslTlsBackend } from '@pingora-ts/tls-openssl';
 import pino from 'pino';
 import type { AcmeManager } from '../../src/index.ts';
 
@@ -81,7 +82,9 @@ export class AcmeTestServers {
         return cert;
       },
     };
-    const tls = new ListeningService('tls', new Echo()).addTlsWithSettings('127.0.0.1:0', {
+    const tls = new ListeningService('tls', new Echo(), {
+      tlsBackend: opensslTlsBackend,
+    }).addTlsWithSettings('127.0.0.1:0', {
       callbacks: hooks,
       watchFiles: false,
     });

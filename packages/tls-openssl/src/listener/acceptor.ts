@@ -81,7 +81,10 @@ export class OpensslAcceptor implements TlsAcceptor {
     this.#env = env;
     this.#timeoutMs = settings.handshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS;
     this.#mode = settings.clientCert ?? ClientCertMode.None;
-    this.#ticketKeys = settings.ticketKeys ?? new TicketKeys();
+    // Named after the listener: with server threads, every thread's listener shares one key.
+    this.#ticketKeys =
+      settings.ticketKeys ??
+      new TicketKeys(undefined, { name: `listener/${env.service}/${env.endpoint}` });
     const loaded = loadSettingsSync(settings);
     this.#clientCa = loaded.clientCa;
     this.#store = new CertStore(

@@ -5,9 +5,10 @@
  * node:tls resets any option a new context or `setSecureContext` is not
  * given: ciphers, versions, client CA and ticket keys must never be dropped.
  */
+import { constants } from 'node:crypto';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import type { TlsPem, TlsSettings } from '@pingora-ts/core';
-import { DEFAULT_TLS_SESSION_TIMEOUT_SECONDS } from '@pingora-ts/core/tls';
+import { DEFAULT_TLS_CIPHERS, DEFAULT_TLS_SESSION_TIMEOUT_SECONDS } from '@pingora-ts/core/tls';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { LoadedCert } from './pem-files.ts';
 
@@ -26,8 +27,9 @@ export function baseContextOptions(
     sessionTimeout: settings.sessionTimeoutSeconds ?? DEFAULT_TLS_SESSION_TIMEOUT_SECONDS,
     // The server's cipher preference (tls.Server's default), on every SNI context too.
     honorCipherOrder: true,
+    ciphers: settings.ciphers ?? DEFAULT_TLS_CIPHERS,
   };
-  if (settings.ciphers !== undefined) options.ciphers = settings.ciphers;
+  if (settings.sessionTickets === false) options.secureOptions = constants.SSL_OP_NO_TICKET;
   if (settings.sigalgs !== undefined) options.sigalgs = settings.sigalgs;
   if (settings.groups !== undefined) options.ecdhCurve = settings.groups;
   if (clientCa !== undefined) options.ca = clientCa as SecureContextOptions['ca'];

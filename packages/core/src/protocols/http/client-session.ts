@@ -12,6 +12,8 @@ import type { BodySink, TunnelHandoff } from './body-sink.ts';
 export interface ResponseHeadSink {
   onResponseHead(resp: ResponseHeader): void;
   onResponseHeadError(error: PingoraError): void;
+  /** An informational (1xx) head other than 100 and 101; when absent, `onInformational` hears it. */
+  onInformationalHead?(resp: ResponseHeader): void;
 }
 
 export interface HttpClientSession {

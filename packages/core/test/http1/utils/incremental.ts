@@ -55,10 +55,10 @@ export function parseChunks(chunks: readonly Buffer[], mode: 0 | 1 = HeadMode.Re
         status: parser.status,
         reason: parser.reason,
         minor: parser.minor,
-        fields: parser.fields,
+        fields: parser.names.flatMap((n, i) => [n, parser.values[i]!]),
       });
       const facts = new HeadFacts();
-      facts.scan(parser.fields);
+      facts.scan(parser.names, parser.values);
       if (facts.error !== '') return { ...out, error: facts.error };
       if (facts.chunked) decoder.start(BodyKind.Chunked);
       else decoder.start(BodyKind.Length, Math.max(facts.contentLength, 0));

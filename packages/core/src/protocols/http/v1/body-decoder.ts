@@ -56,10 +56,10 @@ export class BodyDecoder {
   /** Trailer fields of a chunked body, flat name/value, when it had any. */
   trailers: string[] | undefined = undefined;
 
-  private state = C_SIZE_FIRST;
-  private digits = 0;
-  private lineBytes = 0;
-  private trailerParser: HeadParser | undefined;
+  #state = C_SIZE_FIRST;
+  #digits = 0;
+  #lineBytes = 0;
+  #trailerParser: HeadParser | undefined;
 
   /** Starts a body of `kind`; `length` is the Content-Length for BodyKind.Length. */
   start(kind: BodyKind, length = 0): void {
@@ -67,11 +67,11 @@ export class BodyDecoder {
     this.received = 0;
     this.error = '';
     this.trailers = undefined;
-    this.state = C_SIZE_FIRST;
+    this.#state = C_SIZE_FIRST;
     this.remaining = kind === BodyKind.Length ? length : 0;
     this.done = kind === BodyKind.None || (kind === BodyKind.Length && length === 0);
-    this.digits = 0;
-    this.lineBytes = 0;
+    this.#digits = 0;
+    this.#lineBytes = 0;
   }
 
   /** For a close-delimited body: the peer closed, so the body is complete. */
@@ -101,11 +101,11 @@ export class BodyDecoder {
       this.received += end - pos;
       return end;
     }
-    return this.chunked(buf, pos, end);
+    return this.#chunked(buf, pos, end);
   }
 
-  private chunked(buf: Buffer, i: number, end: number): number {
-    let state = this.state;
+  #chunked(buf: Buffer, i: number, end: number): number {
+    let state = this.#state;
     while (i < end) {
       if (state === C_DATA) {
         const n = Math.min(end - i, this.remaining);
@@ -115,38 +115,43 @@ export class BodyDecoder {
         this.received += n;
         i += n;
         if (this.remaining === 0) state = C_DATA_CR;
-        this.state = state;
+        this.#state = state;
         return i;
       }
       if (state === C_TRAILERS) {
-        if (this.trailerParser === undefined) {
-          this.trailerParser = new HeadParser(HeadMode.Trailers, TRAILER_LIMITS);
+        if (this.#trailerParser === undefined) {
+          this.#trailerParser = new HeadParser(HeadMode.Trailers, TRAILER_LIMITS);
         }
-        const parser = this.trailerParser;
+        const parser = this.#trailerParser;
         const r = parser.feed(buf, i, end);
         if (r === NEED_MORE) {
-          this.state = state;
+          this.#state = state;
           return i; // the session keeps these bytes and calls again with more
         }
-        if (r === PARSE_ERROR) return this.fail(`invalid trailer section: ${parser.errorText}`);
-        if (parser.fields.length > 0) this.trailers = parser.fields;
+        if (r === PARSE_ERROR) return this.#fail(`invalid trailer section: ${parser.errorText}`);
+        const names = parser.names;
+        if (names.length > 0) {
+          const fields: string[] = [];
+          for (let f = 0; f < names.length; f++) fields.push(names[f]!, parser.values[f]!);
+          this.trailers = fields;
+        }
         this.done = true;
-        this.state = state;
+        this.#state = state;
         return r;
       }
       const c = buf[i]!;
-      if (state <= C_SIZE_LF && ++this.lineBytes > MAX_CHUNK_LINE)
-        return this.fail('chunk-size line too long');
+      if (state <= C_SIZE_LF && ++this.#lineBytes > MAX_CHUNK_LINE)
+        return this.#fail('chunk-size line too long');
       switch (state) {
         case C_SIZE_FIRST:
-          if ((CLASS[c]! & HEX) === 0) return this.fail('invalid chunk size');
+          if ((CLASS[c]! & HEX) === 0) return this.#fail('invalid chunk size');
           this.remaining = hexValue(c);
-          this.digits = 1;
+          this.#digits = 1;
           state = C_SIZE;
           break;
         case C_SIZE:
           if ((CLASS[c]! & HEX) !== 0) {
-            if (++this.digits > MAX_SIZE_DIGITS) return this.fail('chunk size too large');
+            if (++this.#digits > MAX_SIZE_DIGITS) return this.#fail('chunk size too large');
             this.remaining = this.remaining * 16 + hexValue(c);
           } else if (c === CR) {
             state = C_SIZE_LF;
@@ -157,22 +162,22 @@ export class BodyDecoder {
             // size some parsers read as 0xa and others refuse: refuse it.
             state = C_EXT_BWS;
           } else {
-            return this.fail('invalid chunk size');
+            return this.#fail('invalid chunk size');
           }
           break;
         case C_EXT:
           if (c === SEMI) state = C_EXT_NAME_FIRST;
           else if (c === CR) state = C_SIZE_LF;
           else if (c === SP || c === HTAB) state = C_EXT_BWS;
-          else return this.fail('invalid chunk extension');
+          else return this.#fail('invalid chunk extension');
           break;
         case C_EXT_BWS:
           if (c === SEMI) state = C_EXT_NAME_FIRST;
-          else if (c !== SP && c !== HTAB) return this.fail('whitespace in a chunk-size line');
+          else if (c !== SP && c !== HTAB) return this.#fail('whitespace in a chunk-size line');
           break;
         case C_EXT_NAME_FIRST:
           if ((CLASS[c]! & TOKEN) !== 0) state = C_EXT_NAME;
-          else if (c !== SP && c !== HTAB) return this.fail('invalid chunk extension');
+          else if (c !== SP && c !== HTAB) return this.#fail('invalid chunk extension');
           break;
         case C_EXT_NAME:
           if ((CLASS[c]! & TOKEN) !== 0) break;
@@ -180,65 +185,65 @@ export class BodyDecoder {
           else if (c === SEMI) state = C_EXT_NAME_FIRST;
           else if (c === CR) state = C_SIZE_LF;
           else if (c === SP || c === HTAB) state = C_EXT_AFTER_NAME;
-          else return this.fail('invalid chunk extension');
+          else return this.#fail('invalid chunk extension');
           break;
         case C_EXT_AFTER_NAME:
           // Whitespace after a name may only lead to '=' or ';'.
           if (c === 0x3d) state = C_EXT_VALUE_FIRST;
           else if (c === SEMI) state = C_EXT_NAME_FIRST;
-          else if (c !== SP && c !== HTAB) return this.fail('whitespace in a chunk-size line');
+          else if (c !== SP && c !== HTAB) return this.#fail('whitespace in a chunk-size line');
           break;
         case C_EXT_VALUE_FIRST:
           if (c === 0x22) state = C_EXT_QUOTED;
           else if ((CLASS[c]! & TOKEN) !== 0) state = C_EXT_TOKEN;
-          else if (c !== SP && c !== HTAB) return this.fail('invalid chunk extension');
+          else if (c !== SP && c !== HTAB) return this.#fail('invalid chunk extension');
           break;
         case C_EXT_TOKEN:
           if ((CLASS[c]! & TOKEN) !== 0) break;
           if (c === SEMI) state = C_EXT_NAME_FIRST;
           else if (c === CR) state = C_SIZE_LF;
           else if (c === SP || c === HTAB) state = C_EXT_BWS;
-          else return this.fail('invalid chunk extension');
+          else return this.#fail('invalid chunk extension');
           break;
         case C_EXT_QUOTED:
           if (c === 0x22) state = C_EXT;
           else if (c === 0x5c) state = C_EXT_QUOTED_PAIR;
-          else if ((CLASS[c]! & QDTEXT) === 0) return this.fail('invalid chunk extension');
+          else if ((CLASS[c]! & QDTEXT) === 0) return this.#fail('invalid chunk extension');
           break;
         case C_EXT_QUOTED_PAIR:
           if ((CLASS[c]! & QDTEXT) === 0 && c !== 0x22 && c !== 0x5c) {
-            return this.fail('invalid chunk extension');
+            return this.#fail('invalid chunk extension');
           }
           state = C_EXT_QUOTED;
           break;
         case C_SIZE_LF:
-          if (c !== LF) return this.fail('bare CR in chunk-size line');
-          this.lineBytes = 0;
+          if (c !== LF) return this.#fail('bare CR in chunk-size line');
+          this.#lineBytes = 0;
           if (this.remaining === 0) {
             state = C_TRAILERS;
-            this.trailerParser?.reset();
+            this.#trailerParser?.reset();
           } else {
             state = C_DATA;
           }
           break;
         case C_DATA_CR:
-          if (c !== CR) return this.fail('chunk data longer than its size');
+          if (c !== CR) return this.#fail('chunk data longer than its size');
           state = C_DATA_LF;
           break;
         case C_DATA_LF:
-          if (c !== LF) return this.fail('bare CR after chunk data');
+          if (c !== LF) return this.#fail('bare CR after chunk data');
           state = C_SIZE_FIRST;
           break;
         default:
-          return this.fail('decoder misuse');
+          return this.#fail('decoder misuse');
       }
       i++;
     }
-    this.state = state;
+    this.#state = state;
     return i;
   }
 
-  private fail(text: string): number {
+  #fail(text: string): number {
     this.error = text;
     this.done = true;
     return BODY_ERROR;

@@ -355,21 +355,20 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
       const status = parser.status;
       const version = parser.minor === 1 ? 'HTTP/1.1' : 'HTTP/1.0';
       const resp = ResponseHeader.unchecked(status, parser.reason, version);
-      const fields = parser.fields;
-      const text = parser.text;
-      for (let i = 0; i < fields.length; i += 2) {
-        const name = fields[i]!;
-        resp.appendParsed(
-          name,
-          fields[i + 1]!,
-          commonLowerName(name),
-          text,
-          parser.fieldLineStart(i >> 1),
-        );
-      }
+      resp.adoptParsed(
+        parser.names,
+        parser.values,
+        parser.text,
+        parser.lineStarts,
+        commonLowerName,
+      );
       if (status < 200 && status !== 101) {
         parser.reset();
-        if (status !== 100) this.onInformational?.(resp);
+        if (status !== 100) {
+          const sink = this.#headSink;
+          if (sink?.onInformationalHead !== undefined) sink.onInformationalHead(resp);
+          else this.onInformational?.(resp);
+        }
         continue;
       }
       this.#finalHead(resp, parser.minor);
@@ -379,7 +378,7 @@ export class H1ClientSession extends H1Connection implements HttpClientSession {
 
   #finalHead(resp: ResponseHeader, minor: number): void {
     const facts = this.#facts;
-    facts.scan(this.#parser.fields);
+    facts.scan(this.#parser.names, this.#parser.values);
     if (facts.error !== '') {
       this.fail(
         this.error(ErrorType.InvalidHTTPHeader, `invalid response framing: ${facts.error}`),

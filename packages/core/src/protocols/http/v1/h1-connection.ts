@@ -115,13 +115,13 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
   /** While true, a queued head waits for the caller's next write (no flush is scheduled). */
   protected holdHead = false;
 
-  private delivering = false;
-  private readPaused = false;
-  private drainCb: (() => void) | null = null;
-  private readonly writeWatch: DeadlineOwner;
+  #delivering = false;
+  #readPaused = false;
+  #drainCb: (() => void) | null = null;
+  readonly #writeWatch: DeadlineOwner;
   /** Whether the socket delivers reads to `onDirectRead` (else through 'data'). */
-  private readonly direct: boolean;
-  private readonly listeners: {
+  readonly #direct: boolean;
+  readonly #listeners: {
     data: (chunk: Buffer) => void;
     end: () => void;
     error: (err: Error) => void;
@@ -134,7 +134,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     this.errorSource = source;
     this.bodyTimeoutMs = bodyTimeoutMs;
     this.writeTimeoutMs = writeTimeoutMs;
-    this.writeWatch = {
+    this.#writeWatch = {
       deadline: 0,
       wheelTick: 0,
       onDeadline: () =>
@@ -142,7 +142,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
           this.error(ErrorType.WriteTimedout, `write blocked for over ${this.writeTimeoutMs} ms`),
         ),
     };
-    this.listeners = {
+    this.#listeners = {
       data: (chunk) => {
         this.input.append(chunk);
         this.onInput();
@@ -161,24 +161,24 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
         this.fail(this.error(ErrorType.ConnectionClosed, 'connection closed'));
       },
       drain: () => {
-        disarmDeadline(this.writeWatch);
-        const cb = this.drainCb;
-        this.drainCb = null;
+        disarmDeadline(this.#writeWatch);
+        const cb = this.#drainCb;
+        this.#drainCb = null;
         cb?.();
       },
     };
-    this.direct = startDirectReads(socket, this.onDirectRead);
-    if (!this.direct) socket.on('data', this.listeners.data);
+    this.#direct = startDirectReads(socket, this.#onDirectRead);
+    if (!this.#direct) socket.on('data', this.#listeners.data);
     // As a first 'data' listener would: start reading unless someone paused the socket.
     else if (socket.readableFlowing !== false) socket.resume();
-    socket.on('end', this.listeners.end);
-    socket.on('error', this.listeners.error);
-    socket.on('close', this.listeners.close);
-    socket.on('drain', this.listeners.drain);
+    socket.on('end', this.#listeners.end);
+    socket.on('error', this.#listeners.error);
+    socket.on('close', this.#listeners.close);
+    socket.on('drain', this.#listeners.drain);
     socket.setNoDelay(true);
   }
 
-  private readonly onDirectRead = (n: number, buf: Buffer): void => {
+  readonly #onDirectRead = (n: number, buf: Buffer): void => {
     const input = this.input;
     input.appendTransient(buf, n);
     try {
@@ -212,7 +212,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
       queueMicrotask(cb);
       return;
     }
-    this.drainCb = cb;
+    this.#drainCb = cb;
   }
 
   /** Resumes delivery to the sink after its `onData` returned false. */
@@ -276,18 +276,18 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
 
   /** Moves decoded body bytes from `input` to the sink until it pauses, input runs out, or the body ends. */
   protected pumpBody(): void {
-    if (this.delivering) return;
-    this.delivering = true;
+    if (this.#delivering) return;
+    this.#delivering = true;
     const d = this.decoder;
     const input = this.input;
     try {
       while (this.hasSink && !this.sinkPaused && this.failure === undefined) {
         if (d.done) {
-          this.endBody();
+          this.#endBody();
           break;
         }
         if (input.start >= input.end) {
-          if (this.eof) this.endOfBodyInput();
+          if (this.eof) this.#endOfBodyInput();
           else armDeadline(this, this.bodyTimeoutMs);
           if (!d.done) break;
           continue;
@@ -303,7 +303,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
         const de = d.dataEnd;
         if (r === from && !d.done) {
           // An unfinished trailer section: wait for the rest of it.
-          if (this.eof) this.endOfBodyInput();
+          if (this.eof) this.#endOfBodyInput();
           else armDeadline(this, this.bodyTimeoutMs);
           break;
         }
@@ -319,7 +319,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
         }
       }
     } finally {
-      this.delivering = false;
+      this.#delivering = false;
     }
     this.updateFlow();
   }
@@ -343,8 +343,8 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
       this.input.length < this.inputHighWater &&
       this.failure === undefined &&
       !(this.hasSink && this.sinkPaused);
-    if (want === !this.readPaused) return;
-    this.readPaused = !want;
+    if (want === !this.#readPaused) return;
+    this.#readPaused = !want;
     if (want) this.socket.resume();
     else this.socket.pause();
   }
@@ -353,7 +353,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
   protected send(buf: Buffer): boolean {
     if (this.failure !== undefined) throw this.failure;
     const ok = this.socket.write(buf);
-    if (!ok) armDeadline(this.writeWatch, this.writeTimeoutMs);
+    if (!ok) armDeadline(this.#writeWatch, this.writeTimeoutMs);
     return ok;
   }
 
@@ -389,7 +389,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     }
     const s = this.socket;
     if (isDirectReadView(chunk as Buffer))
-      return this.writeViewOut(chunk as Buffer, frame, sizeLine, tail, trailers);
+      return this.#writeViewOut(chunk as Buffer, frame, sizeLine, tail, trailers);
     s.cork();
     if (headLen > 0 || frame > 0) {
       const pre = Buffer.allocUnsafe(headLen + (frame > 0 ? frame - 2 : 0));
@@ -407,7 +407,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     }
     s.uncork();
     const ok = !s.writableNeedDrain;
-    if (!ok) armDeadline(this.writeWatch, this.writeTimeoutMs);
+    if (!ok) armDeadline(this.#writeWatch, this.writeTimeoutMs);
     return ok;
   }
 
@@ -417,7 +417,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
    * must be consumed before this call returns, so it goes to the kernel now
    * and only what the kernel does not take is copied and queued.
    */
-  private writeViewOut(
+  #writeViewOut(
     chunk: Buffer,
     frame: number,
     sizeLine: string,
@@ -441,7 +441,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
       parts.push(post);
     }
     const ok = writeConsuming(this.socket, parts);
-    if (!ok) armDeadline(this.writeWatch, this.writeTimeoutMs);
+    if (!ok) armDeadline(this.#writeWatch, this.writeTimeoutMs);
     return ok;
   }
 
@@ -453,10 +453,10 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
   protected queueHead(length: number): void {
     this.pendingHeadLength = length;
     // A microtask costs less than a nextTick object and still runs before the next read.
-    if (!this.holdHead) queueMicrotask(this.flushHead);
+    if (!this.holdHead) queueMicrotask(this.#flushHead);
   }
 
-  private readonly flushHead = (): void => {
+  readonly #flushHead = (): void => {
     if (this.pendingHeadLength > 0 && this.failure === undefined && !this.detached) {
       this.writeOut(null, false, false);
     }
@@ -481,13 +481,13 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     if (this.failure !== undefined) return;
     this.failure = error;
     disarmDeadline(this);
-    disarmDeadline(this.writeWatch);
+    disarmDeadline(this.#writeWatch);
     if (!this.detached) {
       if (this.resetOnFailure()) resetSocket(this.socket);
       else this.socket.destroy();
     }
-    const cb = this.drainCb;
-    this.drainCb = null;
+    const cb = this.#drainCb;
+    this.#drainCb = null;
     if (this.hasSink) {
       const sink = this.sink;
       this.hasSink = false;
@@ -511,18 +511,18 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     if (this.detached) return;
     this.detached = true;
     disarmDeadline(this);
-    disarmDeadline(this.writeWatch);
+    disarmDeadline(this.#writeWatch);
     const s = this.socket;
     s.pause();
-    if (this.direct) endDirectReads(s);
-    s.off('data', this.listeners.data);
-    s.off('end', this.listeners.end);
-    s.off('error', this.listeners.error);
-    s.off('close', this.listeners.close);
-    s.off('drain', this.listeners.drain);
+    if (this.#direct) endDirectReads(s);
+    s.off('data', this.#listeners.data);
+    s.off('end', this.#listeners.end);
+    s.off('error', this.#listeners.error);
+    s.off('close', this.#listeners.close);
+    s.off('drain', this.#listeners.drain);
   }
 
-  private endOfBodyInput(): void {
+  #endOfBodyInput(): void {
     if (this.decoder.kind === BodyKind.Close) {
       this.decoder.endOfInput();
       return;
@@ -532,7 +532,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     );
   }
 
-  private endBody(): void {
+  #endBody(): void {
     disarmDeadline(this);
     const sink = this.sink;
     this.hasSink = false;

@@ -6,6 +6,7 @@
  * and count limits while scanning, so an endless head is refused early.
  */
 import { CLASS, COLON, CR, FIELD, HTAB, LF, SP, TOKEN } from './char-class.ts';
+import { commonToken } from './header-names.ts';
 import { latin1 } from './latin1.ts';
 import {
   type HeadLimits,
@@ -33,12 +34,20 @@ export const DEFAULT_HEAD_LIMITS: HeadLimits = {
   maxStartLineBytes: 8 * 1024,
 };
 
-/** The fields of a head not yet parsed: shared, never written (extract() assigns a new array). */
+/** The fields of a head not yet parsed: shared, never written (extract() assigns new arrays). */
 const NO_FIELDS: string[] = [];
+const NO_STARTS: number[] = [];
 
 export class HeadParser extends StartLineScanner {
-  /** Header fields as read, flat: name, value, name, value... (case kept, OWS trimmed). */
-  fields: string[] = [];
+  /**
+   * The fields of the last complete head: names (case kept), values (OWS
+   * trimmed) and where each field line starts in `text`. New arrays per
+   * head, of exactly the field count, which a header list may adopt as
+   * they are: the parser never writes them again.
+   */
+  names: string[] = NO_FIELDS;
+  values: string[] = NO_FIELDS;
+  lineStarts: number[] = NO_STARTS;
   /** The whole head as latin1 text once complete ('' before): every string above is a slice of it. */
   text = '';
   /** Offsets (relative to the head start) of each field: name start, name end, value start, value end. */
@@ -62,16 +71,13 @@ export class HeadParser extends StartLineScanner {
     this.minor = 1;
     this.status = 0;
     this.reason = '';
-    this.fields = NO_FIELDS;
+    this.names = NO_FIELDS;
+    this.values = NO_FIELDS;
+    this.lineStarts = NO_STARTS;
     this.text = '';
     this.#count = 0;
     this.errorStatus = 0;
     this.errorText = '';
-  }
-
-  /** Where field `index`'s line starts in `text` (for HeaderList.appendParsed). */
-  fieldLineStart(index: number): number {
-    return this.#offsets[index * 4]!;
   }
 
   /** True once some bytes of a head (besides leading blank lines) were seen. */
@@ -236,9 +242,23 @@ export class HeadParser extends StartLineScanner {
     this.text = head;
     const offs = this.#offsets;
     const n = this.#count;
-    const fields: string[] = new Array(n >> 1);
-    for (let k = 0; k < n; k += 2) fields[k >> 1] = head.slice(offs[k]!, offs[k + 1]!);
-    this.fields = fields;
+    const count = n >> 2;
+    const names: string[] = new Array(count);
+    const values: string[] = new Array(count);
+    const starts: number[] = new Array(count);
+    for (let f = 0, k = 0; f < count; f++, k += 4) {
+      const start = offs[k]!;
+      starts[f] = start;
+      const nameEnd = offs[k + 1]!;
+      const valueStart = offs[k + 2]!;
+      const valueEnd = offs[k + 3]!;
+      names[f] = commonToken(buf, base + start, base + nameEnd) ?? head.slice(start, nameEnd);
+      values[f] =
+        commonToken(buf, base + valueStart, base + valueEnd) ?? head.slice(valueStart, valueEnd);
+    }
+    this.names = names;
+    this.values = values;
+    this.lineStarts = starts;
   }
 
   /** Records a start and end offset, reusing the array's slots from earlier heads. */

@@ -48,32 +48,32 @@ export class HeadFacts {
   }
 
   /**
-   * Scans flat name/value fields. Sets `error` for a duplicate or invalid
+   * Scans parallel name and value arrays. Sets `error` for a duplicate or invalid
    * Content-Length, Content-Length with Transfer-Encoding, or a malformed
    * or repeated chunked coding; the caller decides what else is fatal.
    */
-  scan(fields: readonly string[]): void {
+  scan(names: readonly string[], values: readonly string[]): void {
     this.reset();
-    for (let i = 0; i < fields.length; i += 2) {
-      const name = fields[i]!;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
       switch (name.length) {
         case 4:
-          if (sameName(name, 'host') && this.hostCount++ === 0) this.host = fields[i + 1]!;
+          if (sameName(name, 'host') && this.hostCount++ === 0) this.host = values[i]!;
           break;
         case 6:
-          if (sameName(name, 'expect')) this.expect(fields[i + 1]!);
+          if (sameName(name, 'expect')) this.#expect(values[i]!);
           break;
         case 7:
           if (sameName(name, 'upgrade')) this.upgrade = true;
           break;
         case 10:
-          if (sameName(name, 'connection')) this.connection(fields[i + 1]!);
+          if (sameName(name, 'connection')) this.#connection(values[i]!);
           break;
         case 14:
-          if (sameName(name, 'content-length')) this.length(fields[i + 1]!);
+          if (sameName(name, 'content-length')) this.#length(values[i]!);
           break;
         case 17:
-          if (sameName(name, 'transfer-encoding')) this.codings(fields[i + 1]!);
+          if (sameName(name, 'transfer-encoding')) this.#codings(values[i]!);
           break;
       }
     }
@@ -122,7 +122,7 @@ export class HeadFacts {
     return 0;
   }
 
-  private length(value: string): void {
+  #length(value: string): void {
     if (this.contentLength >= 0) {
       this.error ||= 'duplicate Content-Length';
       return;
@@ -149,7 +149,7 @@ export class HeadFacts {
    * an element (never Unicode spaces such as 0xA0: see trimOws), and names
    * compare ASCII case-insensitively.
    */
-  private codings(value: string): void {
+  #codings(value: string): void {
     this.transferEncoding = true;
     const parts = value.split(',');
     for (let i = 0; i < parts.length; i++) {
@@ -168,7 +168,7 @@ export class HeadFacts {
     }
   }
 
-  private connection(value: string): void {
+  #connection(value: string): void {
     const parts = value.split(',');
     for (let i = 0; i < parts.length; i++) {
       const opt = trimOws(parts[i]!);
@@ -182,7 +182,7 @@ export class HeadFacts {
     }
   }
 
-  private expect(value: string): void {
+  #expect(value: string): void {
     if (value.length === 12 && sameName(value, '100-continue')) this.expectContinue = true;
     else this.expectOther = true;
   }

@@ -58,7 +58,7 @@ export class RequestHeadReader {
     if (r === PARSE_ERROR) return this.#refuse(parser.errorStatus, parser.errorText);
     input.consumeTo(r);
     const facts = this.#facts;
-    facts.scan(parser.fields);
+    facts.scan(parser.names, parser.values);
     const minor = parser.minor;
     const status = facts.checkRequest(parser.method, parser.target, minor, this.#maxBodyBytes);
     if (status !== 0) return this.#refuse(status, facts.error);
@@ -67,18 +67,7 @@ export class RequestHeadReader {
       parser.target,
       minor === 1 ? 'HTTP/1.1' : 'HTTP/1.0',
     );
-    const fields = parser.fields;
-    const text = parser.text;
-    for (let i = 0; i < fields.length; i += 2) {
-      const name = fields[i]!;
-      req.appendParsed(
-        name,
-        fields[i + 1]!,
-        commonLowerName(name),
-        text,
-        parser.fieldLineStart(i >> 1),
-      );
-    }
+    req.adoptParsed(parser.names, parser.values, parser.text, parser.lineStarts, commonLowerName);
     this.keepalive =
       minor === 1 ? !facts.connectionClose : facts.connectionKeepAlive && !facts.connectionClose;
     this.upgrade = minor === 1 && facts.upgrade && facts.connectionUpgrade;

@@ -57,28 +57,28 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   isUpgradeRequest = false;
   responseWritten: ResponseHeader | undefined;
 
-  private phase = P_IDLE;
-  private readonly head: RequestHeadReader;
-  private headCb: RequestHeadCallback | null = null;
-  private waitingIdle = false;
-  private clientKeepalive = false;
-  private serverKeepalive = true;
-  private idleTimeoutMs: number;
-  private expectContinue = false;
-  private continueSent = false;
-  private bodyBroken = false;
-  private readonly body: BodyReader;
-  private readonly out = new OutgoingBody();
+  #phase = P_IDLE;
+  readonly #head: RequestHeadReader;
+  #headCb: RequestHeadCallback | null = null;
+  #waitingIdle = false;
+  #clientKeepalive = false;
+  #serverKeepalive = true;
+  #idleTimeoutMs: number;
+  #expectContinue = false;
+  #continueSent = false;
+  #bodyBroken = false;
+  readonly #body: BodyReader;
+  readonly #out = new OutgoingBody();
 
   constructor(stream: Stream, options?: H1ServerOptions | ResolvedH1ServerOptions) {
     const opts = isResolved(options) ? options : resolveH1ServerOptions(options);
     super(stream.socket, ErrorSource.Downstream, opts.bodyTimeoutMs, opts.writeTimeoutMs);
     this.digest = stream.digest;
     this.options = opts;
-    this.idleTimeoutMs = opts.keepaliveTimeoutMs;
-    this.head = new RequestHeadReader(opts.headLimits, opts.maxRequestBodyBytes);
+    this.#idleTimeoutMs = opts.keepaliveTimeoutMs;
+    this.#head = new RequestHeadReader(opts.headLimits, opts.maxRequestBodyBytes);
     this.inputHighWater = Math.max(this.inputHighWater, opts.headLimits.maxHeadBytes + 1024);
-    this.body = new BodyReader(this);
+    this.#body = new BodyReader(this);
   }
 
   // ---- request head ----
@@ -96,8 +96,8 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
    * the connection ends, or with the error it was refused with.
    */
   nextRequest(cb: RequestHeadCallback): void {
-    if (this.phase === P_SERVING) {
-      if (!this.out.done) {
+    if (this.#phase === P_SERVING) {
+      if (!this.#out.done) {
         const error = PingoraError.explain(
           ErrorType.InternalError,
           'readRequest before the response was finished',
@@ -105,18 +105,18 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
         queueMicrotask(() => cb(error, null));
         return;
       }
-      this.phase = P_IDLE;
+      this.#phase = P_IDLE;
     }
-    if (this.phase !== P_IDLE || this.failure !== undefined) {
+    if (this.#phase !== P_IDLE || this.failure !== undefined) {
       queueMicrotask(() => cb(null, null));
       return;
     }
     if (!this.decoder.done) {
       // The last request body was not read: discard a little to keep the connection.
-      this.body.discard(this.options.maxDrainBytes).then(
+      this.#body.discard(this.options.maxDrainBytes).then(
         (ok) => {
           if (ok) this.nextRequest(cb);
-          else cb(null, this.closeQuietly());
+          else cb(null, this.#closeQuietly());
         },
         (err: unknown) => cb(toPingoraError(err), null),
       );
@@ -130,22 +130,22 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
       );
       return;
     }
-    this.resetRequest();
-    this.phase = P_HEAD;
-    this.headCb = cb;
+    this.#resetRequest();
+    this.#phase = P_HEAD;
+    this.#headCb = cb;
     // Bytes already here (pipelining) or the end of input would call back
     // now: do it on a microtask, so a loop over pipelined requests cannot recurse.
-    if (this.input.length > 0 || this.eof) queueMicrotask(this.awaitHead);
-    else this.awaitHead();
+    if (this.input.length > 0 || this.eof) queueMicrotask(this.#awaitHead);
+    else this.#awaitHead();
   }
 
-  private readonly awaitHead = (): void => {
-    if (this.phase !== P_HEAD || this.headCb === null) return;
-    this.parseHead();
+  readonly #awaitHead = (): void => {
+    if (this.#phase !== P_HEAD || this.#headCb === null) return;
+    this.#parseHead();
     this.updateFlow();
-    if (this.phase === P_HEAD) {
-      this.waitingIdle = this.requestCount > 0 && this.input.length === 0;
-      armDeadline(this, this.waitingIdle ? this.idleTimeoutMs : this.options.headerTimeoutMs);
+    if (this.#phase === P_HEAD) {
+      this.#waitingIdle = this.requestCount > 0 && this.input.length === 0;
+      armDeadline(this, this.#waitingIdle ? this.#idleTimeoutMs : this.options.headerTimeoutMs);
       if (this.eof) this.onEof();
     }
   };
@@ -161,40 +161,41 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   }
 
   readBodyInto(sink: BodySink): void {
-    this.checkServing('readBodyInto');
-    if (this.expectContinue && !this.decoder.done) this.writeContinue();
+    this.#checkServing('readBodyInto');
+    if (this.#expectContinue && !this.decoder.done) this.writeContinue();
     this.attachSink(sink);
   }
 
   readBodyChunk(): Promise<Buffer | null> {
-    this.checkServing('readBodyChunk');
-    if (this.expectContinue && !this.decoder.done) this.writeContinue();
-    return this.body.nextChunk();
+    this.#checkServing('readBodyChunk');
+    if (this.#expectContinue && !this.decoder.done) this.writeContinue();
+    return this.#body.nextChunk();
   }
 
   drainRequestBody(): Promise<void> {
-    this.checkServing('drainRequestBody');
-    return this.body.discard(Number.POSITIVE_INFINITY).then(() => undefined);
+    this.#checkServing('drainRequestBody');
+    return this.#body.discard(Number.POSITIVE_INFINITY).then(() => undefined);
   }
 
   writeContinue(): void {
-    if (this.continueSent || this.responseWritten !== undefined || this.phase !== P_SERVING) return;
+    if (this.#continueSent || this.responseWritten !== undefined || this.#phase !== P_SERVING)
+      return;
     if (this.requestHeader?.version !== 'HTTP/1.1') return; // 1xx cannot go to HTTP/1.0 clients
-    this.continueSent = true;
+    this.#continueSent = true;
     this.send(CONTINUE);
   }
 
   // ---- response ----
 
   writeResponseHeader(resp: ResponseHeader): void {
-    this.checkServing('writeResponseHeader');
+    this.#checkServing('writeResponseHeader');
     const req = this.requestHeader as RequestHeader;
     const status = resp.status;
     if (status < 200 && status !== 101) {
       // Informational: HTTP/1.0 clients cannot receive it (RFC 9110 15.2).
       if (req.version === 'HTTP/1.1') {
-        if (status === 100) this.continueSent = true;
-        this.sendHead(resp);
+        if (status === 100) this.#continueSent = true;
+        this.#sendHead(resp);
       }
       return;
     }
@@ -203,12 +204,12 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
     }
     this.responseWritten = resp;
     const connection = resp.getHeader('connection');
-    if (connection !== undefined && hasCloseToken(connection)) this.serverKeepalive = false;
+    if (connection !== undefined && hasCloseToken(connection)) this.#serverKeepalive = false;
     const tunnel = isTunnel(req.method, status);
     const kind = responseFraming(req, resp, tunnel);
-    if (kind === BodyKind.Close) this.serverKeepalive = false;
-    if (!this.out.start(kind, resp)) {
-      this.serverKeepalive = false;
+    if (kind === BodyKind.Close) this.#serverKeepalive = false;
+    if (!this.#out.start(kind, resp)) {
+      this.#serverKeepalive = false;
       throw PingoraError.explain(ErrorType.InvalidHTTPHeader, 'invalid Content-Length in response');
     }
     if (this.options.addDateHeader && !resp.hasHeader('date')) {
@@ -221,10 +222,10 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   }
 
   writeBody(chunk: Buffer): boolean {
-    if (this.responseWritten === undefined || this.out.done) {
+    if (this.responseWritten === undefined || this.#out.done) {
       throw PingoraError.explain(ErrorType.InternalError, 'writeBody outside of a response body');
     }
-    return this.out.write(this, chunk);
+    return this.#out.write(this, chunk);
   }
 
   finishResponse(trailers?: HeaderList): Promise<void> {
@@ -233,9 +234,9 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
         PingoraError.explain(ErrorType.InternalError, 'finishResponse before writeResponseHeader'),
       );
     }
-    if (this.out.done) return RESOLVED;
+    if (this.#out.done) return RESOLVED;
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    return this.endMessage(trailers) ? this.flushed() : RESOLVED;
+    return this.#endMessage(trailers) ? this.flushed() : RESOLVED;
   }
 
   writeResponse(resp: ResponseHeader, body?: Buffer): void {
@@ -253,31 +254,31 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
     if (this.responseWritten === undefined) {
       throw PingoraError.explain(ErrorType.InternalError, 'endResponse before writeResponseHeader');
     }
-    if (this.out.done) return;
+    if (this.#out.done) return;
     if (this.failure !== undefined) throw this.failure;
-    this.endMessage(trailers);
+    this.#endMessage(trailers);
   }
 
   /** Ends the response body; true when the connection stays open (worth waiting for the flush). */
-  private endMessage(trailers?: HeaderList): boolean {
+  #endMessage(trailers?: HeaderList): boolean {
     // Trailers only to a client that said it takes them (TE: trailers, RFC 9110 10.1.4).
-    const complete = this.out.finish(
+    const complete = this.#out.finish(
       this,
-      trailers !== undefined && this.clientAcceptsTrailers() ? trailers : undefined,
+      trailers !== undefined && this.#clientAcceptsTrailers() ? trailers : undefined,
     );
     const status = (this.responseWritten as ResponseHeader).status;
     if (isTunnel(this.requestHeader?.method ?? '', status)) {
       return true; // upgradeToTunnel() takes the connection from here
     }
     if (!complete || !this.keepalive) {
-      this.closeQuietly();
+      this.#closeQuietly();
       return false;
     }
     return true;
   }
 
   respondError(status: number): Promise<void> {
-    if (this.responseWritten !== undefined || this.phase !== P_SERVING) {
+    if (this.responseWritten !== undefined || this.#phase !== P_SERVING) {
       this.fail(this.error(ErrorType.HTTPStatus, `error ${status} after the response started`));
       return RESOLVED;
     }
@@ -287,7 +288,7 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   }
 
   /** True when the request's TE field lists `trailers`. */
-  private clientAcceptsTrailers(): boolean {
+  #clientAcceptsTrailers(): boolean {
     const te = this.requestHeader?.getAll('te');
     if (te === undefined) return false;
     for (const line of te) if (/(^|,)[ \t]*trailers[ \t]*(;|,|$)/i.test(line)) return true;
@@ -298,22 +299,25 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
 
   /** True once the response has been finished (finishResponse would resolve at once). */
   get responseFinished(): boolean {
-    return this.out.done;
+    return this.#out.done;
   }
 
   get keepalive(): boolean {
     return (
-      this.clientKeepalive && this.serverKeepalive && !this.bodyBroken && this.failure === undefined
+      this.#clientKeepalive &&
+      this.#serverKeepalive &&
+      !this.#bodyBroken &&
+      this.failure === undefined
     );
   }
 
   setKeepalive(idleTimeoutMs: number | null): void {
     if (idleTimeoutMs === null) {
-      this.serverKeepalive = false;
+      this.#serverKeepalive = false;
       return;
     }
-    this.serverKeepalive = true;
-    this.idleTimeoutMs = idleTimeoutMs > 0 ? idleTimeoutMs : this.options.keepaliveTimeoutMs;
+    this.#serverKeepalive = true;
+    this.#idleTimeoutMs = idleTimeoutMs > 0 ? idleTimeoutMs : this.options.keepaliveTimeoutMs;
   }
 
   upgradeToTunnel(): TunnelHandoff {
@@ -325,7 +329,7 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
       );
     }
     if (this.failure !== undefined) throw this.failure;
-    this.phase = P_TUNNEL;
+    this.#phase = P_TUNNEL;
     this.detach();
     return { socket: this.socket, head: this.input.take() };
   }
@@ -342,13 +346,13 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
    * otherwise the request in flight is served and not kept alive.
    */
   closeIfIdle(): void {
-    this.serverKeepalive = false;
-    if (this.phase === P_HEAD && this.waitingIdle) this.closeQuietly();
-    else if (this.phase === P_IDLE) this.closeQuietly();
+    this.#serverKeepalive = false;
+    if (this.#phase === P_HEAD && this.#waitingIdle) this.#closeQuietly();
+    else if (this.#phase === P_IDLE) this.#closeQuietly();
   }
 
   override destroy(): void {
-    this.phase = P_DONE;
+    this.#phase = P_DONE;
     super.destroy();
   }
 
@@ -360,9 +364,9 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
    * never end with a FIN when it failed half-way: it would look complete.
    */
   protected override resetOnFailure(): boolean {
-    if (this.responseWritten === undefined || this.out.done) return false;
+    if (this.responseWritten === undefined || this.#out.done) return false;
     // HTTP/1.0 clients are reset whatever the framing: many take the close as the end anyway.
-    return this.out.kind === BodyKind.Close || this.requestHeader?.version === 'HTTP/1.0';
+    return this.#out.kind === BodyKind.Close || this.requestHeader?.version === 'HTTP/1.0';
   }
 
   /** @internal the response head waiting to be written with the first body bytes. */
@@ -375,13 +379,13 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   }
 
   protected onInput(): void {
-    const phase = this.phase;
+    const phase = this.#phase;
     if (phase === P_HEAD) {
-      if (this.waitingIdle) {
-        this.waitingIdle = false;
+      if (this.#waitingIdle) {
+        this.#waitingIdle = false;
         armDeadline(this, this.options.headerTimeoutMs);
       }
-      this.parseHead();
+      this.#parseHead();
     } else if (phase === P_SERVING || phase === P_IDLE) {
       if (this.hasSink) this.pumpBody();
     } else if (phase === P_DONE) {
@@ -390,14 +394,14 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   }
 
   protected onEof(): void {
-    if (this.phase === P_HEAD) {
-      if (this.head.started || this.input.length > 0) {
-        this.rejectHead(
+    if (this.#phase === P_HEAD) {
+      if (this.#head.started || this.input.length > 0) {
+        this.#rejectHead(
           this.error(ErrorType.ConnectionClosed, 'client closed in the middle of a request head'),
         );
         this.destroy();
       } else {
-        this.closeQuietly();
+        this.#closeQuietly();
       }
     } else if (this.hasSink) {
       this.pumpBody();
@@ -405,15 +409,15 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
   }
 
   protected onFailure(error: PingoraError): void {
-    if (this.phase === P_HEAD) this.rejectHead(error);
-    this.phase = P_DONE;
+    if (this.#phase === P_HEAD) this.#rejectHead(error);
+    this.#phase = P_DONE;
   }
 
   onDeadline(): void {
-    const phase = this.phase;
+    const phase = this.#phase;
     if (phase === P_HEAD) {
-      if (this.waitingIdle) this.closeQuietly();
-      else this.refuse(408, 'request head not received in time', ErrorType.ReadTimedout);
+      if (this.#waitingIdle) this.#closeQuietly();
+      else this.#refuse(408, 'request head not received in time', ErrorType.ReadTimedout);
     } else if (phase === P_DONE) {
       this.socket.destroy();
     } else if (this.hasSink) {
@@ -442,94 +446,94 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
       super.failBody(error);
       return;
     }
-    this.bodyBroken = true;
+    this.#bodyBroken = true;
     this.decoder.done = true;
-    this.phase = this.phase === P_IDLE ? P_DONE : this.phase;
-    this.endSinkWithError(error);
+    this.#phase = this.#phase === P_IDLE ? P_DONE : this.#phase;
+    this.#endSinkWithError(error);
   }
 
-  private parseHead(): void {
-    const head = this.head;
+  #parseHead(): void {
+    const head = this.#head;
     const req = head.read(this.input);
     if (req === null) return;
     if (req === REFUSED) {
-      this.refuse(head.refusalStatus, head.refusalText);
+      this.#refuse(head.refusalStatus, head.refusalText);
       return;
     }
     this.requestHeader = req;
     this.requestCount++;
-    this.clientKeepalive = head.keepalive;
+    this.#clientKeepalive = head.keepalive;
     this.isUpgradeRequest = head.upgrade;
-    this.expectContinue = head.expectContinue;
+    this.#expectContinue = head.expectContinue;
     this.decoder.start(head.bodyKind, head.contentLength);
-    this.phase = P_SERVING;
+    this.#phase = P_SERVING;
     this.deadline = 0;
-    const cb = this.headCb;
-    this.headCb = null;
+    const cb = this.#headCb;
+    this.#headCb = null;
     cb?.(null, req);
   }
 
-  private resetRequest(): void {
-    this.head.reset();
+  #resetRequest(): void {
+    this.#head.reset();
     this.requestHeader = undefined;
     this.responseWritten = undefined;
     this.bodyTrailers = undefined;
     this.pendingResp = undefined;
     this.isUpgradeRequest = false;
-    this.expectContinue = false;
-    this.continueSent = false;
-    this.out.reset();
+    this.#expectContinue = false;
+    this.#continueSent = false;
+    this.#out.reset();
   }
 
   /** Answers a bad request head with `status`, closes, and rejects readRequest. */
-  private refuse(status: number, why: string, type: ErrorType = ErrorType.HTTPStatus): void {
+  #refuse(status: number, why: string, type: ErrorType = ErrorType.HTTPStatus): void {
     const resp = refusalResponse(status, this.options.addDateHeader);
-    this.sendHead(resp);
+    this.#sendHead(resp);
     const context = `${status} ${resp.reason}: ${why}`;
     const error =
       type === ErrorType.HTTPStatus
         ? PingoraError.httpStatus(status, context, ErrorSource.Downstream)
         : this.error(type, context);
-    this.rejectHead(error);
-    this.closeQuietly();
+    this.#rejectHead(error);
+    this.#closeQuietly();
   }
 
-  private sendHead(resp: ResponseHeader): void {
+  #sendHead(resp: ResponseHeader): void {
     const buf = Buffer.allocUnsafe(responseHeadLength(resp));
     writeResponseHead(resp, buf, 0);
     if (this.failure === undefined) this.send(buf);
   }
 
-  private rejectHead(error: PingoraError): void {
-    const cb = this.headCb;
-    this.headCb = null;
+  #rejectHead(error: PingoraError): void {
+    const cb = this.#headCb;
+    this.#headCb = null;
     cb?.(error, null);
   }
 
   /** Ends the connection after what was written, waits LINGER_MS for the client to close, resolves readRequest with null. */
-  private closeQuietly(): null {
-    const cb = this.headCb;
-    this.headCb = null;
-    if (this.phase !== P_DONE && this.failure === undefined) {
-      this.phase = P_DONE;
+  #closeQuietly(): null {
+    const cb = this.#headCb;
+    this.#headCb = null;
+    if (this.#phase !== P_DONE && this.failure === undefined) {
+      this.#phase = P_DONE;
       this.input.clear();
       this.socket.end();
       armDeadline(this, LINGER_MS);
     }
-    this.phase = P_DONE;
+    this.#phase = P_DONE;
     cb?.(null, null);
     return null;
   }
 
-  private endSinkWithError(error: PingoraError): void {
+  #endSinkWithError(error: PingoraError): void {
     if (!this.hasSink) return;
     const sink = this.currentSink() as BodySink;
     this.hasSink = false;
     sink.onError(error);
   }
 
-  private checkServing(what: string): void {
-    if (this.phase !== P_SERVING) {
+  #checkServing(what: string): void {
+    if (this.#phase !== P_SERVING) {
       throw PingoraError.explain(
         ErrorType.InternalError,
         `${what} while no request is being served`,

@@ -50,6 +50,13 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
   #finished = false;
   /** A final head not yet handed to nghttp2: it waits for the end of the tick (see writeResponseHeader). */
   #pendingHead: OutgoingHttpHeaders | undefined;
+  /**
+   * The first body chunk written while the head waited: held with it, so a
+   * response that ends in the same tick goes out as HEADERS + DATA with
+   * END_STREAM, without waiting for trailers (no 'wantTrailers' round trip
+   * and no empty trailing HEADERS frame).
+   */
+  #pendingBody: Buffer | undefined;
   #trailers: HeaderList | undefined;
   #failure: PingoraError | undefined;
   #drainCb: (() => void) | undefined;
@@ -212,15 +219,23 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
     queueMicrotask(this.#flushHead);
   }
 
-  /** Sends a held head; `endStream`: nothing follows it. */
-  #sendHead(endStream: boolean): void {
+  /**
+   * Sends a held head and the body chunk held with it. `endStream`: nothing
+   * follows the head; `trailers`: trailers may still follow (else the stream
+   * ends with its last DATA frame).
+   */
+  #sendHead(endStream: boolean, trailers = !endStream): boolean {
     const out = this.#pendingHead as OutgoingHttpHeaders;
+    const body = this.#pendingBody;
     this.#pendingHead = undefined;
-    this.stream.respond(out, { endStream, waitForTrailers: !endStream });
+    this.#pendingBody = undefined;
+    this.stream.respond(out, { endStream, waitForTrailers: trailers });
+    return body === undefined || this.stream.write(body);
   }
 
   readonly #flushHead = (): void => {
-    if (this.#pendingHead !== undefined && this.#failure === undefined) this.#sendHead(false);
+    if (this.#pendingHead === undefined || this.#failure !== undefined) return;
+    if (!this.#sendHead(false)) armDeadline(this, this.#options.writeTimeoutMs);
   };
 
   writeBody(chunk: Buffer): boolean {
@@ -229,7 +244,14 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
       throw PingoraError.explain(ErrorType.InternalError, 'writeBody before the response head');
     }
     if (this.#bodyless || this.#finished) return true;
-    if (this.#pendingHead !== undefined) this.#sendHead(false);
+    if (this.#pendingHead !== undefined) {
+      if (this.#pendingBody === undefined) {
+        // Held until the end of the tick: a view of the shared read buffer is copied.
+        this.#pendingBody = isDirectReadView(chunk) ? Buffer.from(chunk) : chunk;
+        return true;
+      }
+      this.#sendHead(false);
+    }
     // A stream keeps written chunks queued: a view of the shared read buffer is copied.
     if (this.stream.write(isDirectReadView(chunk) ? Buffer.from(chunk) : chunk)) return true;
     armDeadline(this, this.#options.writeTimeoutMs);
@@ -267,11 +289,17 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
     this.#trailers = trailers;
     if (this.#pendingHead !== undefined) {
       const empty = trailers === undefined || trailers.headerCount === 0;
-      this.#sendHead(empty);
-      if (empty) {
+      if (empty && this.#pendingBody === undefined) {
+        this.#sendHead(true);
         this.#afterFinish();
         return;
       }
+      const body = empty ? this.#pendingBody : undefined;
+      if (body !== undefined) this.#pendingBody = undefined;
+      this.#sendHead(false, !empty);
+      this.stream.end(body);
+      this.#afterFinish();
+      return;
     }
     this.stream.end();
     this.#afterFinish();
@@ -341,6 +369,7 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
   /** Resets the stream (RST_STREAM INTERNAL_ERROR) unless it completed; the connection lives on. */
   destroy(): void {
     this.#pendingHead = undefined;
+    this.#pendingBody = undefined;
     if (!this.stream.closed && !this.stream.destroyed) {
       this.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
     }
