@@ -13,8 +13,12 @@ import {
   responseHead,
   Server,
   serveHttp,
+  useProxyYoungGeneration,
 } from '@pingora-ts/core';
 import { DenyFilter } from './deny-filter.ts';
+
+// First, before anything opens: 8 MiB semi-spaces (re-executes once; see core).
+useProxyYoungGeneration();
 
 /** An IP address or CIDR range (`10.0.0.0/8`, `::1`), checked where it is written. */
 function ipOrRange(rule: string): string | undefined {

@@ -4,8 +4,11 @@
  * same file, one ListeningService, signals and daemon mode from runForever().
  */
 import { sampleLogger } from '@pingora-ts/app-demo-origin';
-import { ListeningService, Server } from '@pingora-ts/core';
+import { ListeningService, Server, useProxyYoungGeneration } from '@pingora-ts/core';
 import { EchoApp, echoConfigSchema } from './echo-app.ts';
+
+// First, before anything opens: 8 MiB semi-spaces (re-executes once; see core).
+useProxyYoungGeneration();
 
 const server = Server.fromArgs(process.argv.slice(2), { logger: sampleLogger });
 const config = server.appConfig(echoConfigSchema, 'echo');

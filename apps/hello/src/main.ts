@@ -4,8 +4,16 @@
  * signals and graceful shutdown come from the Server.
  */
 import { sampleLogger } from '@pingora-ts/app-demo-origin';
-import { h1TimeoutsFromServerConf, ListeningService, Server } from '@pingora-ts/core';
+import {
+  h1TimeoutsFromServerConf,
+  ListeningService,
+  Server,
+  useProxyYoungGeneration,
+} from '@pingora-ts/core';
 import { helloApp, helloConfigSchema } from './hello-app.ts';
+
+// First, before anything opens: 8 MiB semi-spaces (re-executes once; see core).
+useProxyYoungGeneration();
 
 const server = Server.fromArgs(process.argv.slice(2), { logger: sampleLogger });
 const config = server.appConfig(helloConfigSchema, 'hello');

@@ -7,9 +7,12 @@
  * certificate for a first try).
  */
 import { sampleLogger } from '@pingora-ts/app-demo-origin';
-import { Server } from '@pingora-ts/core';
+import { Server, useProxyYoungGeneration } from '@pingora-ts/core';
 import { addGateway } from './gateway.ts';
 import { GEN_SELF_SIGNED_FLAG, genSelfSigned } from './self-signed.ts';
+
+// First, before anything opens: 8 MiB semi-spaces (re-executes once; see core).
+useProxyYoungGeneration();
 
 const args = process.argv.slice(2);
 const gen = args.includes(GEN_SELF_SIGNED_FLAG);

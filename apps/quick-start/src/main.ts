@@ -4,10 +4,13 @@
  * origins started here (stand-ins for 1.1.1.1:443 and 1.0.0.1:443), so it runs offline.
  */
 import { createServer } from 'node:http';
-import { configField, defineConfigSchema, Server } from '@pingora-ts/core';
+import { configField, defineConfigSchema, Server, useProxyYoungGeneration } from '@pingora-ts/core';
 import { PingoraError } from '@pingora-ts/error';
 import { LoadBalancer, RoundRobin, TcpHealthCheck } from '@pingora-ts/load-balancing';
 import { httpProxyService, type ProxyHttp } from '@pingora-ts/proxy';
+
+// First, before anything opens: 8 MiB semi-spaces (re-executes once; see core).
+useProxyYoungGeneration();
 
 const origin = (name: string) =>
   new Promise<string>((ready) => {

@@ -4,9 +4,12 @@
  * service the proxy depends on.
  */
 import { sampleLogger } from '@pingora-ts/app-demo-origin';
-import { Server } from '@pingora-ts/core';
+import { Server, useProxyYoungGeneration } from '@pingora-ts/core';
 import { httpProxyService } from '@pingora-ts/proxy';
 import { rateLimiter, rateLimiterConfigSchema } from './rate-limiter-app.ts';
+
+// First, before anything opens: 8 MiB semi-spaces (re-executes once; see core).
+useProxyYoungGeneration();
 
 const server = Server.fromArgs(process.argv.slice(2), { logger: sampleLogger });
 const config = server.appConfig(rateLimiterConfigSchema, 'rate_limiter');

@@ -2,8 +2,11 @@
  * Use-module sample: `node dist/main.js -c conf.yaml`.
  */
 import { sampleLogger } from '@pingora-ts/app-demo-origin';
-import { Server } from '@pingora-ts/core';
+import { Server, useProxyYoungGeneration } from '@pingora-ts/core';
 import { setupUseModule } from './module-proxy.ts';
+
+// First, before anything opens: 8 MiB semi-spaces (re-executes once; see core).
+useProxyYoungGeneration();
 
 const server = Server.fromArgs(process.argv.slice(2), { logger: sampleLogger });
 await setupUseModule(server);

@@ -5,9 +5,18 @@
  * bytes go to a VirtualSocket in this process. The peer's address is never dialled.
  */
 import { sampleLogger } from '@pingora-ts/app-demo-origin';
-import { configField, defineConfigSchema, HttpPeer, Server } from '@pingora-ts/core';
+import {
+  configField,
+  defineConfigSchema,
+  HttpPeer,
+  Server,
+  useProxyYoungGeneration,
+} from '@pingora-ts/core';
 import { httpProxyService, type ProxyHttp } from '@pingora-ts/proxy';
 import { StaticConnector } from './static-connector.ts';
+
+// First, before anything opens: 8 MiB semi-spaces (re-executes once; see core).
+useProxyYoungGeneration();
 
 const schema = defineConfigSchema({
   listen: configField.addressList({ default: ['127.0.0.1:6201'], maxItems: 64 }),

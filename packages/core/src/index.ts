@@ -69,6 +69,7 @@ export {
 export { ConfigSource } from './server/config-source.ts';
 export { suggestKey } from './server/config-keys.ts';
 export { ExecutionPhase } from './server/execution-phase.ts';
+export { PROXY_SEMI_SPACE_MIB, useProxyYoungGeneration } from './server/young-generation.ts';
 export { createServerLogger, type Logger, type LoggerOptions } from './server/logger.ts';
 export type { ExitHook, ExitInfo } from './server/exit-hooks.ts';
 export { type PhaseListener, Server, type ServerInit } from './server/server.ts';

@@ -162,6 +162,9 @@ export interface ProxyHttp<Ctx> extends ProxyHttpCache<Ctx> {
   /**
    * Sees each piece of the response body just before it goes downstream (and
    * before compression). Synchronous. Return a replacement or undefined.
+   * The piece is the filter's own (a copy when it came straight from a
+   * socket read): it may be kept. A proxy without body filters forwards
+   * bodies without copying them (README: Body chunks).
    * Changing the length of a body with a Content-Length needs responseFilter
    * to remove that header. Default: as is.
    */

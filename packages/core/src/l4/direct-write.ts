@@ -9,6 +9,17 @@
 import { writevSync } from 'node:fs';
 import type { Socket } from 'node:net';
 
+/**
+ * Buffers for what the kernel did not take, reused once written: a slow peer
+ * makes every forwarded chunk leave a remainder, and fresh buffers for them
+ * would pile up as garbage outside the V8 heap until a full collection.
+ * At most SPARES_MAX idle ones are kept (2 MiB).
+ */
+const SPARE_SIZE = 256 * 1024;
+const SPARE_MIN = 16 * 1024;
+const SPARES_MAX = 8;
+const SPARES: Buffer[] = [];
+
 interface HandleFields {
   _handle?: { fd?: number } | null;
 }
@@ -41,7 +52,12 @@ export function writeConsuming(socket: Socket, parts: readonly Buffer[]): boolea
     }
     if (done >= total) return true;
   }
-  const rest = Buffer.allocUnsafe(total - done);
+  const n = total - done;
+  const spare =
+    n > SPARE_MIN && n <= SPARE_SIZE
+      ? (SPARES.pop() ?? Buffer.allocUnsafeSlow(SPARE_SIZE))
+      : undefined;
+  const rest = spare === undefined ? Buffer.allocUnsafe(n) : spare.subarray(0, n);
   let o = 0;
   let skip = done;
   for (const p of parts) {
@@ -52,5 +68,9 @@ export function writeConsuming(socket: Socket, parts: readonly Buffer[]): boolea
     o += p.copy(rest, o, skip);
     skip = 0;
   }
-  return socket.write(rest);
+  if (spare === undefined) return socket.write(rest);
+  // Back to the spares once the socket is done with it (written or failed).
+  return socket.write(rest, () => {
+    if (SPARES.length < SPARES_MAX) SPARES.push(spare);
+  });
 }

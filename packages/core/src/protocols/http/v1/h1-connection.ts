@@ -337,7 +337,12 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
   /** Pauses or resumes reading so unconsumed input stays under the high-water mark. */
   protected updateFlow(): void {
     if (this.detached) return;
-    const want = this.input.length < this.inputHighWater && this.failure === undefined;
+    // A body reader that asked for a pause gets no further read either: the
+    // bytes stay in the kernel rather than in a copy of the shared read buffer.
+    const want =
+      this.input.length < this.inputHighWater &&
+      this.failure === undefined &&
+      !(this.hasSink && this.sinkPaused);
     if (want === !this.#readPaused) return;
     this.#readPaused = !want;
     if (want) this.socket.resume();
