@@ -61,6 +61,8 @@ export class ThreadPool implements SharedMemory {
   readonly #arena: SharedArrayBuffer;
   readonly #options: ThreadPoolOptions;
   readonly #slots: Slot[] = [];
+  /** The Node flags every thread starts with: the options' execArgv less what a worker refuses. */
+  #execArgv: string[];
   #next = 0;
   #stopping = false;
 
@@ -69,6 +71,7 @@ export class ThreadPool implements SharedMemory {
       throw new RangeError(`threads must be a positive integer, got ${options.threads}`);
     }
     this.#options = options;
+    this.#execArgv = [...(options.execArgv ?? [])];
     this.load = new Int32Array(new SharedArrayBuffer(4 * options.threads));
     this.shared = new SharedTable(options.sharedKeys ?? 65_536);
     this.#arena = new SharedArrayBuffer(options.arenaBytes ?? 16 * 1024 * 1024);
@@ -183,13 +186,25 @@ export class ThreadPool implements SharedMemory {
       shared: this.shared.buffer,
       arena: this.#arena,
     };
-    const worker = new Worker(this.#options.entry, {
-      argv: [...(this.#options.argv ?? [])],
-      execArgv: [...(this.#options.execArgv ?? [])],
-      workerData: { [THREAD_DATA_KEY]: data },
-      stdout: false,
-      stderr: false,
-    });
+    const start = () =>
+      new Worker(this.#options.entry, {
+        argv: [...(this.#options.argv ?? [])],
+        execArgv: this.#execArgv,
+        workerData: { [THREAD_DATA_KEY]: data },
+        stdout: false,
+        stderr: false,
+      });
+    let worker: Worker;
+    try {
+      worker = start();
+    } catch (err) {
+      // Process-wide flags (V8's heap sizes, --expose-gc, --title) are refused in a worker's
+      // execArgv; V8's are in effect for every thread already. Start without them.
+      const refused = refusedExecArgv(err);
+      if (refused === undefined) throw err;
+      this.#execArgv = this.#execArgv.filter((f) => !refused.has(f));
+      worker = start();
+    }
     const ready = Promise.withResolvers<void>();
     ready.promise.catch(() => {});
     const slot: Slot = {
@@ -227,4 +242,12 @@ export class ThreadPool implements SharedMemory {
     });
     return ready.promise;
   }
+}
+
+/** The flags named by Node's ERR_WORKER_INVALID_EXEC_ARGV, or undefined for any other error. */
+function refusedExecArgv(err: unknown): Set<string> | undefined {
+  if ((err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') return undefined;
+  const listed = /flags: (.*)$/.exec((err as Error).message)?.[1];
+  if (listed === undefined) return undefined;
+  return new Set(listed.split(', '));
 }

@@ -2,7 +2,7 @@
  * ThreadPool with real threads: sockets accepted here reach the threads in
  * equal shares when they are equal; a stalled thread (holding its
  * connections) is skipped once it holds clearly more than the others; stop()
- * reaches every thread.
+ * reaches every thread; flags a worker refuses are left out of its execArgv.
  */
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -15,11 +15,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function poolBehind(threads: number): Promise<{ pool: ThreadPool; port: number }> {
+async function poolBehind(
+  threads: number,
+  execArgv: string[] = [],
+): Promise<{ pool: ThreadPool; port: number }> {
   const pool = new ThreadPool({
     threads,
     entry: ENTRY,
-    execArgv: ['--conditions=@pingora-ts/source'],
+    execArgv: ['--conditions=@pingora-ts/source', ...execArgv],
     ownListeners: false,
     readyTimeoutMs: 15_000,
   });
@@ -56,6 +59,18 @@ describe('ThreadPool', () => {
     for (let i = 0; i < 40; i++) answers.push(await ask(port, 5_000));
     expect(answers.filter((a) => a === 't0').length).toBe(20);
     expect(answers.filter((a) => a === 't1').length).toBe(20);
+  });
+
+  it('starts threads without the process-wide flags a worker refuses (V8 heap sizes, --expose-gc)', async () => {
+    // The server's own execArgv may carry them (the proxy re-executes with --max-semi-space-size).
+    const { port } = await poolBehind(2, [
+      '--max-semi-space-size=8',
+      '--expose-gc',
+      '--no-warnings',
+    ]);
+    const answers = new Set<string>();
+    for (let i = 0; i < 4; i++) answers.add(await ask(port, 5_000));
+    expect(answers).toEqual(new Set(['t0', 't1']));
   });
 
   it('a stalled thread is skipped once it holds clearly more connections', async () => {
