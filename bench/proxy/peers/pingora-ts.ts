@@ -4,7 +4,9 @@
  * with a generated config pointing at the origin and an upstream keep-alive
  * pool sized to the client's connections.
  */
-import type { Child } from '../lib/children.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Child, spawnChild } from '../lib/children.ts';
 import { HOST } from '../lib/net.ts';
 import { SERVERS_DIR, stopNodeServer } from '../lib/node-peer.ts';
 import { type Peer, type PeerContext, PeerKind } from '../lib/peer.ts';
@@ -78,8 +80,8 @@ export const pingoraTsProcs2: Peer = {
     return spawnChild(
       'pingora-ts',
       process.execPath,
-      [join(SERVERS_DIR, 'gateway-procs.mjs'), '2', ...ctx.nodeArgs, MAIN, '-c', path],
-      { cpu: ctx.cpu, cwd: APP, logPath: join(ctx.dir, 'pingora-ts.log') },
+      [join(SERVERS_DIR, 'gateway-procs.mjs'), '2', ...ctx.nodeArgs, APP.main, '-c', path],
+      { cpu: ctx.cpu, cwd: APP.dir, logPath: join(ctx.dir, 'pingora-ts.log') },
     );
   },
 };
