@@ -27,6 +27,7 @@ const MAIN = [
   'HttpServer',
   'ListenerAlpn',
   'ListeningService',
+  'PROXY_SEMI_SPACE_MIB',
   'ResponseCompression',
   'ResponseCompressionBuilder',
   'Scheme',
@@ -59,6 +60,7 @@ const MAIN = [
   'tlsSettings',
   'udsEndpoint',
   'upstreamTimeoutsFromServerConf',
+  'useProxyYoungGeneration',
 ];
 
 describe('@pingora-ts/core public surface', () => {
