@@ -118,9 +118,9 @@ async function writeWhole<Ctx>(
     if (out !== undefined) body = out;
   }
   const modules = s.downstreamModules;
+  const h = modules.responseHeaderFilter(resp, false);
+  if (h !== undefined) await h;
   if (modules.modules.length > 0) {
-    const h = modules.responseHeaderFilter(resp, false);
-    if (h !== undefined) await h;
     const b = modules.responseBodyFilter(body, true);
     body = isPromise(b) ? await b : b;
   }
