@@ -1,8 +1,9 @@
 /**
  * Starts a private redis-server for a test: a free loopback port, no
  * persistence, killed on dispose. kill() and restart() (same port) let
- * tests take Redis away in the middle of load. Fails with an install hint
- * when the binary is missing.
+ * tests take Redis away in the middle of load; `tls` serves TLS only on
+ * that port, `args` adds server options (e.g. --requirepass). Fails with an
+ * install hint when the binary is missing.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -44,28 +45,51 @@ async function waitPort(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
 }
 
+export interface RedisServerOptions {
+  /** Serve TLS only (no plaintext port) with this certificate and key (PEM files). */
+  tls?: { certFile: string; keyFile: string };
+  /** More server options, e.g. ['--requirepass', 'secret']. */
+  args?: string[];
+}
+
 export class RedisServer {
   readonly port: number;
+  readonly #options: RedisServerOptions;
   #proc: ChildProcess | undefined;
 
-  private constructor(port: number) {
+  private constructor(port: number, options: RedisServerOptions) {
     this.port = port;
+    this.#options = options;
   }
 
-  static async start(): Promise<RedisServer> {
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     if (!hasRedis()) throw new Error('install redis-server (Debian package redis-server)');
-    const s = new RedisServer(await freePort());
+    const s = new RedisServer(await freePort(), options);
     await s.restart();
     return s;
   }
 
   /** (Re)starts the server on its port; resolves once it accepts connections. */
   async restart(): Promise<void> {
+    const tls = this.#options.tls;
     const proc = spawn(
       'redis-server',
       [
-        '--port',
-        String(this.port),
+        ...(tls === undefined
+          ? ['--port', String(this.port)]
+          : [
+              '--port',
+              '0',
+              '--tls-port',
+              String(this.port),
+              '--tls-cert-file',
+              tls.certFile,
+              '--tls-key-file',
+              tls.keyFile,
+              '--tls-auth-clients',
+              'no',
+            ]),
+        ...(this.#options.args ?? []),
         '--bind',
         '127.0.0.1',
         '--save',

@@ -1,18 +1,24 @@
 /**
  * Redis bench: added latency of a Redis-backed cache hit (lookup + body read
  * of a 1 KiB asset, against the same on MemoryStorage) and of a global rate
- * limiter check, as p50/p99 of sequential calls; then limiter checks per
- * second with `--concurrency` checks in flight (pipelined in one write per
- * tick). Starts its own redis-server on a free loopback port.
- * `npm run redis -w @pingora-ts/bench -- --iterations 20000 --duration-ms 5000`
+ * limiter check, as p50/p99 of sequential calls, and what a miss pays for
+ * the cross-instance cache lock (lock + release of a free key); then
+ * limiter checks per second with `--concurrency` checks in flight (pipelined
+ * in one write per tick). Starts its own redis-server on a free loopback port.
+ * `npm run bench:redis -- --iterations 20000 --duration-ms 5000`
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
-import { CacheKey, CacheMeta, MemoryStorage, type Storage } from '@pingora-ts/cache';
+import { CacheKey, CacheMeta, LockStatus, MemoryStorage, type Storage } from '@pingora-ts/cache';
 import { ResponseHeader } from '@pingora-ts/http';
-import { GlobalRateLimiter, NodeRedisClient, RedisStorage } from '@pingora-ts/redis';
+import {
+  GlobalRateLimiter,
+  NodeRedisClient,
+  RedisCacheLock,
+  RedisStorage,
+} from '@pingora-ts/redis';
 
 const { values } = parseArgs({
   options: {
@@ -96,6 +102,18 @@ try {
   }
   const lim = percentiles(checks);
 
+  // a miss takes the key (one script call) and releases it once stored (another)
+  const lock = new RedisCacheLock(client, { ageTimeoutMs: 5000, statusTtlMs: 1 });
+  const locks: bigint[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const k = new CacheKey('bench', `lock-${i}`);
+    const t0 = process.hrtime.bigint();
+    const l = await lock.lock(k);
+    if (l.kind === 'write') await l.permit.release(LockStatus.Done);
+    locks.push(process.hrtime.bigint() - t0);
+  }
+  const lk = percentiles(locks);
+
   let done = 0;
   const end = performance.now() + durationMs;
   const worker = async (w: number) => {
@@ -111,6 +129,7 @@ try {
   console.log(`cache hit, MemoryStorage (1 KiB): p50 ${mem.p50}, p99 ${mem.p99}`);
   console.log(`cache hit, RedisStorage  (1 KiB): p50 ${red.p50}, p99 ${red.p99}`);
   console.log(`limiter check (sequential):       p50 ${lim.p50}, p99 ${lim.p99}`);
+  console.log(`cache lock, lock + release:        p50 ${lk.p50}, p99 ${lk.p99}`);
   console.log(`limiter checks/s, ${concurrency} in flight:   ${perSec}`);
 } finally {
   await client.close();

@@ -3,17 +3,21 @@
  * cache (the policy decides: pingora or rfc9111); methods it does not cache
  * are proxied untouched; PURGE is honoured from loopback only; Vary is
  * followed; stale assets are served within the response's windows; every
- * response says X-Cache-Status. Upstreams are used in turn.
+ * response says X-Cache-Status. Upstreams are used in turn. With
+ * `redis:` the memory storage fronts a Redis tier and the lock is shared by
+ * every instance (see redis-tier.ts).
  */
 import {
   CacheablePredictor,
   CacheKey,
+  type CacheKeyLock,
   CacheLock,
   type CacheMeta,
   type CacheSettings,
   MemoryStorage,
   pingoraPolicy,
   rfc9111Policy,
+  type Storage,
   VarianceBuilder,
 } from '@pingora-ts/cache';
 import { HttpPeer } from '@pingora-ts/core';
@@ -28,18 +32,30 @@ function isLoopback(s: Session): boolean {
   return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
 }
 
+/** What other instances share (from `cache_proxy.redis`); the memory storage and local lock otherwise. */
+export interface SharedCache {
+  readonly storage?: Storage | undefined;
+  readonly lock?: CacheKeyLock | undefined;
+}
+
 export class CacheGateway implements ProxyHttp<null> {
   readonly settings: CacheSettings;
+  /** The memory storage (the front tier when Redis is shared). */
   readonly storage: MemoryStorage;
   readonly #peers: HttpPeer[];
   #next = 0;
 
-  constructor(config: CacheProxyConfig, upstreams: string[]) {
+  constructor(
+    config: CacheProxyConfig,
+    upstreams: string[],
+    shared: (memory: MemoryStorage) => SharedCache | undefined = () => undefined,
+  ) {
     this.#peers = upstreams.map((u) => new HttpPeer(u));
     this.storage = new MemoryStorage({
       maxSizeBytes: config.maxSizeBytes,
       eviction: config.eviction as 'lru' | 'tinyufo',
     });
+    const fleet = shared(this.storage);
     const defaults = {
       staleWhileRevalidateSec: config.staleWhileRevalidateSec,
       staleIfErrorSec: config.staleIfErrorSec,
@@ -47,12 +63,14 @@ export class CacheGateway implements ProxyHttp<null> {
         config.defaultTtlSec > 0 && status === 200 ? config.defaultTtlSec : undefined,
     };
     this.settings = {
-      storage: this.storage,
+      storage: fleet?.storage ?? this.storage,
       policy: config.policy === 'rfc9111' ? rfc9111Policy(defaults) : pingoraPolicy(defaults),
-      lock: new CacheLock({
-        ageTimeoutMs: config.lockAgeTimeoutMs,
-        waitTimeoutMs: config.lockWaitTimeoutMs,
-      }),
+      lock:
+        fleet?.lock ??
+        new CacheLock({
+          ageTimeoutMs: config.lockAgeTimeoutMs,
+          waitTimeoutMs: config.lockWaitTimeoutMs,
+        }),
       predictor: new CacheablePredictor(config.predictorSize),
       maxFileSizeBytes: config.maxFileSizeBytes,
     };
@@ -68,12 +86,12 @@ export class CacheGateway implements ProxyHttp<null> {
     return peer;
   }
 
-  async requestFilter(s: Session): Promise<boolean> {
+  /** Synchronous unless it answers: a promise per request would cost every hit. */
+  requestFilter(s: Session): boolean | Promise<boolean> {
     if (s.reqHeader.method === 'PURGE' && !isLoopback(s)) {
-      await s.respond(403, 'purge is allowed from loopback only\n', {
-        'Content-Type': 'text/plain',
-      });
-      return true;
+      return s
+        .respond(403, 'purge is allowed from loopback only\n', { 'Content-Type': 'text/plain' })
+        .then(() => true);
     }
     return false;
   }
@@ -91,14 +109,12 @@ export class CacheGateway implements ProxyHttp<null> {
     return s.reqHeader.method === 'PURGE';
   }
 
+  /** The variance of the request's values of the names the stored Vary lists (parsed once per asset). */
   cacheVaryFilter(meta: CacheMeta, _ctx: null, req: RequestHeader): Buffer | undefined {
+    const names = meta.varyFieldNames();
+    if (names.length === 0) return undefined;
     const b = new VarianceBuilder();
-    for (const v of meta.header.getAll('vary')) {
-      for (const name of v.split(',')) {
-        const n = name.trim().toLowerCase();
-        if (n.length > 0) b.add(n, req.getAll(n).join(','));
-      }
-    }
+    for (const n of names) b.add(n, req.getAll(n).join(','));
     return b.finalize();
   }
 

@@ -111,9 +111,16 @@ function globalLimiter(
 ): { client: NodeRedisClient; limiter: GlobalRateLimiter } | undefined {
   const r = config.redis;
   if (r === undefined) return undefined;
+  // one line per change (not one per reconnect attempt while Redis stays away)
+  let up: boolean | undefined;
   const onState = (e: RedisStateEvent) => {
-    if (e.state === 'ready') log?.info({ redis: e.name }, 'redis connected: the limit is global');
-    else log?.warn({ redis: e.name, error: e.error }, `redis ${e.state}: fail mode ${r.failMode}`);
+    if (e.state === 'ready') {
+      up = true;
+      log?.info({ redis: e.name }, 'redis connected: the limit is global');
+    } else if (up !== false) {
+      up = false;
+      log?.warn({ redis: e.name, error: e.error }, `redis ${e.state}: fail mode ${r.failMode}`);
+    }
   };
   const client = new NodeRedisClient({ ...redisClientOptions(r, 'rate-limiter'), onState });
   void client.connect();

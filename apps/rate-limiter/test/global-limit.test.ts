@@ -1,6 +1,7 @@
 /**
  * The rate-limiter sample with `rate_limiter.redis`: two app processes share
- * one limit through a private redis-server; 429s carry Retry-After; with
+ * one limit through a private redis-server; three with 64 connections each
+ * stay within the documented bound; 429s carry Retry-After; with
  * Redis killed mid-load the fail mode answers (open: every request passes)
  * and the limit is global again within a second of Redis returning; `-t`
  * refuses a bad redis key naming it.
@@ -120,6 +121,39 @@ it('two instances share one limit through Redis; a 429 carries Retry-After', asy
     expect(r.headers['x-rate-limit-reset']).toBe(r.headers['retry-after']);
   }
 });
+
+it('3 instances x 64 concurrent connections: within the limit per window, not 3x it', async () => {
+  await using redis = await RedisServer.start();
+  const upstream = await origin();
+  const LIMIT = 50;
+  const apps = await Promise.all([0, 1, 2].map(() => startApp(conf(upstream, LIMIT, redis.port))));
+  let allowed = 0;
+  let limited = 0;
+  const failures: string[] = [];
+  const started = performance.now();
+  const end = started + 1500;
+  const client = async (port: number) => {
+    for (let i = 0; i < 2000 && performance.now() < end; i++) {
+      try {
+        const r = await get(port, 'bob');
+        if (r.status === 200) allowed++;
+        else if (r.status === 429) limited++;
+        else failures.push(`status ${r.status}`);
+      } catch (err) {
+        failures.push(String(err));
+      }
+    }
+  };
+  await Promise.all(apps.flatMap((a) => Array.from({ length: 64 }, () => client(a.port))));
+  const elapsed = performance.now() - started;
+  expect(failures).toEqual([]);
+  // documented bound: at most LIMIT admitted per fixed one-second window, whichever instance
+  const windows = Math.floor(elapsed / 1000) + 2;
+  expect(allowed).toBeLessThanOrEqual(LIMIT * windows);
+  expect(allowed).toBeGreaterThanOrEqual(LIMIT);
+  // three local limiters would have let through about three times as many
+  expect(limited).toBeGreaterThan(3 * LIMIT * windows - allowed);
+}, 30_000);
 
 it('Redis killed mid-load: fail open serves every request; global again within 1 s of its return', async () => {
   await using redis = await RedisServer.start();

@@ -4,19 +4,13 @@
  * with a generated config pointing at the origin and an upstream keep-alive
  * pool sized to the client's connections.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { Child } from '../lib/children.ts';
-import { spawnChild } from '../lib/children.ts';
 import { HOST } from '../lib/net.ts';
 import { SERVERS_DIR, stopNodeServer } from '../lib/node-peer.ts';
 import { type Peer, type PeerContext, PeerKind } from '../lib/peer.ts';
+import { SampleApp, serverConf } from '../lib/sample-app.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const APP = join(ROOT, 'apps', 'load-balancer');
-const MAIN = join(APP, 'dist', 'main.js');
+const APP = new SampleApp('load-balancer');
 
 export const pingoraTs: Peer = {
   name: 'pingora-ts',
@@ -25,53 +19,23 @@ export const pingoraTs: Peer = {
     'apps/load-balancer from dist/, threads 1, upstream_keepalive_pool_size = 2x connections, round robin over the one origin',
   tools: [],
   node: true,
-  unavailable: () =>
-    existsSync(join(APP, 'package.json')) ? undefined : 'apps/load-balancer does not exist yet',
-  prepare() {
-    process.stderr.write('bench: building @pingora-ts/app-load-balancer with turbo\n');
-    const r = spawnSync(
-      process.execPath,
-      [
-        join(ROOT, 'scripts', 'workspace.mjs'),
-        'run',
-        'turbo',
-        'run',
-        'build',
-        '--filter=@pingora-ts/app-load-balancer...',
-        '--output-logs=errors-only',
-      ],
-      // Build output goes to stderr: stdout carries only the report.
-      { cwd: ROOT, stdio: ['ignore', 2, 2], timeout: 600_000 },
-    );
-    if (r.status !== 0 || !existsSync(MAIN)) {
-      throw PingoraError.explain(
-        ErrorType.InternalError,
-        `building apps/load-balancer failed (status ${r.status}); ${MAIN} ${existsSync(MAIN) ? 'is stale' : 'is missing'}`,
-      );
-    }
-  },
+  unavailable: () => APP.unavailable(),
+  prepare: () => APP.build(),
   start: (ctx) => startGateway(ctx, gatewayConf(ctx)),
   stop: stopNodeServer,
 };
 
 /**
- * The gateway's config for `ctx`. JSON is YAML: the app reads it with its
- * YAML loader. Health checks run once at start only: a TCP check every
- * second would add origin connections that are not proxying (and skew the
- * upstream count).
+ * The gateway's config for `ctx`. Health checks run once at start only: a
+ * TCP check every second would add origin connections that are not
+ * proxying (and skew the upstream count).
  */
 export function gatewayConf(ctx: PeerContext): {
   load_balancer: Record<string, unknown>;
   [key: string]: unknown;
 } {
   return {
-    version: 1,
-    threads: 1,
-    pid_file: join(ctx.dir, 'pingora.pid'),
-    upgrade_sock: join(ctx.dir, 'upgrade.sock'),
-    grace_period_seconds: 1,
-    graceful_shutdown_timeout_seconds: 1,
-    upstream_keepalive_pool_size: ctx.connections * 2,
+    ...serverConf(ctx),
     load_balancer: {
       listen: [`${HOST}:${ctx.port}`],
       upstreams: [`${ctx.originHost}:${ctx.originPort}`],
@@ -82,13 +46,7 @@ export function gatewayConf(ctx: PeerContext): {
 
 /** Writes `conf` into the run's directory and starts the built gateway on it. */
 export function startGateway(ctx: PeerContext, conf: object): Child {
-  const path = join(ctx.dir, 'conf.yaml');
-  writeFileSync(path, `${JSON.stringify(conf, null, 2)}\n`);
-  return spawnChild('pingora-ts', process.execPath, [...ctx.nodeArgs, MAIN, '-c', path], {
-    cpu: ctx.cpu,
-    cwd: APP,
-    logPath: join(ctx.dir, 'pingora-ts.log'),
-  });
+  return APP.start('pingora-ts', ctx, conf);
 }
 
 /**

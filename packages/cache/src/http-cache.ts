@@ -10,7 +10,8 @@ import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { ResponseHeader } from '@pingora-ts/http';
 import { cacheLockWaitChannel } from './cache-events.ts';
 import type { CacheKey } from './key.ts';
-import { type CacheLock, LockStatus, type ReadLock, type WritePermit } from './lock.ts';
+import type { CacheKeyLock, CacheLocked, CacheReadLock, CacheWritePermit } from './key-lock.ts';
+import { LockStatus } from './lock.ts';
 import type { CacheMeta } from './meta.ts';
 import {
   CachePhase,
@@ -28,8 +29,8 @@ export interface CacheSettings {
   readonly storage: Storage;
   /** Remembers uncacheable keys to bypass their lookup next time. */
   readonly predictor?: CacheablePredictor | undefined;
-  /** One fetch per key; the others wait. */
-  readonly lock?: CacheLock | undefined;
+  /** One fetch per key; the others wait (the local CacheLock, or a lock shared by instances). */
+  readonly lock?: CacheKeyLock | undefined;
   /** Used by the proxy's default responseCacheFilter and, for rfc9111, request directives. */
   readonly policy?: CachePolicy | undefined;
   /** Bodies larger than this are not cached (Pingora's max_file_size). */
@@ -51,8 +52,12 @@ export class HttpCache {
   #hit: HitHandler | undefined;
   #miss: MissHandler | undefined;
   #hitStatus: HitStatus | undefined;
-  #permit: WritePermit | undefined;
-  #readLock: ReadLock | undefined;
+  #permit: CacheWritePermit | undefined;
+  #readLock: CacheReadLock | undefined;
+  /** Whether this request took the key's lock before (see CacheKeyLockOptions.relock). */
+  #locked = false;
+  /** A MissHandler's finish() is in flight (see finishMiss). */
+  #finishing = false;
   #lockWaitedMs = 0;
   #written = 0;
   #fromExpired = false;
@@ -204,12 +209,32 @@ export class HttpCache {
 
   // ---- cache lock ----
 
-  /** Takes the key's lock: 'write' when this request fetches, else the ReadLock to wait on. */
-  lock(): 'write' | ReadLock | undefined {
+  /**
+   * Takes the key's lock: 'write' when this request fetches, else the read
+   * lock to wait on; undefined without a lock. A synchronous lock answers
+   * synchronously; a distributed one with a promise (which, should the lock
+   * break its contract and reject, answers undefined: fetch without a lock).
+   */
+  lock(): 'write' | CacheReadLock | undefined | Promise<'write' | CacheReadLock | undefined> {
     const lock = this.#settings?.lock;
     if (lock === undefined) return undefined;
     if (this.isWriter) return 'write';
-    const r = lock.lock(this.key);
+    const relock = this.#locked;
+    this.#locked = true;
+    // an asset found expired: the writer revalidates it (Pingora's stale_writer)
+    const stale = this.#phase === CachePhase.Expired;
+    const options = stale ? (relock ? RELOCK_STALE : STALE) : relock ? RELOCK : undefined;
+    const r = lock.lock(this.key, options);
+    if (r instanceof Promise) {
+      return r.then(
+        (l) => this.#took(l),
+        () => undefined,
+      );
+    }
+    return this.#took(r);
+  }
+
+  #took(r: CacheLocked): 'write' | CacheReadLock {
     if (r.kind === 'write') {
       this.#permit = r.permit;
       return 'write';
@@ -237,7 +262,9 @@ export class HttpCache {
     const p = this.#permit;
     if (p === undefined) return;
     this.#permit = undefined;
-    p.release(status);
+    const r = p.release(status);
+    // a distributed lock's release must not reject; should one, its key ages out
+    if (r instanceof Promise) r.catch(() => {});
   }
 
   #releaseWriter(reason: NoCacheReason): void {
@@ -343,6 +370,9 @@ export class HttpCache {
     const miss = this.#miss;
     if (miss === undefined) return 0;
     this.#miss = undefined;
+    // the request may end (finish()) before an asynchronous storage has the
+    // asset: the lock stays held until then, and is released with the outcome
+    this.#finishing = true;
     try {
       const { size } = await miss.finish();
       this.releaseLock(LockStatus.Done);
@@ -350,6 +380,8 @@ export class HttpCache {
     } catch {
       this.disable(NoCacheReason.StorageError);
       return 0;
+    } finally {
+      this.#finishing = false;
     }
   }
 
@@ -377,14 +409,14 @@ export class HttpCache {
   }
 
   /** Hands the write permit to someone else (a background revalidation). */
-  takePermit(): WritePermit | undefined {
+  takePermit(): CacheWritePermit | undefined {
     const p = this.#permit;
     this.#permit = undefined;
     return p;
   }
 
   /** Gives a write permit taken elsewhere to this cache. */
-  adoptPermit(p: WritePermit | undefined): void {
+  adoptPermit(p: CacheWritePermit | undefined): void {
     this.#permit = p;
   }
 
@@ -393,14 +425,18 @@ export class HttpCache {
     this.#hit?.finish();
     this.#hit = undefined;
     if (this.#miss !== undefined) this.#abortMiss();
-    this.releaseLock(LockStatus.Dangling);
+    // a finishing write releases the lock itself (Done, or TransientError on failure)
+    if (!this.#finishing) this.releaseLock(LockStatus.Dangling);
   }
 
-  /** The stored head of the found asset, for serving (a copy the caller may change). */
+  /** The stored head of the found asset, for serving (a copy the caller may change; see CacheMeta.servedHeader). */
   servedHeader(): ResponseHeader {
     if (this.#meta === undefined) throw misuse('servedHeader', this.#phase);
-    return this.#meta.header.clone();
+    return this.#meta.servedHeader();
   }
 }
 
 const EMPTY = Buffer.alloc(0);
+const RELOCK = { relock: true } as const;
+const STALE = { staleWriter: true } as const;
+const RELOCK_STALE = { relock: true, staleWriter: true } as const;

@@ -67,6 +67,13 @@ export {
   ReadLock,
   WritePermit,
 } from './lock.ts';
+export type {
+  CacheKeyLock,
+  CacheKeyLockOptions,
+  CacheLocked,
+  CacheReadLock,
+  CacheWritePermit,
+} from './key-lock.ts';
 export { MemoryStorage, type MemoryStorageOptions } from './memory-storage.ts';
 export { CacheablePredictor } from './predictor.ts';
 export type {

@@ -21,6 +21,79 @@ function hashStrings(parts: readonly string[]): Buffer {
   return blake(text);
 }
 
+/** A primary hash and its hex form, shared by every CacheKey of the same namespace and primary. */
+interface PrimaryHash {
+  readonly bin: Buffer;
+  readonly hex: string;
+}
+
+/** Characters of hashed text one generation of the memo holds at most (its entries are capped too). */
+const MEMO_CHARS = 1 << 20;
+const MEMO_ENTRIES = 8192;
+
+/** One generation of the memo: namespace -> primary -> hash (no key text is built to look one up). */
+type Generation = Map<string, Map<string, PrimaryHash>>;
+
+/**
+ * Primary hashes of recently seen keys. A hit hashes its key on every
+ * request, and BLAKE2b through OpenSSL costs more than the rest of the
+ * lookup; the memo is two generations (the current one fills, then replaces
+ * the old), so it stays under 2 x MEMO_CHARS characters and 2 x
+ * MEMO_ENTRIES entries whatever it is fed, and keeps the keys in use.
+ */
+class PrimaryHashMemo {
+  #current: Generation = new Map();
+  #old: Generation = new Map();
+  #chars = 0;
+  #entries = 0;
+  #oldChars = 0;
+  #oldEntries = 0;
+
+  get(namespace: string, primary: string): PrimaryHash {
+    let h = this.#current.get(namespace)?.get(primary);
+    if (h !== undefined) return h;
+    h = this.#old.get(namespace)?.get(primary);
+    if (h === undefined) {
+      const bin = hashStrings([namespace, primary]);
+      h = { bin, hex: bin.toString('hex') };
+    }
+    const chars = namespace.length + primary.length;
+    if (chars > MEMO_CHARS) return h;
+    if (this.#chars + chars > MEMO_CHARS || this.#entries >= MEMO_ENTRIES) {
+      this.#old = this.#current;
+      this.#oldChars = this.#chars;
+      this.#oldEntries = this.#entries;
+      this.#current = new Map();
+      this.#chars = 0;
+      this.#entries = 0;
+    }
+    let byPrimary = this.#current.get(namespace);
+    if (byPrimary === undefined) {
+      byPrimary = new Map();
+      this.#current.set(namespace, byPrimary);
+    }
+    byPrimary.set(primary, h);
+    this.#chars += chars;
+    this.#entries++;
+    return h;
+  }
+
+  /** Entries and characters of key text held (both generations), for the bound's tests. */
+  get held(): { entries: number; chars: number } {
+    return {
+      entries: this.#entries + this.#oldEntries,
+      chars: this.#chars + this.#oldChars,
+    };
+  }
+}
+
+const primaryMemo = new PrimaryHashMemo();
+
+/** What the primary-hash memo holds (entries, characters of key text): for tests of its bound. */
+export function primaryHashMemoSize(): { entries: number; chars: number } {
+  return primaryMemo.held;
+}
+
 export class CacheKey {
   readonly namespace: string;
   readonly primary: string;
@@ -28,8 +101,7 @@ export class CacheKey {
   readonly userTag: string;
   /** The variance hash of one variant (set after cacheVaryFilter), else undefined. */
   variance: Buffer | undefined;
-  #primaryHash: Buffer | undefined;
-  #primaryHex: string | undefined;
+  #primary: PrimaryHash | undefined;
   #combined: { variance: Buffer; hex: string; bin: Buffer } | undefined;
 
   constructor(namespace: string, primary: string, userTag = '') {
@@ -43,16 +115,19 @@ export class CacheKey {
     return new CacheKey('', `${host}${target}`);
   }
 
-  /** BLAKE2b-512 of namespace and primary, truncated to 16 bytes. */
+  #primaryHash(): PrimaryHash {
+    this.#primary ??= primaryMemo.get(this.namespace, this.primary);
+    return this.#primary;
+  }
+
+  /** BLAKE2b-512 of namespace and primary, truncated to 16 bytes. Shared: do not modify it. */
   primaryBinary(): Buffer {
-    this.#primaryHash ??= hashStrings([this.namespace, this.primary]);
-    return this.#primaryHash;
+    return this.#primaryHash().bin;
   }
 
   /** The primary hash in hex (32 characters): the storage key of the primary slot. */
   primaryHex(): string {
-    this.#primaryHex ??= this.primaryBinary().toString('hex');
-    return this.#primaryHex;
+    return this.#primaryHash().hex;
   }
 
   /** The key of this variant: the primary hash combined with the variance hash, if any. */

@@ -9,6 +9,7 @@
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { CacheKey } from './key.ts';
+import type { CacheKeyLock, CacheReadLock, CacheWritePermit } from './key-lock.ts';
 
 export const LockStatus = {
   /** The writer is still working. */
@@ -64,7 +65,7 @@ class LockCore {
   }
 }
 
-export class WritePermit {
+export class WritePermit implements CacheWritePermit {
   readonly #lock: CacheLock;
   readonly #key: string;
   /** @internal */
@@ -92,7 +93,7 @@ export class WritePermit {
   }
 }
 
-export class ReadLock {
+export class ReadLock implements CacheReadLock {
   readonly #lock: CacheLock;
   readonly #key: string;
   readonly #core: LockCore;
@@ -145,7 +146,8 @@ export type Locked =
   | { readonly kind: 'write'; readonly permit: WritePermit }
   | { readonly kind: 'read'; readonly lock: ReadLock };
 
-export class CacheLock {
+/** The local lock (one process): synchronous, so it costs no promise on the request path. */
+export class CacheLock implements CacheKeyLock {
   readonly ageTimeoutMs: number;
   readonly waitTimeoutMs: number;
   readonly now: () => number;

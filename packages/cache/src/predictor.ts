@@ -25,7 +25,8 @@ export class CacheablePredictor {
 
   /** False when `key` was seen uncacheable and is still remembered. */
   cacheablePrediction(key: CacheKey): boolean {
-    return !this.#lru.has(key.primaryHex());
+    // nothing remembered (the usual case): no key to hash
+    return this.#lru.len === 0 || !this.#lru.has(key.primaryHex());
   }
 
   /** Remembers `key` as uncacheable for `reason`; true when it was recorded. */

@@ -86,10 +86,11 @@ export function ifRangeMatches(ifRange: string, resp: ResponseHeader): boolean {
 /** Pingora's default rangeHeaderFilter decision for a full 200 `resp` to `req`. */
 export function rangeRequestFor(req: RequestHeader, resp: ResponseHeader): RangeRequest {
   if (resp.status !== 200 || (req.method !== 'GET' && req.method !== 'HEAD')) return NONE;
-  const cl = resp.getHeader('content-length');
-  if (cl === undefined || !/^\d+$/.test(cl)) return NONE;
+  // the request first: without a Range (nearly every hit) the stored head is not read
   const range = req.getHeader('range');
   if (range === undefined) return NONE;
+  const cl = resp.getHeader('content-length');
+  if (cl === undefined || !/^\d+$/.test(cl)) return NONE;
   const ifRange = req.getHeader('if-range');
   if (ifRange !== undefined && !ifRangeMatches(ifRange, resp)) return NONE;
   return parseRange(range, Number(cl));
@@ -114,7 +115,8 @@ export class RangeBody {
     this.length = length;
     switch (request.kind) {
       case 'none':
-        resp.insertHeader('Accept-Ranges', 'bytes');
+        if (resp.getHeader('accept-ranges') !== 'bytes')
+          resp.insertHeader('Accept-Ranges', 'bytes');
         break;
       case 'invalid':
         resp.status = 416;

@@ -38,7 +38,7 @@ export function requestVerdict(req: RequestHeader, meta: CacheMeta, now: number)
     return 'revalidate';
   }
   if (!meta.isFresh(now) && cc.has('max-stale')) {
-    const respCc = CacheControl.fromHeaders(meta.header);
+    const respCc = meta.cacheControl();
     if (respCc?.mustRevalidate || respCc?.proxyRevalidate || respCc?.has('s-maxage')) {
       return 'default';
     }
@@ -114,14 +114,15 @@ function etagMatches(list: string, etag: string, weak: boolean): boolean {
  */
 export function notModified(req: RequestHeader, resp: ResponseHeader): boolean {
   if (resp.status !== 200) return false;
-  const inm = req.getAll('if-none-match');
-  if (inm.length > 0) {
+  if (req.hasHeader('if-none-match')) {
+    const inm = req.getAll('if-none-match');
     const etag = resp.getHeader('etag');
     return etag !== undefined && etagMatches(inm.join(','), etag, true);
   }
   const ims = req.getHeader('if-modified-since');
+  if (ims === undefined) return false;
   const lm = resp.getHeader('last-modified');
-  if (ims === undefined || lm === undefined) return false;
+  if (lm === undefined) return false;
   const since = parseHttpDate(ims);
   const modified = parseHttpDate(lm);
   return since !== undefined && modified !== undefined && modified <= since;

@@ -1,7 +1,9 @@
+import { hash } from 'node:crypto';
 import { ResponseHeader } from '@pingora-ts/http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CacheKey, CacheMeta, decodeMeta, encodeMeta, VarianceBuilder } from '../src/index.ts';
+import { primaryHashMemoSize } from '../src/key.ts';
 
 describe('CacheKey', () => {
   it('hashes namespace and primary into 16 bytes with a hex form', () => {
@@ -11,6 +13,31 @@ describe('CacheKey', () => {
     expect(new CacheKey('ns', 'example.com/a').primaryHex()).toBe(k.primaryHex());
     expect(new CacheKey('nse', 'xample.com/a').primaryHex()).not.toBe(k.primaryHex());
     expect(new CacheKey('', 'example.com/a', 'tag').primaryHex()).not.toBe(k.primaryHex());
+  });
+
+  it('property: the memoised primary hash is BLAKE2b-512 of the length-prefixed parts, truncated', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (ns, primary) => {
+        const text = `${ns.length}:${ns}${primary.length}:${primary}`;
+        const want = (hash('blake2b512', text, 'buffer') as Buffer).subarray(0, 16);
+        // twice: the second answer comes from the memo
+        for (let i = 0; i < 2; i++) {
+          const k = new CacheKey(ns, primary);
+          expect(k.primaryBinary().equals(want)).toBe(true);
+          expect(k.primaryHex()).toBe(want.toString('hex'));
+        }
+      }),
+    );
+  });
+
+  it('the primary-hash memo stays bounded whatever keys it is fed', () => {
+    for (let i = 0; i < 20_000; i++) new CacheKey('', `h/${i}`).primaryHex();
+    for (let i = 0; i < 40; i++) new CacheKey('', `${i}`.padEnd(100_000, 'x')).primaryHex();
+    // a key longer than a whole generation is hashed but never kept
+    new CacheKey('', 'y'.repeat(2_000_000)).primaryHex();
+    const { entries, chars } = primaryHashMemoSize();
+    expect(entries).toBeLessThanOrEqual(2 * 8192);
+    expect(chars).toBeLessThanOrEqual(2 * (1 << 20));
   });
 
   it('combines the variance into a different key', () => {

@@ -38,6 +38,48 @@ describe('parseHttpDate', () => {
   });
 });
 
+describe('optional whitespace is SP and HTAB only (regression: trim() stripped NBSP)', () => {
+  const t = Date.UTC(1994, 10, 6, 8, 49, 37);
+  it('HTTP-dates', () => {
+    expect(parseHttpDate(' \tSun, 06 Nov 1994 08:49:37 GMT\t ')).toBe(t);
+    expect(parseHttpDate('\u00a0Sun, 06 Nov 1994 08:49:37 GMT')).toBeUndefined();
+    expect(parseHttpDate('Sun, 06 Nov 1994 08:49:37 GMT\u00a0')).toBeUndefined();
+    expect(parseHttpDate('Sun Nov \u00a06 08:49:37 1994')).toBeUndefined();
+  });
+
+  it('Age and Vary in the rfc9111 policy', () => {
+    const p = rfc9111Policy();
+    const date: [string, string] = ['Date', formatHttpDate(NOW)];
+    const cc: [string, string] = ['Cache-Control', 'max-age=100'];
+    const age = (v: string) => {
+      const r = p.responseCacheable(get(), resp([cc, date, ['Age', v]]), NOW);
+      return r.cacheable ? r.meta.initialAgeSec : undefined;
+    };
+    expect(age('\t30 ')).toBe(30);
+    expect(age('\u00a030')).toBe(0);
+    expect(age('30\u00a0')).toBe(0);
+    expect(p.responseCacheable(get(), resp([cc, ['Vary', 'Accept,\t* ']]), NOW).cacheable).toBe(
+      false,
+    );
+    // "\u00a0*" is not the "*" member: a field name (odd, but not Vary: *)
+    expect(p.responseCacheable(get(), resp([cc, ['Vary', 'Accept,\u00a0*']]), NOW).cacheable).toBe(
+      true,
+    );
+  });
+
+  it('entity tags and dates of conditional requests', () => {
+    const stored = resp([
+      ['ETag', '"abc"'],
+      ['Last-Modified', 'Sun, 06 Nov 1994 08:49:37 GMT'],
+    ]);
+    expect(notModified(get([['If-None-Match', '"x",\t"abc" ']]), stored)).toBe(true);
+    expect(notModified(get([['If-None-Match', '"x",\u00a0"abc"']]), stored)).toBe(false);
+    expect(
+      notModified(get([['If-Modified-Since', '\u00a0Sun, 06 Nov 1994 08:49:37 GMT']]), stored),
+    ).toBe(false);
+  });
+});
+
 describe('pingoraPolicy', () => {
   const p = pingoraPolicy({ staleIfErrorSec: 60 });
 

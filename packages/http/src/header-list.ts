@@ -7,7 +7,9 @@
  * than a Map-keyed store, with lookups on par up to ~30 fields (see
  * bench/src/header-map.bench.ts). Fields a parser appended from validated
  * bytes remember where their line was, so a field nobody changed goes out
- * again exactly as it came in (copy on write: see adoptParsed).
+ * again exactly as it came in (copy on write: see adoptParsed). A head
+ * written many times (a cache's stored response) can have its fields encoded
+ * once and shared by its clones (see encodeFields).
  */
 import { writeLatin1, writeLatin1Range } from './latin1.ts';
 import { validateHeaderName, validateHeaderValue } from './validate.ts';
@@ -54,6 +56,9 @@ export class HeaderList {
    * came from a parser, which costs other lists nothing.
    */
   #rawAt: number[] | undefined;
+  /** Field lines [0, #wireCount) in wire form (see encodeFields); shared with clones, never written to. */
+  #wire: Buffer | undefined;
+  #wireCount = 0;
 
   /** How many field lines the head holds (a repeated header counts once per line). */
   get headerCount(): number {
@@ -80,6 +85,7 @@ export class HeaderList {
       this.#rawAt?.push(-1);
       return this;
     }
+    if (first < this.#wireCount) this.#dropWire();
     this.#names[first] = name;
     this.#values[first] = v;
     if (this.#rawAt !== undefined) this.#rawAt[first] = -1;
@@ -158,6 +164,7 @@ export class HeaderList {
     const lower = lookupName(name);
     const first = this.#lower.indexOf(lower);
     if (first === -1) return undefined;
+    if (first < this.#wireCount) this.#dropWire();
     const removed: string[] = [];
     this.#removeFrom(lower, first, removed);
     return removed;
@@ -197,6 +204,7 @@ export class HeaderList {
     const lowers = this.#lower;
     for (let i = 0; i < lowers.length; i++) {
       if (lowerNames.has(lowers[i]!)) {
+        if (i < this.#wireCount) this.#dropWire();
         this.#removeFrom(lowers[i]!, i, undefined, lowerNames);
         return;
       }
@@ -238,6 +246,7 @@ export class HeaderList {
 
   /** Removes every field. */
   clearHeaders(): void {
+    this.#dropWire();
     this.#names.length = 0;
     this.#lower.length = 0;
     this.#values.length = 0;
@@ -250,12 +259,33 @@ export class HeaderList {
     const names = this.#names;
     const values = this.#values;
     const rawAt = this.#rawAt;
-    let n = names.length * 4;
-    for (let i = 0; i < names.length; i++) {
+    const from = this.#wireCount;
+    let n = (names.length - from) * 4 + (from > 0 ? (this.#wire as Buffer).length : 0);
+    for (let i = from; i < names.length; i++) {
       const at = rawAt === undefined ? -1 : rawAt[i]!;
       n += at < 0 ? names[i]!.length + values[i]!.length : this.#rawLineEnd(i, at) - at - 4;
     }
     return n;
+  }
+
+  /**
+   * Encodes the field lines once and keeps the bytes, shared with clones:
+   * writeHeaders then copies them instead of writing field by field, for
+   * as long as those fields stay unchanged (fields appended later are
+   * written as usual; changing or removing an encoded one drops the bytes).
+   * For heads written many times, such as a cache's stored responses.
+   */
+  encodeFields(): void {
+    this.#dropWire();
+    const wire = Buffer.allocUnsafeSlow(this.headersWireLength());
+    this.writeHeaders(wire, 0);
+    this.#wire = wire;
+    this.#wireCount = this.#names.length;
+  }
+
+  /** How many leading field lines writeHeaders copies as encoded bytes (0: none are). */
+  get encodedFieldCount(): number {
+    return this.#wireCount;
   }
 
   /**
@@ -268,7 +298,9 @@ export class HeaderList {
     const values = this.#values;
     const rawAt = this.#rawAt;
     let o = offset;
-    for (let i = 0; i < names.length; i++) {
+    const from = this.#wireCount;
+    if (from > 0) o += (this.#wire as Buffer).copy(buf, o);
+    for (let i = from; i < names.length; i++) {
       const at = rawAt === undefined ? -1 : rawAt[i]!;
       if (at >= 0) {
         // A run of unchanged lines that were adjacent in the received head: one copy.
@@ -294,6 +326,13 @@ export class HeaderList {
     this.#values = withRoom(other.#values);
     this.#rawAt = other.#rawAt === undefined ? undefined : withRoom(other.#rawAt);
     this.#rawText = other.#rawText;
+    this.#wire = other.#wire;
+    this.#wireCount = other.#wireCount;
+  }
+
+  #dropWire(): void {
+    this.#wire = undefined;
+    this.#wireCount = 0;
   }
 
   /** Where raw line `index` (starting at `at`) ends in #rawText, after its CRLF. */

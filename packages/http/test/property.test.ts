@@ -174,4 +174,76 @@ describe('properties', () => {
       { numRuns: 300 },
     );
   });
+
+  it('encoded fields: after any insert/append/remove/removeAllOf/clear, on the head or a clone, the wire is what the fields say', () => {
+    type Op = [
+      'insert' | 'append' | 'remove' | 'removeAll' | 'clear' | 'encode' | 'clone',
+      string,
+      string,
+    ];
+    const op: fc.Arbitrary<Op> = fc.tuple(
+      fc.constantFrom(
+        'insert' as const,
+        'append' as const,
+        'append' as const,
+        'remove' as const,
+        'removeAll' as const,
+        'clear' as const,
+        'encode' as const,
+        'clone' as const,
+      ),
+      smallName,
+      value,
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const base = ResponseHeader.build(200);
+        base.appendHeader('Server', 'x');
+        base.appendHeader('Via', '1.1 a');
+        base.encodeFields();
+        const before = base.toWire();
+        let h = base.clone();
+        for (const [kind, n, v] of ops) {
+          if (kind === 'insert') h.insertHeader(n, v);
+          else if (kind === 'append') h.appendHeader(n, v);
+          else if (kind === 'remove') h.removeHeader(n);
+          else if (kind === 'removeAll') h.removeAllOf(new Set([n.toLowerCase()]));
+          else if (kind === 'clear') h.clearHeaders();
+          else if (kind === 'encode') h.encodeFields();
+          else h = h.clone();
+          const fields = [...h];
+          expect(h.headersWireLength()).toBe(Buffer.byteLength(wireOf(fields), 'latin1'));
+          const buf = Buffer.alloc(h.headersWireLength() + 4, 0xee);
+          expect(h.writeHeaders(buf, 2)).toBe(2 + h.headersWireLength());
+          expect(buf.subarray(2, -2).toString('latin1')).toBe(wireOf(fields));
+          expect(buf[1]).toBe(0xee);
+          expect(buf[buf.length - 2]).toBe(0xee);
+          expect(h.encodedFieldCount).toBeLessThanOrEqual(h.headerCount);
+        }
+        // the encoded original is untouched by whatever its clones went through
+        expect(base.toWire().equals(before)).toBe(true);
+        expect(base.encodedFieldCount).toBe(2);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('encoded fields are copied, not re-encoded, while they stay as they are', () => {
+    const stored = ResponseHeader.build(200);
+    stored.appendHeader('Content-Type', 'text/plain');
+    stored.appendHeader('ETag', '"a"');
+    stored.encodeFields();
+    const copy = stored.clone();
+    copy.appendHeader('Age', 3);
+    copy.insertHeader('X-Cache-Status', 'HIT');
+    expect(copy.encodedFieldCount).toBe(2);
+    expect(copy.toWire().toString('latin1')).toBe(
+      'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nETag: "a"\r\nAge: 3\r\nX-Cache-Status: HIT\r\n\r\n',
+    );
+    copy.insertHeader('etag', '"b"');
+    expect(copy.encodedFieldCount).toBe(0);
+    expect(copy.getHeader('ETag')).toBe('"b"');
+    expect(copy.toWire().toString('latin1')).toContain('etag: "b"\r\n');
+    expect(stored.toWire().toString('latin1')).toContain('ETag: "a"\r\n');
+  });
 });

@@ -1,9 +1,10 @@
 /**
  * Redis metrics from @pingora-ts/redis's events: connection state changes
- * (`pingora-ts:redis:state`), failed commands (`:command-error`), cache
- * lookups/writes that bypassed Redis (`:cache-bypass`) and limiter checks
- * answered by the fail mode (`:limiter-fallback`). Subscribed by name, read
- * structurally (no dependency on the redis package); labels from fixed sets.
+ * and whether each client is up now (`pingora-ts:redis:state`), failed
+ * commands (`:command-error`), cache operations and locks that bypassed Redis
+ * (`:cache-bypass`) and limiter checks answered by the fail mode
+ * (`:limiter-fallback`). Subscribed by name, read structurally (no dependency
+ * on the redis package); labels from fixed sets or bounded tables.
  */
 import type { MetricSet } from './metric-set.ts';
 import { OVERFLOW_LABEL, SeriesTable } from './series-table.ts';
@@ -16,7 +17,9 @@ export const REDIS_LIMITER_FALLBACK_CHANNEL = 'pingora-ts:redis:limiter-fallback
 
 const STATES: ReadonlySet<string> = new Set(['ready', 'down', 'reconnecting']);
 const COMMANDS: ReadonlySet<string> = new Set(['EVALSHA', 'EVAL', 'GET', 'GETRANGE', 'SET', 'DEL']);
-const OPS: ReadonlySet<string> = new Set(['lookup', 'store', 'purge', 'update']);
+const OPS: ReadonlySet<string> = new Set(['lookup', 'store', 'purge', 'update', 'lock']);
+/** Client names (from config) tracked by redis_up at most; more share the overflow series. */
+const MAX_CLIENTS = 64;
 const MODES: ReadonlySet<string> = new Set(['local', 'open', 'closed']);
 
 interface Labelled {
@@ -39,8 +42,14 @@ function counting(t: SeriesTable<Labelled>, allowed: ReadonlySet<string>, field:
   };
 }
 
+interface Up {
+  readonly labels: Record<string, string>;
+  up: number;
+}
+
 export class RedisMetrics {
   readonly #states = table('state');
+  readonly #up = new SeriesTable<Up>(MAX_CLIENTS, (name: string) => ({ labels: { name }, up: 0 }));
   readonly #errors = table('command');
   readonly #bypass = table('op');
   readonly #fallback = table('mode');
@@ -54,6 +63,13 @@ export class RedisMetrics {
       this.#states,
       count,
     );
+    set.gauge(
+      'redis_up',
+      'Whether the Redis client is connected (0: down, its cache tier and lock are bypassed)',
+      ['name'],
+      this.#up,
+      (r) => r.up,
+    );
     set.counter(
       'redis_command_errors_total',
       'Redis commands that failed (timeout, connection, server error)',
@@ -63,7 +79,7 @@ export class RedisMetrics {
     );
     set.counter(
       'redis_cache_bypass_total',
-      'Cache storage operations that failed on Redis (the request went on without it)',
+      'Cache storage operations and lock requests that failed on Redis (the request went on without it)',
       ['op'],
       this.#bypass,
       count,
@@ -78,8 +94,16 @@ export class RedisMetrics {
   }
 
   subscriptions(): Subscription[] {
+    const countState = counting(this.#states, STATES, 'state');
     return [
-      [REDIS_STATE_CHANNEL, counting(this.#states, STATES, 'state')],
+      [
+        REDIS_STATE_CHANNEL,
+        (m: unknown) => {
+          countState(m);
+          const { name, state } = (m ?? {}) as { name?: unknown; state?: unknown };
+          if (typeof name === 'string') this.#up.get(name).up = state === 'ready' ? 1 : 0;
+        },
+      ],
       [REDIS_COMMAND_ERROR_CHANNEL, counting(this.#errors, COMMANDS, 'command')],
       [REDIS_CACHE_BYPASS_CHANNEL, counting(this.#bypass, OPS, 'op')],
       [REDIS_LIMITER_FALLBACK_CHANNEL, counting(this.#fallback, MODES, 'mode')],

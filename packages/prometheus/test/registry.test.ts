@@ -44,9 +44,9 @@ describe('PrometheusMetrics registry handling', () => {
     expect(names).toContain('pingora_upstream_tls_handshakes_total');
     expect(names).toContain('pingora_client_aborts_total');
     expect(names).toContain('pingora_h2_session_errors_total');
-    // Every metric name appears once (41 with the upstream TLS ones, client aborts, the cache's 7, the listener TLS 5, the h2 2 the redis 4 and the upstream timing 3).
+    // Every metric name appears once (41 with the upstream TLS ones, client aborts, the cache's 7, the listener TLS 5, the h2 2, the redis 5 and the upstream timing 3).
     expect(new Set(names).size).toBe(names.length);
-    expect(names.length).toBe(44);
+    expect(names.length).toBe(45);
     m[Symbol.dispose]();
     expect(m.subscribed).toBe(false);
     expect(metricNames(registry)).toEqual([]);

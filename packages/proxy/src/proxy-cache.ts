@@ -4,10 +4,12 @@
  * requestCacheFilter -> purge -> key -> predictor -> lookup loop (vary, hit
  * filter, cache lock, stale-while-revalidate) -> serve or go upstream with a
  * CacheTap. After: stale-if-error on upstream failures, serving a diverted
- * response, RFC 9111 invalidation, and the lookup event.
+ * response, RFC 9111 invalidation, and the lookup event. With synchronous
+ * filters and storage, a fresh hit is served without a promise.
  */
 import {
   CacheKey,
+  type CacheMeta,
   CachePhase,
   cacheLookupChannel,
   HitStatus,
@@ -28,6 +30,8 @@ import { type Session, sessionState } from './session.ts';
 /** Lookups per request at most (vary re-lookups and lock waits): a bound, never reached in practice. */
 const MAX_LOOKUPS = 16;
 
+const TRUE = (): true => true;
+
 /** Starts a stale-while-revalidate refresh in the background (see cache-background.ts). */
 export type BackgroundRevalidate = (s: Session, cache: HttpCache) => void;
 
@@ -43,23 +47,28 @@ export class ProxyCache<Ctx> {
   /**
    * The cache phases between requestFilter and proxyUpstreamFilter. True
    * when the request was answered (hit, stale, purge); otherwise `next`
-   * (proxyUpstreamFilter) decides.
+   * (proxyUpstreamFilter) decides. A promise only when a step had to wait.
    */
-  async requestPhases(
+  requestPhases(
     s: Session,
     ctx: Ctx,
     next: (s: Session, ctx: Ctx) => boolean | Promise<boolean>,
-  ): Promise<boolean> {
+  ): boolean | Promise<boolean> {
+    const r = this.#inner.requestCacheFilter?.(s, ctx);
+    if (isPromise(r)) return r.then(() => this.#afterCacheFilter(s, ctx, next));
+    return this.#afterCacheFilter(s, ctx, next);
+  }
+
+  #afterCacheFilter(
+    s: Session,
+    ctx: Ctx,
+    next: (s: Session, ctx: Ctx) => boolean | Promise<boolean>,
+  ): boolean | Promise<boolean> {
     const inner = this.#inner;
-    const r = inner.requestCacheFilter?.(s, ctx);
-    if (isPromise(r)) await r;
     const cache = s.cacheState;
     const purge = inner.isPurge?.(s, ctx) ?? false;
     if (cache === undefined || !cache.enabled) {
-      if (purge) {
-        await this.#purgeAnswer(s, ctx, 405);
-        return true;
-      }
+      if (purge) return this.#purgeAnswer(s, ctx, 405).then(TRUE);
       return next(s, ctx);
     }
     if (inner.cacheKeyCallback === undefined) {
@@ -69,10 +78,7 @@ export class ProxyCache<Ctx> {
       );
     }
     cache.setCacheKey(inner.cacheKeyCallback(s, ctx));
-    if (purge) {
-      await this.#purge(s, ctx, cache);
-      return true;
-    }
+    if (purge) return this.#purge(s, ctx, cache).then(TRUE);
     const policy = cache.settings.policy;
     const req = s.reqHeader;
     const cacheable =
@@ -86,31 +92,92 @@ export class ProxyCache<Ctx> {
     const predictor = cache.settings.predictor;
     if (predictor !== undefined && !predictor.cacheablePrediction(cache.key)) {
       cache.bypass();
-    } else if (await this.#lookup(s, ctx, cache)) {
-      return true;
+      return this.#toUpstream(s, ctx, cache, next);
     }
-    // only-if-cached: whatever made the request go upstream (miss, lock given up), it may not
-    if (policy?.name === 'rfc9111' && onlyIfCached(req)) {
-      cache.disable(NoCacheReason.DeclinedToUpstream);
-      await s.respond(504);
-      return true;
+    const served = this.#lookup(s, ctx, cache);
+    if (isPromise(served)) {
+      return served.then((done) => done || this.#toUpstream(s, ctx, cache, next));
     }
-    if (cache.enabled) sessionState(s).cacheTap = new CacheTap(inner, s, ctx, cache);
-    const go = next(s, ctx);
-    const answered = isPromise(go) ? await go : go;
-    if (answered) cache.disable(NoCacheReason.DeclinedToUpstream);
-    return answered;
+    return served || this.#toUpstream(s, ctx, cache, next);
   }
 
-  /** The lookup loop; true when the request was served from cache. */
-  async #lookup(s: Session, ctx: Ctx, cache: HttpCache): Promise<boolean> {
+  /** Not answered from cache: only-if-cached, then the CacheTap and `next`. */
+  #toUpstream(
+    s: Session,
+    ctx: Ctx,
+    cache: HttpCache,
+    next: (s: Session, ctx: Ctx) => boolean | Promise<boolean>,
+  ): boolean | Promise<boolean> {
+    // only-if-cached: whatever made the request go upstream (miss, lock given up), it may not
+    if (cache.settings.policy?.name === 'rfc9111' && onlyIfCached(s.reqHeader)) {
+      cache.disable(NoCacheReason.DeclinedToUpstream);
+      return s.respond(504).then(TRUE);
+    }
+    if (cache.enabled) sessionState(s).cacheTap = new CacheTap(this.#inner, s, ctx, cache);
+    const go = next(s, ctx);
+    if (isPromise(go)) return go.then((answered) => declined(cache, answered));
+    return declined(cache, go);
+  }
+
+  /**
+   * The first lookup; true when the request was served from cache. A fresh
+   * hit found synchronously is served here (no promise unless serving
+   * waits); everything else goes through the lookup loop.
+   */
+  #lookup(s: Session, ctx: Ctx, cache: HttpCache): boolean | Promise<boolean> {
+    let r: LookupResult | undefined | Promise<LookupResult | undefined>;
+    try {
+      r = cache.lookup();
+    } catch {
+      // a storage that fails to answer is a miss without the cache (Pingora: StorageError)
+      cache.disable(NoCacheReason.StorageError);
+      return false;
+    }
+    if (!isPromise(r) && r !== undefined) {
+      const served = this.#freshHit(s, ctx, cache, r);
+      if (served !== undefined) return served;
+    }
+    return this.#lookupLoop(s, ctx, cache, r);
+  }
+
+  /**
+   * `found` is a fresh hit of the request's variant and no cacheHitFilter
+   * is there to overrule it: serve it. Undefined when the loop must decide
+   * (the loop checks the variant again, which gives the same answer).
+   */
+  #freshHit(
+    s: Session,
+    ctx: Ctx,
+    cache: HttpCache,
+    found: LookupResult,
+  ): boolean | Promise<boolean> | undefined {
+    const inner = this.#inner;
+    if (inner.cacheHitFilter !== undefined) return undefined;
+    if (inner.cacheVaryFilter !== undefined) {
+      const v = inner.cacheVaryFilter(found.meta, ctx, s.reqHeader);
+      if (!cache.varyLookup(v, found.meta)) return undefined;
+    }
+    const now = cache.now();
+    const status = statusOf(s, cache, found.meta, now);
+    if (status !== HitStatus.Fresh && status !== HitStatus.ForceFresh) return undefined;
+    cache.cacheFound(found.meta, found.hit, status);
+    const r = serveFromCache(inner, s, ctx, cache, now);
+    return isPromise(r) ? r.then(TRUE) : true;
+  }
+
+  /** The lookup loop, its first round on `first`; true when the request was served from cache. */
+  async #lookupLoop(
+    s: Session,
+    ctx: Ctx,
+    cache: HttpCache,
+    first: LookupResult | undefined | Promise<LookupResult | undefined>,
+  ): Promise<boolean> {
     const inner = this.#inner;
     const req = s.reqHeader;
-    const policy = cache.settings.policy;
     for (let round = 0; round < MAX_LOOKUPS; round++) {
       let found: LookupResult | undefined;
       try {
-        const r = cache.lookup();
+        const r = round === 0 ? first : cache.lookup();
         found = isPromise(r) ? await r : r;
       } catch {
         // a storage that fails to answer is a miss without the cache (Pingora: StorageError)
@@ -137,12 +204,7 @@ export class ProxyCache<Ctx> {
       if (found !== undefined) {
         const now = cache.now();
         const fresh = found.meta.isFresh(now);
-        let status: HitStatus = fresh ? HitStatus.Fresh : HitStatus.Expired;
-        if (policy !== undefined) {
-          const verdict = policy.requestVerdict(req, found.meta, now);
-          if (verdict === 'revalidate') status = HitStatus.ForceExpired;
-          else if (verdict === 'serve-stale') status = HitStatus.ForceFresh;
-        }
+        let status = statusOf(s, cache, found.meta, now);
         if (inner.cacheHitFilter !== undefined) {
           const f = await inner.cacheHitFilter(s, found.meta, found.hit, fresh, ctx);
           if (f !== undefined) status = f;
@@ -156,7 +218,8 @@ export class ProxyCache<Ctx> {
           const swr =
             found.meta.serveStaleWhileRevalidate(now) &&
             (inner.shouldServeStale?.(s, ctx, undefined) ?? false);
-          const lock = cache.lock();
+          const l = cache.lock();
+          const lock = isPromise(l) ? await l : l;
           if (lock !== undefined && lock !== 'write') {
             // someone else refreshes it: serve stale within SWR, else wait for them
             if (swr) {
@@ -177,7 +240,9 @@ export class ProxyCache<Ctx> {
         }
         found.hit.finish();
       }
-      const lock = cache.lock();
+      // a distributed lock answers with a promise; the local one synchronously
+      const l = cache.lock();
+      const lock = isPromise(l) ? await l : l;
       if (lock !== undefined && lock !== 'write') {
         if (await this.#waited(cache)) continue;
         return false;
@@ -253,7 +318,12 @@ export class ProxyCache<Ctx> {
         PingoraError.explain(ErrorType.InternalError, 'diverted without cache'),
       );
     }
-    return serveFromCache(this.#inner, s, ctx, cache);
+    try {
+      const r = serveFromCache(this.#inner, s, ctx, cache);
+      return isPromise(r) ? r : Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** The request is over: invalidation (RFC 9111 §4.4), the lookup event, release what is held. */
@@ -289,4 +359,22 @@ export class ProxyCache<Ctx> {
       }
     }
   }
+}
+
+/** How a found asset is treated before cacheHitFilter: its freshness, then the policy's request directives. */
+function statusOf(s: Session, cache: HttpCache, meta: CacheMeta, now: number): HitStatus {
+  let status: HitStatus = meta.isFresh(now) ? HitStatus.Fresh : HitStatus.Expired;
+  const policy = cache.settings.policy;
+  if (policy !== undefined) {
+    const verdict = policy.requestVerdict(s.reqHeader, meta, now);
+    if (verdict === 'revalidate') status = HitStatus.ForceExpired;
+    else if (verdict === 'serve-stale') status = HitStatus.ForceFresh;
+  }
+  return status;
+}
+
+/** `next` answered the request itself: nothing from upstream will be cached. */
+function declined(cache: HttpCache, answered: boolean): boolean {
+  if (answered) cache.disable(NoCacheReason.DeclinedToUpstream);
+  return answered;
 }

@@ -4,11 +4,18 @@
  * waiting for replies (what is sent in one tick leaves in one write: the
  * pipeline). Every command carries a timeout (also once sent); when the
  * connection is down commands fail at once (no offline queue) and the client
- * reconnects with capped, jittered exponential backoff.
+ * reconnects with capped, jittered exponential backoff; when Redis is slow
+ * (timeouts in a row) commands fail at once for a while (TimeoutBreaker).
  */
 import type { SecureContextOptions } from 'node:tls';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
-import { createClient, RESP_TYPES, TimeoutError, TimeoutReadError } from '@redis/client';
+import {
+  createClient,
+  ErrorReply,
+  RESP_TYPES,
+  TimeoutError,
+  TimeoutReadError,
+} from '@redis/client';
 import {
   type RedisCommandErrorEvent,
   type RedisStateEvent,
@@ -16,6 +23,7 @@ import {
   redisStateChannel,
 } from './redis-events.ts';
 import type { RedisArg, RedisLike, RedisReply, RedisScript } from './redis-like.ts';
+import { TimeoutBreaker } from './timeout-breaker.ts';
 
 export interface RedisTlsOptions {
   /** CA bundle (PEM) that signs the server's certificate; the system store when absent. */
@@ -50,6 +58,10 @@ export interface RedisClientOptions {
   reconnectMaxMs?: number | undefined;
   /** Commands waiting for a reply at most; more fail at once. Default 10,000. */
   maxPendingCommands?: number | undefined;
+  /** Command timeouts in a row after which commands fail at once (Redis is slow). Default 3; 0: never. */
+  failFastAfterTimeouts?: number | undefined;
+  /** How long commands fail at once before one probe command is tried. Default 500 ms. */
+  failFastMs?: number | undefined;
   /** Receives connection state changes (for logs). */
   onState?: ((e: RedisStateEvent) => void) | undefined;
 }
@@ -117,6 +129,7 @@ export class NodeRedisClient implements RedisLike {
   readonly #client: NodeClient;
   readonly #options: { timeout: number; rejectInFlight: true };
   readonly #onState: ((e: RedisStateEvent) => void) | undefined;
+  readonly #breaker: TimeoutBreaker | undefined;
   #connecting: Promise<unknown> | undefined;
   #closed = false;
   #wasReady = false;
@@ -131,6 +144,17 @@ export class NodeRedisClient implements RedisLike {
       rejectInFlight: true,
     };
     this.#onState = options.onState;
+    const after = options.failFastAfterTimeouts ?? 3;
+    if (!Number.isSafeInteger(after) || after < 0) {
+      throw PingoraError.explain(
+        ErrorType.ConfigError,
+        `redis failFastAfterTimeouts must be an integer >= 0, got ${after}`,
+      );
+    }
+    this.#breaker =
+      after === 0
+        ? undefined
+        : new TimeoutBreaker(after, positive('failFastMs', options.failFastMs, 500));
     this.#client = makeClient(options, connectTimeout, (n) => {
       if (n === 0 || this.#wasReady) this.#state('reconnecting');
       this.#wasReady = false;
@@ -150,8 +174,9 @@ export class NodeRedisClient implements RedisLike {
     if (redisStateChannel.hasSubscribers) redisStateChannel.publish(e);
   }
 
+  /** Connected, and not failing fast after timeouts in a row. */
   get ready(): boolean {
-    return this.#client.isReady;
+    return this.#client.isReady && this.#breaker?.failing !== true;
   }
 
   /**
@@ -177,8 +202,13 @@ export class NodeRedisClient implements RedisLike {
 
   send(args: readonly RedisArg[]): Promise<RedisReply> {
     if (!this.#client.isReady) return Promise.reject(this.#down(args));
+    const b = this.#breaker;
+    if (b?.open === true && b.admit() === 'fail') return Promise.reject(this.#slow(args, b));
     return this.#client.sendCommand(args.map(toArg), this.#options).then(
-      (r) => r as unknown as RedisReply,
+      (r) => {
+        if (b?.answered() === true) this.#state('ready');
+        return r as unknown as RedisReply;
+      },
       (err: unknown) => Promise.reject(this.#failed(args, err)),
     );
   }
@@ -213,9 +243,33 @@ export class NodeRedisClient implements RedisLike {
     return e;
   }
 
+  #slow(args: readonly RedisArg[], b: TimeoutBreaker): PingoraError {
+    this.#commandError(args, 'failing fast');
+    return PingoraError.explain(
+      ErrorType.ConnectError,
+      `redis ${this.name}: failing fast after ${b.threshold} command timeouts in a row (${commandName(args)})`,
+    );
+  }
+
   #failed(args: readonly RedisArg[], err: unknown): PingoraError {
     const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     const timeout = err instanceof TimeoutError || err instanceof TimeoutReadError;
+    const b = this.#breaker;
+    if (b !== undefined) {
+      if (timeout) {
+        if (b.timedOut()) {
+          this.#state(
+            'down',
+            `${b.threshold} command timeouts in a row: failing fast for ${b.cooldownMs} ms`,
+          );
+        }
+      } else if (err instanceof ErrorReply) {
+        // the server answered (in time): it is not slow
+        if (b.answered()) this.#state('ready');
+      } else {
+        b.probeFailed();
+      }
+    }
     // NOSCRIPT is the expected first answer to EVALSHA on a fresh server, not a failure
     if (!msg.includes('NOSCRIPT')) this.#commandError(args, msg);
     return PingoraError.because(

@@ -54,6 +54,13 @@ export const redisConfigFields = {
     min: 1,
     max: 1_000_000,
   }),
+  failFastAfterTimeouts: configField.integer({
+    key: 'fail_fast_after_timeouts',
+    default: 3,
+    min: 0,
+    max: 1_000_000,
+  }),
+  failFastMs: ms('fail_fast_ms', 500),
   keyPrefix: configField.string({
     key: 'key_prefix',
     default: 'pingora:',
@@ -98,6 +105,8 @@ export function redisClientOptions(config: RedisConfig, name = 'redis'): RedisCl
     reconnectMinMs: config.reconnectMinMs,
     reconnectMaxMs: config.reconnectMaxMs,
     maxPendingCommands: config.maxPendingCommands,
+    failFastAfterTimeouts: config.failFastAfterTimeouts,
+    failFastMs: config.failFastMs,
   };
 }
 

@@ -18,9 +18,9 @@ export interface RedisCommandErrorEvent {
   readonly command: string;
   readonly error: string;
 }
-/** The Redis cache tier was bypassed (storage error: the request goes on without it). */
+/** The Redis cache tier or lock was bypassed (Redis failed: the request goes on without it). */
 export interface RedisCacheBypassEvent {
-  readonly op: 'lookup' | 'store' | 'purge' | 'update';
+  readonly op: 'lookup' | 'store' | 'purge' | 'update' | 'lock';
 }
 /** A limiter check was answered without Redis (`mode`: open, closed or local). */
 export interface RedisLimiterFallbackEvent {

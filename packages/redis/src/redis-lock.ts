@@ -1,14 +1,24 @@
 /**
  * RedisCacheLock: the cache lock across proxy instances (beyond Pingora,
- * whose lock is per process), with the local lock's statuses and rules. The
- * first to SET the key (NX semantics, PX = age timeout) writes; the others
- * read it and poll, one GET per key per interval per process however many
- * wait. Releasing leaves the status (`s:Done`, ...) for the readers; a lock
- * that outlived its age timeout has expired and readers compete again.
+ * whose lock is per process), a CacheKeyLock with the local lock's statuses
+ * and rules. The first to SET the key (NX semantics, PX = age timeout)
+ * writes; the others read it and poll, one GET per key per interval per
+ * process however many wait. Releasing leaves the status (`s:Done`, ...) for
+ * the readers; a lock that outlived its age timeout has expired and readers
+ * compete again. A request that missed just before a writer finished finds
+ * `s:Done` and looks up again instead of fetching a second time.
  */
 import { randomBytes } from 'node:crypto';
-import { type CacheKey, LockStatus } from '@pingora-ts/cache';
+import {
+  type CacheKey,
+  type CacheKeyLock,
+  type CacheKeyLockOptions,
+  type CacheReadLock,
+  type CacheWritePermit,
+  LockStatus,
+} from '@pingora-ts/cache';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
+import { redisCacheBypassChannel } from './redis-events.ts';
 import { type RedisLike, RedisScript, replyBuffer } from './redis-like.ts';
 
 export interface RedisCacheLockOptions {
@@ -22,12 +32,21 @@ export interface RedisCacheLockOptions {
   statusTtlMs?: number | undefined;
   /** Key prefix. Default `pingora:lock:`. */
   keyPrefix?: string | undefined;
+  /** The clock (ms) lock waits are measured with. Default Date.now. */
+  now?: (() => number) | undefined;
 }
 
-/** KEYS: lock. ARGV: token, age ms. Returns 'w' to the new writer, else the holder's token. */
+/**
+ * KEYS: lock. ARGV: token, age ms, '1' when a recent Done may be answered.
+ * Returns 'w' to the new writer, 's:Done' when the key was just filled (look
+ * up again), else the holder's token.
+ */
 const ACQUIRE = new RedisScript(`
 local v = redis.call('GET', KEYS[1])
-if v and string.sub(v, 1, 2) ~= 's:' then return v end
+if v then
+  if string.sub(v, 1, 2) ~= 's:' then return v end
+  if v == 's:Done' and ARGV[3] == '1' then return v end
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 'w'`);
 
@@ -43,7 +62,7 @@ export type RedisLocked =
   | { readonly kind: 'write'; readonly permit: RedisWritePermit }
   | { readonly kind: 'read'; readonly lock: RedisReadLock };
 
-export class RedisWritePermit {
+export class RedisWritePermit implements CacheWritePermit {
   readonly #lock: RedisCacheLock;
   readonly #key: string;
   readonly #token: string;
@@ -80,12 +99,12 @@ interface Waiter {
   readonly timer: NodeJS.Timeout;
 }
 
-export class RedisReadLock {
+export class RedisReadLock implements CacheReadLock {
   readonly #lock: RedisCacheLock;
   readonly #key: string;
   readonly #token: string;
 
-  /** Made by RedisCacheLock's lock calls, not by users. */
+  /** Made by RedisCacheLock's lock calls, not by users; `token` is the writer's, or '' for a key found already filled (Done). */
   constructor(lock: RedisCacheLock, key: string, token: string) {
     this.#lock = lock;
     this.#key = key;
@@ -94,6 +113,7 @@ export class RedisReadLock {
 
   /** Waits until the writer releases, `timeoutMs` passes, or the lock ages out. */
   wait(timeoutMs: number): Promise<LockStatus> {
+    if (this.#token === '') return Promise.resolve(LockStatus.Done);
     return this.#lock.waitFor(this.#key, this.#token, Math.max(0, timeoutMs));
   }
 }
@@ -105,8 +125,9 @@ const STATUS: Record<string, LockStatus> = {
   Dangling: LockStatus.Dangling,
 };
 
-export class RedisCacheLock {
+export class RedisCacheLock implements CacheKeyLock {
   readonly redis: RedisLike;
+  readonly now: () => number;
   readonly ageTimeoutMs: number;
   readonly waitTimeoutMs: number;
   readonly statusTtlMs: number;
@@ -123,6 +144,7 @@ export class RedisCacheLock {
     this.statusTtlMs = options.statusTtlMs ?? options.ageTimeoutMs;
     this.#poll = options.pollIntervalMs ?? 10;
     this.#prefix = options.keyPrefix ?? 'pingora:lock:';
+    this.now = options.now ?? Date.now;
     for (const [name, v] of [
       ['ageTimeoutMs', this.ageTimeoutMs],
       ['waitTimeoutMs', this.waitTimeoutMs],
@@ -143,18 +165,26 @@ export class RedisCacheLock {
    * read lock for the others. When Redis is unreachable the caller writes
    * (fetches on its own: the cache then fails open, as without a lock).
    */
-  async lock(key: CacheKey): Promise<RedisLocked> {
+  async lock(key: CacheKey, options?: CacheKeyLockOptions): Promise<RedisLocked> {
     const k = `${this.#prefix}${key.combinedHex()}`;
     const token = randomBytes(12).toString('hex');
+    const mayBeDone = options?.relock === true || options?.staleWriter === true ? '0' : '1';
     let r: Buffer | undefined;
     try {
-      r = replyBuffer(await this.redis.evalScript(ACQUIRE, [k], [token, this.ageTimeoutMs]));
+      r = replyBuffer(
+        await this.redis.evalScript(ACQUIRE, [k], [token, this.ageTimeoutMs, mayBeDone]),
+      );
     } catch {
+      if (redisCacheBypassChannel.hasSubscribers) redisCacheBypassChannel.publish({ op: 'lock' });
       return { kind: 'write', permit: new RedisWritePermit(this, k, '') };
     }
     const v = r?.toString('latin1');
     if (v === 'w') return { kind: 'write', permit: new RedisWritePermit(this, k, token) };
-    return { kind: 'read', lock: new RedisReadLock(this, k, v ?? '') };
+    // 's:Done': filled a moment ago, the read lock answers Done at once (look up again)
+    if (v === undefined || v === 's:Done') {
+      return { kind: 'read', lock: new RedisReadLock(this, k, '') };
+    }
+    return { kind: 'read', lock: new RedisReadLock(this, k, v) };
   }
 
   /** Readers currently waiting in this process. */

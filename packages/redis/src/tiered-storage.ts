@@ -3,7 +3,9 @@
  * (Redis). A front hit costs no round trip; a front miss that hits the back
  * copies the asset into the front (bodies up to `fillMaxBytes`). Front
  * copies are trusted `frontTtlMs` only, which bounds how long a purge or a
- * replacement made by another instance stays unseen here. Writes go to both.
+ * replacement made by another instance stays unseen here, and only while
+ * fresh (an expired one may have been revalidated in the back). Writes go to
+ * both.
  */
 import type {
   CacheKey,
@@ -69,9 +71,16 @@ export class TieredStorage implements Storage {
     const now = this.#now();
     const local = await this.front.lookup(key);
     if (local !== undefined) {
-      // a front asset still being written is not served: the back is the source of truth
+      // a front asset still being written is not served: the back is the source of truth;
+      // nor is an expired one (another instance may have revalidated it in the back)
       const filled = Number(local.meta.extensions.get(FILLED));
-      if (local.hit.bodyLength !== undefined && now - filled < this.#ttl) return local;
+      if (
+        local.hit.bodyLength !== undefined &&
+        now - filled < this.#ttl &&
+        local.meta.isFresh(now)
+      ) {
+        return local;
+      }
       local.hit.finish();
     }
     const found = await this.back.lookup(key);

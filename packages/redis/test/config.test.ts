@@ -10,9 +10,17 @@ describe('redis config', () => {
     const c = read('  host: 10.0.0.5\n  port: 6380\n  password: s3cret\n  db: 2\n');
     expect(c).toMatchObject({ host: '10.0.0.5', port: 6380, password: 's3cret', db: 2 });
     expect(c.commandTimeoutMs).toBe(500);
+    expect([c.failFastAfterTimeouts, c.failFastMs]).toEqual([3, 500]);
     expect(c.tls.enabled).toBe(false);
     const o = redisClientOptions(c);
-    expect(o).toMatchObject({ host: '10.0.0.5', port: 6380, tls: false, reconnectMaxMs: 500 });
+    expect(o).toMatchObject({
+      host: '10.0.0.5',
+      port: 6380,
+      tls: false,
+      reconnectMaxMs: 500,
+      failFastAfterTimeouts: 3,
+      failFastMs: 500,
+    });
   });
 
   it('names the key and line of a bad value', () => {

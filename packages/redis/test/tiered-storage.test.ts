@@ -105,4 +105,27 @@ describe('TieredStorage', () => {
     expect(await body(b.tiered, k)).toBeUndefined();
     await Promise.all([a.close(), b.close()]);
   });
+
+  it("an expired front copy is not trusted: another instance's revalidation is seen at once", async () => {
+    const a = await instance();
+    const b = await instance();
+    const k = key();
+    const now = Date.now();
+    const expired = new CacheMeta({
+      created: now - 10_000,
+      freshUntil: now - 1,
+      header: ResponseHeader.build(200),
+    });
+    const m = await a.tiered.getMissHandler(k, expired);
+    await m.writeBody(Buffer.from('asset'), true);
+    await m.finish();
+    expect((await b.tiered.lookup(k))?.meta.isFresh(Date.now())).toBe(false); // b's front filled
+    await a.tiered.updateMeta(k, meta()); // a revalidated it (a 304)
+    b.counting.reset();
+    const found = await b.tiered.lookup(k);
+    expect(found?.meta.isFresh(Date.now())).toBe(true);
+    expect(b.counting.commands).toEqual(['EVALSHA']);
+    found?.hit.finish();
+    await Promise.all([a.close(), b.close()]);
+  });
 });

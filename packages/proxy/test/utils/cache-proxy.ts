@@ -69,11 +69,8 @@ export function cachingProxy(
   if (options.vary) {
     inner.cacheVaryFilter = (meta: CacheMeta, _ctx, req) => {
       const b = new VarianceBuilder();
-      for (const v of meta.header.getAll('vary')) {
-        for (const name of v.split(',')) {
-          const n = name.trim().toLowerCase();
-          if (n.length > 0 && !options.varyIgnore?.includes(n)) b.add(n, req.getAll(n).join(','));
-        }
+      for (const n of meta.varyFieldNames()) {
+        if (!options.varyIgnore?.includes(n)) b.add(n, req.getAll(n).join(','));
       }
       return b.finalize();
     };

@@ -1,13 +1,14 @@
 /**
- * A caching proxy over a given Storage, served on 127.0.0.1 port 0 the way
- * a server does (core's HttpServer around an HttpProxy): caches every GET by
- * Host + target, purges on PURGE and answers X-Cache-Status. Plus an origin
- * that counts its requests.
+ * A caching proxy over a given Storage (and optionally a cache lock), served
+ * on 127.0.0.1 port 0 the way a server does (core's HttpServer around an
+ * HttpProxy): caches every GET by Host + target, purges on PURGE and answers
+ * X-Cache-Status. Plus an origin that counts its requests (and how many were
+ * in flight at once), and can answer slowly, stall or refuse to be cached.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
-import { CacheKey, pingoraPolicy, type Storage } from '@pingora-ts/cache';
+import { CacheKey, type CacheKeyLock, pingoraPolicy, type Storage } from '@pingora-ts/cache';
 import { HttpConnector, HttpPeer, HttpServer, Stream } from '@pingora-ts/core';
 import { HttpProxy, type HttpProxyOptions, type ProxyHttp } from '@pingora-ts/proxy';
 
@@ -15,12 +16,16 @@ export interface Served extends AsyncDisposable {
   readonly port: number;
 }
 
-export async function startCachingProxy(storage: Storage, origin: () => string): Promise<Served> {
+export async function startCachingProxy(
+  storage: Storage,
+  origin: () => string,
+  lock?: CacheKeyLock,
+): Promise<Served> {
   const inner: ProxyHttp<null> = {
     newCtx: () => null,
     upstreamPeer: () => new HttpPeer(origin()),
     requestCacheFilter(s) {
-      s.cache.enable({ storage, policy: pingoraPolicy() });
+      s.cache.enable({ storage, policy: pingoraPolicy(), lock });
     },
     cacheKeyCallback: (s) =>
       CacheKey.default(s.reqHeader.getHeader('host') ?? '', s.reqHeader.target),
@@ -62,27 +67,67 @@ export async function startCachingProxy(storage: Storage, origin: () => string):
 export interface CountingOrigin extends AsyncDisposable {
   readonly address: string;
   count(path: string): number;
+  /** The most requests for `path` the origin had in flight at once. */
+  maxInFlight(path: string): number;
+  /** Answers every stalled request (see OriginOptions.stall). */
+  unstall(): void;
 }
 
-export async function startOrigin(): Promise<CountingOrigin> {
+export interface OriginOptions {
+  /** Waits this long before answering. */
+  delayMs?: number;
+  /** The body of a path (default `body of <path>`). */
+  body?: (path: string) => Buffer;
+  /** Paths answered `Cache-Control: no-store`. */
+  uncacheable?: (path: string) => boolean;
+  /** The first request of a matching path hangs until unstall() (a stalled writer). */
+  stall?: (path: string) => boolean;
+  /** Freshness of a 200 (default 60 s); every answer carries ETag "v1" and If-None-Match gets a 304. */
+  maxAgeSec?: number;
+}
+
+export async function startOrigin(options: OriginOptions = {}): Promise<CountingOrigin> {
   const hits = new Map<string, number>();
+  const inFlight = new Map<string, number>();
+  const peak = new Map<string, number>();
+  const stalled: (() => void)[] = [];
   const server = createServer((req, res) => {
     req.resume();
     const path = req.url ?? '/';
-    hits.set(path, (hits.get(path) ?? 0) + 1);
-    const body = `body of ${path}`;
-    res.writeHead(200, {
-      'Cache-Control': 'max-age=60',
-      'Content-Length': Buffer.byteLength(body),
-    });
-    res.end(body);
+    const n = (hits.get(path) ?? 0) + 1;
+    hits.set(path, n);
+    const now = (inFlight.get(path) ?? 0) + 1;
+    inFlight.set(path, now);
+    peak.set(path, Math.max(peak.get(path) ?? 0, now));
+    const body = options.body?.(path) ?? Buffer.from(`body of ${path}`);
+    const answer = () => {
+      inFlight.set(path, (inFlight.get(path) ?? 1) - 1);
+      const cc =
+        options.uncacheable?.(path) === true ? 'no-store' : `max-age=${options.maxAgeSec ?? 60}`;
+      if (req.headers['if-none-match'] === '"v1"') {
+        res.writeHead(304, { 'Cache-Control': cc, ETag: '"v1"' });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'Cache-Control': cc, ETag: '"v1"', 'Content-Length': body.length });
+      res.end(body);
+    };
+    if (n === 1 && options.stall?.(path) === true) stalled.push(answer);
+    else if (options.delayMs !== undefined) setTimeout(answer, options.delayMs);
+    else answer();
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
+  const unstall = () => {
+    for (const f of stalled.splice(0)) f();
+  };
   return {
     address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     count: (p) => hits.get(p) ?? 0,
+    maxInFlight: (p) => peak.get(p) ?? 0,
+    unstall,
     async [Symbol.asyncDispose]() {
+      unstall();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },
