@@ -72,6 +72,19 @@ describe('PingoraError', () => {
     expect(err.stack).toContain('PingoraError');
   });
 
+  it('captures no stack for an observed event, and leaves the stack limit as it was', () => {
+    const limit = Error.stackTraceLimit;
+    const err = PingoraError.observed(
+      ErrorType.ConnectionClosed,
+      ErrorSource.Downstream,
+      'connection closed',
+    );
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(err.message).toBe('Downstream ConnectionClosed context: connection closed');
+    expect(err.stack ?? '').not.toMatch(/\n\s+at /);
+    expect(new PingoraError(ErrorType.UnknownError).stack).toMatch(/\n\s+at /);
+  });
+
   it('decides retries by reuse', () => {
     const err = new PingoraError(ErrorType.ConnectionClosed, { retry: 'reused-only' });
     expect(err.retryable(true)).toBe(true);

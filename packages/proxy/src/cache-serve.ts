@@ -186,11 +186,10 @@ function writeWhole<Ctx>(
     if (out !== undefined) body = out;
   }
   const modules = s.downstreamModules;
-  if (modules.modules.length > 0) {
-    const h = modules.responseHeaderFilter(resp, false);
-    if (isPromise(h)) return h.then(() => writeThroughModules(s, resp, body));
-    return writeThroughModules(s, resp, body);
-  }
+  // Called even with no module built: idle ones built later replay this header.
+  const h = modules.responseHeaderFilter(resp, false);
+  if (isPromise(h)) return h.then(() => writeThroughModules(s, resp, body));
+  if (modules.modules.length > 0) return writeThroughModules(s, resp, body);
   send(s, resp, body);
 }
 

@@ -266,19 +266,17 @@ export class Exchange<Ctx> implements BodySink, ResponseHeadSink, RequestPumpOwn
   #moduleHeaderFilters(resp: ResponseHeader, upgraded: boolean, endOfStream: boolean): void {
     if (this.#settled) return;
     this.#st.phase = ProxyPhase.Proxy;
-    const modules = this.#s.downstreamModules;
-    if (modules.modules.length > 0) {
-      let r: Promise<void> | void;
-      try {
-        r = modules.responseHeaderFilter(resp, endOfStream);
-      } catch (err) {
-        this.#fail(toPingoraError(err));
-        return;
-      }
-      if (r !== undefined) {
-        r.then(() => this.#sendResponseHeader(resp, upgraded), this.#onAsyncError);
-        return;
-      }
+    // Called even with no module built: idle ones built later replay this header.
+    let r: Promise<void> | void;
+    try {
+      r = this.#s.downstreamModules.responseHeaderFilter(resp, endOfStream);
+    } catch (err) {
+      this.#fail(toPingoraError(err));
+      return;
+    }
+    if (r !== undefined) {
+      r.then(() => this.#sendResponseHeader(resp, upgraded), this.#onAsyncError);
+      return;
     }
     this.#sendResponseHeader(resp, upgraded);
   }

@@ -201,10 +201,9 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   }
 
   #afterEarly(s: Session, ctx: Ctx): boolean | Promise<boolean> {
-    if (s.downstreamModules.modules.length > 0) {
-      const r = s.downstreamModules.requestHeaderFilter(s.reqHeader);
-      if (r !== undefined) return r.then(() => this.#afterModules(s, ctx));
-    }
+    // Called even with no module built: idle ones built later replay this header.
+    const r = s.downstreamModules.requestHeaderFilter(s.reqHeader);
+    if (r !== undefined) return r.then(() => this.#afterModules(s, ctx));
     return this.#afterModules(s, ctx);
   }
 

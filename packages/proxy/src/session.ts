@@ -220,10 +220,8 @@ export class Session {
    * Use from requestFilter to answer without an upstream.
    */
   async writeResponseHeader(resp: ResponseHeader, endOfStream = false): Promise<void> {
-    if (this.downstreamModules.modules.length > 0) {
-      const r = this.downstreamModules.responseHeaderFilter(resp, endOfStream);
-      if (r !== undefined) await r;
-    }
+    const r = this.downstreamModules.responseHeaderFilter(resp, endOfStream);
+    if (r !== undefined) await r;
     this.downstream.writeResponseHeader(resp);
     if (endOfStream) await this.#finishResponse();
   }

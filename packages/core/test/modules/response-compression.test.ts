@@ -154,12 +154,50 @@ describe('HttpModules', () => {
       }),
     });
     const ctx = modules.buildCtx();
-    expect(ctx.modules.length).toBe(2);
+    // The disabled compression module is idle: built only once asked for, in its place.
+    expect(ctx.modules.length).toBe(1);
     expect(ctx.get(ResponseCompression)).toBeInstanceOf(ResponseCompression);
+    expect(ctx.modules.length).toBe(2);
+    expect(ctx.modules[1]).toBeInstanceOf(ResponseCompression);
     const out = await ctx.responseBodyFilter(Buffer.from('a'), false);
     expect(out?.toString()).toBe('a!');
     expect(seen).toEqual(['first']);
     expect(() => modules.addModule(ResponseCompressionBuilder.enable(1))).toThrow(PingoraError);
     expect(new HttpModuleCtx().responseBodyFilter(null, true)).toBeNull();
+  });
+
+  it('builds an idle module only when asked for, replaying the headers it missed', async () => {
+    const modules = new HttpModules();
+    modules.addModule(ResponseCompressionBuilder.enable(0));
+    expect(modules.buildCtx().modules).toHaveLength(0);
+    expect(modules.buildCtx()).not.toBe(modules.buildCtx());
+
+    // Asked for after the request header: it compresses for that request's Accept-Encoding.
+    const ctx = modules.buildCtx();
+    const req = RequestHeader.build('GET', '/');
+    req.insertHeader('Accept-Encoding', 'gzip');
+    ctx.requestHeaderFilter(req);
+    ctx.get(ResponseCompression)!.adjustLevel(6);
+    const resp = ResponseHeader.build(200);
+    resp.insertHeader('Content-Type', 'text/plain');
+    await ctx.responseHeaderFilter(resp, false);
+    expect(resp.getHeader('content-encoding')).toBe('gzip');
+    const out = await ctx.responseBodyFilter(Buffer.from('x'.repeat(1000)), true);
+    expect(zlib.gunzipSync(out!).toString()).toBe('x'.repeat(1000));
+    ctx.responseDone();
+
+    // Asked for after the response header: too late to adjust, as for a built one.
+    const late = modules.buildCtx();
+    late.requestHeaderFilter(req);
+    const resp2 = ResponseHeader.build(200);
+    resp2.insertHeader('Content-Type', 'text/plain');
+    await late.responseHeaderFilter(resp2, false);
+    expect(() => late.get(ResponseCompression)!.adjustLevel(6)).toThrow(PingoraError);
+    expect(resp2.getHeader('content-encoding')).toBeUndefined();
+
+    // An enabled builder is not idle: built with every request.
+    const enabled = new HttpModules();
+    enabled.addModule(ResponseCompressionBuilder.enable(1));
+    expect(enabled.buildCtx().modules).toHaveLength(1);
   });
 });

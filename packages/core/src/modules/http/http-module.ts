@@ -55,6 +55,14 @@ export interface HttpModule {
 export interface HttpModuleBuilder {
   /** Higher runs first (Pingora's order); default 0. */
   readonly order?: number;
+  /**
+   * True when a fresh instance leaves every request and response alone until
+   * a filter adjusts it through HttpModuleCtx.get (the default, disabled
+   * compression module). The ctx then builds it only when asked for, and
+   * replays the request and response headers it has already seen to it (the
+   * headers as they are by then).
+   */
+  readonly idle?: boolean;
   init(): HttpModule;
 }
 
@@ -88,9 +96,13 @@ export class HttpModules {
     const builders = this.#builders;
     // No modules, no per-request state: every request shares one empty ctx.
     if (builders.length === 0) return EMPTY_CTX;
-    const modules: HttpModule[] = new Array(builders.length);
-    for (let i = 0; i < builders.length; i++) modules[i] = builders[i]!.init();
-    return new HttpModuleCtx(modules);
+    let idle = 0;
+    for (const b of builders) if (b.idle === true) idle++;
+    // Only idle modules: none is built unless a filter asks for it.
+    if (idle === builders.length) return new HttpModuleCtx(NO_MODULES, builders);
+    const modules: HttpModule[] = [];
+    for (const b of builders) if (b.idle !== true) modules.push(b.init());
+    return new HttpModuleCtx(modules, idle === 0 ? undefined : builders);
   }
 }
 
@@ -100,26 +112,73 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 
 /** The module instances of one request, run in order by the proxy. */
 export class HttpModuleCtx {
-  readonly modules: readonly HttpModule[];
+  #modules: readonly HttpModule[];
+  /** All builders, while idle ones are not built yet (undefined: nothing left to build). */
+  #lazy: readonly HttpModuleBuilder[] | undefined;
+  /** The headers the filters saw, replayed to modules built later. */
+  #req: RequestHeader | undefined = undefined;
+  #resp: ResponseHeader | undefined = undefined;
+  #respEos = false;
 
-  constructor(modules: readonly HttpModule[] = []) {
-    this.modules = modules;
+  /**
+   * `modules`: the built instances; `lazy`: every builder of the proxy (in
+   * order) when the idle ones among them are left unbuilt until asked for.
+   */
+  constructor(modules: readonly HttpModule[] = [], lazy?: readonly HttpModuleBuilder[]) {
+    this.#modules = modules;
+    this.#lazy = lazy;
   }
 
-  /** The module instance of class `type` (to adjust it from a filter), if present. */
+  /** The module instances built so far, in running order. */
+  get modules(): readonly HttpModule[] {
+    return this.#modules;
+  }
+
+  /**
+   * The module instance of class `type` (to adjust it from a filter), if
+   * present. Builds the idle modules first when they are not yet.
+   */
   get<T extends HttpModule>(type: Ctor<T>): T | undefined {
-    for (const m of this.modules) if (m instanceof type) return m;
+    if (this.#lazy !== undefined) this.#buildIdle(this.#lazy);
+    for (const m of this.#modules) if (m instanceof type) return m;
     return undefined;
   }
 
   /** Runs every request header filter; synchronous unless a module returns a promise. */
   requestHeaderFilter(req: RequestHeader): void | Promise<void> {
+    if (this.#lazy !== undefined) this.#req = req;
     return this.#runHeader(0, req, undefined, false);
   }
 
   /** Runs every response header filter; synchronous unless a module returns a promise. */
   responseHeaderFilter(resp: ResponseHeader, endOfStream: boolean): void | Promise<void> {
+    if (this.#lazy !== undefined) {
+      this.#resp = resp;
+      this.#respEos = endOfStream;
+    }
     return this.#runHeader(0, undefined, resp, endOfStream);
+  }
+
+  /** Builds the idle modules in their place and replays the headers seen so far to them. */
+  #buildIdle(builders: readonly HttpModuleBuilder[]): void {
+    this.#lazy = undefined;
+    const built = this.#modules;
+    const modules: HttpModule[] = [];
+    let next = 0;
+    for (const b of builders) {
+      if (b.idle !== true) {
+        modules.push(built[next++]!);
+        continue;
+      }
+      const m = b.init();
+      // An idle module changes nothing, so its filters settle at once.
+      if (this.#req !== undefined) void m.requestHeaderFilter?.(this.#req);
+      if (this.#resp !== undefined) void m.responseHeaderFilter?.(this.#resp, this.#respEos);
+      modules.push(m);
+    }
+    this.#modules = modules;
+    this.#req = undefined;
+    this.#resp = undefined;
   }
 
   /** Runs every request body filter; synchronous unless a module returns a promise. */
@@ -143,7 +202,7 @@ export class HttpModuleCtx {
    * first module that turned them into bytes wins), or undefined.
    */
   responseTrailerFilter(trailers: HeaderList): Buffer | undefined {
-    for (const m of this.modules) {
+    for (const m of this.#modules) {
       const bytes = m.responseTrailerFilter?.(trailers);
       if (bytes !== undefined) return bytes;
     }
@@ -157,7 +216,7 @@ export class HttpModuleCtx {
    * request, every module with a request body filter.
    */
   bodyFiltersKeepChunks(response: boolean): boolean {
-    for (const m of this.modules) {
+    for (const m of this.#modules) {
       if (response) {
         if (m.responseBodyFilter !== undefined && m.responseBodyPassThrough?.() !== true) {
           return true;
@@ -169,7 +228,7 @@ export class HttpModuleCtx {
 
   /** Tells every module the response is over. */
   responseDone(): void {
-    for (const m of this.modules) m.responseDone?.();
+    for (const m of this.#modules) m.responseDone?.();
   }
 
   #runHeader(
@@ -178,7 +237,7 @@ export class HttpModuleCtx {
     resp: ResponseHeader | undefined,
     eos: boolean,
   ): void | Promise<void> {
-    const modules = this.modules;
+    const modules = this.#modules;
     for (let i = from; i < modules.length; i++) {
       const m = modules[i]!;
       const r =
@@ -198,7 +257,7 @@ export class HttpModuleCtx {
     eos: boolean,
     response: boolean,
   ): Buffer | null | Promise<Buffer | null> {
-    const modules = this.modules;
+    const modules = this.#modules;
     let current = body;
     for (let i = from; i < modules.length; i++) {
       const m = modules[i]!;
@@ -216,4 +275,5 @@ export class HttpModuleCtx {
   }
 }
 
-const EMPTY_CTX = new HttpModuleCtx([]);
+const NO_MODULES: readonly HttpModule[] = Object.freeze([]);
+const EMPTY_CTX = new HttpModuleCtx(NO_MODULES);

@@ -273,11 +273,14 @@ export class ResponseCompression implements HttpModule {
 /** Adds response compression to a proxy's modules (Pingora's ResponseCompressionBuilder). */
 export class ResponseCompressionBuilder implements HttpModuleBuilder {
   readonly order = 0;
+  /** Disabled (every level 0, no decompression): built only when a filter asks for it. */
+  readonly idle: boolean;
   readonly #options: ResolvedCompressionOptions;
 
   constructor(options: ResponseCompressionOptions = {}) {
     // Validated once at startup, shared by every request's instance.
     this.#options = resolveCompressionOptions(options);
+    this.idle = !this.#options.decompress && !anyLevel(this.#options.levels);
   }
 
   /** Compression at `level` for every algorithm (0: added but disabled, adjustable per request). */

@@ -158,7 +158,9 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
         // reader, a close-delimited body): let the reader have it; the end of
         // input is reported when it gets there, and writes fail on their own.
         if (this.eof && this.input.length > 0) return;
-        this.fail(this.error(ErrorType.ConnectionClosed, 'connection closed'));
+        this.fail(
+          PingoraError.observed(ErrorType.ConnectionClosed, this.errorSource, 'connection closed'),
+        );
       },
       drain: () => {
         disarmDeadline(this.#writeWatch);
