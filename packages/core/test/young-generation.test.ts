@@ -42,6 +42,15 @@ function run(flags: string[]): { out: Seen; starts: number[] } {
 }
 
 describe('useProxyYoungGeneration', () => {
+  it('a worker thread starts with the execArgv the server threads get', async () => {
+    const { workerExecArgv } = await import('../src/server/young-generation.ts');
+    const argv = workerExecArgv(['--max-semi-space-size=8', '--no-warnings']);
+    expect(argv).toEqual(['--no-warnings']);
+    const { Worker } = await import('node:worker_threads');
+    const worker = new Worker('process.exit(0)', { eval: true, execArgv: argv });
+    expect(await new Promise((resolve) => worker.once('exit', resolve))).toBe(0);
+  });
+
   it('re-executes once with --max-semi-space-size, keeping pid and arguments', () => {
     const { out, starts } = run(['--no-warnings']);
     expect(out.execArgv).toEqual(['--max-semi-space-size=4', '--no-warnings']);

@@ -20,6 +20,7 @@ import { ListeningService } from '../services/listening-service.ts';
 import type { Service, ServiceContext } from '../services/service.ts';
 import type { Server } from './server.ts';
 import type { ServerConf } from './server-conf.ts';
+import { workerExecArgv } from './young-generation.ts';
 
 /** How long a server thread may take to start its services. */
 const THREAD_READY_MS = 60_000;
@@ -88,7 +89,7 @@ export class ThreadPoolService implements Service {
       threads: plan.threads,
       entry: process.argv[1] as string,
       argv: process.argv.slice(2),
-      execArgv: process.execArgv,
+      execArgv: workerExecArgv(process.execArgv),
       ownListeners: plan.ownListeners,
       readyTimeoutMs: THREAD_READY_MS,
       onThreadExit: (index, code, replaced) => {

@@ -33,3 +33,12 @@ export function useProxyYoungGeneration(mib: number = PROXY_SEMI_SPACE_MIB): voi
     ...process.argv.slice(1),
   ]);
 }
+
+/**
+ * `execArgv` without the young generation flags, for worker threads: Node
+ * refuses V8 heap flags in a Worker's execArgv (ERR_WORKER_INVALID_EXEC_ARGV),
+ * and the flag given to the process applies to every thread's heap anyway.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  return execArgv.filter((a) => !SIZE_FLAGS.test(a));
+}
