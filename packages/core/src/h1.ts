@@ -14,6 +14,7 @@ export {
   armDeadline,
   type DeadlineOwner,
   disarmDeadline,
+  releaseDeadline,
   TICK_MS,
   useDeadlineWheel,
 } from './protocols/http/deadline-ticker.ts';

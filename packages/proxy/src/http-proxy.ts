@@ -14,6 +14,7 @@ import {
   ResponseCompressionBuilder,
 } from '@pingora-ts/core';
 import { markRetryByReuse } from '@pingora-ts/core/connectors';
+import { releaseDeadline } from '@pingora-ts/core/h1';
 import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
 import { upstreamTls } from '@pingora-ts/tls-openssl';
 import { revalidateInBackground } from './cache-background.ts';
@@ -159,7 +160,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
   #end(s: Session, ctx: Ctx, error: PingoraError | undefined): void | Promise<void> {
     if (s.cacheState !== undefined) this.#cache?.finish(s);
     const st = sessionState(s);
-    st.deadline = 0; // done: disarmed (the shared timer wheel drops it lazily)
+    releaseDeadline(st); // done: out of the shared timer wheel now, not when its slot comes due
     if (s.downstreamModules.modules.length > 0) s.downstreamModules.responseDone();
     const inner = this.inner;
     if (inner.logging !== undefined) {

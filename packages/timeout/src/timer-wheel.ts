@@ -80,12 +80,28 @@ export class TimerWheel {
     const filed = entry.wheelTick;
     // Filed no later than the new deadline: that slot will look at it again.
     if (filed !== 0 && filed <= tick) return;
+    // Filed later (rare: a shorter timeout replaces a longer one): leave that
+    // slot now, so an entry is listed once and nothing outlives its release.
+    if (filed !== 0) this.#unfile(entry, filed);
     this.#file(entry, tick);
   }
 
   /** Disarms `entry`; it leaves its slot when the slot comes due. */
   disarm(entry: WheelEntry): void {
     entry.deadline = 0;
+  }
+
+  /**
+   * Disarms `entry` and takes it out of its slot now, for an entry that goes
+   * away for good (a closed connection): a lazily disarmed one stays
+   * referenced until its slot comes due, which with long keep-alive
+   * timeouts and many short connections holds thousands of dead sessions.
+   * Costs a scan of one slot (the entries sharing its tick).
+   */
+  release(entry: WheelEntry): void {
+    entry.deadline = 0;
+    const tick = entry.wheelTick;
+    if (tick !== 0) this.#unfile(entry, tick);
   }
 
   /** Calls `callback` once after `ms` (coarsely); the returned timer can be cancelled or refreshed. */
@@ -137,6 +153,17 @@ export class TimerWheel {
     slot.push(entry);
   }
 
+  /** Takes `entry` out of the slot of `tick` (order within a slot does not matter). */
+  #unfile(entry: WheelEntry, tick: number): void {
+    const slot = this.#slots.get(tick);
+    const i = slot === undefined ? -1 : slot.lastIndexOf(entry);
+    // Not filed here (a wheel swapped since, in tests): its own wheel sweeps it.
+    if (slot === undefined || i < 0) return;
+    const last = slot.pop() as WheelEntry;
+    if (i < slot.length) slot[i] = last;
+    entry.wheelTick = 0;
+  }
+
   #fire(): void {
     this.#driver = undefined;
     this.#armedTick = Number.POSITIVE_INFINITY;
@@ -163,7 +190,7 @@ export class TimerWheel {
   #sweep(slot: WheelEntry[], tick: number, now: number, res: number): void {
     for (let i = 0; i < slot.length; i++) {
       const entry = slot[i] as WheelEntry;
-      // Filed again in an earlier slot since: that filing is the live one.
+      // Released, or filed in another wheel since (a test swapped wheels): not this slot's.
       if (entry.wheelTick !== tick) continue;
       const deadline = entry.deadline;
       if (deadline === 0) {

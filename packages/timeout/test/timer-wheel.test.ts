@@ -23,6 +23,7 @@ class Entry implements WheelEntry {
 type Step =
   | { op: 'arm'; entry: number; ms: number }
   | { op: 'disarm'; entry: number }
+  | { op: 'release'; entry: number }
   | { op: 'advance'; ms: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -32,6 +33,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     ms: fc.oneof(fc.integer({ min: 1, max: 300 }), fc.constantFrom(0, -1, Infinity, 0.5, 10.5)),
   }),
   fc.record({ op: fc.constant('disarm' as const), entry: fc.integer({ min: 0, max: 5 }) }),
+  fc.record({ op: fc.constant('release' as const), entry: fc.integer({ min: 0, max: 5 }) }),
   fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 120 }) }),
 );
 
@@ -73,6 +75,9 @@ describe('TimerWheel (fake clock)', () => {
             } else if (s.op === 'disarm') {
               wheel.disarm(entries[s.entry] as Entry);
               expected[s.entry] = undefined;
+            } else if (s.op === 'release') {
+              wheel.release(entries[s.entry] as Entry);
+              expected[s.entry] = undefined;
             } else {
               clock.advance(s.ms);
             }
@@ -90,6 +95,26 @@ describe('TimerWheel (fake clock)', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('release unfiles at once (a disarmed entry stays filed until its slot is due), and the others in its slot still fire', () => {
+    const clock = new ManualClock();
+    const wheel = new TimerWheel({ clock, resolutionMs: 10 });
+    const [a, b, c] = [new Entry(clock), new Entry(clock), new Entry(clock)];
+    for (const e of [a, b, c]) wheel.arm(e, 60_000);
+    wheel.disarm(a);
+    expect(wheel.filed).toBe(3);
+    wheel.release(b);
+    expect(wheel.filed).toBe(2);
+    expect(b.wheelTick).toBe(0);
+    wheel.release(b); // twice: nothing more
+    expect(wheel.filed).toBe(2);
+    wheel.arm(b, 50); // usable again after release
+    clock.advance(60_000);
+    expect(a.fired).toEqual([]);
+    expect(b.fired).toEqual([50]);
+    expect(c.fired).toEqual([60_000]);
+    expect(wheel.filed).toBe(0);
   });
 
   it('re-arming later costs no new filing until the old slot comes due', () => {

@@ -17,12 +17,14 @@ import { countResponses, RawClient } from './utils/raw-client.ts';
 
 const TICK = 10;
 let clock: ManualClock;
+let wheel: TimerWheel;
 let restore: () => void;
 let server: TestServer | undefined;
 
 beforeEach(() => {
   clock = new ManualClock(1_000);
-  restore = useDeadlineWheel(new TimerWheel({ clock, resolutionMs: TICK }));
+  wheel = new TimerWheel({ clock, resolutionMs: TICK });
+  restore = useDeadlineWheel(wheel);
 });
 afterEach(async () => {
   await server?.close();
@@ -68,6 +70,19 @@ describe('session deadlines on a fake clock', () => {
     await c.waitClosed();
     expect(c.text).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
     expect(c.text).toContain('Connection: close');
+  });
+
+  it('a connection the client closes leaves the wheel at once, not when its keep-alive deadline comes due', async () => {
+    server = await startServer(echoHandler, { keepaliveTimeoutMs: 60_000 });
+    const clients = await Promise.all([1, 2, 3].map(() => RawClient.connect(server?.port ?? 0)));
+    for (const c of clients) c.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    for (const c of clients) await c.waitFor((t) => t.endsWith('GET / 0'));
+    await settle();
+    expect(wheel.filed).toBe(3); // three idle keep-alive deadlines, a minute away
+    for (const c of clients) await c[Symbol.asyncDispose]();
+    await settle();
+    // Nothing keeps the closed sessions reachable until the minute has passed.
+    expect(wheel.filed).toBe(0);
   });
 
   it('an idle kept-alive connection closes after the keepalive timeout without a response', async () => {

@@ -25,6 +25,11 @@ export function disarmDeadline(owner: DeadlineOwner): void {
   owner.deadline = 0;
 }
 
+/** Disarms `owner`'s deadline and unfiles it now: call it when the owner goes away for good. */
+export function releaseDeadline(owner: DeadlineOwner): void {
+  wheel.release(owner);
+}
+
 /**
  * Runs every session deadline armed from now on `next` (e.g. a wheel on a
  * ManualClock in a test); returns the function that restores the previous wheel.

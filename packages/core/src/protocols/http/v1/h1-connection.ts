@@ -10,7 +10,12 @@ import { HeaderList } from '@pingora-ts/http';
 import { endDirectReads, isDirectReadView, startDirectReads } from '../../../l4/direct-read.ts';
 import { writeConsuming } from '../../../l4/direct-write.ts';
 import type { BodySink } from '../body-sink.ts';
-import { armDeadline, type DeadlineOwner, disarmDeadline } from '../deadline-ticker.ts';
+import {
+  armDeadline,
+  type DeadlineOwner,
+  disarmDeadline,
+  releaseDeadline,
+} from '../deadline-ticker.ts';
 import { BODY_ERROR, BodyDecoder } from './body-decoder.ts';
 import type { BodySource } from './body-reader.ts';
 import { lastChunkLength, writeLastChunk } from './head-writer.ts';
@@ -482,8 +487,8 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
   protected fail(error: PingoraError): void {
     if (this.failure !== undefined) return;
     this.failure = error;
-    disarmDeadline(this);
-    disarmDeadline(this.#writeWatch);
+    releaseDeadline(this);
+    releaseDeadline(this.#writeWatch);
     if (!this.detached) {
       if (this.resetOnFailure()) resetSocket(this.socket);
       else this.socket.destroy();
@@ -512,8 +517,8 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
   protected detach(): void {
     if (this.detached) return;
     this.detached = true;
-    disarmDeadline(this);
-    disarmDeadline(this.#writeWatch);
+    releaseDeadline(this);
+    releaseDeadline(this.#writeWatch);
     const s = this.socket;
     s.pause();
     if (this.#direct) endDirectReads(s);

@@ -12,7 +12,12 @@ import { isDirectReadView } from '../../../l4/direct-read.ts';
 import type { StreamDigest } from '../../../l4/stream.ts';
 import type { BodySink, TunnelHandoff } from '../body-sink.ts';
 import { httpDate } from '../date-cache.ts';
-import { armDeadline, type DeadlineOwner, disarmDeadline } from '../deadline-ticker.ts';
+import {
+  armDeadline,
+  type DeadlineOwner,
+  disarmDeadline,
+  releaseDeadline,
+} from '../deadline-ticker.ts';
 import type { HttpServerSession } from '../server-session.ts';
 import { errorResponse } from '../v1/response-framing.ts';
 import { ChunkReader } from './chunk-reader.ts';
@@ -401,7 +406,7 @@ export class H2ServerSession implements HttpServerSession, DeadlineOwner {
   };
 
   readonly #onClose = (): void => {
-    disarmDeadline(this);
+    releaseDeadline(this);
     // A stream that ended both ways closes cleanly; anything else was reset or lost.
     if (!(this.#finished && this.#bodyDone && this.stream.rstCode === constants.NGHTTP2_NO_ERROR)) {
       const code = this.stream.rstCode;
