@@ -17,7 +17,6 @@ import {
 import { Backend, type LoadBalancer } from '@pingora-ts/load-balancing';
 import { httpProxyService } from '@pingora-ts/proxy';
 import { setupSentry } from '@pingora-ts/sentry';
-import { acmeFromConfig, addAcmeService, withAcmeHttp, withAcmeTls } from './acme.ts';
 import { buildLoadBalancer, healthService } from './balancer.ts';
 import { type LbConfig, lbConfigSchema } from './config.ts';
 import { startDemoOrigins } from './demo-origins.ts';
@@ -35,7 +34,10 @@ export interface Gateway {
 /** Adds the gateway's services to `server` (call before `server.run()` / `runForever()`). */
 export async function addGateway(server: Server): Promise<Gateway> {
   const config = server.appConfig(lbConfigSchema, 'load_balancer');
-  const acme = acmeFromConfig(server, config.tls);
+  // ACME (and acme-client, about 18 MiB of an idle process) is loaded only for a file with an `acme:` section.
+  const acmeModule = hasSection(server, 'acme') ? await import('./acme.ts') : undefined;
+  if (acmeModule === undefined) server.claimConfigKeys('acme');
+  const acme = acmeModule?.acmeFromConfig(server, config.tls);
   let upstreams = config.upstreams;
   // `-t` only validates: no demo origins for a run that never serves.
   if (upstreams.length === 0 && server.options.test !== true) {
@@ -72,15 +74,26 @@ export async function addGateway(server: Server): Promise<Gateway> {
     }),
     { name: 'load_balancer', h2c: config.h2c },
   );
-  if (acme !== undefined) proxy = withAcmeHttp(server, proxy, acme);
+  if (acmeModule !== undefined && acme !== undefined) {
+    proxy = acmeModule.withAcmeHttp(server, proxy, acme);
+  }
   for (const addr of config.listen) proxy.addAddress(addr);
   if (config.tls !== undefined) {
-    const tls = acme === undefined ? config.tls : withAcmeTls(config.tls, acme);
+    const tls =
+      acmeModule !== undefined && acme !== undefined
+        ? acmeModule.withAcmeTls(config.tls, acme)
+        : config.tls;
     for (const addr of config.tlsListen) proxy.addTlsWithSettings(addr, tls);
   }
-  if (acme !== undefined) addAcmeService(server, acme);
+  if (acmeModule !== undefined && acme !== undefined) acmeModule.addAcmeService(server, acme);
 
   const health = server.addService(healthService(lb, 'health_check'));
   server.addService(proxy, { dependsOn: [health] });
   return { config, lb, proxy };
+}
+
+/** Whether the server's file has a top-level `section` key (the root is a YAML mapping). */
+function hasSection(server: Server, section: string): boolean {
+  const root = server.source?.root as { has?(key: string): boolean } | undefined;
+  return typeof root?.has === 'function' && root.has(section);
 }
