@@ -110,7 +110,7 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     logPoolTotals(this.connector, this.#logger);
   }
 
-  processNewHttp(downstream: HttpServerSession, _shutdown: AbortSignal): Promise<void> {
+  processNewHttp(downstream: HttpServerSession, _shutdown: AbortSignal): Promise<void> | void {
     const inner = this.inner;
     const session = new Session(downstream, this.modules.buildCtx());
     const ctx = inner.newCtx();
@@ -122,6 +122,8 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     } catch (err) {
       return this.#serve(session, ctx, true, err);
     }
+    // Answered synchronously (a fresh cache hit, a filter's direct answer): no promise at all.
+    if (phases === true) return this.#end(session, ctx, undefined);
     if (phases !== false) return this.#serve(session, ctx, phases, NOT_THROWN);
     // The common case (no phase answered, none went async): one promise chain, no async frame.
     return this.#proxyToUpstream(session, ctx).then(
