@@ -7,11 +7,12 @@
  * only; HEAD, ranges, conditionals, stale, revalidation and purge still
  * answer as before.
  */
-import { ForcedHit } from '@pingora-ts/cache';
+import { Socket } from 'node:net';
+import { CacheKey, ForcedHit } from '@pingora-ts/cache';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HttpProxy } from '../src/http-proxy.ts';
 import { cacheable, cachingProxy, ManualClock, startScriptedOrigin } from './utils/cache-proxy.ts';
-import { request } from './utils/client.ts';
+import { rawExchange, request } from './utils/client.ts';
 import { startProxy } from './utils/proxy-harness.ts';
 
 /** Records whether each request HttpProxy served returned a promise. */
@@ -206,5 +207,56 @@ describe('proxy cache: the fresh-hit fast path', () => {
       'hello world',
     ]);
     await vi.waitFor(() => expect(origin.count('/swr')).toBe(2), { timeout: 2000 });
+  });
+
+  it('a 64 KiB stored body goes out in one writev after its head: the stored Buffer, not a copy', async () => {
+    const big = Buffer.alloc(64 * 1024, 0x61);
+    await using origin = await startScriptedOrigin((_req, res) => {
+      res.writeHead(200, { 'Cache-Control': 'max-age=100', 'Content-Length': big.length });
+      res.end(big);
+    });
+    const inner = cachingProxy(() => origin.address, new ManualClock());
+    await using p = await startProxy(inner);
+    await request(p.port, '/64k');
+    const host = `127.0.0.1:${p.port}`;
+    const found = inner.settings.storage.lookup(CacheKey.default(host, '/64k'));
+    const stored = found instanceof Promise ? await found : found;
+    const storedBody = stored?.hit.readBody();
+    stored?.hit.finish();
+    expect(Buffer.isBuffer(storedBody) && storedBody.length).toBe(big.length);
+    const writes: number[] = [];
+    const writevs: Buffer[][] = [];
+    const realWrite = Socket.prototype.write;
+    const realWritev = (Socket.prototype as unknown as { _writev: (...a: unknown[]) => void })
+      ._writev;
+    vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args) {
+      if (this.localPort === p.port) writes.push((args[0] as Buffer).length);
+      return (realWrite as (...a: unknown[]) => boolean).apply(this, args);
+    });
+    vi.spyOn(Socket.prototype as unknown as { _writev: () => void }, '_writev').mockImplementation(
+      function (this: Socket, ...args: unknown[]) {
+        if (this.localPort === p.port) {
+          // Node hands Buffers as they are when every chunk is one, else { chunk, encoding }
+          const chunks = args[0] as (Buffer | { chunk: Buffer })[];
+          writevs.push(chunks.map((c) => (Buffer.isBuffer(c) ? c : c.chunk)));
+        }
+        return realWritev.apply(this, args);
+      },
+    );
+    const raw = await rawExchange(
+      p.port,
+      `GET /64k HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      1000,
+    );
+    vi.restoreAllMocks();
+    expect(raw.subarray(raw.length - big.length).equals(big)).toBe(true);
+    expect(raw.toString('latin1')).toContain('X-Cache-Status: HIT');
+    // two writes corked into one writev: the head, then the stored body itself
+    expect(writes.length).toBe(2);
+    expect(writevs.length).toBe(1);
+    expect(writevs[0]!.length).toBe(2);
+    const body = writevs[0]![1]!;
+    expect(body.buffer).toBe((storedBody as Buffer).buffer);
+    expect(body.byteOffset).toBe((storedBody as Buffer).byteOffset);
   });
 });
