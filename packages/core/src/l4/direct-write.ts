@@ -59,6 +59,9 @@ export function writeScratch(socket: Socket, scratch: Buffer, length: number): b
 
 /** The socket's fd when bytes written to it now go out in order; -1 otherwise. */
 function writableFd(socket: Socket): number {
+  // A TLS socket's handle answers with the fd of the TCP connection under it:
+  // bytes written there would bypass the encryption.
+  if ((socket as { encrypted?: boolean }).encrypted === true) return -1;
   if (socket.connecting || socket.destroyed || socket.writableLength > 0) return -1;
   if (socket.writableCorked > 0 || socket.writableEnded) return -1;
   const fd = (socket as unknown as HandleFields)._handle?.fd;
