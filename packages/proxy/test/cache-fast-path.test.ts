@@ -1,7 +1,7 @@
 /**
  * The fresh-hit fast path and its boundaries: a fresh hit with synchronous
- * phases is served and ended without a promise (processNewHttp returns
- * nothing), yet every phase a user registered still runs; a cacheHitFilter
+ * phases is served and ended without a promise (done before serveHttp
+ * returns), yet every phase a user registered still runs; a cacheHitFilter
  * or an asynchronous filter takes the general path; a hit's head shares the
  * stored one, so a filter that changes a stored field changes that response
  * only; HEAD, ranges, conditionals, stale, revalidation and purge still
@@ -15,22 +15,38 @@ import { cacheable, cachingProxy, ManualClock, startScriptedOrigin } from './uti
 import { rawExchange, request } from './utils/client.ts';
 import { startProxy } from './utils/proxy-harness.ts';
 
-/** Records whether each request HttpProxy served returned a promise. */
-function watchReturns(): { promises: () => boolean[] } {
-  const spy = vi.spyOn(HttpProxy.prototype, 'processNewHttp');
-  return {
-    promises: () => spy.mock.results.map((r) => r.value instanceof Promise),
-  };
+/** Records, per request HttpProxy serves, whether it was done before serveHttp returned. */
+function watchSync(): { sync: () => boolean[] } {
+  const results: boolean[] = [];
+  const real = HttpProxy.prototype.serveHttp;
+  vi.spyOn(HttpProxy.prototype, 'serveHttp').mockImplementation(function (
+    this: HttpProxy<unknown>,
+    downstream,
+    shutdown,
+    done,
+  ) {
+    const i = results.push(false) - 1;
+    let returned = false;
+    real.call(this, downstream, shutdown, {
+      appDone: () => {
+        results[i] = !returned;
+        done.appDone();
+      },
+      appFailed: (err) => done.appFailed(err),
+    });
+    returned = true;
+  });
+  return { sync: () => results };
 }
 
 afterEach(() => vi.restoreAllMocks());
 
 describe('proxy cache: the fresh-hit fast path', () => {
-  it('a fresh hit with synchronous phases ends without a promise; a miss and a revalidation use one', async () => {
+  it('a fresh hit with synchronous phases is done before serveHttp returns; a miss and a revalidation are not', async () => {
     await using origin = await startScriptedOrigin(cacheable('max-age=1'));
     const clock = new ManualClock();
     await using p = await startProxy(cachingProxy(() => origin.address, clock));
-    const watch = watchReturns();
+    const watch = watchSync();
     expect((await request(p.port, '/sync')).headers['x-cache-status']).toBe('MISS');
     expect((await request(p.port, '/sync')).headers['x-cache-status']).toBe('HIT');
     expect((await request(p.port, '/sync', { method: 'HEAD' })).headers['x-cache-status']).toBe(
@@ -38,7 +54,7 @@ describe('proxy cache: the fresh-hit fast path', () => {
     );
     clock.advance(2000);
     expect((await request(p.port, '/sync')).headers['x-cache-status']).toBe('REVALIDATED');
-    expect(watch.promises()).toEqual([true, false, false, true]);
+    expect(watch.sync()).toEqual([false, true, true, false]);
     expect(p.errors).toEqual([]);
   });
 
@@ -85,7 +101,7 @@ describe('proxy cache: the fresh-hit fast path', () => {
     await using p = await startProxy(inner);
     await request(p.port, '/phases');
     calls.length = 0;
-    const watch = watchReturns();
+    const watch = watchSync();
     const hit = await request(p.port, '/phases');
     expect([hit.headers['x-cache-status'], hit.body.toString()]).toEqual(['HIT', 'HELLO WORLD']);
     expect(calls).toEqual([
@@ -98,7 +114,7 @@ describe('proxy cache: the fresh-hit fast path', () => {
       'responseBodyFilter',
       'logging',
     ]);
-    expect(watch.promises()).toEqual([false]);
+    expect(watch.sync()).toEqual([true]);
   });
 
   it('a cacheHitFilter takes the lookup loop: it sees the fresh asset and can force a miss', async () => {
@@ -112,13 +128,13 @@ describe('proxy cache: the fresh-hit fast path', () => {
     };
     await using p = await startProxy(inner);
     await request(p.port, '/hf');
-    const watch = watchReturns();
+    const watch = watchSync();
     expect((await request(p.port, '/hf')).headers['x-cache-status']).toBe('HIT');
     force = ForcedHit.ForceMiss;
     expect((await request(p.port, '/hf')).headers['x-cache-status']).toBe('MISS');
     expect(seen).toEqual([true, true]);
     expect(origin.count('/hf')).toBe(2);
-    expect(watch.promises()).toEqual([true, true]);
+    expect(watch.sync()).toEqual([false, false]);
   });
 
   it('an asynchronous responseFilter on a hit is awaited (the general path)', async () => {
@@ -132,14 +148,14 @@ describe('proxy cache: the fresh-hit fast path', () => {
     };
     await using p = await startProxy(inner);
     await request(p.port, '/async');
-    const watch = watchReturns();
+    const watch = watchSync();
     const hit = await request(p.port, '/async');
     expect([hit.headers['x-cache-status'], hit.headers['x-late'], hit.body.toString()]).toEqual([
       'HIT',
       'yes',
       'hello world',
     ]);
-    expect(watch.promises()).toEqual([true]);
+    expect(watch.sync()).toEqual([false]);
   });
 
   it("a filter's change to a stored field reaches that response only: the stored head stays", async () => {
