@@ -110,3 +110,42 @@ export function writeConsuming(socket: Socket, parts: readonly Buffer[]): boolea
     if (SPARES.length < SPARES_MAX) SPARES.push(spare);
   });
 }
+
+/**
+ * Writes the first `headLength` bytes of the scratch buffer (scratchFor, may
+ * be 0) and then `body`, a Buffer that stays valid after this call (a cache's
+ * stored body, not a view of a read), to the socket's fd in one writev. What
+ * the kernel does not take is queued: the rest of the head copied, the rest
+ * of the body by reference (never copied). Returns socket.write's answer for
+ * what had to be queued, or true when the kernel took everything.
+ */
+export function writeRetained(
+  socket: Socket,
+  scratch: Buffer,
+  headLength: number,
+  body: Buffer,
+): boolean {
+  const fd = writableFd(socket);
+  const head = headLength > 0 ? scratch.subarray(0, headLength) : undefined;
+  let done = 0;
+  if (fd >= 0) {
+    try {
+      done = head === undefined ? writeSync(fd, body) : writevSync(fd, [head, body]);
+    } catch {
+      done = 0; // EAGAIN, or an error the queued write meets again (see writeConsuming)
+    }
+    if (done >= headLength + body.length) return true;
+  }
+  if (done < headLength) {
+    // the scratch buffer is reused by the next write: what is left of the head is copied
+    const rest = Buffer.allocUnsafe(headLength - done);
+    scratch.copy(rest, 0, done, headLength);
+    socket.cork();
+    socket.write(rest);
+    socket.write(body);
+    socket.uncork();
+    return !socket.writableNeedDrain;
+  }
+  const skip = done - headLength;
+  return socket.write(skip > 0 ? body.subarray(skip) : body);
+}

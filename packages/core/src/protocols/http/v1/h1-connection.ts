@@ -8,7 +8,12 @@ import type { Socket } from 'node:net';
 import { type ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import { HeaderList } from '@pingora-ts/http';
 import { endDirectReads, isDirectReadView, startDirectReads } from '../../../l4/direct-read.ts';
-import { scratchFor, writeConsuming, writeScratch } from '../../../l4/direct-write.ts';
+import {
+  scratchFor,
+  writeConsuming,
+  writeRetained,
+  writeScratch,
+} from '../../../l4/direct-write.ts';
 import type { BodySink } from '../body-sink.ts';
 import {
   armDeadline,
@@ -403,6 +408,18 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     const s = this.socket;
     if (isDirectReadView(chunk as Buffer))
       return this.#writeViewOut(chunk as Buffer, frame, sizeLine, tail, trailers);
+    if (frame === 0 && tail === 0) {
+      // A large body that stays valid (a cache's stored body): its head in the
+      // scratch buffer, both in one writev now; only what the kernel leaves is queued.
+      const scratch = scratchFor(s, headLen);
+      if (scratch !== undefined) {
+        const h = headLen > 0 ? this.writePendingHead(scratch, 0) : 0;
+        this.pendingHeadLength = 0;
+        const ok = writeRetained(s, scratch, h, chunk as Buffer);
+        if (!ok) armDeadline(this.#writeWatch, this.writeTimeoutMs);
+        return ok;
+      }
+    }
     s.cork();
     if (headLen > 0 || frame > 0) {
       const pre = Buffer.allocUnsafe(headLen + (frame > 0 ? frame - 2 : 0));
