@@ -23,7 +23,7 @@ import {
   resolveH2ServerOptions,
 } from '../protocols/http/v2/server-options.ts';
 import type { H2ServerSession } from '../protocols/http/v2/server-session.ts';
-import type { ServerApp } from './server-app.ts';
+import type { ConnectionDone, ServerApp } from './server-app.ts';
 
 export interface HttpServerApp {
   /**
@@ -113,9 +113,28 @@ export class HttpServer implements ServerApp {
   }
 
   #serveH1(stream: Stream, shutdown: AbortSignal): Promise<void> {
-    return new Promise<void>((done) => {
+    return new Promise<void>((resolve) => {
+      const done = { connectionDone: () => resolve() };
       new ConnectionLoop(this, new H1ServerSession(stream, this.h1Options), shutdown, done).next();
     });
+  }
+
+  /**
+   * processNewConnection told through `done`: an HTTP/1 connection (not
+   * TLS-negotiated h2, no h2c check) holds no promise while it lives.
+   */
+  serveConnection(stream: Stream, shutdown: AbortSignal, done: ConnectionDone): void {
+    const socket = stream.socket;
+    const tls = stream.digest.tls;
+    const alpn = tls !== undefined ? tls.alpn : (socket as Partial<TLSSocket>).alpnProtocol;
+    if (alpn !== 'h2' && !this.h2c) {
+      new ConnectionLoop(this, new H1ServerSession(stream, this.h1Options), shutdown, done).next();
+      return;
+    }
+    this.processNewConnection(stream, shutdown).then(
+      () => done.connectionDone(),
+      (err: unknown) => done.connectionDone(err),
+    );
   }
 
   #serveH2(stream: Stream, shutdown: AbortSignal): Promise<void> {
@@ -226,14 +245,14 @@ class ConnectionLoop implements HttpAppDone {
   readonly #server: HttpServer;
   readonly #session: H1ServerSession;
   readonly #shutdown: AbortSignal;
-  readonly #done: () => void;
+  readonly #done: ConnectionDone;
   #finished = false;
 
   constructor(
     server: HttpServer,
     session: H1ServerSession,
     shutdown: AbortSignal,
-    done: () => void,
+    done: ConnectionDone,
   ) {
     this.#server = server;
     this.#session = session;
@@ -343,7 +362,7 @@ class ConnectionLoop implements HttpAppDone {
     if (this.#finished) return;
     this.#finished = true;
     unwatchShutdown(this.#shutdown, this);
-    this.#done();
+    this.#done.connectionDone();
   }
 }
 
