@@ -26,6 +26,12 @@ export interface MeasureEnv {
   tmp: string;
   /** Root dir for CPU profiles when profiling, else undefined. */
   profileRoot: string | undefined;
+  /**
+   * Called with the peer's process group just before the measured run; the
+   * function it returns is called right after it, and its result comes back
+   * as Measurement.extra (e.g. the threads benchmark's per-thread CPU split).
+   */
+  around?: (pgid: number) => () => unknown;
 }
 
 export interface Measurement {
@@ -34,6 +40,8 @@ export interface Measurement {
   profile: string | undefined;
   /** When the measured run went (monotonic clock, as in CPU profiles). */
   window: TimeWindow | undefined;
+  /** What MeasureEnv.around gave, if set. */
+  extra?: unknown;
 }
 
 export async function measure(
@@ -72,6 +80,7 @@ export async function measure(
   delete process.env[GC_STATS_ENV];
   let sample: Sample;
   let window: TimeWindow | undefined;
+  let extra: unknown;
   try {
     await waitForPort(ctx.port, child, 20_000);
     const check = await httpGet(ctx.port, w.path);
@@ -98,6 +107,7 @@ export async function measure(
     const before = await origin.accepts();
     const cpuBefore = cpuTimes(child.pid);
     const gcBefore = readGcStats(gcBase);
+    const aroundEnd = env.around?.(child.pid);
     const startUs = Number(process.hrtime.bigint() / 1000n);
     const r = await runWrk(
       url,
@@ -106,6 +116,7 @@ export async function measure(
       join(dir, 'wrk.log'),
     );
     const cpuAfter = cpuTimes(child.pid);
+    extra = aroundEnd?.();
     const gcAfter = readGcStats(gcBase);
     const user = cpuAfter.user - cpuBefore.user;
     const sys = cpuAfter.sys - cpuBefore.sys;
@@ -146,5 +157,5 @@ export async function measure(
       : readdirSync(profileDir)
           .filter((f) => f.endsWith('.cpuprofile'))
           .map((f) => join(profileDir, f))[0];
-  return { sample, profile, window };
+  return { sample, profile, window, extra };
 }
