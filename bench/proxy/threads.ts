@@ -29,6 +29,15 @@ const PEERS: readonly Peer[] = [pingoraTs, pingoraTsThreads2, pingoraTsProcs2];
 const PER_CPU_GATE = 0.9;
 /** Upstream requests on a reused connection at steady state. */
 const REUSE_GATE = 0.99;
+/**
+ * Warm-up goes on (1 s at a time, at most WARMUP_EXTRA_MAX_SEC) while V8's
+ * helper threads use more than this share of the peer's CPU: they compile
+ * hot code then, and each thread (isolate) compiles its own, so `threads: 2`
+ * needs twice the requests of one thread to warm up. At steady state the
+ * helpers (GC) take 2-5%.
+ */
+const WARMUP_V8_SHARE = 0.1;
+const WARMUP_EXTRA_MAX_SEC = 20;
 
 interface PoolTotals {
   pid: number;
@@ -212,8 +221,18 @@ function report(
 
 async function main(): Promise<void> {
   installCleanup();
+  // Ours only: the GC columns need the gc-stats preload, which costs each thread of a peer a
+  // flush every 100 ms (idle: 14 ms of CPU per second with one thread, 61 with threads: 2).
+  const args = process.argv.slice(2);
+  const gcStats = args.includes('--gc-stats');
+  if (args.includes('--help')) {
+    process.stdout.write(
+      '  --gc-stats            (threads benchmark) preload the GC counters for the GC columns;\n' +
+        '                        off by default: its timers cost a peer with more threads more CPU\n',
+    );
+  }
   const options = parseOptions(
-    process.argv.slice(2),
+    args.filter((a) => a !== '--gc-stats'),
     PEERS.map((p) => p.name),
   );
   if (options === undefined) return;
@@ -233,12 +252,29 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   try {
     const origin = await startOrigin(join(tmp, 'origin'), options.loadCpu);
+    /** Seconds of extra warm-up the current run took. */
+    let extraWarmupSec = 0;
     const env: MeasureEnv = {
       origin,
       options,
       wrkScript: writeWrkScript(tmp),
       tmp,
       profileRoot: undefined,
+      gcStats,
+      extraWarmup: {
+        maxSec: WARMUP_EXTRA_MAX_SEC,
+        check: (pgid) => {
+          extraWarmupSec++;
+          const split = threadSplitSince(pgid);
+          return () => {
+            const used = split();
+            let all = 0;
+            for (const t of used.values()) all += t.cpuSec;
+            const v8 = used.get('V8Worker')?.cpuSec ?? 0;
+            return all > 0 && v8 / all > WARMUP_V8_SHARE;
+          };
+        },
+      },
     };
     for (let round = 1; round <= options.rounds; round++) {
       for (const workload of options.workloads) {
@@ -250,13 +286,14 @@ async function main(): Promise<void> {
         for (const peer of order) {
           let sample: Sample;
           let around: Around | undefined;
+          extraWarmupSec = 0;
           const dir = join(tmp, `${peer.name}-${workload}-r${round}`);
           env.around = (pgid) => {
             const split = threadSplitSince(pgid);
             const gcsBefore = readGcStats(join(dir, 'gc-stats')).gcs;
             return () => ({
               split: split(),
-              gcs: readGcStats(join(dir, 'gc-stats')).gcs - gcsBefore,
+              gcs: gcStats ? readGcStats(join(dir, 'gc-stats')).gcs - gcsBefore : Number.NaN,
             });
           };
           try {
@@ -272,7 +309,10 @@ async function main(): Promise<void> {
           }
           const logText = readFileSync(join(dir, 'pingora-ts.log'), 'utf8');
           const run: Run = {
-            sample,
+            // Without the preload there is nothing to read: no GC figures, not zeros.
+            sample: gcStats
+              ? sample
+              : { ...sample, gcPctOfCpu: undefined, allocBytesPerReq: undefined },
             durationSec: options.durationSec,
             pools: poolTotals(logText),
             requests: sample.rps * options.durationSec,
@@ -282,7 +322,7 @@ async function main(): Promise<void> {
           const k = `${peer.name}\0${workload}`;
           runs.set(k, [...(runs.get(k) ?? []), run]);
           log(
-            `[round ${round} ${workload}] ${peer.name}: ${sample.rps.toFixed(0)} req/s, CPU ${sample.cpuPct.toFixed(0)}%, ${sample.reqPerCpuSec.toFixed(0)} req/CPU-s, upstream conns ${sample.upstreamConns}, pools ${JSON.stringify(run.pools)}`,
+            `[round ${round} ${workload}] ${peer.name}: warm-up +${extraWarmupSec} s, ${sample.rps.toFixed(0)} req/s, CPU ${sample.cpuPct.toFixed(0)}%, ${sample.reqPerCpuSec.toFixed(0)} req/CPU-s, upstream conns ${sample.upstreamConns}, pools ${JSON.stringify(run.pools)}`,
           );
         }
       }

@@ -32,6 +32,18 @@ export interface MeasureEnv {
    * as Measurement.extra (e.g. the threads benchmark's per-thread CPU split).
    */
   around?: (pgid: number) => () => unknown;
+  /**
+   * Preload servers/gc-stats.mjs into Node peers (default true). Its 100 ms
+   * flush runs on every thread of a peer, so it costs a peer with more
+   * threads more CPU (the threads benchmark leaves it out unless asked).
+   */
+  gcStats?: boolean;
+  /**
+   * More warm-up after the timed one, 1 s at a time and at most `maxSec`,
+   * while the peer still warms up: `check(pgid)` is called before each
+   * second and the function it returns after it, true while still warming.
+   */
+  extraWarmup?: { check: (pgid: number) => () => boolean; maxSec: number };
 }
 
 export interface Measurement {
@@ -67,7 +79,7 @@ export async function measure(
     nodeArgs: peer.node
       ? [
           ...o.nodeFlags,
-          ...gcStatsArgs(),
+          ...(env.gcStats === false ? [] : gcStatsArgs()),
           ...(profileDir === undefined ? [] : cpuProfileArgs(profileDir)),
         ]
       : [],
@@ -99,6 +111,12 @@ export async function measure(
         env.wrkScript,
         join(dir, 'wrk-warmup.log'),
       );
+    }
+    const more = env.extraWarmup;
+    for (let sec = 0; more !== undefined && sec < more.maxSec; sec++) {
+      const warming = more.check(child.pid);
+      await runWrk(url, { ...wrk, durationSec: 1 }, env.wrkScript, join(dir, 'wrk-warmup.log'));
+      if (!warming()) break;
     }
     // Counted over the measured run only: when the warm-up's wrk exits, a
     // proxy rightly closes the upstream connections of the requests it
