@@ -11,7 +11,12 @@
 
 // --- Apps: what services run
 export type { ServerApp } from './apps/server-app.ts';
-export { HttpServer, type HttpServerApp, type HttpServerOptions } from './apps/http-app.ts';
+export {
+  type HttpAppDone,
+  HttpServer,
+  type HttpServerApp,
+  type HttpServerOptions,
+} from './apps/http-app.ts';
 export {
   type HttpResponse,
   responseHead,

@@ -5,7 +5,7 @@
  * backpressure. It settles once both directions are done, or with the
  * first error, after which the proxy decides about a retry.
  */
-import type { HttpClientSession, ResponseHeadSink } from '@pingora-ts/core';
+import type { HttpAppDone, HttpClientSession, HttpPeer, ResponseHeadSink } from '@pingora-ts/core';
 import { type BodySink, isDirectReadView, type TunnelHandoff } from '@pingora-ts/core/h1';
 import { ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import type { HeaderList, RequestHeader, ResponseHeader } from '@pingora-ts/http';
@@ -32,7 +32,37 @@ export const ExchangeOutcome = {
 } as const;
 export type ExchangeOutcome = (typeof ExchangeOutcome)[keyof typeof ExchangeOutcome];
 
+/** Hears once how an Exchange ended (the proxy: no promise per attempt). */
+export interface ExchangeOwner<Ctx> {
+  exchangeEnded(exchange: Exchange<Ctx>, outcome: ExchangeOutcome): void;
+  exchangeFailed(exchange: Exchange<Ctx>, error: PingoraError): void;
+}
+
+/** run()'s owner: settles a promise. */
+class PromiseOwner<Ctx> implements ExchangeOwner<Ctx> {
+  readonly resolve: (outcome: ExchangeOutcome) => void;
+  readonly reject: (error: PingoraError) => void;
+  constructor(resolve: (o: ExchangeOutcome) => void, reject: (e: PingoraError) => void) {
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+  exchangeEnded(_e: Exchange<Ctx>, outcome: ExchangeOutcome): void {
+    this.resolve(outcome);
+  }
+  exchangeFailed(_e: Exchange<Ctx>, error: PingoraError): void {
+    this.reject(error);
+  }
+}
+
 export class Exchange<Ctx> implements BodySink, ResponseHeadSink, RequestPumpOwner {
+  /** @internal the proxy's bookkeeping of this attempt (see HttpProxy). */
+  peer: HttpPeer | undefined = undefined;
+  /** @internal whether the upstream connection came from the pool. */
+  reused = false;
+  /** @internal where the request's end is told (HttpProxy's fast path). */
+  done: HttpAppDone | undefined = undefined;
+  /** @internal how it ended: an ExchangeOutcome, or the error it failed with. */
+  result: ExchangeOutcome | PingoraError = ExchangeOutcome.Done;
   readonly #s: Session;
   readonly #st: SessionState;
   readonly #inner: ProxyHttp<Ctx>;
@@ -44,8 +74,7 @@ export class Exchange<Ctx> implements BodySink, ResponseHeadSink, RequestPumpOwn
   #responseDone = false;
   #settled = false;
   #upstreamPaused = false;
-  #resolve: (outcome: ExchangeOutcome) => void = () => {};
-  #reject: (error: PingoraError) => void = () => {};
+  #owner: ExchangeOwner<Ctx> | undefined = undefined;
   // Callbacks made on first need (backpressure, async modules) and then reused.
   #resumeUpstreamCb: (() => void) | undefined;
   #onModulesCb: ((out: Buffer | null) => void) | undefined;
@@ -96,34 +125,65 @@ export class Exchange<Ctx> implements BodySink, ResponseHeadSink, RequestPumpOwn
     return this.#onAsyncErrorCb;
   }
 
+  /** The downstream request's session. */
+  get session(): Session {
+    return this.#s;
+  }
+
+  get ctx(): Ctx {
+    return this.#ctx;
+  }
+
+  get upstream(): HttpClientSession {
+    return this.#up;
+  }
+
+  get pump(): RequestPump<Ctx> {
+    return this.#pump;
+  }
+
   /** Sends `req` upstream and proxies until the response is complete downstream. */
   run(req: RequestHeader): Promise<ExchangeOutcome> {
     return new Promise<ExchangeOutcome>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-      try {
-        this.#up.writeRequestHeader(req);
-      } catch (err) {
-        this.#fail(toPingoraError(err, { phase: 'write', source: ErrorSource.Upstream }));
-        return;
-      }
-      const up = this.#up;
-      if (up.readResponseHeaderInto !== undefined) {
-        // 1xx heads come to onInformationalHead: no promise or closure per request.
-        this.#pump.start(up, this);
-        up.readResponseHeaderInto(this);
-        return;
-      }
-      up.onInformational = (resp) => this.onInformationalHead(resp);
-      this.#pump.start(up, this);
-      up.readResponseHeader().then(
-        (resp) => this.onResponseHead(resp),
-        (err: unknown) =>
-          this.onResponseHeadError(
-            toPingoraError(err, { phase: 'read', source: ErrorSource.Upstream }),
-          ),
-      );
+      this.start(req, new PromiseOwner(resolve, reject));
     });
+  }
+
+  /** run() told to `owner` (exactly once, possibly before this returns) instead of a promise. */
+  start(req: RequestHeader, owner: ExchangeOwner<Ctx>): void {
+    this.#owner = owner;
+    try {
+      this.#up.writeRequestHeader(req);
+    } catch (err) {
+      this.#fail(toPingoraError(err, { phase: 'write', source: ErrorSource.Upstream }));
+      return;
+    }
+    const up = this.#up;
+    if (up.readResponseHeaderInto !== undefined) {
+      // 1xx heads come to onInformationalHead: no promise or closure per request.
+      this.#pump.start(up, this);
+      up.readResponseHeaderInto(this);
+      return;
+    }
+    up.onInformational = (resp) => this.onInformationalHead(resp);
+    this.#pump.start(up, this);
+    up.readResponseHeader().then(
+      (resp) => this.onResponseHead(resp),
+      (err: unknown) =>
+        this.onResponseHeadError(
+          toPingoraError(err, { phase: 'read', source: ErrorSource.Upstream }),
+        ),
+    );
+  }
+
+  #resolve(outcome: ExchangeOutcome): void {
+    this.result = outcome;
+    this.#owner?.exchangeEnded(this, outcome);
+  }
+
+  #reject(error: PingoraError): void {
+    this.result = error;
+    this.#owner?.exchangeFailed(this, error);
   }
 
   /** @internal ResponseHeadSink: the upstream's final response head. */

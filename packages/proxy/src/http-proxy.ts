@@ -6,6 +6,8 @@
  */
 import {
   formatSocketAddr,
+  type HttpAppDone,
+  type HttpClientSession,
   HttpConnector,
   HttpModules,
   type HttpPeer,
@@ -15,13 +17,14 @@ import {
 } from '@pingora-ts/core';
 import { markRetryByReuse } from '@pingora-ts/core/connectors';
 import { releaseDeadline } from '@pingora-ts/core/h1';
-import { ErrorSource, type PingoraError, toPingoraError } from '@pingora-ts/error';
+import { ErrorSource, PingoraError, toPingoraError } from '@pingora-ts/error';
+import type { RequestHeader } from '@pingora-ts/http';
 import { upstreamTls } from '@pingora-ts/tls-openssl';
 import { revalidateInBackground } from './cache-background.ts';
 import { proxyFailureFields, serializeProxyError } from './error-log.ts';
 import type { ErrorLogLimiterOptions } from './error-log-limiter.ts';
 import { errorStatus } from './error-status.ts';
-import { Exchange, ExchangeOutcome } from './exchange.ts';
+import { Exchange, ExchangeOutcome, type ExchangeOwner } from './exchange.ts';
 import { FailureLog, type ProxyLogger } from './failure-log.ts';
 import { grpcErrorResponse, isGrpcRequest } from './grpc-error.ts';
 import { proxyLifecycleChannels as lifecycle } from './lifecycle-events.ts';
@@ -34,6 +37,7 @@ import type { FailToProxy, ProxyHttp } from './proxy-http.ts';
 import { ProxyPhase } from './proxy-phase.ts';
 import { RequestPump } from './request-pump.ts';
 import { Session, sessionState } from './session.ts';
+import type { SessionState } from './session-state.ts';
 import type { UpstreamConnector } from './upstream-connector.ts';
 import { upstreamRequestFrom } from './upstream-request.ts';
 
@@ -67,6 +71,14 @@ export const DEFAULT_MAX_RETRIES = 16;
 
 /** `#serve` was not handed an error. */
 const NOT_THROWN: unique symbol = Symbol('not thrown');
+
+/** Tells `done` how `p` settles (the paths that need a promise anyway). */
+function settle(p: Promise<void>, done: HttpAppDone): void {
+  p.then(
+    () => done.appDone(),
+    (err: unknown) => done.appFailed(err),
+  );
+}
 
 /** The request's end events (after the logging phase). */
 function publishEnd(session: Session, error: PingoraError | undefined): void {
@@ -110,7 +122,18 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     logPoolTotals(this.connector, this.#logger);
   }
 
-  processNewHttp(downstream: HttpServerSession, _shutdown: AbortSignal): Promise<void> {
+  processNewHttp(downstream: HttpServerSession, shutdown: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.serveHttp(downstream, shutdown, { appDone: resolve, appFailed: reject });
+    });
+  }
+
+  /**
+   * processNewHttp told through `done`. The common request (no phase
+   * answered or went async, a synchronous upstreamPeer, a pooled upstream
+   * connection) makes its first attempt without a promise or closure.
+   */
+  serveHttp(downstream: HttpServerSession, _shutdown: AbortSignal, done: HttpAppDone): void {
     const inner = this.inner;
     const session = new Session(downstream, this.modules.buildCtx());
     const ctx = inner.newCtx();
@@ -120,13 +143,138 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     try {
       phases = this.#requestPhases(session, ctx);
     } catch (err) {
-      return this.#serve(session, ctx, true, err);
+      settle(this.#serve(session, ctx, true, err), done);
+      return;
     }
-    if (phases !== false) return this.#serve(session, ctx, phases, NOT_THROWN);
-    // The common case (no phase answered, none went async): one promise chain, no async frame.
-    return this.#proxyToUpstream(session, ctx).then(
-      () => this.#end(session, ctx, undefined),
-      (err: unknown) => this.#serve(session, ctx, true, err),
+    if (phases !== false) settle(this.#serve(session, ctx, phases, NOT_THROWN), done);
+    else this.#firstAttempt(session, ctx, done);
+  }
+
+  /**
+   * The first upstream attempt, driven by callbacks when the peer is known
+   * at once and the pool has a connection for it; otherwise (and for every
+   * retry) the general loop, #proxyToUpstream, takes over.
+   */
+  #firstAttempt(s: Session, ctx: Ctx, done: HttpAppDone): void {
+    const inner = this.inner;
+    const st = sessionState(s);
+    const pump = new RequestPump(s, inner, ctx);
+    st.phase = ProxyPhase.UpstreamPeer;
+    let chosen: HttpPeer | Promise<HttpPeer>;
+    try {
+      chosen = inner.upstreamPeer(s, ctx);
+    } catch (err) {
+      settle(this.#serve(s, ctx, true, retrySelectionFailed(s, err)), done);
+      return;
+    }
+    const up =
+      isPromise(chosen) || st.timedOut !== undefined
+        ? undefined
+        : this.connector.reusedHttpSession?.(chosen);
+    if (up === undefined) {
+      settle(this.#proxied(s, ctx, this.#proxyToUpstream(s, ctx, pump, chosen)), done);
+      return;
+    }
+    const peer = chosen as HttpPeer;
+    this.#attemptStart(s, st, peer);
+    this.#connected(s, st, peer, up, true, -1);
+    const ex = new Exchange(s, inner, ctx, up, pump, this.#tunnelIdleMs);
+    ex.peer = peer;
+    ex.reused = true;
+    ex.done = done;
+    let req: RequestHeader | Promise<RequestHeader>;
+    try {
+      req = this.#upstreamRequest(s, st, ctx, peer, true, pump);
+    } catch (err) {
+      this.#firstAttemptFailed(ex, err);
+      return;
+    }
+    if (!isPromise(req)) ex.start(req, this.#exchangeOwner);
+    else {
+      req.then(
+        (r) => ex.start(r, this.#exchangeOwner),
+        (err: unknown) => this.#firstAttemptFailed(ex, err),
+      );
+    }
+  }
+
+  /** Where fast-path exchanges end: settled on a microtask, as an awaited promise would be. */
+  readonly #exchangeOwner: ExchangeOwner<Ctx> = {
+    exchangeEnded: (ex) => this.#queueEnded(ex),
+    exchangeFailed: (ex) => this.#queueEnded(ex),
+  };
+  /** Exchanges that ended and wait for #flushEnded (one microtask for all of them). */
+  readonly #ended: (Exchange<Ctx> | undefined)[] = [];
+
+  #queueEnded(ex: Exchange<Ctx>): void {
+    if (this.#ended.push(ex) === 1) queueMicrotask(this.#flushEnded);
+  }
+
+  /**
+   * Runs the end of the ended attempts outside the upstream's read callback
+   * (its connection goes back to the pool, the next request may start).
+   */
+  readonly #flushEnded = (): void => {
+    const list = this.#ended;
+    for (let i = 0; i < list.length; i++) {
+      const ex = list[i] as Exchange<Ctx>;
+      list[i] = undefined;
+      this.#firstAttemptEnded(ex);
+    }
+    list.length = 0;
+  };
+
+  #firstAttemptEnded(ex: Exchange<Ctx>): void {
+    const result = ex.result;
+    if (result instanceof PingoraError) {
+      this.#firstAttemptFailed(ex, result);
+      return;
+    }
+    const s = ex.session;
+    const ctx = ex.ctx;
+    const done = ex.done as HttpAppDone;
+    let tail: Promise<void> | undefined;
+    try {
+      tail = this.#attemptEnded(s, ctx, ex.peer as HttpPeer, ex.upstream, result);
+    } catch (err) {
+      this.#firstAttemptFailed(ex, err);
+      return;
+    }
+    if (tail !== undefined) {
+      settle(this.#proxied(s, ctx, tail), done);
+      return;
+    }
+    let end: void | Promise<void>;
+    try {
+      end = this.#end(s, ctx, undefined);
+    } catch (err) {
+      done.appFailed(err);
+      return;
+    }
+    if (end === undefined) done.appDone();
+    else settle(end, done);
+  }
+
+  /** The first attempt failed: the answer, or a retry through the general loop. */
+  #firstAttemptFailed(ex: Exchange<Ctx>, err: unknown): void {
+    const s = ex.session;
+    const ctx = ex.ctx;
+    const done = ex.done as HttpAppDone;
+    let e: PingoraError | undefined;
+    try {
+      e = this.#attemptFailed(s, ctx, ex.peer as HttpPeer, ex.upstream, ex.reused, ex.pump, err);
+    } catch (thrown) {
+      e = toPingoraError(thrown);
+    }
+    if (e !== undefined) settle(this.#serve(s, ctx, true, e), done);
+    else settle(this.#proxied(s, ctx, this.#proxyToUpstream(s, ctx, ex.pump, undefined)), done);
+  }
+
+  /** The rest of a request once `proxying` settles: its end, or the failure answer. */
+  #proxied(s: Session, ctx: Ctx, proxying: Promise<void>): Promise<void> {
+    return proxying.then(
+      () => this.#end(s, ctx, undefined),
+      (err: unknown) => this.#serve(s, ctx, true, err),
     );
   }
 
@@ -145,7 +293,8 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     try {
       if (thrown !== NOT_THROWN) throw thrown;
       const answered = isPromise(phases) ? await phases : phases;
-      if (!answered) await this.#proxyToUpstream(s, ctx);
+      if (!answered)
+        await this.#proxyToUpstream(s, ctx, new RequestPump(s, this.inner, ctx), undefined);
     } catch (err) {
       error = toPingoraError(err);
       if (s.cacheState !== undefined && (await this.#serveStale(s, ctx, error))) {
@@ -254,26 +403,31 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     return s.respondError(502).then(() => true);
   }
 
-  /** upstreamPeer -> connect -> exchange, looping on retryable failures. */
-  async #proxyToUpstream(s: Session, ctx: Ctx): Promise<void> {
+  /**
+   * upstreamPeer -> connect -> exchange, looping on retryable failures;
+   * `first` is a peer upstreamPeer already chose for the first attempt.
+   */
+  async #proxyToUpstream(
+    s: Session,
+    ctx: Ctx,
+    pump: RequestPump<Ctx>,
+    first: HttpPeer | Promise<HttpPeer> | undefined,
+  ): Promise<void> {
     const inner = this.inner;
     const st = sessionState(s);
-    const pump = new RequestPump(s, inner, ctx);
+    let chosenFirst = first;
     for (;;) {
       st.phase = ProxyPhase.UpstreamPeer;
       let peer: HttpPeer;
       try {
-        const chosen = inner.upstreamPeer(s, ctx);
+        const chosen = chosenFirst ?? inner.upstreamPeer(s, ctx);
+        chosenFirst = undefined;
         peer = isPromise(chosen) ? await chosen : chosen;
       } catch (err) {
         throw retrySelectionFailed(s, err);
       }
       if (st.timedOut !== undefined) throw st.timedOut;
-      st.upstreamPeer = peer;
-      st.phase = ProxyPhase.Connect;
-      if (lifecycle.attemptStart.hasSubscribers) {
-        lifecycle.attemptStart.publish({ session: s, peer, attempt: s.retries });
-      }
+      this.#attemptStart(s, st, peer);
       // A warm pool answers synchronously: no promise or microtask hop per request.
       let up = this.connector.reusedHttpSession?.(peer);
       let reused = true;
@@ -300,76 +454,164 @@ export class HttpProxy<Ctx> implements HttpServerApp {
         up.destroy();
         throw st.timedOut;
       }
-      st.activeUpstream = up;
-      st.upstreamReused = reused;
-      st.upstreamTls = up.upstreamTls;
-      const timing = st.upstreamTiming;
-      timing.connected = performance.now() - s.startedAt;
-      timing.connectStart = connectStart < 0 ? timing.connected : connectStart;
-      const o = peer.options;
-      if (o.readTimeout !== undefined) up.readTimeoutMs = o.readTimeout;
-      if (o.writeTimeout !== undefined) up.writeTimeoutMs = o.writeTimeout;
+      this.#connected(s, st, peer, up, reused, connectStart);
       try {
-        if (inner.connectedToUpstream !== undefined) {
-          st.phase = ProxyPhase.ConnectedToUpstream;
-          const r = inner.connectedToUpstream(s, reused, peer, ctx);
-          if (isPromise(r)) await r;
-        }
-        const req = upstreamRequestFrom(s, peer);
-        if (st.cacheTap !== undefined) st.cacheTap.upstreamRequest(req);
-        if (inner.upstreamRequestFilter !== undefined) {
-          st.phase = ProxyPhase.UpstreamRequestFilter;
-          const r = inner.upstreamRequestFilter(s, req, ctx);
-          if (isPromise(r)) await r;
-          // A filter that dropped Content-Length (to resize the body) gets chunked framing.
-          if (
-            pump.hasBody &&
-            !req.hasHeader('content-length') &&
-            !req.hasHeader('transfer-encoding')
-          ) {
-            req.appendHeader('Transfer-Encoding', 'chunked');
-          }
-        }
-        st.phase = ProxyPhase.Proxy;
-        if (lifecycle.upstreamRequest.hasSubscribers) {
-          lifecycle.upstreamRequest.publish({ session: s, request: req });
-        }
+        const r = this.#upstreamRequest(s, st, ctx, peer, reused, pump);
+        const req = isPromise(r) ? await r : r;
         const exchange = new Exchange(s, inner, ctx, up, pump, this.#tunnelIdleMs);
         const outcome = await exchange.run(req);
-        st.activeUpstream = undefined;
-        if (lifecycle.attemptEnd.hasSubscribers) {
-          lifecycle.attemptEnd.publish({ session: s, peer, error: undefined });
-        }
-        if (outcome === ExchangeOutcome.Reusable) this.connector.releaseHttpSession(up, peer);
-        else if (outcome === ExchangeOutcome.Done) up.destroy();
         // returned, not awaited: a failure while serving from cache is no upstream error to retry
-        else if (outcome === ExchangeOutcome.Diverted) return this.#cache?.serveDiverted(s, ctx);
-        return;
+        return this.#attemptEnded(s, ctx, peer, up, outcome);
       } catch (err) {
-        st.activeUpstream = undefined;
-        pump.detach();
-        up.destroy();
-        let e = toPingoraError(err);
-        if (lifecycle.attemptEnd.hasSubscribers) {
-          lifecycle.attemptEnd.publish({ session: s, peer, error: e });
-        }
-        // The client failed: not an upstream failure, and nothing to retry for.
-        if (e.source === ErrorSource.Downstream) throw e;
-        if (s.responseStarted) {
-          // Once the response started downstream nothing can be retried: it is the last failure.
-          st.recordUpstreamFailure(e);
-          throw e;
-        }
-        markRetryByReuse(e, { reused, responseStarted: up.receivedResponseBytes });
-        e =
-          inner.errorWhileProxy !== undefined
-            ? inner.errorWhileProxy(peer, s, e, ctx, reused)
-            : defaultErrorWhileProxy(peer, s, e, reused);
-        st.recordUpstreamFailure(e);
-        if (e.retryable(reused) && !st.retryBufferTruncated && this.#mayRetry(s)) continue;
+        const e = this.#attemptFailed(s, ctx, peer, up, reused, pump, err);
+        if (e === undefined) continue;
         throw e;
       }
     }
+  }
+
+  #attemptStart(s: Session, st: SessionState, peer: HttpPeer): void {
+    st.upstreamPeer = peer;
+    st.phase = ProxyPhase.Connect;
+    if (lifecycle.attemptStart.hasSubscribers) {
+      lifecycle.attemptStart.publish({ session: s, peer, attempt: s.retries });
+    }
+  }
+
+  /** The attempt has its upstream connection `up`. */
+  #connected(
+    s: Session,
+    st: SessionState,
+    peer: HttpPeer,
+    up: HttpClientSession,
+    reused: boolean,
+    connectStart: number,
+  ): void {
+    st.activeUpstream = up;
+    st.upstreamReused = reused;
+    st.upstreamTls = up.upstreamTls;
+    const timing = st.upstreamTiming;
+    timing.connected = performance.now() - s.startedAt;
+    timing.connectStart = connectStart < 0 ? timing.connected : connectStart;
+    const o = peer.options;
+    if (o.readTimeout !== undefined) up.readTimeoutMs = o.readTimeout;
+    if (o.writeTimeout !== undefined) up.writeTimeoutMs = o.writeTimeout;
+  }
+
+  /** connectedToUpstream, then the upstream request and its filter (synchronous unless one is not). */
+  #upstreamRequest(
+    s: Session,
+    st: SessionState,
+    ctx: Ctx,
+    peer: HttpPeer,
+    reused: boolean,
+    pump: RequestPump<Ctx>,
+  ): RequestHeader | Promise<RequestHeader> {
+    const inner = this.inner;
+    if (inner.connectedToUpstream !== undefined) {
+      st.phase = ProxyPhase.ConnectedToUpstream;
+      const r = inner.connectedToUpstream(s, reused, peer, ctx);
+      if (isPromise(r)) return r.then(() => this.#buildRequest(s, st, ctx, peer, pump));
+    }
+    return this.#buildRequest(s, st, ctx, peer, pump);
+  }
+
+  #buildRequest(
+    s: Session,
+    st: SessionState,
+    ctx: Ctx,
+    peer: HttpPeer,
+    pump: RequestPump<Ctx>,
+  ): RequestHeader | Promise<RequestHeader> {
+    const inner = this.inner;
+    const req = upstreamRequestFrom(s, peer);
+    if (st.cacheTap !== undefined) st.cacheTap.upstreamRequest(req);
+    if (inner.upstreamRequestFilter === undefined)
+      return this.#requestReady(s, st, req, pump, false);
+    st.phase = ProxyPhase.UpstreamRequestFilter;
+    const r = inner.upstreamRequestFilter(s, req, ctx);
+    if (isPromise(r)) return r.then(() => this.#requestReady(s, st, req, pump, true));
+    return this.#requestReady(s, st, req, pump, true);
+  }
+
+  #requestReady(
+    s: Session,
+    st: SessionState,
+    req: RequestHeader,
+    pump: RequestPump<Ctx>,
+    filtered: boolean,
+  ): RequestHeader {
+    // A filter that dropped Content-Length (to resize the body) gets chunked framing.
+    if (
+      filtered &&
+      pump.hasBody &&
+      !req.hasHeader('content-length') &&
+      !req.hasHeader('transfer-encoding')
+    ) {
+      req.appendHeader('Transfer-Encoding', 'chunked');
+    }
+    st.phase = ProxyPhase.Proxy;
+    if (lifecycle.upstreamRequest.hasSubscribers) {
+      lifecycle.upstreamRequest.publish({ session: s, request: req });
+    }
+    return req;
+  }
+
+  /** The exchange ended with `outcome`: the upstream connection back to the pool or closed. */
+  #attemptEnded(
+    s: Session,
+    ctx: Ctx,
+    peer: HttpPeer,
+    up: HttpClientSession,
+    outcome: ExchangeOutcome,
+  ): Promise<void> | undefined {
+    sessionState(s).activeUpstream = undefined;
+    if (lifecycle.attemptEnd.hasSubscribers) {
+      lifecycle.attemptEnd.publish({ session: s, peer, error: undefined });
+    }
+    if (outcome === ExchangeOutcome.Reusable) this.connector.releaseHttpSession(up, peer);
+    else if (outcome === ExchangeOutcome.Done) up.destroy();
+    else if (outcome === ExchangeOutcome.Diverted) return this.#cache?.serveDiverted(s, ctx);
+    return undefined;
+  }
+
+  /**
+   * The attempt on `up` failed with `err`: the error the request fails
+   * with, or undefined when it is retried.
+   */
+  #attemptFailed(
+    s: Session,
+    ctx: Ctx,
+    peer: HttpPeer,
+    up: HttpClientSession,
+    reused: boolean,
+    pump: RequestPump<Ctx>,
+    err: unknown,
+  ): PingoraError | undefined {
+    const inner = this.inner;
+    const st = sessionState(s);
+    st.activeUpstream = undefined;
+    pump.detach();
+    up.destroy();
+    let e = toPingoraError(err);
+    if (lifecycle.attemptEnd.hasSubscribers) {
+      lifecycle.attemptEnd.publish({ session: s, peer, error: e });
+    }
+    // The client failed: not an upstream failure, and nothing to retry for.
+    if (e.source === ErrorSource.Downstream) return e;
+    if (s.responseStarted) {
+      // Once the response started downstream nothing can be retried: it is the last failure.
+      st.recordUpstreamFailure(e);
+      return e;
+    }
+    markRetryByReuse(e, { reused, responseStarted: up.receivedResponseBytes });
+    e =
+      inner.errorWhileProxy !== undefined
+        ? inner.errorWhileProxy(peer, s, e, ctx, reused)
+        : defaultErrorWhileProxy(peer, s, e, reused);
+    st.recordUpstreamFailure(e);
+    if (e.retryable(reused) && !st.retryBufferTruncated && this.#mayRetry(s)) return undefined;
+    return e;
   }
 
   #mayRetry(s: Session): boolean {

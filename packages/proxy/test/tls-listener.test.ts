@@ -128,6 +128,23 @@ describe('TLS listener through HttpProxy', () => {
         ...extra,
         `https://localhost:${port}/hello`,
       ]);
+    // Large bodies forwarded straight from the origin's reads (direct writes) are encrypted too.
+    const big = await run('curl', [
+      '-sS',
+      '--http1.1',
+      '--cacert',
+      join(dir, 'ca.pem'),
+      '--resolve',
+      `localhost:${port}:127.0.0.1`,
+      '-o',
+      join(dir, 'big.bin'),
+      '-w',
+      '%{http_code} %{size_download}',
+      `https://localhost:${port}/size/262144?cl`,
+    ]);
+    expect(big.stdout).toBe('200 262144');
+    origin.requests.length = 0;
+    seen.length = 0;
     const plain = await curl();
     expect(plain.stdout).toMatch(/^HTTP\/1.1 200/);
     expect(plain.stdout).toContain('hello from origin');

@@ -35,8 +35,23 @@ export interface HttpServerApp {
    * shutdown; the connection is then not kept alive.
    */
   processNewHttp(session: HttpServerSession, shutdown: AbortSignal): Promise<void> | void;
+  /**
+   * processNewHttp told through `done` instead of a promise (HTTP/1
+   * connections use it when present, so an app that finishes later costs no
+   * promise per request): exactly one of `done.appDone()` or
+   * `done.appFailed(err)`, possibly before this returns. Same contract otherwise.
+   */
+  serveHttp?(session: HttpServerSession, shutdown: AbortSignal, done: HttpAppDone): void;
   /** Called once when the service stops. */
   cleanup?(): Promise<void> | void;
+}
+
+/** Where serveHttp tells that the request is done (one object per connection). */
+export interface HttpAppDone {
+  /** The app is done with the request (processNewHttp's promise resolved). */
+  appDone(): void;
+  /** The app failed (processNewHttp's promise rejected). */
+  appFailed(err: unknown): void;
 }
 
 export interface HttpServerOptions {
@@ -131,6 +146,16 @@ export class HttpServer implements ServerApp {
     );
   }
 
+  /** @internal after serveHttp's appDone: finishes the response; false when the connection must close. */
+  served(session: ServedSession): boolean | Promise<boolean> {
+    return this.#finish(session);
+  }
+
+  /** @internal after serveHttp's appFailed: answers or closes; always false. */
+  failed(session: ServedSession, err: unknown): Promise<boolean> {
+    return this.#appFailed(session, err);
+  }
+
   /** After the app returned: finishes its response; false when the connection must close. */
   #finish(session: ServedSession): boolean | Promise<boolean> {
     if (session.closed) return false;
@@ -197,7 +222,7 @@ function clientWentAway(error: PingoraError): boolean {
  * One connection's request loop: next head -> app -> next head, driven by
  * callbacks, so a synchronous app costs no promise or microtask per request.
  */
-class ConnectionLoop {
+class ConnectionLoop implements HttpAppDone {
   readonly #server: HttpServer;
   readonly #session: H1ServerSession;
   readonly #shutdown: AbortSignal;
@@ -237,6 +262,16 @@ class ConnectionLoop {
     const session = this.#session;
     try {
       if (this.#shutdown.aborted) session.setKeepalive(null);
+      const app = this.#server.app;
+      if (app.serveHttp !== undefined) {
+        this.#serving = true;
+        try {
+          app.serveHttp(session, this.#shutdown, this);
+        } catch (err) {
+          this.appFailed(err);
+        }
+        return;
+      }
       const served = this.#server.serve(session, this.#shutdown);
       if (typeof served === 'boolean') this.#afterServe(served);
       else served.then(this.#afterServe, this.#onFault);
@@ -244,6 +279,27 @@ class ConnectionLoop {
       this.#onFault(err);
     }
   };
+
+  /** serveHttp's request is being served (its done not yet told). */
+  #serving = false;
+
+  appDone(): void {
+    if (!this.#serving) return;
+    this.#serving = false;
+    try {
+      const served = this.#server.served(this.#session);
+      if (typeof served === 'boolean') this.#afterServe(served);
+      else served.then(this.#afterServe, this.#onFault);
+    } catch (err) {
+      this.#onFault(err);
+    }
+  }
+
+  appFailed(err: unknown): void {
+    if (!this.#serving) return;
+    this.#serving = false;
+    this.#server.failed(this.#session, err).then(this.#afterServe, this.#onFault);
+  }
 
   readonly #afterServe = (ok: boolean): void => {
     const session = this.#session;

@@ -6,7 +6,7 @@
  * and queued behind. Sockets this cannot apply to (TLS, a write already
  * queued, still connecting) get a copy of every byte through socket.write.
  */
-import { writevSync } from 'node:fs';
+import { writeSync, writevSync } from 'node:fs';
 import type { Socket } from 'node:net';
 
 /**
@@ -24,8 +24,44 @@ interface HandleFields {
   _handle?: { fd?: number } | null;
 }
 
+/**
+ * The one scratch buffer small writes are assembled in (writeScratch): its
+ * bytes are consumed before the call that filled it returns, so a thread
+ * needs only one, and a small response costs no Buffer or write request.
+ */
+const SCRATCH = Buffer.allocUnsafeSlow(16 * 1024 + 4096);
+
+/** The thread's scratch buffer for writeScratch, when `length` bytes fit in it. */
+export function scratchFor(socket: Socket, length: number): Buffer | undefined {
+  return length <= SCRATCH.length && writableFd(socket) >= 0 ? SCRATCH : undefined;
+}
+
+/**
+ * Writes `scratch[0, length)` (the buffer scratchFor gave) straight to the
+ * socket's fd; what the kernel does not take is copied and queued. Returns
+ * what writeConsuming returns.
+ */
+export function writeScratch(socket: Socket, scratch: Buffer, length: number): boolean {
+  const fd = writableFd(socket);
+  let done = 0;
+  if (fd >= 0) {
+    try {
+      done = writeSync(fd, scratch, 0, length);
+    } catch {
+      done = 0; // EAGAIN, or an error the queued write meets again (see writeConsuming)
+    }
+    if (done >= length) return true;
+  }
+  const rest = Buffer.allocUnsafe(length - done);
+  scratch.copy(rest, 0, done, length);
+  return socket.write(rest);
+}
+
 /** The socket's fd when bytes written to it now go out in order; -1 otherwise. */
 function writableFd(socket: Socket): number {
+  // A TLS socket's handle answers with the fd of the TCP connection under it:
+  // bytes written there would bypass the encryption.
+  if ((socket as { encrypted?: boolean }).encrypted === true) return -1;
   if (socket.connecting || socket.destroyed || socket.writableLength > 0) return -1;
   if (socket.writableCorked > 0 || socket.writableEnded) return -1;
   const fd = (socket as unknown as HandleFields)._handle?.fd;

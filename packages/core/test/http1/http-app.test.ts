@@ -8,7 +8,7 @@ import { ErrorSource, ErrorType, PingoraError } from '@pingora-ts/error';
 import { ResponseHeader } from '@pingora-ts/http';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpServer, statusForError } from '../../src/apps/http-app.ts';
+import { HttpServer, type HttpServerApp, statusForError } from '../../src/apps/http-app.ts';
 import { responseHead, ServeHttpApp, serveHttp } from '../../src/apps/serve-http.ts';
 import { Server } from '../../src/server/server.ts';
 import type { RunningServer } from '../../src/server/server-run.ts';
@@ -99,6 +99,40 @@ describe('HttpServer', () => {
       expect(c.text).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
       expect(c.text).toContain('Connection: close\r\n');
     }
+  });
+
+  it('serves through serveHttp when the app has it: done told later, now, or as a failure', async () => {
+    const calls: string[] = [];
+    const app: HttpServerApp = {
+      processNewHttp() {
+        throw new Error('processNewHttp is not used when serveHttp exists');
+      },
+      serveHttp(s, _shutdown, done) {
+        const path = s.requestHeader?.path ?? '';
+        calls.push(path);
+        if (path === '/fail') {
+          setImmediate(() => done.appFailed(PingoraError.httpStatus(403, 'no')));
+          return;
+        }
+        const body = Buffer.from(`hello ${path}`);
+        const resp = responseHead(200);
+        resp.insertHeader('Content-Length', body.length);
+        s.writeResponseHeader(resp);
+        s.writeBody(body);
+        if (path === '/now') done.appDone();
+        else setImmediate(() => done.appDone());
+      },
+    };
+    const { port } = await listen(new HttpServer(app, { logger: quietLogger }));
+    await using c = await RawClient.connect(port);
+    c.write('GET /later HTTP/1.1\r\nHost: x\r\n\r\nGET /now HTTP/1.1\r\nHost: x\r\n\r\n');
+    await c.waitFor((t) => t.endsWith('hello /now'));
+    expect(countResponses(c.text)).toBe(2);
+    c.write('GET /fail HTTP/1.1\r\nHost: x\r\n\r\nGET /never HTTP/1.1\r\nHost: x\r\n\r\n');
+    await c.waitClosed();
+    expect(countResponses(c.text)).toBe(3);
+    expect(c.text.slice(c.text.lastIndexOf('HTTP/1.1 '))).toMatch(/^HTTP\/1\.1 403 /);
+    expect(calls).toEqual(['/later', '/now', '/fail']);
   });
 
   it('closes idle keep-alive connections on shutdown and finishes the request in flight', async () => {

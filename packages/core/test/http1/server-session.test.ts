@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { HeaderList, ResponseHeader } from '@pingora-ts/http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HttpServer } from '../../src/apps/http-app.ts';
 import { ServeHttpApp } from '../../src/apps/serve-http.ts';
 import type { H1ServerSession } from '../../src/protocols/http/v1/server-session.ts';
@@ -18,6 +18,17 @@ import {
   type TestServer,
 } from './utils/h1-server.ts';
 import { countResponses, RawClient } from './utils/raw-client.ts';
+
+// Small writes go straight to the socket's fd (direct-write.ts): counted here, passed through.
+const fdWrites = vi.hoisted(() => ({ fd: -1, lengths: [] as number[] }));
+vi.mock('node:fs', async (original) => {
+  const fs = await original<typeof import('node:fs')>();
+  const writeSync = ((fd: number, ...rest: never[]) => {
+    if (fd === fdWrites.fd) fdWrites.lengths.push(rest[2] as unknown as number);
+    return (fs.writeSync as (...a: unknown[]) => number)(fd, ...rest);
+  }) as typeof fs.writeSync;
+  return { ...fs, default: { ...fs, writeSync }, writeSync };
+});
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -271,16 +282,20 @@ describe('writeResponse', () => {
         writes.push(chunk.length);
         return write(chunk, ...rest);
       }) as typeof socket.write;
+      fdWrites.fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
+      fdWrites.lengths = [];
       const resp = ResponseHeader.build(200);
       resp.insertHeader('Content-Length', 5);
       s.writeResponse(resp, Buffer.from('hello'));
       expect(s.responseFinished).toBe(true);
+      writes.push(...fdWrites.lengths);
+      fdWrites.fd = -1;
       socket.write = write;
     });
     await using c = await RawClient.connect(port);
     c.write('GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n');
     await c.waitFor((t) => countResponses(t) === 2 && t.endsWith('hello'));
-    expect(writes.length).toBe(2); // one per response
+    expect(writes.length).toBe(2); // one per response (straight to the fd or queued)
     expect(c.closed).toBe(false);
   });
 

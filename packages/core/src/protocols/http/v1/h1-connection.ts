@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { type ErrorSource, ErrorType, PingoraError, toPingoraError } from '@pingora-ts/error';
 import { HeaderList } from '@pingora-ts/http';
 import { endDirectReads, isDirectReadView, startDirectReads } from '../../../l4/direct-read.ts';
-import { writeConsuming } from '../../../l4/direct-write.ts';
+import { scratchFor, writeConsuming, writeScratch } from '../../../l4/direct-write.ts';
 import type { BodySink } from '../body-sink.ts';
 import {
   armDeadline,
@@ -385,14 +385,20 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     const total = headLen + n + frame + tail;
     if (total === 0) return !this.socket.writableNeedDrain;
     if (n <= COALESCE_LIMIT) {
-      const out = Buffer.allocUnsafe(total);
+      // A socket the kernel can take the bytes from now: assembled in the
+      // thread's scratch buffer and written in this call (no Buffer, no write request).
+      const scratch = scratchFor(this.socket, total);
+      const out = scratch ?? Buffer.allocUnsafe(total);
       let o = headLen > 0 ? this.writePendingHead(out, 0) : 0;
       this.pendingHeadLength = 0;
       if (frame > 0) o = putSizeLine(out, o, sizeLine);
       if (chunk !== null && n > 0) o += chunk.copy(out, o);
       if (frame > 0) o = putCrlf(out, o);
       if (tail > 0) writeLastChunk(trailers, out, o);
-      return this.send(out);
+      if (scratch === undefined) return this.send(out);
+      const ok = writeScratch(this.socket, scratch, total);
+      if (!ok) armDeadline(this.#writeWatch, this.writeTimeoutMs);
+      return ok;
     }
     const s = this.socket;
     if (isDirectReadView(chunk as Buffer))
