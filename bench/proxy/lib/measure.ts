@@ -5,7 +5,7 @@
  * happened. A fresh process per measurement keeps peak RSS and upstream
  * connection counts per (peer, workload, round).
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { TimeWindow } from './cpuprofile.ts';
@@ -172,8 +172,11 @@ export async function measure(
   const profile =
     profileDir === undefined
       ? undefined
-      : readdirSync(profileDir)
+      : // A gateway that re-executes itself (its young-generation flag, same pid) leaves two
+        // profiles: the short one of the process before the exec and the one of the run.
+        readdirSync(profileDir)
           .filter((f) => f.endsWith('.cpuprofile'))
-          .map((f) => join(profileDir, f))[0];
+          .map((f) => join(profileDir, f))
+          .sort((a, b) => statSync(b).size - statSync(a).size)[0];
   return { sample, profile, window, extra };
 }

@@ -10,7 +10,7 @@
  */
 
 // --- Apps: what services run
-export type { ServerApp } from './apps/server-app.ts';
+export type { ConnectionDone, ServerApp } from './apps/server-app.ts';
 export {
   type HttpAppDone,
   HttpServer,

@@ -23,7 +23,7 @@ import {
   resolveH2ServerOptions,
 } from '../protocols/http/v2/server-options.ts';
 import type { H2ServerSession } from '../protocols/http/v2/server-session.ts';
-import type { ServerApp } from './server-app.ts';
+import type { ConnectionDone, ServerApp } from './server-app.ts';
 
 export interface HttpServerApp {
   /**
@@ -113,9 +113,28 @@ export class HttpServer implements ServerApp {
   }
 
   #serveH1(stream: Stream, shutdown: AbortSignal): Promise<void> {
-    return new Promise<void>((done) => {
+    return new Promise<void>((resolve) => {
+      const done = { connectionDone: () => resolve() };
       new ConnectionLoop(this, new H1ServerSession(stream, this.h1Options), shutdown, done).next();
     });
+  }
+
+  /**
+   * processNewConnection told through `done`: an HTTP/1 connection (not
+   * TLS-negotiated h2, no h2c check) holds no promise while it lives.
+   */
+  serveConnection(stream: Stream, shutdown: AbortSignal, done: ConnectionDone): void {
+    const socket = stream.socket;
+    const tls = stream.digest.tls;
+    const alpn = tls !== undefined ? tls.alpn : (socket as Partial<TLSSocket>).alpnProtocol;
+    if (alpn !== 'h2' && !this.h2c) {
+      new ConnectionLoop(this, new H1ServerSession(stream, this.h1Options), shutdown, done).next();
+      return;
+    }
+    this.processNewConnection(stream, shutdown).then(
+      () => done.connectionDone(),
+      (err: unknown) => done.connectionDone(err),
+    );
   }
 
   #serveH2(stream: Stream, shutdown: AbortSignal): Promise<void> {
@@ -226,22 +245,25 @@ class ConnectionLoop implements HttpAppDone {
   readonly #server: HttpServer;
   readonly #session: H1ServerSession;
   readonly #shutdown: AbortSignal;
-  readonly #done: () => void;
-  readonly #onShutdown: () => void;
+  readonly #done: ConnectionDone;
   #finished = false;
 
   constructor(
     server: HttpServer,
     session: H1ServerSession,
     shutdown: AbortSignal,
-    done: () => void,
+    done: ConnectionDone,
   ) {
     this.#server = server;
     this.#session = session;
     this.#shutdown = shutdown;
     this.#done = done;
-    this.#onShutdown = () => session.closeIfIdle();
-    shutdown.addEventListener('abort', this.#onShutdown, { once: true });
+    watchShutdown(shutdown, this);
+  }
+
+  /** The server is shutting down: an idle connection closes now. */
+  closeIfIdle(): void {
+    this.#session.closeIfIdle();
   }
 
   next(): void {
@@ -274,11 +296,26 @@ class ConnectionLoop implements HttpAppDone {
       }
       const served = this.#server.serve(session, this.#shutdown);
       if (typeof served === 'boolean') this.#afterServe(served);
-      else served.then(this.#afterServe, this.#onFault);
+      else served.then(this.#afterServeCb, this.#onFaultCb);
     } catch (err) {
       this.#onFault(err);
     }
   };
+
+  // Made on first need (an app that settles with a promise): an idle
+  // connection of a callback app holds no closure for them.
+  #afterServeFn: ((ok: boolean) => void) | undefined;
+  #onFaultFn: ((err: unknown) => void) | undefined;
+
+  get #afterServeCb(): (ok: boolean) => void {
+    this.#afterServeFn ??= (ok) => this.#afterServe(ok);
+    return this.#afterServeFn;
+  }
+
+  get #onFaultCb(): (err: unknown) => void {
+    this.#onFaultFn ??= (err) => this.#onFault(err);
+    return this.#onFaultFn;
+  }
 
   /** serveHttp's request is being served (its done not yet told). */
   #serving = false;
@@ -289,7 +326,7 @@ class ConnectionLoop implements HttpAppDone {
     try {
       const served = this.#server.served(this.#session);
       if (typeof served === 'boolean') this.#afterServe(served);
-      else served.then(this.#afterServe, this.#onFault);
+      else served.then(this.#afterServeCb, this.#onFaultCb);
     } catch (err) {
       this.#onFault(err);
     }
@@ -298,10 +335,10 @@ class ConnectionLoop implements HttpAppDone {
   appFailed(err: unknown): void {
     if (!this.#serving) return;
     this.#serving = false;
-    this.#server.failed(this.#session, err).then(this.#afterServe, this.#onFault);
+    this.#server.failed(this.#session, err).then(this.#afterServeCb, this.#onFaultCb);
   }
 
-  readonly #afterServe = (ok: boolean): void => {
+  #afterServe(ok: boolean): void {
     const session = this.#session;
     if (!ok || !session.keepalive || session.closed || this.#shutdown.aborted) {
       this.#finish();
@@ -312,21 +349,49 @@ class ConnectionLoop implements HttpAppDone {
     } catch (err) {
       this.#onFault(err);
     }
-  };
+  }
 
   /** A fault of the loop itself (serve handles the app's): the connection cannot go on. */
-  readonly #onFault = (err: unknown): void => {
+  #onFault(err: unknown): void {
     this.#server.logger?.error({ err }, 'HTTP connection failed');
     this.#session.destroy();
     this.#finish();
-  };
+  }
 
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#shutdown.removeEventListener('abort', this.#onShutdown);
-    this.#done();
+    unwatchShutdown(this.#shutdown, this);
+    this.#done.connectionDone();
   }
+}
+
+/**
+ * The connection loops each shutdown signal closes when it aborts: one
+ * listener per signal, not one (and its closure) per connection.
+ */
+const shutdownWatch = new WeakMap<AbortSignal, Set<ConnectionLoop>>();
+
+function watchShutdown(signal: AbortSignal, loop: ConnectionLoop): void {
+  let loops = shutdownWatch.get(signal);
+  if (loops === undefined) {
+    const set = new Set<ConnectionLoop>();
+    loops = set;
+    shutdownWatch.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        shutdownWatch.delete(signal);
+        for (const l of set) l.closeIfIdle();
+      },
+      { once: true },
+    );
+  }
+  loops.add(loop);
+}
+
+function unwatchShutdown(signal: AbortSignal, loop: ConnectionLoop): void {
+  shutdownWatch.get(signal)?.delete(loop);
 }
 
 /**

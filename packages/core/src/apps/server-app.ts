@@ -15,6 +15,19 @@ export interface ServerApp {
    * still open when the grace time is over are destroyed.
    */
   processNewConnection(stream: Stream, shutdown: AbortSignal): Promise<void> | void;
+  /**
+   * processNewConnection told through `done` instead of a promise (the
+   * listening service uses it when present, so an idle connection holds no
+   * promise): exactly one `done.connectionDone(err?)`, possibly before this
+   * returns. Same contract otherwise.
+   */
+  serveConnection?(stream: Stream, shutdown: AbortSignal, done: ConnectionDone): void;
   /** Called once when the service stops, after its connections are done. */
   cleanup?(): Promise<void> | void;
+}
+
+/** Where serveConnection tells that it is done with a connection (the service's own record of it). */
+export interface ConnectionDone {
+  /** Done with the connection; `err` when it failed (processNewConnection's rejection). */
+  connectionDone(err?: unknown): void;
 }

@@ -8,7 +8,7 @@
  */
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { Logger } from 'pino';
-import type { ServerApp } from '../apps/server-app.ts';
+import type { ConnectionDone, ServerApp } from '../apps/server-app.ts';
 import { parseSocketAddr, type SocketAddr } from '../l4/socket-addr.ts';
 import type { Stream } from '../l4/stream.ts';
 import type { ConnectionFilter } from '../listeners/connection-filter.ts';
@@ -51,9 +51,26 @@ export interface ListeningServiceOptions {
 /** How long cleanup() and the post-terminate settling may take. */
 const SETTLE_MS = 2_000;
 
-interface Connection {
+let finishConnection: (service: ListeningService, conn: Connection, err: unknown) => void;
+
+/** An admitted connection; the app tells it when it is done (serveConnection). */
+class Connection implements ConnectionDone {
   readonly stream: Stream;
   readonly endpoint: string;
+  readonly #service: ListeningService;
+  #done = false;
+
+  constructor(service: ListeningService, stream: Stream, endpoint: string) {
+    this.#service = service;
+    this.stream = stream;
+    this.endpoint = endpoint;
+  }
+
+  connectionDone(err?: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    finishConnection(this.#service, this, err);
+  }
 }
 
 export class ListeningService<A extends ServerApp = ServerApp> implements Service, StreamHandler {
@@ -264,15 +281,24 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
       stream.destroy();
       return;
     }
-    const conn: Connection = { stream, endpoint: stack.name };
+    const conn = new Connection(this, stream, stack.name);
     this.#connections.add(conn);
     const peer = stream.digest.peerAddr;
     if (connectionAcceptedChannel.hasSubscribers) {
       connectionAcceptedChannel.publish({ service: this.name, endpoint: stack.name, peer });
     }
+    const app = this.app;
+    if (app.serveConnection !== undefined) {
+      try {
+        app.serveConnection(stream, signal, conn);
+      } catch (err) {
+        conn.connectionDone(err);
+      }
+      return;
+    }
     let result: Promise<void> | void;
     try {
-      result = this.app.processNewConnection(stream, signal);
+      result = app.processNewConnection(stream, signal);
     } catch (err) {
       this.#finish(conn, err);
       return;
@@ -285,6 +311,10 @@ export class ListeningService<A extends ServerApp = ServerApp> implements Servic
       () => this.#finish(conn, undefined),
       (err: unknown) => this.#finish(conn, err),
     );
+  }
+
+  static {
+    finishConnection = (service, conn, err) => service.#finish(conn, err);
   }
 
   /** The app is done: flush and close the socket, bounded by the linger time. */

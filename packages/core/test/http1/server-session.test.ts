@@ -413,3 +413,21 @@ describe('upgrade and Date', () => {
     expect(sessions[0]!.digest.peerAddr).toMatchObject({ kind: 'inet', address: '127.0.0.1' });
   });
 });
+
+describe('idle connections', () => {
+  it('share their socket listeners: a connection holds no closure of its own for them', async () => {
+    const { port, sessions } = await serve();
+    await using a = await RawClient.connect(port);
+    await using b = await RawClient.connect(port);
+    a.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\n');
+    b.write('GET /b HTTP/1.1\r\nHost: x\r\n\r\n');
+    await a.waitFor((t) => countResponses(t) === 1);
+    await b.waitFor((t) => countResponses(t) === 1);
+    expect(sessions).toHaveLength(2);
+    const [sa, sb] = sessions.map((s) => s.socket);
+    for (const event of ['end', 'error', 'close', 'drain'] as const) {
+      const ours = sa!.listeners(event).filter((l) => sb!.listeners(event).includes(l));
+      expect(ours.length, event).toBeGreaterThan(0);
+    }
+  });
+});

@@ -278,3 +278,36 @@ describe('ListeningService', () => {
     await expect(second.listening).rejects.toMatchObject({ type: ErrorType.BindError });
   });
 });
+
+describe('ListeningService with an app that has serveConnection', () => {
+  it('is told through the connection record: done ends the socket, a failure destroys it', async () => {
+    const told: string[] = [];
+    const app: ServerApp = {
+      processNewConnection() {
+        throw new Error('not used when serveConnection exists');
+      },
+      serveConnection(stream, _shutdown, done) {
+        const socket = stream.socket;
+        socket.once('data', (d: Buffer) => {
+          const text = d.toString();
+          told.push(text);
+          if (text === 'fail') {
+            done.connectionDone(new Error('app failed'));
+            return;
+          }
+          socket.write(text, () => {
+            done.connectionDone();
+            done.connectionDone(); // told twice: the second is ignored
+          });
+        });
+      },
+    };
+    const service = new ListeningService('cb', app).addTcp('127.0.0.1:0');
+    run(service);
+    const [addr] = await service.listening;
+    expect(await roundTrip({ port: port(addr) }, 'hello')).toBe('hello');
+    expect(await roundTrip({ port: port(addr) }, 'fail')).toBe('');
+    await expect.poll(() => service.connectionsInFlight).toBe(0);
+    expect(told).toEqual(['hello', 'fail']);
+  });
+});

@@ -84,6 +84,39 @@ function scheduleSettle(): void {
   process.nextTick(settleAll);
 }
 
+/** The connection a socket's shared listeners act on. */
+const kConnection = Symbol('pingora-ts:h1-connection');
+type OwnedSocket = Socket & { [kConnection]?: H1Connection | undefined };
+
+function connectionOf(socket: Socket): H1Connection {
+  return (socket as OwnedSocket)[kConnection] as H1Connection;
+}
+
+// Socket listeners shared by every connection (set in H1Connection's static block).
+let onDirectRead: (this: Socket, n: number, buf: Buffer) => void;
+let onData: (this: Socket, chunk: Buffer) => void;
+let onEnd: (this: Socket) => void;
+let onError: (this: Socket, err: Error) => void;
+let onClose: (this: Socket) => void;
+let onDrainEvent: (this: Socket) => void;
+let flushHeads: () => void;
+let writeTimedOut: (c: H1Connection) => void;
+/** Connections whose head waits for a body write until the microtask (see queueHead). */
+const queuedHeads: (H1Connection | undefined)[] = [];
+
+/** The write deadline's wheel entry (a connection has one for reads, one for writes). */
+class WriteWatch implements DeadlineOwner {
+  deadline = 0;
+  wheelTick = 0;
+  readonly #connection: H1Connection;
+  constructor(connection: H1Connection) {
+    this.#connection = connection;
+  }
+  onDeadline(): void {
+    writeTimedOut(this.#connection);
+  }
+}
+
 const NO_SINK: BodySink = {
   onData: () => true,
   onEnd: () => {},
@@ -123,79 +156,91 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
   #delivering = false;
   #readPaused = false;
   #drainCb: (() => void) | null = null;
-  readonly #writeWatch: DeadlineOwner;
+  readonly #writeWatch: WriteWatch;
   /** Whether the socket delivers reads to `onDirectRead` (else through 'data'). */
   readonly #direct: boolean;
-  readonly #listeners: {
-    data: (chunk: Buffer) => void;
-    end: () => void;
-    error: (err: Error) => void;
-    close: () => void;
-    drain: () => void;
-  };
 
   constructor(socket: Socket, source: ErrorSource, bodyTimeoutMs: number, writeTimeoutMs: number) {
     this.socket = socket;
     this.errorSource = source;
     this.bodyTimeoutMs = bodyTimeoutMs;
     this.writeTimeoutMs = writeTimeoutMs;
-    this.#writeWatch = {
-      deadline: 0,
-      wheelTick: 0,
-      onDeadline: () =>
-        this.fail(
-          this.error(ErrorType.WriteTimedout, `write blocked for over ${this.writeTimeoutMs} ms`),
-        ),
-    };
-    this.#listeners = {
-      data: (chunk) => {
-        this.input.append(chunk);
-        this.onInput();
-        this.updateFlow();
-      },
-      end: () => {
-        this.eof = true;
-        this.onEof();
-      },
-      error: (err) => this.fail(toPingoraError(err, { phase: 'read', source: source })),
-      close: () => {
-        // The peer ended cleanly and what it sent is still buffered (a paused
-        // reader, a close-delimited body): let the reader have it; the end of
-        // input is reported when it gets there, and writes fail on their own.
-        if (this.eof && this.input.length > 0) return;
-        this.fail(
-          PingoraError.observed(ErrorType.ConnectionClosed, this.errorSource, 'connection closed'),
-        );
-      },
-      drain: () => {
-        disarmDeadline(this.#writeWatch);
-        const cb = this.#drainCb;
-        this.#drainCb = null;
-        cb?.();
-      },
-    };
-    this.#direct = startDirectReads(socket, this.#onDirectRead);
-    if (!this.#direct) socket.on('data', this.#listeners.data);
+    this.#writeWatch = new WriteWatch(this);
+    // The listeners are shared by every connection and find it on the socket:
+    // an idle connection holds no closure of its own.
+    (socket as OwnedSocket)[kConnection] = this;
+    this.#direct = startDirectReads(socket, onDirectRead);
+    if (!this.#direct) socket.on('data', onData);
     // As a first 'data' listener would: start reading unless someone paused the socket.
     else if (socket.readableFlowing !== false) socket.resume();
-    socket.on('end', this.#listeners.end);
-    socket.on('error', this.#listeners.error);
-    socket.on('close', this.#listeners.close);
-    socket.on('drain', this.#listeners.drain);
+    socket.on('end', onEnd);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    socket.on('drain', onDrainEvent);
     socket.setNoDelay(true);
   }
 
-  readonly #onDirectRead = (n: number, buf: Buffer): void => {
-    const input = this.input;
-    input.appendTransient(buf, n);
-    try {
-      this.onInput();
-    } finally {
-      if (input.transient && input.length > 0) settleLater(input);
-      else input.settle();
-    }
-    this.updateFlow();
-  };
+  static {
+    onDirectRead = function (this: Socket, n: number, buf: Buffer): void {
+      const c = connectionOf(this);
+      const input = c.input;
+      input.appendTransient(buf, n);
+      try {
+        c.onInput();
+      } finally {
+        if (input.transient && input.length > 0) settleLater(input);
+        else input.settle();
+      }
+      c.updateFlow();
+    };
+    onData = function (this: Socket, chunk: Buffer): void {
+      const c = connectionOf(this);
+      c.input.append(chunk);
+      c.onInput();
+      c.updateFlow();
+    };
+    onEnd = function (this: Socket): void {
+      const c = connectionOf(this);
+      c.eof = true;
+      c.onEof();
+    };
+    onError = function (this: Socket, err: Error): void {
+      const c = connectionOf(this);
+      c.fail(toPingoraError(err, { phase: 'read', source: c.errorSource }));
+    };
+    onClose = function (this: Socket): void {
+      const c = connectionOf(this);
+      // The peer ended cleanly and what it sent is still buffered (a paused
+      // reader, a close-delimited body): let the reader have it; the end of
+      // input is reported when it gets there, and writes fail on their own.
+      if (c.eof && c.input.length > 0) return;
+      c.fail(PingoraError.observed(ErrorType.ConnectionClosed, c.errorSource, 'connection closed'));
+    };
+    onDrainEvent = function (this: Socket): void {
+      const c = connectionOf(this);
+      disarmDeadline(c.#writeWatch);
+      const cb = c.#drainCb;
+      c.#drainCb = null;
+      cb?.();
+    };
+    flushHeads = (): void => {
+      // A connection queued twice (a new head after a flush) is flushed once per entry: harmless.
+      for (let i = 0; i < queuedHeads.length; i++) {
+        const c = queuedHeads[i] as H1Connection;
+        queuedHeads[i] = undefined;
+        if (c.pendingHeadLength > 0 && c.failure === undefined && !c.detached) {
+          try {
+            c.writeOut(null, false, false);
+          } catch {
+            // failed meanwhile: the connection reports it itself
+          }
+        }
+      }
+      queuedHeads.length = 0;
+    };
+    writeTimedOut = (c) =>
+      c.fail(c.error(ErrorType.WriteTimedout, `write blocked for over ${c.writeTimeoutMs} ms`));
+  }
 
   /** Bytes have been appended to `input`. */
   protected abstract onInput(): void;
@@ -465,15 +510,10 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
    */
   protected queueHead(length: number): void {
     this.pendingHeadLength = length;
-    // A microtask costs less than a nextTick object and still runs before the next read.
-    if (!this.holdHead) queueMicrotask(this.#flushHead);
+    // A microtask costs less than a nextTick object and still runs before the
+    // next read; one for all the heads queued in this turn.
+    if (!this.holdHead && queuedHeads.push(this) === 1) queueMicrotask(flushHeads);
   }
-
-  readonly #flushHead = (): void => {
-    if (this.pendingHeadLength > 0 && this.failure === undefined && !this.detached) {
-      this.writeOut(null, false, false);
-    }
-  };
 
   /** Writes the head waiting in `pendingHeadLength` bytes at `o`; returns the offset after it. */
   protected writePendingHead(_buf: Buffer, o: number): number {
@@ -528,11 +568,13 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     const s = this.socket;
     s.pause();
     if (this.#direct) endDirectReads(s);
-    s.off('data', this.#listeners.data);
-    s.off('end', this.#listeners.end);
-    s.off('error', this.#listeners.error);
-    s.off('close', this.#listeners.close);
-    s.off('drain', this.#listeners.drain);
+    s.off('data', onData);
+    s.off('end', onEnd);
+    s.off('error', onError);
+    s.off('close', onClose);
+    s.off('drain', onDrainEvent);
+    const owned = s as OwnedSocket;
+    if (owned[kConnection] === this) owned[kConnection] = undefined;
   }
 
   #endOfBodyInput(): void {

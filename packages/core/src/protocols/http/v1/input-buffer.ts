@@ -12,7 +12,7 @@
  */
 
 export class InputBuffer {
-  buf: Buffer = Buffer.alloc(0);
+  buf: Buffer = EMPTY;
   start = 0;
   end = 0;
   /** Whether `buf` is ours (spare room after `end` may be written). */

@@ -13,6 +13,16 @@ import { BodyKind, HeadFacts } from './message-framing.ts';
 /** `read` found a head that must be refused: see `refusalStatus` and `refusalText`. */
 export const REFUSED = 1;
 
+/**
+ * Parsers of heads not being read: a connection takes one when a head's
+ * first bytes arrive and gives it back once the head is read, so an idle
+ * keep-alive connection holds none. Bounded; more are made when needed.
+ */
+const SPARE_PARSERS: HeadParser[] = [];
+const SPARE_PARSERS_MAX = 256;
+/** The facts of the head being read: used only within read(), so one per thread. */
+const FACTS = new HeadFacts();
+
 export class RequestHeadReader {
   /** Whether the client lets the connection persist after this request. */
   keepalive = false;
@@ -27,23 +37,35 @@ export class RequestHeadReader {
   refusalStatus = 0;
   refusalText = '';
 
-  readonly #parser: HeadParser;
-  readonly #facts = new HeadFacts();
+  /** The parser of the head being read; undefined between heads. */
+  #parser: HeadParser | undefined = undefined;
+  readonly #limits: HeadLimits;
   readonly #maxBodyBytes: number;
 
   constructor(limits: HeadLimits, maxBodyBytes: number) {
-    this.#parser = new HeadParser(HeadMode.Request, limits);
+    this.#limits = limits;
     this.#maxBodyBytes = maxBodyBytes;
   }
 
   /** True once some bytes of the current head (besides leading blank lines) were seen. */
   get started(): boolean {
-    return this.#parser.started;
+    return this.#parser?.started === true;
   }
 
-  /** Readies the reader for the next request on the connection. */
+  /** Readies the reader for the next request on the connection (its parser goes back). */
   reset(): void {
-    this.#parser.reset();
+    const parser = this.#parser;
+    if (parser === undefined) return;
+    this.#parser = undefined;
+    parser.reset();
+    if (SPARE_PARSERS.length < SPARE_PARSERS_MAX) SPARE_PARSERS.push(parser);
+  }
+
+  #takeParser(): HeadParser {
+    const spare = SPARE_PARSERS.pop();
+    if (spare === undefined) return new HeadParser(HeadMode.Request, this.#limits);
+    spare.limits = this.#limits;
+    return spare;
   }
 
   /**
@@ -52,12 +74,16 @@ export class RequestHeadReader {
    */
   read(input: InputBuffer): RequestHeader | null | typeof REFUSED {
     if (input.length === 0) return null;
-    const parser = this.#parser;
+    let parser = this.#parser;
+    if (parser === undefined) {
+      parser = this.#takeParser();
+      this.#parser = parser;
+    }
     const r = parser.feed(input.buf, input.start, input.end);
     if (r === NEED_MORE) return null;
     if (r === PARSE_ERROR) return this.#refuse(parser.errorStatus, parser.errorText);
     input.consumeTo(r);
-    const facts = this.#facts;
+    const facts = FACTS;
     facts.scan(parser.names, parser.values);
     const minor = parser.minor;
     const status = facts.checkRequest(parser.method, parser.target, minor, this.#maxBodyBytes);
@@ -78,6 +104,8 @@ export class RequestHeadReader {
       : this.contentLength > 0
         ? BodyKind.Length
         : BodyKind.None;
+    // The list adopted the parser's arrays and text: the parser can serve another connection.
+    this.reset();
     return req;
   }
 
