@@ -11,13 +11,15 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installCleanup, stopAll } from './lib/children.ts';
+import { readGcStats } from './lib/gc-stats.ts';
 import { describeMachine } from './lib/machine.ts';
-import { measure } from './lib/measure.ts';
+import { type MeasureEnv, measure } from './lib/measure.ts';
 import { parseOptions } from './lib/options.ts';
 import { startOrigin, type WorkloadName } from './lib/origin.ts';
 import type { Peer } from './lib/peer.ts';
 import type { Sample } from './lib/results.ts';
 import { type Summary, summarize } from './lib/stats.ts';
+import { type ThreadSplit, threadSplitSince } from './lib/thread-split.ts';
 import { ensureTools } from './lib/tools.ts';
 import { writeWrkScript } from './lib/wrk.ts';
 import { pingoraTs, pingoraTsProcs2, pingoraTsThreads2 } from './peers/pingora-ts.ts';
@@ -27,6 +29,15 @@ const PEERS: readonly Peer[] = [pingoraTs, pingoraTsThreads2, pingoraTsProcs2];
 const PER_CPU_GATE = 0.9;
 /** Upstream requests on a reused connection at steady state. */
 const REUSE_GATE = 0.99;
+/**
+ * Warm-up goes on (1 s at a time, at most WARMUP_EXTRA_MAX_SEC) while V8's
+ * helper threads use more than this share of the peer's CPU: they compile
+ * hot code then, and each thread (isolate) compiles its own, so `threads: 2`
+ * needs twice the requests of one thread to warm up. At steady state the
+ * helpers (GC) take 2-5%.
+ */
+const WARMUP_V8_SHARE = 0.1;
+const WARMUP_EXTRA_MAX_SEC = 20;
 
 interface PoolTotals {
   pid: number;
@@ -39,6 +50,18 @@ interface Run {
   sample: Sample;
   durationSec: number;
   pools: PoolTotals[];
+  /** Requests in the measured run (req/s x duration). */
+  requests: number;
+  /** CPU and context switches by thread name over the measured run. */
+  split: ThreadSplit | undefined;
+  /** Garbage collections (all threads) over the measured run. */
+  gcs: number | undefined;
+}
+
+/** What the threads benchmark reads around each measured run. */
+interface Around {
+  split: ThreadSplit;
+  gcs: number;
 }
 
 function log(line: string): void {
@@ -75,8 +98,8 @@ const range = (s: Summary | undefined, digits = 0) =>
       : `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
 /** The median of one sample field over the rounds. */
-function med(rs: readonly Run[], field: (s: Sample) => number, digits: number): string {
-  const m = summarize(rs.map((r) => field(r.sample)).filter((v) => Number.isFinite(v)))?.median;
+function med(rs: readonly Run[], field: (s: Sample, r: Run) => number, digits: number): string {
+  const m = summarize(rs.map((r) => field(r.sample, r)).filter((v) => Number.isFinite(v)))?.median;
   return m === undefined ? '–' : m.toFixed(digits);
 }
 
@@ -99,6 +122,51 @@ function poolColumn(rs: readonly Run[], unit: 'thread' | 'process'): string {
   return [...worst].map(([i, ratio]) => `${unit} ${i + 1}: ${pct(ratio)}`).join(', ');
 }
 
+/**
+ * CPU µs per request by thread: the event loops (the main thread with one
+ * thread or per process, the worker threads with `threads: N`), the main
+ * thread when it only accepts, V8's helper threads (GC, compilers), the rest.
+ */
+function splitColumns(rs: readonly Run[]): [string, string, string] {
+  const usPerReq = (name: (n: string, threaded: boolean) => boolean) =>
+    med(
+      rs,
+      (_s, r) => {
+        if (r.split === undefined) return Number.NaN;
+        const threaded = r.split.has('WorkerThread');
+        let sec = 0;
+        for (const [n, t] of r.split) if (name(n, threaded)) sec += t.cpuSec;
+        return (sec * 1e6) / Math.max(1, r.requests);
+      },
+      1,
+    );
+  const loops = usPerReq((n, threaded) => (threaded ? n === 'WorkerThread' : n === 'MainThread'));
+  const acceptor = usPerReq((n, threaded) => threaded && n === 'MainThread');
+  const v8 = usPerReq((n) => n === 'V8Worker');
+  const rest = usPerReq((n) => !['WorkerThread', 'MainThread', 'V8Worker'].includes(n));
+  const perK = (f: 'voluntary' | 'nonVoluntary') =>
+    med(
+      rs,
+      (_s, r) => {
+        if (r.split === undefined) return Number.NaN;
+        let n = 0;
+        for (const t of r.split.values()) n += t[f];
+        return (1000 * n) / Math.max(1, r.requests);
+      },
+      1,
+    );
+  const gcs = med(
+    rs,
+    (_s, r) => (r.gcs === undefined ? Number.NaN : (1000 * r.gcs) / Math.max(1, r.requests)),
+    2,
+  );
+  return [
+    `${loops} / ${acceptor} / ${v8} / ${rest}`,
+    `${perK('voluntary')} / ${perK('nonVoluntary')}`,
+    gcs,
+  ];
+}
+
 function report(
   runs: Map<string, Run[]>,
   workloads: readonly WorkloadName[],
@@ -112,8 +180,8 @@ function report(
   for (const w of workloads) {
     out.push(`### ${w}`, '');
     out.push(
-      '| design | req/s | proxy CPU % | req per CPU-s | per CPU-s vs threads 1 | user / kernel µs per req | GC % of CPU | peak RSS MiB | upstream conns (run) | run reuse | pool reuse per thread / process (whole life, lowest round) |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+      '| design | req/s | proxy CPU % | req per CPU-s | per CPU-s vs threads 1 | user / kernel µs per req | µs per req: event loops / acceptor / V8 helpers / other threads | context switches per 1k req: blocked / preempted | GCs per 1k req | GC % of CPU | peak RSS MiB | upstream conns (run) | run reuse | pool reuse per thread / process (whole life, lowest round) |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     );
     const key = (p: Peer) => `${p.name}\0${w}`;
     const perCpu = (p: Peer) =>
@@ -130,8 +198,9 @@ function report(
       );
       const poolCol = poolColumn(rs, p === pingoraTsProcs2 ? 'process' : 'thread');
       const ratio = base === undefined || pc === undefined ? undefined : pc.median / base;
+      const [byThread, switches, gcs] = splitColumns(rs);
       out.push(
-        `| ${p.name} | ${range(rps)} | ${range(cpu)} | ${range(pc)} | ${ratio === undefined ? '–' : `${ratio.toFixed(2)}x`} | ${med(rs, (x) => x.userUsPerReq, 1)} / ${med(rs, (x) => x.sysUsPerReq, 1)} | ${med(rs, (x) => x.gcPctOfCpu ?? Number.NaN, 1)} | ${range(summarize(rs.map((r) => r.sample.rssMiB)), 1)} | ${range(summarize(rs.map((r) => r.sample.upstreamConns)))} | ${pct(reuse?.median)} | ${poolCol} |`,
+        `| ${p.name} | ${range(rps)} | ${range(cpu)} | ${range(pc)} | ${ratio === undefined ? '–' : `${ratio.toFixed(2)}x`} | ${med(rs, (x) => x.userUsPerReq, 1)} / ${med(rs, (x) => x.sysUsPerReq, 1)} | ${byThread} | ${switches} | ${gcs} | ${med(rs, (x) => x.gcPctOfCpu ?? Number.NaN, 1)} | ${range(summarize(rs.map((r) => r.sample.rssMiB)), 1)} | ${range(summarize(rs.map((r) => r.sample.upstreamConns)))} | ${pct(reuse?.median)} | ${poolCol} |`,
       );
       if (p === pingoraTsThreads2 && ratio !== undefined) {
         gates.push(
@@ -152,8 +221,18 @@ function report(
 
 async function main(): Promise<void> {
   installCleanup();
+  // Ours only: the GC columns need the gc-stats preload, which costs each thread of a peer a
+  // flush every 100 ms (idle: 14 ms of CPU per second with one thread, 61 with threads: 2).
+  const args = process.argv.slice(2);
+  const gcStats = args.includes('--gc-stats');
+  if (args.includes('--help')) {
+    process.stdout.write(
+      '  --gc-stats            (threads benchmark) preload the GC counters for the GC columns;\n' +
+        '                        off by default: its timers cost a peer with more threads more CPU\n',
+    );
+  }
   const options = parseOptions(
-    process.argv.slice(2),
+    args.filter((a) => a !== '--gc-stats'),
     PEERS.map((p) => p.name),
   );
   if (options === undefined) return;
@@ -173,7 +252,30 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   try {
     const origin = await startOrigin(join(tmp, 'origin'), options.loadCpu);
-    const env = { origin, options, wrkScript: writeWrkScript(tmp), tmp, profileRoot: undefined };
+    /** Seconds of extra warm-up the current run took. */
+    let extraWarmupSec = 0;
+    const env: MeasureEnv = {
+      origin,
+      options,
+      wrkScript: writeWrkScript(tmp),
+      tmp,
+      profileRoot: undefined,
+      gcStats,
+      extraWarmup: {
+        maxSec: WARMUP_EXTRA_MAX_SEC,
+        check: (pgid) => {
+          extraWarmupSec++;
+          const split = threadSplitSince(pgid);
+          return () => {
+            const used = split();
+            let all = 0;
+            for (const t of used.values()) all += t.cpuSec;
+            const v8 = used.get('V8Worker')?.cpuSec ?? 0;
+            return all > 0 && v8 / all > WARMUP_V8_SHARE;
+          };
+        },
+      },
+    };
     for (let round = 1; round <= options.rounds; round++) {
       for (const workload of options.workloads) {
         // Each round starts with another design, so drift of the machine's load favours none.
@@ -183,8 +285,21 @@ async function main(): Promise<void> {
         ];
         for (const peer of order) {
           let sample: Sample;
+          let around: Around | undefined;
+          extraWarmupSec = 0;
+          const dir = join(tmp, `${peer.name}-${workload}-r${round}`);
+          env.around = (pgid) => {
+            const split = threadSplitSince(pgid);
+            const gcsBefore = readGcStats(join(dir, 'gc-stats')).gcs;
+            return () => ({
+              split: split(),
+              gcs: gcStats ? readGcStats(join(dir, 'gc-stats')).gcs - gcsBefore : Number.NaN,
+            });
+          };
           try {
-            ({ sample } = await measure(peer, workload, round, env));
+            let extra: unknown;
+            ({ sample, extra } = await measure(peer, workload, round, env));
+            around = extra as Around | undefined;
           } catch (err) {
             // A failed run (a busy machine can stall wrk) costs that run, not the benchmark.
             const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
@@ -192,15 +307,22 @@ async function main(): Promise<void> {
             log(`[round ${round} ${workload}] ${peer.name} FAILED: ${why}`);
             continue;
           }
-          const logText = readFileSync(
-            join(tmp, `${peer.name}-${workload}-r${round}`, 'pingora-ts.log'),
-            'utf8',
-          );
-          const run: Run = { sample, durationSec: options.durationSec, pools: poolTotals(logText) };
+          const logText = readFileSync(join(dir, 'pingora-ts.log'), 'utf8');
+          const run: Run = {
+            // Without the preload there is nothing to read: no GC figures, not zeros.
+            sample: gcStats
+              ? sample
+              : { ...sample, gcPctOfCpu: undefined, allocBytesPerReq: undefined },
+            durationSec: options.durationSec,
+            pools: poolTotals(logText),
+            requests: sample.rps * options.durationSec,
+            split: around?.split,
+            gcs: around?.gcs,
+          };
           const k = `${peer.name}\0${workload}`;
           runs.set(k, [...(runs.get(k) ?? []), run]);
           log(
-            `[round ${round} ${workload}] ${peer.name}: ${sample.rps.toFixed(0)} req/s, CPU ${sample.cpuPct.toFixed(0)}%, ${sample.reqPerCpuSec.toFixed(0)} req/CPU-s, upstream conns ${sample.upstreamConns}, pools ${JSON.stringify(run.pools)}`,
+            `[round ${round} ${workload}] ${peer.name}: warm-up +${extraWarmupSec} s, ${sample.rps.toFixed(0)} req/s, CPU ${sample.cpuPct.toFixed(0)}%, ${sample.reqPerCpuSec.toFixed(0)} req/CPU-s, upstream conns ${sample.upstreamConns}, pools ${JSON.stringify(run.pools)}`,
           );
         }
       }

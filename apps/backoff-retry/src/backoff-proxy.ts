@@ -9,14 +9,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startDemoOrigin } from '@pingora-ts/app-demo-origin';
-import {
-  backgroundService,
-  configField,
-  defineConfigSchema,
-  HttpPeer,
-  type Server,
-} from '@pingora-ts/core';
+import { demoOriginService, startDemoOrigin } from '@pingora-ts/app-demo-origin';
+import { configField, defineConfigSchema, HttpPeer, type Server } from '@pingora-ts/core';
 import type { PingoraError } from '@pingora-ts/error';
 import type { ResponseHeader } from '@pingora-ts/http';
 import { httpProxyService, type ProxyHttp, type Session } from '@pingora-ts/proxy';
@@ -89,16 +83,7 @@ export async function setupBackoffRetry(server: Server) {
   if (upstreams.length === 0) {
     const demo = await startDemoOrigin('demo-origin', 'text/plain');
     upstreams = [await deadAddress(), demo.address];
-    server.addService(
-      backgroundService({
-        name: 'demo_origin',
-        start: async (shutdown) => {
-          if (!shutdown.aborted)
-            await new Promise((r) => shutdown.addEventListener('abort', r, { once: true }));
-          await demo.close();
-        },
-      }),
-    );
+    server.addService(demoOriginService([demo], 'demo_origin'));
   }
   const proxy = new BackoffRetry(upstreams, config.connectTimeoutMs, config.maxBackoffMs);
   const service = httpProxyService(server.configuration, proxy, {

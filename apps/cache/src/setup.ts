@@ -5,7 +5,7 @@
  * set (closed at shutdown), serves /metrics on `metrics_listen`, and adds the
  * proxy service on every listen address.
  */
-import { serveOnLoopback } from '@pingora-ts/app-demo-origin';
+import { demoOriginService, serveOnLoopback } from '@pingora-ts/app-demo-origin';
 import { backgroundService, ExecutionPhase, type Server } from '@pingora-ts/core';
 import { PrometheusMetrics, promClient, prometheusHttpService } from '@pingora-ts/prometheus';
 import { httpProxyService } from '@pingora-ts/proxy';
@@ -35,16 +35,7 @@ export async function setupCacheProxy(server: Server) {
       res.end(req.method === 'HEAD' ? undefined : body);
     });
     upstreams = [origin.address];
-    server.addService(
-      backgroundService({
-        name: 'demo_origin',
-        start: async (shutdown) => {
-          if (!shutdown.aborted)
-            await new Promise((r) => shutdown.addEventListener('abort', r, { once: true }));
-          await origin.close();
-        },
-      }),
-    );
+    server.addService(demoOriginService([origin], 'demo_origin'));
   }
   let tier: RedisTier | undefined;
   const log = server.logger.child({ service: 'cache_proxy' });

@@ -5,14 +5,8 @@
  * shared by every request this process serves.
  */
 
-import { startDemoOrigin } from '@pingora-ts/app-demo-origin';
-import {
-  backgroundService,
-  configField,
-  defineConfigSchema,
-  HttpPeer,
-  type Server,
-} from '@pingora-ts/core';
+import { demoOriginService, startDemoOrigin } from '@pingora-ts/app-demo-origin';
+import { configField, defineConfigSchema, HttpPeer, type Server } from '@pingora-ts/core';
 import type { ResponseHeader } from '@pingora-ts/http';
 import { httpProxyService, type ProxyHttp, type Session } from '@pingora-ts/proxy';
 
@@ -72,16 +66,7 @@ export async function setupCtx(server: Server) {
     const beta = await startDemoOrigin('beta-origin', 'text/plain');
     upstream ||= stable.address;
     betaUpstream ||= beta.address;
-    server.addService(
-      backgroundService({
-        name: 'demo_origins',
-        start: async (shutdown) => {
-          if (!shutdown.aborted)
-            await new Promise((r) => shutdown.addEventListener('abort', r, { once: true }));
-          await Promise.all([stable.close(), beta.close()]);
-        },
-      }),
-    );
+    server.addService(demoOriginService([stable, beta]));
   }
   const router = new BetaRouter(upstream, betaUpstream);
   const service = httpProxyService(server.configuration, router, {

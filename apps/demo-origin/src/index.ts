@@ -4,4 +4,5 @@
  * upstream (so they run offline), and their logger (pretty on a terminal).
  */
 export { type DemoOrigin, serveOnLoopback, startDemoOrigin } from './demo-origin.ts';
+export { type Closable, demoOriginService } from './demo-origin-service.ts';
 export { type SampleLoggerOptions, sampleLogger } from './sample-logger.ts';

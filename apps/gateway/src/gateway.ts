@@ -4,14 +4,8 @@
  * Host api.* to the API origin and everything else to the web origin.
  */
 
-import { startDemoOrigin } from '@pingora-ts/app-demo-origin';
-import {
-  backgroundService,
-  configField,
-  defineConfigSchema,
-  HttpPeer,
-  type Server,
-} from '@pingora-ts/core';
+import { demoOriginService, startDemoOrigin } from '@pingora-ts/app-demo-origin';
+import { configField, defineConfigSchema, HttpPeer, type Server } from '@pingora-ts/core';
 import type { ResponseHeader } from '@pingora-ts/http';
 import { httpProxyService, type ProxyHttp, type Session } from '@pingora-ts/proxy';
 
@@ -68,16 +62,7 @@ export async function setupGateway(server: Server) {
     const web = await startDemoOrigin('web-origin', 'text/html; charset=utf-8');
     apiUpstream ||= api.address;
     webUpstream ||= web.address;
-    server.addService(
-      backgroundService({
-        name: 'demo_origins',
-        start: async (shutdown) => {
-          if (!shutdown.aborted)
-            await new Promise((r) => shutdown.addEventListener('abort', r, { once: true }));
-          await Promise.all([api.close(), web.close()]);
-        },
-      }),
-    );
+    server.addService(demoOriginService([api, web]));
   }
   const gateway = new Gateway(apiUpstream, webUpstream, config.adminToken);
   const service = httpProxyService(server.configuration, gateway, {

@@ -8,12 +8,8 @@
  */
 
 import { AccessLog } from '@pingora-ts/access-log';
-import {
-  backgroundService,
-  type HttpServer,
-  type ListeningService,
-  type Server,
-} from '@pingora-ts/core';
+import { demoOriginService } from '@pingora-ts/app-demo-origin';
+import type { HttpServer, ListeningService, Server } from '@pingora-ts/core';
 import { Backend, type LoadBalancer } from '@pingora-ts/load-balancing';
 import { httpProxyService } from '@pingora-ts/proxy';
 import { setupSentry } from '@pingora-ts/sentry';
@@ -47,15 +43,7 @@ export async function addGateway(server: Server): Promise<Gateway> {
       { upstreams: demo.addresses },
       'no upstreams configured: started demo origins',
     );
-    server.addService(
-      backgroundService({
-        name: 'demo_origins',
-        start: (shutdown) =>
-          new Promise<void>((resolve) => {
-            shutdown.addEventListener('abort', () => demo.close().then(resolve), { once: true });
-          }),
-      }),
-    );
+    server.addService(demoOriginService([demo]));
   }
 
   const lb = buildLoadBalancer(config, upstreams, server.logger.child({ service: 'health_check' }));

@@ -100,9 +100,9 @@ const tlsFields = {
     min: 1,
     max: 1_000_000,
   }),
+  /** Server-side session cache; default 10000 with `session_tickets: false`, else 0 (tickets resume). */
   sessionCacheSize: configField.integer({
     key: 'session_cache_size',
-    default: 10_000,
     min: 0,
     max: 1_000_000,
   }),
@@ -179,7 +179,7 @@ export function settleTls(
     minVersion: raw.minVersion as 'TLSv1.2' | 'TLSv1.3',
     handshakeTimeoutMs: raw.handshakeTimeoutMs,
     maxHandshakes: raw.maxHandshakes,
-    sessionCacheSize: raw.sessionCacheSize,
+    ...(raw.sessionCacheSize === undefined ? {} : { sessionCacheSize: raw.sessionCacheSize }),
     sessionTickets: raw.sessionTickets,
     watchFiles: raw.watchFiles,
     ...(raw.clientCaPath === undefined

@@ -4,13 +4,8 @@
  * its end, and sent as one piece. The header filter drops Content-Length,
  * since the length changes, so the response goes out chunked.
  */
-import {
-  backgroundService,
-  configField,
-  defineConfigSchema,
-  HttpPeer,
-  type Server,
-} from '@pingora-ts/core';
+import { demoOriginService } from '@pingora-ts/app-demo-origin';
+import { configField, defineConfigSchema, HttpPeer, type Server } from '@pingora-ts/core';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { ResponseHeader } from '@pingora-ts/http';
 import { httpProxyService, type ProxyHttp, type Session } from '@pingora-ts/proxy';
@@ -95,16 +90,7 @@ export async function setupModifyResponse(server: Server) {
   if (upstream === '') {
     const demo = await startDemoApi();
     upstream = demo.address;
-    server.addService(
-      backgroundService({
-        name: 'demo_origin',
-        start: async (shutdown) => {
-          if (!shutdown.aborted)
-            await new Promise((r) => shutdown.addEventListener('abort', r, { once: true }));
-          await demo.close();
-        },
-      }),
-    );
+    server.addService(demoOriginService([demo], 'demo_origin'));
   }
   const proxy = new JsonRewriter(upstream, config.maxJsonBytes);
   const service = httpProxyService(server.configuration, proxy, {

@@ -10,10 +10,10 @@
  */
 
 import { AccessLog } from '@pingora-ts/access-log';
+import { demoOriginService } from '@pingora-ts/app-demo-origin';
 import { setupTracing } from '@pingora-ts/otel';
 import { setupSentry } from '@pingora-ts/sentry';
 import {
-  backgroundService,
   core,
   HttpPeer,
   httpProxyService,
@@ -123,16 +123,7 @@ export async function setupMetricsProxy(
     const demo = await startDemoOrigin();
     upstream = demo.address;
     server.logger.info({ upstream }, 'no upstream configured: started a demo origin');
-    server.addService(
-      backgroundService({
-        name: 'demo_origin',
-        start: async (shutdown) => {
-          if (!shutdown.aborted)
-            await new Promise((r) => shutdown.addEventListener('abort', r, { once: true }));
-          await demo.close();
-        },
-      }),
-    );
+    server.addService(demoOriginService([demo], 'demo_origin'));
   }
   // Each is off unless its YAML section says otherwise (access_log, sentry, tracing).
   const accessLog = AccessLog.fromServer(server);

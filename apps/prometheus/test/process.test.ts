@@ -121,4 +121,5 @@ it('-t checks the sentry, access_log and tracing sections, naming key and line',
     expect(code, output).toBe(1);
     expect(output).toMatch(expected);
   }
-});
+  // Three cold starts of the app from its TypeScript sources: seconds each on a busy machine.
+}, 60_000);

@@ -4,9 +4,8 @@
  * client's Accept-Encoding) and the custom ACL module.
  */
 
-import { startDemoOrigin } from '@pingora-ts/app-demo-origin';
+import { demoOriginService, startDemoOrigin } from '@pingora-ts/app-demo-origin';
 import {
-  backgroundService,
   configField,
   defineConfigSchema,
   type HttpModules,
@@ -56,16 +55,7 @@ export async function setupUseModule(server: Server) {
   if (upstream === '') {
     const demo = await startDemoOrigin('demo-origin', 'text/html; charset=utf-8');
     upstream = demo.address;
-    server.addService(
-      backgroundService({
-        name: 'demo_origin',
-        start: async (shutdown) => {
-          if (!shutdown.aborted)
-            await new Promise((r) => shutdown.addEventListener('abort', r, { once: true }));
-          await demo.close();
-        },
-      }),
-    );
+    server.addService(demoOriginService([demo], 'demo_origin'));
   }
   const proxy = new ModuleProxy(upstream, config.compressionLevel, config.credential);
   const service = httpProxyService(server.configuration, proxy, {

@@ -5,7 +5,7 @@
  * happened. A fresh process per measurement keeps peak RSS and upstream
  * connection counts per (peer, workload, round).
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorType, PingoraError } from '@pingora-ts/error';
 import type { TimeWindow } from './cpuprofile.ts';
@@ -26,6 +26,24 @@ export interface MeasureEnv {
   tmp: string;
   /** Root dir for CPU profiles when profiling, else undefined. */
   profileRoot: string | undefined;
+  /**
+   * Called with the peer's process group just before the measured run; the
+   * function it returns is called right after it, and its result comes back
+   * as Measurement.extra (e.g. the threads benchmark's per-thread CPU split).
+   */
+  around?: (pgid: number) => () => unknown;
+  /**
+   * Preload servers/gc-stats.mjs into Node peers (default true). Its 100 ms
+   * flush runs on every thread of a peer, so it costs a peer with more
+   * threads more CPU (the threads benchmark leaves it out unless asked).
+   */
+  gcStats?: boolean;
+  /**
+   * More warm-up after the timed one, 1 s at a time and at most `maxSec`,
+   * while the peer still warms up: `check(pgid)` is called before each
+   * second and the function it returns after it, true while still warming.
+   */
+  extraWarmup?: { check: (pgid: number) => () => boolean; maxSec: number };
 }
 
 export interface Measurement {
@@ -34,6 +52,8 @@ export interface Measurement {
   profile: string | undefined;
   /** When the measured run went (monotonic clock, as in CPU profiles). */
   window: TimeWindow | undefined;
+  /** What MeasureEnv.around gave, if set. */
+  extra?: unknown;
 }
 
 export async function measure(
@@ -59,7 +79,7 @@ export async function measure(
     nodeArgs: peer.node
       ? [
           ...o.nodeFlags,
-          ...gcStatsArgs(),
+          ...(env.gcStats === false ? [] : gcStatsArgs()),
           ...(profileDir === undefined ? [] : cpuProfileArgs(profileDir)),
         ]
       : [],
@@ -72,6 +92,7 @@ export async function measure(
   delete process.env[GC_STATS_ENV];
   let sample: Sample;
   let window: TimeWindow | undefined;
+  let extra: unknown;
   try {
     await waitForPort(ctx.port, child, 20_000);
     const check = await httpGet(ctx.port, w.path);
@@ -91,6 +112,12 @@ export async function measure(
         join(dir, 'wrk-warmup.log'),
       );
     }
+    const more = env.extraWarmup;
+    for (let sec = 0; more !== undefined && sec < more.maxSec; sec++) {
+      const warming = more.check(child.pid);
+      await runWrk(url, { ...wrk, durationSec: 1 }, env.wrkScript, join(dir, 'wrk-warmup.log'));
+      if (!warming()) break;
+    }
     // Counted over the measured run only: when the warm-up's wrk exits, a
     // proxy rightly closes the upstream connections of the requests it
     // abandons, and replaces them during the run; a pooling proxy stays at or
@@ -98,6 +125,7 @@ export async function measure(
     const before = await origin.accepts();
     const cpuBefore = cpuTimes(child.pid);
     const gcBefore = readGcStats(gcBase);
+    const aroundEnd = env.around?.(child.pid);
     const startUs = Number(process.hrtime.bigint() / 1000n);
     const r = await runWrk(
       url,
@@ -106,6 +134,7 @@ export async function measure(
       join(dir, 'wrk.log'),
     );
     const cpuAfter = cpuTimes(child.pid);
+    extra = aroundEnd?.();
     const gcAfter = readGcStats(gcBase);
     const user = cpuAfter.user - cpuBefore.user;
     const sys = cpuAfter.sys - cpuBefore.sys;
@@ -143,8 +172,11 @@ export async function measure(
   const profile =
     profileDir === undefined
       ? undefined
-      : readdirSync(profileDir)
+      : // A gateway that re-executes itself (its young-generation flag, same pid) leaves two
+        // profiles: the short one of the process before the exec and the one of the run.
+        readdirSync(profileDir)
           .filter((f) => f.endsWith('.cpuprofile'))
-          .map((f) => join(profileDir, f))[0];
-  return { sample, profile, window };
+          .map((f) => join(profileDir, f))
+          .sort((a, b) => statSync(b).size - statSync(a).size)[0];
+  return { sample, profile, window, extra };
 }

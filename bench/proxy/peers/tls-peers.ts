@@ -6,8 +6,10 @@
  * the run in its context. Both TLS rows run the same TLS: Mozilla's
  * intermediate ciphers in the server's order (AES-128-GCM first; our default,
  * set explicitly on nginx), OpenSSL's default groups (X25519 with these
- * clients), a server-side session cache, and session tickets except in the
- * full-handshake workload, where both turn them off.
+ * clients), no server-side session cache (ours has none while tickets are
+ * on; nginx's `ssl_session_cache off`), and session tickets except in the
+ * full-handshake workload, where both turn them off (and ours its cache,
+ * which it would otherwise keep without tickets).
  */
 
 import { join } from 'node:path';
@@ -48,7 +50,7 @@ const pingoraTsTls: TlsSectionPeer = {
   ...pingoraTs,
   name: OURS_TLS,
   scheme: 'https',
-  setup: `${pingoraTs.setup}; TLS on tls_listen with the run's certificate (tls.cert_path/key_path), plaintext listen on a spare port`,
+  setup: `${pingoraTs.setup}; TLS on tls_listen with the run's certificate (tls.cert_path/key_path), session_cache_size 0, plaintext listen on a spare port`,
   start(ctx) {
     const conf = gatewayConf(ctx);
     conf.load_balancer = {
@@ -59,6 +61,8 @@ const pingoraTsTls: TlsSectionPeer = {
         cert_path: ctx.cert.certPath,
         key_path: ctx.cert.keyPath,
         session_tickets: ctx.tickets,
+        // Without tickets our listener keeps a session cache by default: off, as nginx's.
+        session_cache_size: 0,
       },
     };
     return startGateway(ctx, conf);
@@ -69,7 +73,7 @@ const nginxTls: TlsSectionPeer = {
   ...nginx,
   name: NGINX_TLS,
   scheme: 'https',
-  setup: `${nginx.setup}; listen ssl with the same certificate, ssl_protocols TLSv1.2 TLSv1.3, our default ciphers in the server's order, ssl_session_cache shared 10m, tickets as ours`,
+  setup: `${nginx.setup}; listen ssl with the same certificate, ssl_protocols TLSv1.2 TLSv1.3, our default ciphers in the server's order, ssl_session_cache off, tickets as ours`,
   start(ctx) {
     const [suites, tls12] = splitCiphers(DEFAULT_TLS_CIPHERS);
     const tls = `    ssl_certificate ${ctx.cert.certPath};
@@ -78,7 +82,7 @@ const nginxTls: TlsSectionPeer = {
     ssl_ciphers ${tls12};
     ssl_conf_command Ciphersuites ${suites};
     ssl_prefer_server_ciphers on;
-    ssl_session_cache shared:SSL:10m;
+    ssl_session_cache off;
     ssl_session_tickets ${ctx.tickets ? 'on' : 'off'};
 `;
     return startNginx(

@@ -44,38 +44,59 @@ type Generation = Map<string, Map<string, PrimaryHash>>;
 class PrimaryHashMemo {
   #current: Generation = new Map();
   #old: Generation = new Map();
+  /**
+   * Keys made by CacheKey.default: host -> path -> hash, looked up with the
+   * request's own strings, so a hit builds no `host + path` text to hash.
+   */
+  #currentParts: Generation = new Map();
+  #oldParts: Generation = new Map();
   #chars = 0;
   #entries = 0;
   #oldChars = 0;
   #oldEntries = 0;
 
   get(namespace: string, primary: string): PrimaryHash {
-    let h = this.#current.get(namespace)?.get(primary);
+    const h = this.#current.get(namespace)?.get(primary);
     if (h !== undefined) return h;
-    h = this.#old.get(namespace)?.get(primary);
-    if (h === undefined) {
-      const bin = hashStrings([namespace, primary]);
-      h = { bin, hex: bin.toString('hex') };
-    }
+    const found =
+      this.#old.get(namespace)?.get(primary) ?? computed(hashStrings([namespace, primary]));
     const chars = namespace.length + primary.length;
-    if (chars > MEMO_CHARS) return h;
+    if (chars <= MEMO_CHARS) this.#keep(false, namespace, primary, found, chars);
+    return found;
+  }
+
+  /** The hash of namespace '' and primary `host + path` (CacheKey.default), the same as get's. */
+  getParts(host: string, path: string): PrimaryHash {
+    const h = this.#currentParts.get(host)?.get(path);
+    if (h !== undefined) return h;
+    const found =
+      this.#oldParts.get(host)?.get(path) ?? computed(hashStrings(['', `${host}${path}`]));
+    const chars = host.length + path.length;
+    if (chars <= MEMO_CHARS) this.#keep(true, host, path, found, chars);
+    return found;
+  }
+
+  /** Files `h` under a / b in the current generation, starting a new one when it is full. */
+  #keep(parts: boolean, a: string, b: string, h: PrimaryHash, chars: number): void {
     if (this.#chars + chars > MEMO_CHARS || this.#entries >= MEMO_ENTRIES) {
       this.#old = this.#current;
+      this.#oldParts = this.#currentParts;
       this.#oldChars = this.#chars;
       this.#oldEntries = this.#entries;
       this.#current = new Map();
+      this.#currentParts = new Map();
       this.#chars = 0;
       this.#entries = 0;
     }
-    let byPrimary = this.#current.get(namespace);
-    if (byPrimary === undefined) {
-      byPrimary = new Map();
-      this.#current.set(namespace, byPrimary);
+    const gen = parts ? this.#currentParts : this.#current;
+    let byB = gen.get(a);
+    if (byB === undefined) {
+      byB = new Map();
+      gen.set(a, byB);
     }
-    byPrimary.set(primary, h);
+    byB.set(b, h);
     this.#chars += chars;
     this.#entries++;
-    return h;
   }
 
   /** Entries and characters of key text held (both generations), for the bound's tests. */
@@ -87,6 +108,10 @@ class PrimaryHashMemo {
   }
 }
 
+function computed(bin: Buffer): PrimaryHash {
+  return { bin, hex: bin.toString('hex') };
+}
+
 const primaryMemo = new PrimaryHashMemo();
 
 /** What the primary-hash memo holds (entries, characters of key text): for tests of its bound. */
@@ -96,27 +121,45 @@ export function primaryHashMemoSize(): { entries: number; chars: number } {
 
 export class CacheKey {
   readonly namespace: string;
-  readonly primary: string;
   /** Distinguishes keys per user or tenant; not part of the primary hash (Pingora). */
   readonly userTag: string;
   /** The variance hash of one variant (set after cacheVaryFilter), else undefined. */
   variance: Buffer | undefined;
+  /** The primary key's text; undefined for a default key until read (see `primary`). */
+  #primaryText: string | undefined;
+  /** A default key's host and target (its primary is their concatenation). */
+  #host = '';
+  #target: string | undefined;
   #primary: PrimaryHash | undefined;
   #combined: { variance: Buffer; hex: string; bin: Buffer } | undefined;
 
   constructor(namespace: string, primary: string, userTag = '') {
     this.namespace = namespace;
-    this.primary = primary;
+    this.#primaryText = primary;
     this.userTag = userTag;
   }
 
   /** The default key Pingora's examples use: no namespace, `host + path?query` as primary. */
   static default(host: string, target: string): CacheKey {
-    return new CacheKey('', `${host}${target}`);
+    const k = new CacheKey('', '');
+    // the primary text is made only when read: a hit hashes (memoised) without it
+    k.#primaryText = undefined;
+    k.#host = host;
+    k.#target = target;
+    return k;
+  }
+
+  /** The primary key (usually host + path). */
+  get primary(): string {
+    this.#primaryText ??= `${this.#host}${this.#target}`;
+    return this.#primaryText;
   }
 
   #primaryHash(): PrimaryHash {
-    this.#primary ??= primaryMemo.get(this.namespace, this.primary);
+    this.#primary ??=
+      this.#target !== undefined
+        ? primaryMemo.getParts(this.#host, this.#target)
+        : primaryMemo.get(this.namespace, this.#primaryText as string);
     return this.#primary;
   }
 
@@ -154,6 +197,7 @@ export class CacheKey {
 
   /** A copy without the variance (the primary slot). */
   withoutVariance(): CacheKey {
+    if (this.#target !== undefined) return CacheKey.default(this.#host, this.#target);
     return new CacheKey(this.namespace, this.primary, this.userTag);
   }
 

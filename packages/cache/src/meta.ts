@@ -92,7 +92,7 @@ export class CacheMeta {
   servedHeader(): ResponseHeader {
     const served = this.#servedHead();
     if (++this.#servedUses === 2) served.encodeFields();
-    return served.clone();
+    return served.sharedClone();
   }
 
   /**

@@ -30,8 +30,26 @@ describe('CacheKey', () => {
     );
   });
 
+  it('property: a default key (host, target) hashes as the key of host + target, memoised apart', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (host, target) => {
+        const plain = new CacheKey('', `${host}${target}`);
+        for (let i = 0; i < 2; i++) {
+          const k = CacheKey.default(host, target);
+          expect(k.primaryHex()).toBe(plain.primaryHex());
+          expect(k.primaryBinary().equals(plain.primaryBinary())).toBe(true);
+          expect(k.primary).toBe(`${host}${target}`);
+          expect(k.withoutVariance().primaryHex()).toBe(plain.primaryHex());
+          expect(k.toCompact()).toEqual(plain.toCompact());
+        }
+      }),
+    );
+  });
+
   it('the primary-hash memo stays bounded whatever keys it is fed', () => {
     for (let i = 0; i < 20_000; i++) new CacheKey('', `h/${i}`).primaryHex();
+    for (let i = 0; i < 20_000; i++) CacheKey.default(`h${i % 7}`, `/${i}`).primaryHex();
+    for (let i = 0; i < 40; i++) CacheKey.default(`${i}`, '/'.padEnd(100_000, 'x')).primaryHex();
     for (let i = 0; i < 40; i++) new CacheKey('', `${i}`.padEnd(100_000, 'x')).primaryHex();
     // a key longer than a whole generation is hashed but never kept
     new CacheKey('', 'y'.repeat(2_000_000)).primaryHex();

@@ -9,8 +9,11 @@
  * bytes remember where their line was, so a field nobody changed goes out
  * again exactly as it came in (copy on write: see adoptParsed). A head
  * written many times (a cache's stored response) can have its fields encoded
- * once and shared by its clones (see encodeFields).
+ * once and shared by its clones (see encodeFields), and a copy made to be
+ * sent and thrown away can share a frozen head's fields instead of copying
+ * them (see shareFieldsOf).
  */
+import { ErrorType, PingoraError } from '@pingora-ts/error';
 import { writeLatin1, writeLatin1Range } from './latin1.ts';
 import { validateHeaderName, validateHeaderValue } from './validate.ts';
 
@@ -59,10 +62,19 @@ export class HeaderList {
   /** Field lines [0, #wireCount) in wire form (see encodeFields); shared with clones, never written to. */
   #wire: Buffer | undefined;
   #wireCount = 0;
+  /**
+   * A frozen list whose fields come before this list's own (shareFieldsOf):
+   * lookups and writes read it in place; a change to one of its fields
+   * first copies them all into this list (#unshare).
+   */
+  #base: HeaderList | undefined;
+  /** Set on a list others share: any change to it is a bug (InternalError). */
+  #frozen = false;
 
   /** How many field lines the head holds (a repeated header counts once per line). */
   get headerCount(): number {
-    return this.#names.length;
+    const base = this.#base;
+    return (base === undefined ? 0 : base.#names.length) + this.#names.length;
   }
 
   /**
@@ -76,13 +88,11 @@ export class HeaderList {
     validateHeaderName(name);
     const v = validateHeaderValue(name, value);
     const lower = lookupName(name);
+    this.#mutable(lower);
     const lowers = this.#lower;
     const first = lowers.indexOf(lower);
     if (first === -1) {
-      this.#names.push(name);
-      lowers.push(lower);
-      this.#values.push(v);
-      this.#rawAt?.push(-1);
+      this.#pushField(name, lower, v);
       return this;
     }
     if (first < this.#wireCount) this.#dropWire();
@@ -97,10 +107,8 @@ export class HeaderList {
   appendHeader(name: string, value: string | number): this {
     validateHeaderName(name);
     const v = validateHeaderValue(name, value);
-    this.#names.push(name);
-    this.#lower.push(lowerHeaderName(name));
-    this.#values.push(v);
-    this.#rawAt?.push(-1);
+    if (this.#frozen) throw frozenList();
+    this.#pushField(name, lowerHeaderName(name), v);
     return this;
   }
 
@@ -112,8 +120,21 @@ export class HeaderList {
    * `lower` may carry the lower-case name if the caller already has it.
    */
   appendUnchecked(name: string, value: string, lower?: string): void {
+    if (this.#frozen) throw frozenList();
+    this.#pushField(name, lower ?? lowerHeaderName(name), value);
+  }
+
+  #pushField(name: string, lower: string, value: string): void {
+    if (this.#base !== undefined && this.#names.length === 0) {
+      // the first own field of a shared copy: room for a few (a push onto [] reserves 17)
+      this.#names = firstOf(name);
+      this.#lower = firstOf(lower);
+      this.#values = firstOf(value);
+      this.#rawAt?.push(-1);
+      return;
+    }
     this.#names.push(name);
-    this.#lower.push(lower ?? lowerHeaderName(name));
+    this.#lower.push(lower);
     this.#values.push(value);
     this.#rawAt?.push(-1);
   }
@@ -137,6 +158,7 @@ export class HeaderList {
     lowerOf?: (name: string) => string | undefined,
   ): void {
     const n = names.length;
+    this.#mutable(undefined);
     if (this.#names.length > 0) {
       for (let i = 0; i < n; i++) this.appendUnchecked(names[i]!, values[i]!, lowerOf?.(names[i]!));
       return;
@@ -155,13 +177,20 @@ export class HeaderList {
 
   /** True when field line `index` still holds the bytes it was parsed from (see adoptParsed). */
   isRawAt(index: number): boolean {
+    const base = this.#base;
+    let i = index;
+    if (base !== undefined) {
+      if (i < base.#names.length) return base.isRawAt(i);
+      i -= base.#names.length;
+    }
     const rawAt = this.#rawAt;
-    return rawAt !== undefined && (rawAt[index] ?? -1) >= 0;
+    return rawAt !== undefined && (rawAt[i] ?? -1) >= 0;
   }
 
   /** Removes every field of `name` (case-insensitive); returns their values in order, or undefined if there were none. */
   removeHeader(name: string): string[] | undefined {
     const lower = lookupName(name);
+    this.#mutable(lower);
     const first = this.#lower.indexOf(lower);
     if (first === -1) return undefined;
     if (first < this.#wireCount) this.#dropWire();
@@ -172,28 +201,42 @@ export class HeaderList {
 
   /** The first value of `name` (case-insensitive), or undefined. */
   getHeader(name: string): string | undefined {
-    const i = this.#lower.indexOf(lookupName(name));
+    const lower = lookupName(name);
+    const base = this.#base;
+    if (base !== undefined) {
+      const b = base.#lower.indexOf(lower);
+      if (b !== -1) return base.#values[b];
+    }
+    const i = this.#lower.indexOf(lower);
     return i === -1 ? undefined : this.#values[i];
   }
 
   /** Every value of `name` (case-insensitive) in order; empty when absent. */
   getAll(name: string): string[] {
     const lower = lookupName(name);
-    const lowers = this.#lower;
     const out: string[] = [];
+    if (this.#base !== undefined) this.#base.#valuesOf(lower, out);
+    this.#valuesOf(lower, out);
+    return out;
+  }
+
+  #valuesOf(lower: string, out: string[]): void {
+    const lowers = this.#lower;
     for (let i = lowers.indexOf(lower); i !== -1 && i < lowers.length; i++) {
       if (lowers[i] === lower) out.push(this.#values[i]!);
     }
-    return out;
   }
 
   /** True when at least one field of `name` (case-insensitive) is present. */
   hasHeader(name: string): boolean {
-    return this.#lower.indexOf(lookupName(name)) !== -1;
+    const lower = lookupName(name);
+    if (this.#base !== undefined && this.#base.#lower.indexOf(lower) !== -1) return true;
+    return this.#lower.indexOf(lower) !== -1;
   }
 
   /** True when a field's lower-case name is in `lowerNames` (one pass, for sets of names). */
   hasAnyOf(lowerNames: ReadonlySet<string>): boolean {
+    if (this.#base?.hasAnyOf(lowerNames) === true) return true;
     const lowers = this.#lower;
     for (let i = 0; i < lowers.length; i++) if (lowerNames.has(lowers[i]!)) return true;
     return false;
@@ -201,6 +244,8 @@ export class HeaderList {
 
   /** Removes every field whose lower-case name is in `lowerNames`, in one compacting pass. */
   removeAllOf(lowerNames: ReadonlySet<string>): void {
+    if (this.#frozen) throw frozenList();
+    if (this.#base?.hasAnyOf(lowerNames) === true) this.#unshare();
     const lowers = this.#lower;
     for (let i = 0; i < lowers.length; i++) {
       if (lowerNames.has(lowers[i]!)) {
@@ -213,6 +258,7 @@ export class HeaderList {
 
   /** Calls `cb` with each field line's name (original case) and value, in order. */
   forEachHeader(cb: (name: string, value: string) => void): void {
+    this.#unshare();
     const names = this.#names;
     const values = this.#values;
     for (let i = 0; i < names.length; i++) cb(names[i]!, values[i]!);
@@ -220,21 +266,29 @@ export class HeaderList {
 
   /** The name (original case) of each field line in order; a repeated header appears once per line. */
   headerNames(): string[] {
+    this.#unshare();
     return this.#names.slice();
   }
 
   /** The name of field line `index` (0 <= index < headerCount), for index loops without allocation. */
   nameAt(index: number): string | undefined {
-    return this.#names[index];
+    const base = this.#base;
+    if (base === undefined) return this.#names[index];
+    const n = base.#names.length;
+    return index < n ? base.#names[index] : this.#names[index - n];
   }
 
   /** The value of field line `index`. */
   valueAt(index: number): string | undefined {
-    return this.#values[index];
+    const base = this.#base;
+    if (base === undefined) return this.#values[index];
+    const n = base.#names.length;
+    return index < n ? base.#values[index] : this.#values[index - n];
   }
 
   /** `[name, value]` pairs in order, names in their original case. */
   *entries(): IterableIterator<[string, string]> {
+    this.#unshare();
     const names = this.#names;
     const values = this.#values;
     for (let i = 0; i < names.length; i++) yield [names[i]!, values[i]!];
@@ -246,6 +300,8 @@ export class HeaderList {
 
   /** Removes every field. */
   clearHeaders(): void {
+    if (this.#frozen) throw frozenList();
+    this.#base = undefined;
     this.#dropWire();
     this.#names.length = 0;
     this.#lower.length = 0;
@@ -261,6 +317,7 @@ export class HeaderList {
     const rawAt = this.#rawAt;
     const from = this.#wireCount;
     let n = (names.length - from) * 4 + (from > 0 ? (this.#wire as Buffer).length : 0);
+    if (this.#base !== undefined) n += this.#base.headersWireLength();
     for (let i = from; i < names.length; i++) {
       const at = rawAt === undefined ? -1 : rawAt[i]!;
       n += at < 0 ? names[i]!.length + values[i]!.length : this.#rawLineEnd(i, at) - at - 4;
@@ -276,6 +333,7 @@ export class HeaderList {
    * For heads written many times, such as a cache's stored responses.
    */
   encodeFields(): void {
+    this.#unshare();
     this.#dropWire();
     const wire = Buffer.allocUnsafeSlow(this.headersWireLength());
     this.writeHeaders(wire, 0);
@@ -285,7 +343,7 @@ export class HeaderList {
 
   /** How many leading field lines writeHeaders copies as encoded bytes (0: none are). */
   get encodedFieldCount(): number {
-    return this.#wireCount;
+    return this.#base !== undefined ? this.#base.#wireCount : this.#wireCount;
   }
 
   /**
@@ -297,7 +355,7 @@ export class HeaderList {
     const names = this.#names;
     const values = this.#values;
     const rawAt = this.#rawAt;
-    let o = offset;
+    let o = this.#base !== undefined ? this.#base.writeHeaders(buf, offset) : offset;
     const from = this.#wireCount;
     if (from > 0) o += (this.#wire as Buffer).copy(buf, o);
     for (let i = from; i < names.length; i++) {
@@ -321,6 +379,7 @@ export class HeaderList {
 
   /** Copies `other`'s fields over this list's (used by clone()). */
   protected copyHeadersFrom(other: HeaderList): void {
+    this.#base = other.#base;
     this.#names = withRoom(other.#names);
     this.#lower = withRoom(other.#lower);
     this.#values = withRoom(other.#values);
@@ -328,6 +387,66 @@ export class HeaderList {
     this.#rawText = other.#rawText;
     this.#wire = other.#wire;
     this.#wireCount = other.#wireCount;
+  }
+
+  /**
+   * Makes this (empty) list start with `base`'s fields, shared rather than
+   * copied: for a copy that is changed a little, sent and dropped, such as a
+   * cache hit's head. `base` must have no shared fields of its own and is
+   * frozen from then on (a change to it throws InternalError); this list's
+   * changes never reach it. False (nothing done) when `base` shares fields itself.
+   */
+  protected shareFieldsOf(base: HeaderList): boolean {
+    // one level only: a list that shares fields itself is copied instead
+    if (base.#base !== undefined || this.#names.length > 0 || this.#base !== undefined) {
+      return false;
+    }
+    base.#frozen = true;
+    this.#base = base;
+    return true;
+  }
+
+  /** Before a change that may touch field `lower` (undefined: any field): copy shared fields it needs. */
+  #mutable(lower: string | undefined): void {
+    if (this.#frozen) throw frozenList();
+    const base = this.#base;
+    if (base !== undefined && (lower === undefined || base.#lower.indexOf(lower) !== -1)) {
+      this.#unshare();
+    }
+  }
+
+  /** Copies the shared fields in front of this list's own: from then on it is a plain list. */
+  #unshare(): void {
+    const base = this.#base;
+    if (base === undefined) return;
+    this.#base = undefined;
+    const own = this.#names.length;
+    const n = base.#names.length;
+    const names = withRoom(base.#names, own);
+    const lowers = withRoom(base.#lower, own);
+    const values = withRoom(base.#values, own);
+    for (let i = 0; i < own; i++) {
+      names.push(this.#names[i]!);
+      lowers.push(this.#lower[i]!);
+      values.push(this.#values[i]!);
+    }
+    const ownRaw = this.#rawAt;
+    let rawAt: number[] | undefined;
+    if (base.#rawAt !== undefined) {
+      rawAt = withRoom(base.#rawAt, own);
+      for (let i = 0; i < own; i++) rawAt.push(-1);
+    } else if (ownRaw !== undefined) {
+      rawAt = new Array<number>(n).fill(-1);
+      for (let i = 0; i < own; i++) rawAt.push(-1);
+    }
+    this.#names = names;
+    this.#lower = lowers;
+    this.#values = values;
+    this.#rawAt = rawAt;
+    this.#rawText = base.#rawText;
+    // the base's encoded lines lead the list still (own fields were never encoded here)
+    this.#wire = base.#wire;
+    this.#wireCount = base.#wireCount;
   }
 
   #dropWire(): void {
@@ -376,10 +495,25 @@ const COPY_ROOM = 4;
  * to a cloned head do not reallocate all its arrays (V8 keeps the spare
  * capacity when the length is set below it by less than half).
  */
-function withRoom<T>(a: readonly T[]): T[] {
+/** A one-element array with room for COPY_ROOM in all (V8 trims an emptied array, not this one). */
+function firstOf<T>(first: T): T[] {
+  const out = new Array<T>(COPY_ROOM);
+  out[0] = first;
+  out.length = 1;
+  return out;
+}
+
+function withRoom<T>(a: readonly T[], more = 0): T[] {
   const n = a.length;
-  const out = new Array<T>(n + COPY_ROOM);
+  const out = new Array<T>(n + COPY_ROOM + more);
   for (let i = 0; i < n; i++) out[i] = a[i]!;
   out.length = n;
   return out;
+}
+
+function frozenList(): PingoraError {
+  return PingoraError.explain(
+    ErrorType.InternalError,
+    'header list is shared by copies (sharedClone) and must not change',
+  );
 }

@@ -102,6 +102,20 @@ export class ResponseHeader extends HeaderList {
     return buf;
   }
 
+  /**
+   * A copy that reads this head's fields in place instead of copying them:
+   * for a head sent many times with a few changes each (a cache's stored
+   * response). Changing the copy leaves this head alone (a change to one of
+   * the shared fields copies them first); this head is frozen from then on:
+   * changing its fields throws InternalError. A head that shares fields
+   * itself is cloned instead.
+   */
+  sharedClone(): ResponseHeader {
+    const copy = new ResponseHeader(this.#status, this.#reason, this.#version);
+    if (!copy.shareFieldsOf(this)) copy.copyHeadersFrom(this);
+    return copy;
+  }
+
   /** A deep copy: changing the clone's fields leaves this head alone. */
   clone(): ResponseHeader {
     const copy = new ResponseHeader(this.#status, this.#reason, this.#version);

@@ -146,6 +146,19 @@ export class HttpProxy<Ctx> implements HttpServerApp {
       settle(this.#serve(session, ctx, true, err), done);
       return;
     }
+    // Answered synchronously (a fresh cache hit, a filter's direct answer): no promise at all.
+    if (phases === true) {
+      let end: void | Promise<void>;
+      try {
+        end = this.#end(session, ctx, undefined);
+      } catch (err) {
+        done.appFailed(err);
+        return;
+      }
+      if (end === undefined) done.appDone();
+      else settle(end, done);
+      return;
+    }
     if (phases !== false) settle(this.#serve(session, ctx, phases, NOT_THROWN), done);
     else this.#firstAttempt(session, ctx, done);
   }

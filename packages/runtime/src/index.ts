@@ -27,7 +27,7 @@ export {
 } from './successor.ts';
 export { isSuccessor, notifyPredecessor, READY_FD, UPGRADE_READY_ENV } from './upgrade-ready.ts';
 export { ServerThread, type ShutdownRequest, serverThread } from './server-thread.ts';
-export { socketTransferSupported } from './socket-transfer.ts';
+export { adoptTransferredSocket, socketTransferSupported } from './socket-transfer.ts';
 export { THREAD_DATA_KEY, type ThreadControl, type ThreadData } from './thread-protocol.ts';
 export { ThreadPool, ThreadPoolError, type ThreadPoolOptions } from './thread-pool.ts';
 export { SharedTable } from './shared-table.ts';

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { type SharedMemory, sharedRegion } from './shared-memory.ts';
 import { SharedTable } from './shared-table.ts';
+import { adoptTransferredSocket } from './socket-transfer.ts';
 import { THREAD_DATA_KEY, type ThreadControl, type ThreadData } from './thread-protocol.ts';
 
 export interface ShutdownRequest {
@@ -71,7 +72,7 @@ export class ServerThread implements SharedMemory {
 
   #onMessage(msg: ThreadControl): void {
     if (msg.kind === 'socket') {
-      const socket = msg.socket;
+      const socket = adoptTransferredSocket(msg.socket);
       const load = this.#load;
       const index = this.index;
       socket.once('close', () => Atomics.sub(load, index, 1));

@@ -1,10 +1,11 @@
 /**
- * Whether this Node can move an accepted socket to another thread
- * (`postMessage(msg, [socket])`, Node 24.x on Unix). Where it cannot, a
- * net.Socket is no transferable at all (DataCloneError); where it can, an
- * unconnected one is refused for its state, which is what we probe.
+ * Moving an accepted socket to another thread: whether this Node can
+ * (`postMessage(msg, [socket])`, Node 24.x on Unix; where it cannot, a
+ * net.Socket is no transferable at all, and where it can, an unconnected one
+ * is refused for its state, which is what we probe), and the receiving side's
+ * adoption of what arrives.
  */
-import { Socket } from 'node:net';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import { MessageChannel, type Transferable } from 'node:worker_threads';
 
 let cached: boolean | undefined;
@@ -25,4 +26,42 @@ export function socketTransferSupported(): boolean {
     port2.close();
   }
   return cached;
+}
+
+/** Node's own fields of a net.Socket that adoption moves (internal, stable since Node 0.x). */
+interface HandleField {
+  _handle?: object | null;
+}
+
+/**
+ * The socket to serve a transferred connection with: a fresh Socket around
+ * the handle that arrived, paused and unread as the acceptor left it. Node
+ * rebuilds a transferred socket without its constructor and its properties
+ * end up in dictionary mode (V8's %HasFastProperties is false), so every
+ * property read the request path makes on it misses V8's inline caches: with
+ * `threads: 2` that was about 10% more CPU per proxied request than a socket
+ * accepted on the thread itself (bench/proxy/README.md, Threads). A socket
+ * built by the constructor has the same shape as every other socket of the
+ * thread. Like the received one it is unread, and the first 'data' listener,
+ * pipe() or read() starts the flow. Returns `received` itself when it holds
+ * no handle.
+ */
+export function adoptTransferredSocket(received: Socket): Socket {
+  const fields = received as unknown as HandleField;
+  const handle = fields._handle;
+  if (handle == null) return received;
+  // The handle now belongs to the new socket; the received shell is dropped unread.
+  fields._handle = null;
+  const options = {
+    handle,
+    allowHalfOpen: received.allowHalfOpen,
+    readable: true,
+    writable: true,
+    // The handle stays stopped, as the acceptor left it.
+    pauseOnCreate: true,
+  } as SocketConstructorOpts;
+  const socket = new Socket(options);
+  // Out of the explicit pause, as received: the first 'data' listener, pipe() or read() starts the flow.
+  (socket as { readableFlowing: boolean | null }).readableFlowing = null;
+  return socket;
 }

@@ -34,10 +34,11 @@ async function poolBehind(
   return { pool, port: (server.address() as { port: number }).port };
 }
 
-/** One connection: the thread's answer, or '' if none came within `ms`. */
-function ask(port: number, ms: number): Promise<string> {
+/** One connection (sending `send` first, if given): the thread's answer, or '' if none came within `ms`. */
+function ask(port: number, ms: number, send?: string): Promise<string> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1');
+    if (send !== undefined) s.write(send);
     let got = '';
     const timer = setTimeout(() => resolve(got), ms);
     s.setEncoding('utf8').on('data', (d: string) => {
@@ -71,6 +72,19 @@ describe('ThreadPool', () => {
     const answers = new Set<string>();
     for (let i = 0; i < 4; i++) answers.add(await ask(port, 5_000));
     expect(answers).toEqual(new Set(['t0', 't1']));
+  });
+
+  it('a thread serves a socket shaped like its own: fast properties, the map of a socket it connects', async () => {
+    // Node rebuilds a transferred socket without its constructor, in dictionary
+    // mode: every property read on the request path then missed V8's inline caches.
+    process.env.REPORT_SHAPE = '1';
+    cleanups.push(() => {
+      delete process.env.REPORT_SHAPE;
+    });
+    const { port } = await poolBehind(2);
+    for (let i = 0; i < 4; i++) {
+      expect(await ask(port, 5_000, `ping${i}`)).toBe(`fast=true sameMap=true echo=ping${i}`);
+    }
   });
 
   it('a stalled thread is skipped once it holds clearly more connections', async () => {

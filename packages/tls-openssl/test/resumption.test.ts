@@ -67,13 +67,28 @@ describe('TLS session resumption', () => {
 
   it('resumes a TLS 1.2 session id from the server-side cache for clients without tickets', async () => {
     const opts = { maxVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_TICKET } as const;
-    const p = await start();
+    const p = await start({ sessionCacheSize: 100 });
     const session = await firstSession(p, opts);
     expect(await resumed(p, session, opts)).toBe(true);
     // With the cache off, the same client gets a full handshake.
     const noCache = await start({ sessionCacheSize: 0 });
     const again = await firstSession(noCache, opts);
     expect(await resumed(noCache, again, opts)).toBe(false);
+  });
+
+  it('keeps no session cache by default while tickets are on, and one when they are off', async () => {
+    const opts = { maxVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_TICKET } as const;
+    // Tickets on (the default): a client refusing tickets gets full handshakes.
+    const withTickets = await start();
+    const s1 = await firstSession(withTickets, opts);
+    expect(await resumed(withTickets, s1, opts)).toBe(false);
+    // A TLS 1.3 client resumes from its ticket all the same.
+    const s13 = await firstSession(withTickets, {});
+    expect(await resumed(withTickets, s13, {})).toBe(true);
+    // Tickets off: the cache is on by default, the one way to resume.
+    const noTickets = await start({ sessionTickets: false });
+    const s2 = await firstSession(noTickets, opts);
+    expect(await resumed(noTickets, s2, opts)).toBe(true);
   });
 
   it('issues no tickets with sessionTickets false; TLS 1.2 then resumes through the cache', async () => {

@@ -4,8 +4,10 @@
  * and the asynchronous certificate callback (with its context cached).
  */
 import { ListeningService, type TlsCertKey, tlsSettings } from '@pingora-ts/core';
+import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { opensslTlsBackend } from '../src/index.ts';
+import { OpensslAcceptor } from '../src/listener/acceptor.ts';
 import { connectTls, DigestEcho, port, run, stopRunsAfterEach } from './utils/harness.ts';
 import { type CertFiles, TestPki } from './utils/pki.ts';
 
@@ -55,6 +57,26 @@ describe('TLS listener certificates', () => {
     expect(await servedSerial(p, 'example.com')).toBe(def.serial);
     expect(await servedSerial(p, 'unknown.test')).toBe(def.serial);
     expect(await servedSerial(p, undefined)).toBe(def.serial);
+  });
+
+  it('serves every name from the one certificate without an SNICallback, and still reports the SNI', async () => {
+    const p = await start(tlsSettings(def.certPath, def.keyPath));
+    expect(await servedSerial(p, 'default.test')).toBe(def.serial);
+    expect(await servedSerial(p, 'unknown.test')).toBe(def.serial);
+    expect(await servedSerial(p, undefined)).toBe(def.serial);
+    const c = await connectTls(p, { ca: ca.cert, servername: 'default.test' });
+    expect(c.socket.authorized).toBe(true);
+    expect(c.digest).toMatchObject({ sni: 'default.test', resumed: false });
+    c.socket.destroy();
+    // The callback (a JS round trip per named handshake) only where a name picks the certificate.
+    const env = { service: 's', endpoint: 'e', logger: pino({ level: 'silent' }) };
+    const acceptor = (more: Record<string, unknown>) =>
+      new OpensslAcceptor({ cert: files(def), watchFiles: false, ...more }, env);
+    const one = acceptor({});
+    const named = acceptor({ sni: { 'api.example.com': files(api) } });
+    const chooser = acceptor({ callbacks: { certificateCallback: () => undefined } });
+    expect([one, named, chooser].map((a) => a.usesSniCallback)).toEqual([false, true, true]);
+    for (const a of [one, named, chooser]) a.close();
   });
 
   it('verifies end to end with the CA and reports the SNI in the digest', async () => {

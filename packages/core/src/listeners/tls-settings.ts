@@ -96,7 +96,14 @@ export interface TlsSettings {
   readonly sessionTickets?: boolean;
   /** How long a session (ticket or cached id) may be resumed, in seconds (default 300). */
   readonly sessionTimeoutSeconds?: number;
-  /** Sessions kept for TLS 1.2 session-id resumption (default 10000; 0 disables the cache). */
+  /**
+   * Sessions kept server-side for session-id resumption (0 disables the
+   * cache). Default: 10000 with `sessionTickets: false` (the cache is then
+   * the one way to resume: TLS 1.2 session ids, TLS 1.3 stateful tickets),
+   * 0 with tickets on, where tickets resume TLS 1.3 and ticket-capable TLS
+   * 1.2 clients and the cache would cost every full handshake a ClientHello
+   * round trip into JS plus two `newSession` events (see the tls-openssl README).
+   */
   readonly sessionCacheSize?: number;
   /** A client that has not completed the handshake by then is dropped (ms, default 10000). */
   readonly handshakeTimeoutMs?: number;
@@ -126,6 +133,7 @@ export const DEFAULT_TLS_CIPHERS =
   'ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
 export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_TLS_SESSION_TIMEOUT_SECONDS = 300;
+/** The session cache size when `sessionTickets` is false (with tickets on, the default is 0). */
 export const DEFAULT_TLS_SESSION_CACHE_SIZE = 10_000;
 export const DEFAULT_TLS_WATCH_DEBOUNCE_MS = 500;
 export const DEFAULT_TLS_MAX_HANDSHAKES = 10_000;

@@ -92,7 +92,9 @@ export class OpensslAcceptor implements TlsAcceptor {
       loaded.defaultCert,
       loaded.sni,
     );
-    const cacheSize = settings.sessionCacheSize ?? DEFAULT_TLS_SESSION_CACHE_SIZE;
+    const cacheSize =
+      settings.sessionCacheSize ??
+      (settings.sessionTickets === false ? DEFAULT_TLS_SESSION_CACHE_SIZE : 0);
     if (cacheSize > 0) {
       const ttl = (settings.sessionTimeoutSeconds ?? DEFAULT_TLS_SESSION_TIMEOUT_SECONDS) * 1000;
       this.#sessions = new SessionCache(cacheSize, ttl);
@@ -114,16 +116,27 @@ export class OpensslAcceptor implements TlsAcceptor {
 
   #makeServer(protocols: readonly string[] | undefined, acme = false): TlsServer {
     const acceptor = this;
+    // An SNICallback stops every named handshake for a call into JS (OpenSSL's
+    // certificate callback): only set where there is a choice to make.
+    const sni = acme || this.#choosesCertificate();
     const server = new TlsServer({
       ...contextOptions(this.#store.base, this.#store.defaultCert?.loaded),
       requestCert: !acme && this.#mode !== ClientCertMode.None,
       rejectUnauthorized: !acme && this.#mode === ClientCertMode.Required,
       // Node's own timer is an idle timer; ours (absolute) fires first.
       handshakeTimeout: this.#timeoutMs + 1_000,
-      SNICallback(this: unknown, servername, cb) {
-        if (acme) acceptor.#acmeSni(servername, cb);
-        else acceptor.#sni(this as TLSSocket, servername, cb);
-      },
+      ...(sni
+        ? {
+            SNICallback(
+              this: unknown,
+              servername: string,
+              cb: (err: Error | null, ctx?: SecureContext) => void,
+            ) {
+              if (acme) acceptor.#acmeSni(servername, cb);
+              else acceptor.#sni(this as TLSSocket, servername, cb);
+            },
+          }
+        : {}),
       ...(protocols === undefined ? {} : { ALPNProtocols: [...protocols] }),
     });
     server.on('secureConnection', (tlsSocket: TLSSocket) => this.#secure(tlsSocket));
@@ -149,6 +162,22 @@ export class OpensslAcceptor implements TlsAcceptor {
       );
     }
     return server;
+  }
+
+  /**
+   * True when a handshake's certificate depends on its server name: SNI
+   * certificates (a reload keeps the same names) or a certificate callback.
+   * Otherwise the default certificate serves every name without the callback.
+   */
+  #choosesCertificate(): boolean {
+    return (
+      this.#store.sni.length > 0 || this.#settings.callbacks?.certificateCallback !== undefined
+    );
+  }
+
+  /** True when handshakes go through node:tls's SNICallback (for tests and diagnostics). */
+  get usesSniCallback(): boolean {
+    return this.#choosesCertificate();
   }
 
   /** The ticket keys this listener issues and accepts tickets under. */
