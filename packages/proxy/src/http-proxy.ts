@@ -216,11 +216,17 @@ export class HttpProxy<Ctx> implements HttpServerApp {
     exchangeEnded: (ex) => this.#queueEnded(ex),
     exchangeFailed: (ex) => this.#queueEnded(ex),
   };
-  /** Exchanges that ended and wait for #flushEnded (one microtask for all of them). */
+  /**
+   * Exchanges that ended and wait for #flushEnded (one microtask for all of
+   * them): the first #endedCount slots. The array keeps its capacity (a
+   * length set to 0 would free it, and the next push allocate it again).
+   */
   readonly #ended: (Exchange<Ctx> | undefined)[] = [];
+  #endedCount = 0;
 
   #queueEnded(ex: Exchange<Ctx>): void {
-    if (this.#ended.push(ex) === 1) queueMicrotask(this.#flushEnded);
+    this.#ended[this.#endedCount++] = ex;
+    if (this.#endedCount === 1) queueMicrotask(this.#flushEnded);
   }
 
   /**
@@ -229,12 +235,12 @@ export class HttpProxy<Ctx> implements HttpServerApp {
    */
   readonly #flushEnded = (): void => {
     const list = this.#ended;
-    for (let i = 0; i < list.length; i++) {
+    for (let i = 0; i < this.#endedCount; i++) {
       const ex = list[i] as Exchange<Ctx>;
       list[i] = undefined;
       this.#firstAttemptEnded(ex);
     }
-    list.length = 0;
+    this.#endedCount = 0;
   };
 
   #firstAttemptEnded(ex: Exchange<Ctx>): void {

@@ -150,6 +150,49 @@ describe('quiet logs', () => {
     expect(logged.filter((l) => l.level === 20 && l.msg === 'client went away').length).toBe(1000);
   });
 
+  it('a client gone before the response head arrives is a client abort, not an internal error', async () => {
+    const held: ServerResponse[] = [];
+    const arrived = new Set<string>();
+    await using origin = await startOrigin((req, res: ServerResponse) => {
+      // Holds every answer until the test releases it (after its client is gone).
+      arrived.add(req.url ?? '');
+      held.push(res);
+    });
+    const { logger, lines } = capturedLogger();
+    await using p = await startLoggedProxy(
+      { newCtx: () => null, upstreamPeer: () => new HttpPeer(origin.address) },
+      logger,
+    );
+    const aborts: ClientAbortEvent[] = [];
+    const onAbort = (m: unknown) => aborts.push(m as ClientAbortEvent);
+    subscribe(clientAbortChannel.name, onAbort);
+    try {
+      const n = 50;
+      await pool(n, 10, async (i) => {
+        const socket = connect(p.port, '127.0.0.1');
+        socket.on('error', () => {});
+        await once(socket, 'connect');
+        socket.write(`GET /held/${i} HTTP/1.1\r\nHost: a\r\n\r\n`);
+        for (let t = 0; t < 400 && !arrived.has(`/held/${i}`); t++) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        socket.destroy();
+      });
+      expect(arrived.size).toBe(n);
+      // Let the proxy see every close, then let the origin answer all of them.
+      await new Promise((r) => setTimeout(r, 100));
+      for (const res of held) res.end('late answer');
+      for (let i = 0; i < 200 && aborts.length < n; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(aborts.length).toBe(n);
+    } finally {
+      unsubscribe(clientAbortChannel.name, onAbort);
+    }
+    const errors = lines().filter((l) => l.level >= 50);
+    expect(errors).toEqual([]);
+  });
+
   it('logs identical upstream errors once per window, then with the count it stands for', async () => {
     const dead = await startOrigin();
     const address = dead.address;

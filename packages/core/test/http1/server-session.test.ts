@@ -431,3 +431,21 @@ describe('idle connections', () => {
     }
   });
 });
+
+describe('head parsers shared between connections', () => {
+  it('a head cut in two keeps its parser while other connections read theirs', async () => {
+    const { port } = await serve();
+    await using a = await RawClient.connect(port);
+    await using b = await RawClient.connect(port);
+    a.write('GET /first-half-of-a');
+    // B's whole requests are read (a parser taken and given back each time) while A waits.
+    b.write('GET /b1 HTTP/1.1\r\nHost: b\r\n\r\nGET /b2 HTTP/1.1\r\nHost: b\r\n\r\n');
+    await b.waitFor((t) => countResponses(t) === 2 && t.includes('GET /b2 0'));
+    a.write('-and-the-rest HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n\r\n');
+    await a.waitFor((t) => countResponses(t) === 1 && t.endsWith('0'));
+    expect(a.text).toContain('GET /first-half-of-a-and-the-rest 0');
+    b.write('GET /b3 HTTP/1.1\r\nHost: b\r\n\r\n');
+    await b.waitFor((t) => countResponses(t) === 3 && t.endsWith('GET /b3 0'));
+    expect(b.text).toContain('GET /b1 0');
+  });
+});

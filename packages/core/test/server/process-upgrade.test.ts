@@ -86,7 +86,8 @@ describe('graceful upgrade', () => {
     const { pid: oldPid, port } = await listening(old);
     const loop = connectLoop(port, { clients: 32, maxMs: 40_000 });
     await sleep(300);
-    const slow = slowRequests(port);
+    // In flight when the old process drains, however long the new one takes to start under load.
+    const slow = slowRequests(port, 8000);
     await sleep(200);
     old.proc.kill('SIGUSR2');
     const { pid: newPid } = await listening(old, 1);

@@ -97,7 +97,7 @@ export class HttpModules {
     // No modules, no per-request state: every request shares one empty ctx.
     if (builders.length === 0) return EMPTY_CTX;
     let idle = 0;
-    for (const b of builders) if (b.idle === true) idle++;
+    for (let i = 0; i < builders.length; i++) if (builders[i]?.idle === true) idle++;
     // Only idle modules: none is built unless a filter asks for it.
     if (idle === builders.length) return new HttpModuleCtx(NO_MODULES, builders);
     const modules: HttpModule[] = [];
@@ -216,7 +216,10 @@ export class HttpModuleCtx {
    * request, every module with a request body filter.
    */
   bodyFiltersKeepChunks(response: boolean): boolean {
-    for (const m of this.#modules) {
+    // Index loops: called per request and per body chunk, and an iterator is an allocation.
+    const modules = this.#modules;
+    for (let i = 0; i < modules.length; i++) {
+      const m = modules[i] as HttpModule;
       if (response) {
         if (m.responseBodyFilter !== undefined && m.responseBodyPassThrough?.() !== true) {
           return true;
@@ -228,7 +231,8 @@ export class HttpModuleCtx {
 
   /** Tells every module the response is over. */
   responseDone(): void {
-    for (const m of this.#modules) m.responseDone?.();
+    const modules = this.#modules;
+    for (let i = 0; i < modules.length; i++) modules[i]?.responseDone?.();
   }
 
   #runHeader(

@@ -108,6 +108,8 @@ let flushHeads: () => void;
 let writeTimedOut: (c: H1Connection) => void;
 /** Connections whose head waits for a body write until the microtask (see queueHead). */
 const queuedHeads: (H1Connection | undefined)[] = [];
+/** How many slots of queuedHeads are queued (the array keeps its capacity). */
+let queuedCount = 0;
 
 /** The write deadline's wheel entry (a connection has one for reads, one for writes). */
 class WriteWatch implements DeadlineOwner {
@@ -230,7 +232,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     };
     flushHeads = (): void => {
       // A connection queued twice (a new head after a flush) is flushed once per entry: harmless.
-      for (let i = 0; i < queuedHeads.length; i++) {
+      for (let i = 0; i < queuedCount; i++) {
         const c = queuedHeads[i] as H1Connection;
         queuedHeads[i] = undefined;
         if (c.pendingHeadLength > 0 && c.failure === undefined && !c.detached) {
@@ -241,7 +243,7 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
           }
         }
       }
-      queuedHeads.length = 0;
+      queuedCount = 0;
     };
     writeTimedOut = (c) =>
       c.fail(c.error(ErrorType.WriteTimedout, `write blocked for over ${c.writeTimeoutMs} ms`));
@@ -529,7 +531,9 @@ export abstract class H1Connection implements DeadlineOwner, BodySource, FramedW
     this.pendingHeadLength = length;
     // A microtask costs less than a nextTick object and still runs before the
     // next read; one for all the heads queued in this turn.
-    if (!this.holdHead && queuedHeads.push(this) === 1) queueMicrotask(flushHeads);
+    if (this.holdHead) return;
+    queuedHeads[queuedCount++] = this;
+    if (queuedCount === 1) queueMicrotask(flushHeads);
   }
 
   /** Writes the head waiting in `pendingHeadLength` bytes at `o`; returns the offset after it. */

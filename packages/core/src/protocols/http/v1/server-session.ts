@@ -534,6 +534,9 @@ export class H1ServerSession extends H1Connection implements HttpServerSession {
 
   #checkServing(what: string): void {
     if (this.#phase !== P_SERVING) {
+      // The connection failed while the request was served (the client went
+      // away before the response head came): the caller meets that failure.
+      if (this.failure !== undefined) throw this.failure;
       throw PingoraError.explain(
         ErrorType.InternalError,
         `${what} while no request is being served`,
